@@ -1,0 +1,38 @@
+package dev.gpufleet.events;
+
+import java.util.List;
+
+/**
+ * The scheduler's whole view of one instance. The gateway routes only to instances whose latest
+ * {@code InstanceChanged} is {@link InstanceState#RUNNING} with an endpoint.
+ *
+ * @param name         human-readable, e.g. {@code qwen2-5-0-5b-3f9a1c}
+ * @param workerId     null while PENDING
+ * @param endpoint     {@code host:port} when RUNNING, else null
+ * @param stateMessage why it is in its state (placement failure reasons, error text)
+ */
+public record InstanceChanged(
+        String instanceId,
+        String name,
+        String modelId,
+        String modelName,
+        String workerId,
+        String workerName,
+        List<Integer> gpuIndexes,
+        List<SubordinateWorker> subordinateWorkers,
+        ResourceClaim claim,
+        InstanceState state,
+        String stateMessage,
+        String endpoint,
+        int restartCount) implements EventPayload {
+
+    public InstanceChanged {
+        gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
+        subordinateWorkers = subordinateWorkers == null ? List.of() : List.copyOf(subordinateWorkers);
+    }
+
+    @Override
+    public String entityId() {
+        return instanceId;
+    }
+}

@@ -1,0 +1,205 @@
+package dev.gpufleet.localstack;
+
+import dev.gpufleet.events.Topics;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A real single-node Kafka broker (KRaft, broker and controller in one) running in this JVM. Its ports and data
+ * directory are fixed when it is built, so it can be stopped and started again on the same address with its
+ * data: that is how tests take Kafka away and bring it back.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final String CLUSTER_ID = "gpufleet-local-kafka1";
+
+    private final Path dataDir;
+    private final int brokerPort;
+    private final int controllerPort;
+    private final boolean deleteDataOnClose;
+    private KafkaRaftServer server;
+
+    public EmbeddedKafka(Path dataDir, int brokerPort, int controllerPort, boolean deleteDataOnClose) {
+        this.dataDir = dataDir;
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
+        this.deleteDataOnClose = deleteDataOnClose;
+    }
+
+    /** A throwaway broker on free ports with its data in a temp directory removed on {@link #close()}. */
+    public static EmbeddedKafka throwaway() {
+        try {
+            return new EmbeddedKafka(Files.createTempDirectory("gpufleet-kafka-"), FreePorts.pick(), FreePorts.pick(),
+                    true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            return this;
+        }
+        quietBrokerLogs();
+        Properties config = config();
+        formatStorageOnce(config);
+        server = new KafkaRaftServer(new KafkaConfig(config), Time.SYSTEM);
+        server.startup();
+        awaitReady(Duration.ofSeconds(60));
+        return this;
+    }
+
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    public int brokerPort() {
+        return brokerPort;
+    }
+
+    public int controllerPort() {
+        return controllerPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Creates every gpufleet topic (compacted where the contract says so); existing ones are left alone. */
+    public void createTopics(int partitions) {
+        createTopics(bootstrapServers(), partitions);
+    }
+
+    public static void createTopics(String bootstrapServers, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            for (String topic : Topics.ALL) {
+                NewTopic t = new NewTopic(topic, partitions, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+                        Topics.isCompacted(topic) ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE));
+                try {
+                    admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + topic, e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("topic creation timed out on " + bootstrapServers, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+        if (deleteDataOnClose) {
+            Dirs.deleteRecursively(dataDir);
+        }
+    }
+
+    private Properties config() {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", dataDir.resolve("log").toString());
+        p.put("num.partitions", "1");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "true");
+        // small segments so compaction has something to do on a laptop-sized stack
+        p.put("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
+        return p;
+    }
+
+    private void formatStorageOnce(Properties config) {
+        Path metaProperties = dataDir.resolve("log").resolve("meta.properties");
+        if (Files.exists(metaProperties)) {
+            return;
+        }
+        try {
+            Files.createDirectories(dataDir);
+            Path file = dataDir.resolve("server.properties");
+            try (Writer w = Files.newBufferedWriter(file)) {
+                config.store(w, "gpufleet embedded Kafka");
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int rc = StorageTool.execute(new String[]{"format", "-t", CLUSTER_ID, "-c", file.toString()},
+                    new PrintStream(out, true, StandardCharsets.UTF_8));
+            if (rc != 0) {
+                throw new IllegalStateException("Kafka storage format failed: " + out.toString(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare Kafka data dir " + dataDir, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Kafka storage format failed in " + dataDir, e);
+        }
+    }
+
+    private void awaitReady(Duration timeout) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Kafka on " + bootstrapServers() + " did not become ready", e);
+        }
+    }
+
+    /** The broker logs thousands of INFO lines; keep WARN and above. Done before Quarkus configures logging. */
+    private static void quietBrokerLogs() {
+        for (String category : new String[]{"kafka", "org.apache.kafka", "state.change.logger", "org.apache.zookeeper"}) {
+            Logger logger = Logger.getLogger(category);
+            logger.setLevel(Level.WARNING);
+            QUIETED.add(logger); // JUL holds loggers weakly; a collected logger would forget its level
+        }
+    }
+
+    private static final List<Logger> QUIETED = new java.util.concurrent.CopyOnWriteArrayList<>();
+}
