@@ -3,8 +3,9 @@ package dev.gpufleet.localstack.testing;
 import dev.gpufleet.localstack.EmbeddedKafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import javax.management.JMException;
+import javax.management.StandardMBean;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Starts a real Kafka broker (KRaft) in the test JVM with every gpufleet topic created, and points the Quarkus
@@ -19,16 +20,7 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
         long t0 = System.nanoTime();
         kafka = EmbeddedKafka.throwaway().start();
         kafka.createTopics(1);
-        // a JDK type, so the handle works whichever class loader the test class was loaded by
-        Consumer<String> control = command -> {
-            switch (command) {
-                case "stop" -> kafka.stop();
-                case "start" -> kafka.start();
-                default -> throw new IllegalArgumentException("unknown command " + command);
-            }
-        };
-        System.getProperties().put(TestKafka.CONTROL_PROPERTY, control);
-        System.setProperty(TestKafka.BOOTSTRAP_PROPERTY, kafka.bootstrapServers());
+        registerControl();
         System.out.printf("### test Kafka on %s ready in %d ms%n", kafka.bootstrapServers(),
                 (System.nanoTime() - t0) / 1_000_000);
         return Map.of("kafka.bootstrap.servers", kafka.bootstrapServers());
@@ -36,9 +28,43 @@ public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        System.getProperties().remove(TestKafka.CONTROL_PROPERTY);
+        try {
+            if (TestKafka.server().isRegistered(TestKafka.name())) {
+                TestKafka.server().unregisterMBean(TestKafka.name());
+            }
+        } catch (JMException ignored) {
+            // the JVM is going away with it
+        }
         if (kafka != null) {
             kafka.close();
+        }
+    }
+
+    private void registerControl() {
+        EmbeddedKafka broker = kafka;
+        TestKafka.ControlMBean control = new TestKafka.ControlMBean() {
+            @Override
+            public void stop() {
+                broker.stop();
+            }
+
+            @Override
+            public void start() {
+                broker.start();
+            }
+
+            @Override
+            public String getBootstrapServers() {
+                return broker.bootstrapServers();
+            }
+        };
+        try {
+            if (TestKafka.server().isRegistered(TestKafka.name())) {
+                TestKafka.server().unregisterMBean(TestKafka.name());
+            }
+            TestKafka.server().registerMBean(new StandardMBean(control, TestKafka.ControlMBean.class), TestKafka.name());
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register the test broker's control", e);
         }
     }
 }

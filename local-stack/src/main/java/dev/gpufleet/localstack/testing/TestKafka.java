@@ -1,37 +1,68 @@
 package dev.gpufleet.localstack.testing;
 
-import java.util.function.Consumer;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
 
-/** Lets a test stop and restart the broker that {@link KafkaTestResource} started, on the same port. */
+/**
+ * Lets a test stop and restart the broker that {@link KafkaTestResource} started, on the same port.
+ *
+ * <p>The test resource and the test class may be loaded by different class loaders, so statics are not shared;
+ * the platform MBean server is, and it carries only JDK types.
+ */
 public final class TestKafka {
-    static final String CONTROL_PROPERTY = "gpufleet.test.kafka.control";
-    static final String BOOTSTRAP_PROPERTY = "gpufleet.test.kafka.bootstrap";
+    static final String OBJECT_NAME = "dev.gpufleet.localstack:type=TestKafka";
 
     private TestKafka() {
     }
 
     public static void stop() {
-        control().accept("stop");
+        invoke("stop");
     }
 
     public static void start() {
-        control().accept("start");
+        invoke("start");
     }
 
     public static String bootstrapServers() {
-        String b = System.getProperty(BOOTSTRAP_PROPERTY);
-        if (b == null) {
-            throw new IllegalStateException("no test broker: add @WithTestResource(KafkaTestResource.class)");
+        try {
+            return (String) server().getAttribute(name(), "BootstrapServers");
+        } catch (JMException e) {
+            throw missing(e);
         }
-        return b;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Consumer<String> control() {
-        Object c = System.getProperties().get(CONTROL_PROPERTY);
-        if (c == null) {
-            throw new IllegalStateException("no test broker: add @WithTestResource(KafkaTestResource.class)");
+    /** The management interface {@link KafkaTestResource} registers. */
+    public interface ControlMBean {
+        void stop();
+
+        void start();
+
+        String getBootstrapServers();
+    }
+
+    static ObjectName name() {
+        try {
+            return new ObjectName(OBJECT_NAME);
+        } catch (JMException e) {
+            throw new IllegalStateException(e);
         }
-        return (Consumer<String>) c;
+    }
+
+    static MBeanServer server() {
+        return ManagementFactory.getPlatformMBeanServer();
+    }
+
+    private static void invoke(String operation) {
+        try {
+            server().invoke(name(), operation, new Object[0], new String[0]);
+        } catch (JMException e) {
+            throw missing(e);
+        }
+    }
+
+    private static IllegalStateException missing(JMException e) {
+        return new IllegalStateException("no test broker: add @WithTestResource(KafkaTestResource.class)", e);
     }
 }
