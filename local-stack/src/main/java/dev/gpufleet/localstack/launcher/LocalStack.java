@@ -1,0 +1,289 @@
+package dev.gpufleet.localstack.launcher;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static dev.gpufleet.localstack.FreePorts.isFree;
+
+/**
+ * The embedded default: a real Kafka broker and a real PostgreSQL, then model-registry, scheduler-service, gateway
+ * and one worker agent, each its own process, with data under one directory that the next start reuses.
+ */
+public final class LocalStack implements AutoCloseable {
+    static final String DATABASE = "gpufleet";
+    static final String DATABASE_USER = "gpufleet";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+    /**
+     * @param root    the checkout: where {@code <module>/target/quarkus-app/quarkus-run.jar} and
+     *                {@code local-stack/target/lib} are
+     * @param dataDir everything the stack keeps
+     */
+    public record Options(Path root, Path dataDir, int gatewayPort, int registryPort, int schedulerPort,
+                          int workerPort, Duration readyTimeout, Map<String, String> workerEnv) {
+        public static Options defaults(Path root, Path dataDir) {
+            return new Options(root, dataDir, 8080, 8081, 8082, 10150, Duration.ofSeconds(120), Map.of());
+        }
+    }
+
+    /** One started component, for the summary table. */
+    public record Component(String name, long pid, String url, Path log) {
+    }
+
+    private final Options options;
+    private final StackSettings settings;
+    private final List<ManagedProcess> started = new ArrayList<>();
+
+    private LocalStack(Options options, StackSettings settings) {
+        this.options = options;
+        this.settings = settings;
+    }
+
+    public static LocalStack start(Options options, PrintStream out) {
+        Path dataDir = options.dataDir().toAbsolutePath().normalize();
+        Options o = new Options(options.root().toAbsolutePath().normalize(), dataDir, options.gatewayPort(),
+                options.registryPort(), options.schedulerPort(), options.workerPort(), options.readyTimeout(),
+                options.workerEnv());
+        stopLeftovers(dataDir.resolve("run"), dataDir, out);
+        StackSettings settings = StackSettings.loadOrCreate(dataDir);
+        LocalStack stack = new LocalStack(o, settings);
+        try {
+            stack.startAll(out);
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    public String gatewayUrl() {
+        return "http://127.0.0.1:" + options.gatewayPort();
+    }
+
+    public String registryUrl() {
+        return "http://127.0.0.1:" + options.registryPort();
+    }
+
+    public String schedulerUrl() {
+        return "http://127.0.0.1:" + options.schedulerPort();
+    }
+
+    public String workerUrl() {
+        return "http://127.0.0.1:" + options.workerPort();
+    }
+
+    public String kafkaBootstrapServers() {
+        return "127.0.0.1:" + settings.kafkaPort();
+    }
+
+    public String clusterToken() {
+        return settings.clusterToken();
+    }
+
+    public Path clusterTokenFile() {
+        return options.dataDir().resolve("cluster-token");
+    }
+
+    public List<Component> components() {
+        return started.stream().map(p -> new Component(p.name(), p.pid(), p.url(), p.log())).toList();
+    }
+
+    /** Names of components whose process has ended although the stack was not stopped. */
+    public List<String> deadComponents() {
+        return started.stream().filter(p -> !p.isAlive()).map(ManagedProcess::name).toList();
+    }
+
+    public String logTail(String component, int lines) {
+        return started.stream().filter(p -> p.name().equals(component)).findFirst()
+                .map(p -> p.tail(lines)).orElse("");
+    }
+
+    private void startAll(PrintStream out) {
+        checkPortsFree();
+        Path logs = options.dataDir().resolve("logs");
+        Path run = options.dataDir().resolve("run");
+        List<String> infraJava = javaCommand("-Xmx512m", "-XX:+UseSerialGC");
+        String classpath = localStackClasspath();
+
+        out.println("Starting Kafka and PostgreSQL ...");
+        List<String> kafkaCmd = new ArrayList<>(infraJava);
+        kafkaCmd.addAll(List.of("-cp", classpath, KafkaMain.class.getName(),
+                options.dataDir().resolve("kafka").toString(), Integer.toString(settings.kafkaPort()),
+                Integer.toString(settings.kafkaControllerPort())));
+        ManagedProcess kafka = track(ManagedProcess.start("kafka", kafkaCmd, Map.of(), options.root(), logs, run,
+                kafkaBootstrapServers()));
+
+        List<String> pgCmd = new ArrayList<>(infraJava);
+        pgCmd.addAll(List.of("-cp", classpath, PostgresMain.class.getName(),
+                options.dataDir().resolve("postgres").toString(), Integer.toString(settings.postgresPort()), DATABASE,
+                DATABASE_USER));
+        ManagedProcess postgres = track(ManagedProcess.start("postgres", pgCmd,
+                Map.of(PostgresMain.PASSWORD_ENV, settings.databasePassword()), options.root(), logs, run,
+                "postgresql://127.0.0.1:" + settings.postgresPort() + "/" + DATABASE));
+
+        inParallel(
+                () -> kafka.awaitLogLine(KafkaMain.READY, options.readyTimeout()),
+                () -> postgres.awaitLogLine(PostgresMain.READY, options.readyTimeout()));
+
+        out.println("Starting model-registry, scheduler-service, gateway and worker-agent ...");
+        List<ManagedProcess> services = List.of(
+                service("model-registry", options.registryPort(), databaseEnv(), logs, run),
+                service("scheduler-service", options.schedulerPort(), databaseEnv(), logs, run),
+                service("gateway", options.gatewayPort(), databaseEnv(), logs, run),
+                service("worker-agent", options.workerPort(), workerEnv(), logs, run));
+        inParallel(services.stream().<Runnable>map(s -> () -> s.awaitHttpOk(s.url() + "/q/health/ready",
+                options.readyTimeout())).toArray(Runnable[]::new));
+    }
+
+    private ManagedProcess service(String module, int port, Map<String, String> extraEnv, Path logs, Path run) {
+        Path jar = options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first with ./mvnw -B -ntp package -DskipTests"
+                    + " (./gpufleet up does this for you)");
+        }
+        Map<String, String> env = new HashMap<>(extraEnv);
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers());
+        env.put("GPUFLEET_CLUSTER_TOKEN", settings.clusterToken());
+        List<String> cmd = new ArrayList<>(javaCommand(javaOptions()));
+        cmd.addAll(List.of("-jar", jar.toString()));
+        return track(ManagedProcess.start(module, cmd, env, options.root(), logs, run, "http://127.0.0.1:" + port));
+    }
+
+    private Map<String, String> databaseEnv() {
+        String hostPort = "127.0.0.1:" + settings.postgresPort() + "/" + DATABASE;
+        return Map.of(
+                "QUARKUS_DATASOURCE_REACTIVE_URL", "postgresql://" + hostPort,
+                "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + hostPort,
+                "QUARKUS_DATASOURCE_USERNAME", DATABASE_USER,
+                "QUARKUS_DATASOURCE_PASSWORD", settings.databasePassword());
+    }
+
+    private Map<String, String> workerEnv() {
+        Map<String, String> env = new HashMap<>(options.workerEnv());
+        env.putIfAbsent("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
+        return env;
+    }
+
+    /** Small heaps and a serial collector: five JVMs share a 2-core laptop; GPUFLEET_JAVA_OPTS overrides. */
+    private static String[] javaOptions() {
+        String custom = System.getenv("GPUFLEET_JAVA_OPTS");
+        if (custom != null && !custom.isBlank()) {
+            return custom.trim().split("\\s+");
+        }
+        return new String[]{"-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"};
+    }
+
+    private List<String> javaCommand(String... jvmOptions) {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(List.of(jvmOptions));
+        // marks the process as this stack's, so a later start can find and stop leftovers of a killed launcher
+        cmd.add("-Dgpufleet.stack=" + options.dataDir());
+        return cmd;
+    }
+
+    private String localStackClasspath() {
+        Path target = options.root().resolve("local-stack/target");
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "local-stack-*.jar")) {
+            for (Path jar : jars) {
+                if (!jar.getFileName().toString().contains("-sources")) {
+                    return jar + java.io.File.pathSeparator + target.resolve("lib") + java.io.File.separator + "*";
+                }
+            }
+        } catch (IOException e) {
+            // fall through to the message below
+        }
+        throw new IllegalStateException("local-stack/target/local-stack-*.jar is missing: build first");
+    }
+
+    private void checkPortsFree() {
+        Map<String, Integer> ports = Map.of("gateway", options.gatewayPort(), "model-registry", options.registryPort(),
+                "scheduler-service", options.schedulerPort(), "worker-agent", options.workerPort(),
+                "kafka", settings.kafkaPort(), "kafka controller", settings.kafkaControllerPort(),
+                "postgres", settings.postgresPort());
+        List<String> taken = ports.entrySet().stream().filter(e -> !isFree(e.getValue()))
+                .map(e -> e.getKey() + " port " + e.getValue()).sorted().toList();
+        if (!taken.isEmpty()) {
+            throw new IllegalStateException("Ports in use: " + String.join(", ", taken)
+                    + ". Is another gpufleet running? Service ports are set with GPUFLEET_GATEWAY_PORT, "
+                    + "GPUFLEET_REGISTRY_PORT, GPUFLEET_SCHEDULER_PORT, GPUFLEET_WORKER_PORT; Kafka and PostgreSQL "
+                    + "keep the ports in " + options.dataDir().resolve("stack.properties") + ".");
+        }
+    }
+
+    private ManagedProcess track(ManagedProcess p) {
+        started.add(p);
+        return p;
+    }
+
+    private static void inParallel(Runnable... waits) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (Runnable w : waits) {
+            all.add(CompletableFuture.runAsync(w));
+        }
+        try {
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    /** Stops what a killed launcher left running for this data dir (found by the pid files and command line). */
+    private static void stopLeftovers(Path runDir, Path dataDir, PrintStream out) {
+        if (!Files.isDirectory(runDir)) {
+            return;
+        }
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(runDir, "*.pid")) {
+            for (Path pidFile : pids) {
+                Optional<ProcessHandle> handle = readPid(pidFile).flatMap(ProcessHandle::of);
+                handle.filter(h -> h.info().commandLine().map(c -> c.contains("-Dgpufleet.stack=" + dataDir))
+                                .orElse(false))
+                        .ifPresent(h -> {
+                            out.println("Stopping leftover process " + h.pid() + " from an earlier run ("
+                                    + pidFile.getFileName() + ")");
+                            h.destroy();
+                            h.onExit().completeOnTimeout(h, 15, java.util.concurrent.TimeUnit.SECONDS).join();
+                            h.destroyForcibly();
+                        });
+                Files.deleteIfExists(pidFile);
+            }
+        } catch (IOException e) {
+            out.println("Could not check for leftover processes in " + runDir + ": " + e.getMessage());
+        }
+    }
+
+    private static Optional<Long> readPid(Path file) {
+        try {
+            return Optional.of(Long.parseLong(Files.readString(file).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Stops services first (so they can flush), then PostgreSQL and Kafka. */
+    @Override
+    public void close() {
+        List<ManagedProcess> reverse = new ArrayList<>(started);
+        java.util.Collections.reverse(reverse);
+        List<ManagedProcess> services = reverse.stream()
+                .filter(p -> !p.name().equals("kafka") && !p.name().equals("postgres")).toList();
+        inParallel(services.stream().<Runnable>map(p -> () -> p.stop(STOP_GRACE)).toArray(Runnable[]::new));
+        reverse.stream().filter(p -> !services.contains(p)).forEach(p -> p.stop(STOP_GRACE));
+        started.clear();
+    }
+}
