@@ -1,6 +1,7 @@
 CREATE TABLE model (
     id          uuid PRIMARY KEY,
-    name        text        NOT NULL,
+    -- "C": byte order, so listing by name is the same on every database locale
+    name        text        COLLATE "C" NOT NULL,
     spec        jsonb       NOT NULL,
     analysis    jsonb       NOT NULL,
     revision    bigint      NOT NULL,

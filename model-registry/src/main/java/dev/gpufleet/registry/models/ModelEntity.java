@@ -1,0 +1,48 @@
+package dev.gpufleet.registry.models;
+
+import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelSpec;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/** A row of {@code registry.model}; the spec and analysis are kept whole as JSON, as the events carry them. */
+@Entity
+@Table(name = "model")
+public class ModelEntity extends PanacheEntityBase {
+    @Id
+    public UUID id;
+
+    /** Copied from the spec so the database enforces unique names. */
+    @Column(nullable = false)
+    public String name;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public ModelSpec spec;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(nullable = false)
+    public ModelAnalysis analysis;
+
+    /** Grows by one with every change; the revision of the event that announced the change. */
+    @Column(nullable = false)
+    public long revision;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    StoredModel toStored() {
+        return new StoredModel(id, spec, analysis, revision, createdAt, updatedAt);
+    }
+}

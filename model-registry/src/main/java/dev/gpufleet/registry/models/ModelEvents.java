@@ -1,0 +1,34 @@
+package dev.gpufleet.registry.models;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.ModelChanged;
+import dev.gpufleet.events.ModelDeleted;
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.registry.outbox.OutboxMessage;
+
+import java.time.Clock;
+import java.util.List;
+
+/** The {@code gpufleet.models} records that announce a change of a model. */
+public final class ModelEvents {
+    private ModelEvents() {
+    }
+
+    /** The model's whole current state at its current revision; no estimate yet (analysis is a later issue). */
+    public static OutboxMessage changed(StoredModel model, Clock clock) {
+        String key = model.id().toString();
+        ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), null);
+        return new OutboxMessage(Topics.MODELS, key, EventCodec.encode(Envelope.of(payload, model.revision(), clock)));
+    }
+
+    /** {@code ModelDeleted} one revision past the last change, then a tombstone so compaction forgets the key. */
+    public static List<OutboxMessage> deleted(StoredModel model, Clock clock) {
+        String key = model.id().toString();
+        ModelDeleted payload = new ModelDeleted(key, model.spec().name());
+        return List.of(
+                new OutboxMessage(Topics.MODELS, key,
+                        EventCodec.encode(Envelope.of(payload, model.revision() + 1, clock))),
+                OutboxMessage.tombstone(Topics.MODELS, key));
+    }
+}

@@ -1,0 +1,113 @@
+package dev.gpufleet.registry.models;
+
+import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.Revisions;
+import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.registry.outbox.OutboxMessage;
+import dev.gpufleet.registry.outbox.OutboxWriter;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.panache.common.Page;
+import io.quarkus.panache.common.Sort;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Reads and writes models. Every write changes the row and appends its events to the outbox in one transaction,
+ * so an event exists exactly when its change committed. Writes to one model are serialised by a row lock, so
+ * revisions never repeat; names are kept unique by the database, so a race between two creates still ends in 409.
+ */
+@ApplicationScoped
+public class ModelStore {
+    private final Clock clock;
+
+    public ModelStore(Clock clock) {
+        this.clock = clock;
+    }
+
+    public Uni<StoredModel> create(ModelSpec spec) {
+        Instant now = now();
+        ModelEntity entity = new ModelEntity();
+        entity.id = UUID.randomUUID();
+        entity.name = spec.name();
+        entity.spec = spec;
+        entity.analysis = ModelAnalysis.pending();
+        entity.revision = Revisions.first();
+        entity.createdAt = now;
+        entity.updatedAt = now;
+        return Panache.withTransaction(() -> entity.persistAndFlush()
+                        .chain(() -> appendToOutbox(List.of(ModelEvents.changed(entity.toStored(), clock))))
+                        .map(ignored -> entity.toStored()))
+                .onFailure(NameConflicts::isNameConflict).transform(f -> nameTaken(spec.name()));
+    }
+
+    public Uni<Optional<StoredModel>> find(UUID id) {
+        return Panache.withSession(() -> ModelEntity.<ModelEntity>findById(id))
+                .map(entity -> Optional.ofNullable(entity).map(ModelEntity::toStored));
+    }
+
+    /** One page of models and how many there are in all. */
+    public record Slice(List<StoredModel> items, long total) {
+    }
+
+    /** Models ordered by name; {@code page} counts from 1. */
+    public Uni<Slice> list(int page, int perPage) {
+        return Panache.withSession(() -> {
+            var query = ModelEntity.<ModelEntity>findAll(Sort.by("name")).page(Page.of(page - 1, perPage));
+            return query.list().chain(entities -> query.count().map(total -> new Slice(
+                    entities.stream().map(ModelEntity::toStored).toList(), total)));
+        });
+    }
+
+    /** Replaces the whole spec; analysis starts over, since the source may have changed. */
+    public Uni<StoredModel> replace(UUID id, ModelSpec spec) {
+        return Panache.withTransaction(() -> lockedOrNotFound(id).chain(entity -> {
+                    entity.name = spec.name();
+                    entity.spec = spec;
+                    entity.analysis = ModelAnalysis.pending();
+                    entity.revision = entity.revision + 1;
+                    entity.updatedAt = now();
+                    return entity.<ModelEntity>persistAndFlush()
+                            .chain(() -> appendToOutbox(List.of(ModelEvents.changed(entity.toStored(), clock))))
+                            .map(ignored -> entity.toStored());
+                }))
+                .onFailure(NameConflicts::isNameConflict).transform(f -> nameTaken(spec.name()));
+    }
+
+    public Uni<Void> delete(UUID id) {
+        return Panache.withTransaction(() -> lockedOrNotFound(id).chain(entity -> {
+            StoredModel deleted = entity.toStored();
+            return entity.delete().chain(() -> appendToOutbox(ModelEvents.deleted(deleted, clock)));
+        }));
+    }
+
+    private Uni<ModelEntity> lockedOrNotFound(UUID id) {
+        return ModelEntity.<ModelEntity>findById(id, LockModeType.PESSIMISTIC_WRITE)
+                .onItem().ifNull().failWith(() -> notFound(id));
+    }
+
+    private static Uni<Void> appendToOutbox(List<OutboxMessage> messages) {
+        return Panache.getSession().chain(session -> OutboxWriter.append(session, messages));
+    }
+
+    static ApiException notFound(Object id) {
+        return ApiException.notFound("No model with id '" + id + "'");
+    }
+
+    private static ApiException nameTaken(String name) {
+        return ApiException.conflict("A model named '" + name + "' already exists; names must be unique");
+    }
+
+    /** The database keeps microseconds; stamping with that precision keeps responses and reads equal. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.gpufleet.registry.models;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.ModelSpec;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** A registered model as the admin API returns it: the spec with defaults applied, plus what the registry adds. */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ModelView(
+        UUID id,
+        String name,
+        SourceView source,
+        String backend,
+        String backendVersion,
+        List<String> backendParameters,
+        Map<String, String> env,
+        int replicas,
+        List<String> categories,
+        String placementStrategy,
+        boolean cpuOffloading,
+        boolean distributedInference,
+        Map<String, String> workerSelector,
+        List<String> gpuSelector,
+        boolean restartOnError,
+        AnalysisView analysis,
+        long revision,
+        Instant createdAt,
+        Instant updatedAt) {
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SourceView(String type, String repoId, String fileName, String revision, String modelId,
+                             String filePath, String path) {
+        static SourceView of(ModelSource s) {
+            return new SourceView(s.type(), s.repoId(), s.fileName(), s.revision(), s.modelId(), s.filePath(),
+                    s.path());
+        }
+    }
+
+    public record AnalysisView(String state, String message) {
+        static AnalysisView of(ModelAnalysis a) {
+            return new AnalysisView(a.state().name(), a.message());
+        }
+    }
+
+    static ModelView of(StoredModel m) {
+        ModelSpec s = m.spec();
+        return new ModelView(m.id(), s.name(), SourceView.of(s.source()), s.backend(), s.backendVersion(),
+                s.backendParameters(), s.env(), s.replicas(), s.categories(), s.placementStrategy(),
+                s.cpuOffloading(), s.distributedInference(), s.workerSelector(), s.gpuSelector(),
+                s.restartOnError(), AnalysisView.of(m.analysis()), m.revision(), m.createdAt(), m.updatedAt());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.gpufleet.registry.models;
+
+import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.registry.outbox.ModelEventRelay;
+import io.smallrye.mutiny.Uni;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The admin API for models: {@code /api/v1/models}. */
+@Path("/api/v1/models")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+    static final int MAX_PER_PAGE = 200;
+    /** Keeps the row offset, (page - 1) * per_page, within an int. */
+    static final int MAX_PAGE = 1_000_000;
+
+    private final ModelStore store;
+    private final ModelEventRelay relay;
+
+    public ModelsResource(ModelStore store, ModelEventRelay relay) {
+        this.store = store;
+        this.relay = relay;
+    }
+
+    @POST
+    public Uni<Response> create(ModelSpecRequest body) {
+        ModelSpec spec = validSpec(body);
+        return store.create(spec)
+                .invoke(relay::wakeUp)
+                .map(model -> Response.created(URI.create("/api/v1/models/" + model.id()))
+                        .entity(ModelView.of(model)).build());
+    }
+
+    @GET
+    public Uni<ModelPage> list(@QueryParam("page") @DefaultValue("1") String page,
+                               @QueryParam("per_page") @DefaultValue("50") String perPage) {
+        int pageNumber = intParam("page", page, 1, MAX_PAGE);
+        int pageSize = intParam("per_page", perPage, 1, MAX_PER_PAGE);
+        return store.list(pageNumber, pageSize).map(slice -> new ModelPage(
+                slice.items().stream().map(ModelView::of).toList(),
+                ModelPage.Pagination.of(pageNumber, pageSize, slice.total())));
+    }
+
+    @GET
+    @Path("{id}")
+    public Uni<ModelView> get(@PathParam("id") String id) {
+        return store.find(modelId(id))
+                .map(found -> found.map(ModelView::of).orElseThrow(() -> ModelStore.notFound(id)));
+    }
+
+    @PUT
+    @Path("{id}")
+    public Uni<ModelView> replace(@PathParam("id") String id, ModelSpecRequest body) {
+        UUID modelId = modelId(id);
+        ModelSpec spec = validSpec(body);
+        return store.replace(modelId, spec).invoke(relay::wakeUp).map(ModelView::of);
+    }
+
+    @DELETE
+    @Path("{id}")
+    public Uni<Response> delete(@PathParam("id") String id) {
+        return store.delete(modelId(id)).invoke(relay::wakeUp).map(ignored -> Response.noContent().build());
+    }
+
+    private static ModelSpec validSpec(ModelSpecRequest body) {
+        ModelSpecValidator.Result result = ModelSpecValidator.validate(body);
+        if (!result.valid()) {
+            throw ApiException.badRequest(result.message());
+        }
+        return result.spec();
+    }
+
+    /** An id that is not a UUID names no model. */
+    private static UUID modelId(String id) {
+        return parseUuid(id).orElseThrow(() -> ModelStore.notFound(id));
+    }
+
+    private static Optional<UUID> parseUuid(String id) {
+        try {
+            return Optional.of(UUID.fromString(id));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static int intParam(String name, String value, int min, int max) {
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest(name + ": must be " + range(min, max) + ", was "
+                    + ModelSpecValidator.show(value));
+        }
+        if (parsed < min || parsed > max) {
+            throw ApiException.badRequest(name + ": must be " + range(min, max) + ", was " + parsed);
+        }
+        return parsed;
+    }
+
+    private static String range(int min, int max) {
+        return "an integer between " + min + " and " + max;
+    }
+}

@@ -1,0 +1,65 @@
+package dev.gpufleet.registry.outbox;
+
+import dev.gpufleet.kit.outbox.OutboxRelay;
+import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.producer.Producer;
+import org.jboss.logging.Logger;
+
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * Runs the relay that publishes {@code registry.outbox} to Kafka for as long as the service runs, and exposes the
+ * number of unpublished rows as the {@code gpufleet.outbox.backlog} gauge (it grows while Kafka is away).
+ */
+@Startup
+@ApplicationScoped
+public class ModelEventRelay {
+    private static final Logger LOG = Logger.getLogger(ModelEventRelay.class);
+    private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
+    private static final int BATCH_SIZE = 100;
+
+    private final OutboxRelay relay;
+
+    public ModelEventRelay(AgroalDataSource dataSource, Producer<String, String> producer, MeterRegistry meters) {
+        this.relay = new OutboxRelay(dataSource, OutboxWriter.TABLE, producer, POLL_INTERVAL, BATCH_SIZE);
+        Gauge.builder("gpufleet.outbox.backlog", this, ModelEventRelay::backlogOrNaN)
+                .description("Outbox rows not yet acknowledged by Kafka")
+                .tag("outbox", OutboxWriter.TABLE)
+                .register(meters);
+    }
+
+    @PostConstruct
+    void start() {
+        relay.start();
+    }
+
+    @PreDestroy
+    void stop() {
+        relay.close();
+    }
+
+    /** Publish now rather than at the next poll; call after a transaction with outbox rows committed. */
+    public void wakeUp() {
+        relay.wakeUp();
+    }
+
+    public long backlog() throws SQLException {
+        return relay.backlog();
+    }
+
+    private double backlogOrNaN() {
+        try {
+            return relay.backlog();
+        } catch (SQLException e) {
+            LOG.debugf("Cannot count the outbox backlog: %s", e.getMessage());
+            return Double.NaN;
+        }
+    }
+}
