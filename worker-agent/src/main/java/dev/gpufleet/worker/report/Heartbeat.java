@@ -1,0 +1,164 @@
+package dev.gpufleet.worker.report;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.events.WorkerReported;
+import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.worker.WorkerConfig;
+import dev.gpufleet.worker.devices.DeviceInventory;
+import dev.gpufleet.worker.devices.SimulatedDevices;
+import dev.gpufleet.worker.host.HostProbe;
+import dev.gpufleet.worker.host.Platform;
+import dev.gpufleet.worker.identity.IdentityStore;
+import dev.gpufleet.worker.identity.WorkerIdentity;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.HttpServer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Publishes {@code WorkerReported} to {@code gpufleet.workers} every heartbeat interval. A beat whose predecessor
+ * Kafka has not acknowledged yet is skipped with a warning, so an absent broker never piles up stale heartbeats in
+ * the producer; the next beat after the broker returns carries the current state anyway. Sending happens on its
+ * own thread because the producer blocks for up to its max.block.ms while it has no metadata; the report that
+ * {@code GET /api/v1/worker} shows stays fresh meanwhile.
+ */
+@ApplicationScoped
+public class Heartbeat {
+    private static final Logger LOG = Logger.getLogger(Heartbeat.class);
+
+    private final WorkerConfig config;
+    private final Producer<String, String> producer;
+    private final Instance<HttpServer> httpServer;
+    private final int configuredPort;
+    private final Clock clock = Clock.systemUTC();
+    private final HostProbe host = HostProbe.ofThisHost();
+    private final AtomicReference<Envelope<WorkerReported>> latest = new AtomicReference<>();
+    private final AtomicBoolean awaitingAck = new AtomicBoolean();
+
+    private AgentSetup setup;
+    private RevisionSequence revisions;
+    private ScheduledExecutorService executor;
+    private ExecutorService sender;
+
+    public Heartbeat(WorkerConfig config, Producer<String, String> producer, Instance<HttpServer> httpServer,
+                     @ConfigProperty(name = "quarkus.http.port") int configuredPort) {
+        this.config = config;
+        this.producer = producer;
+        this.httpServer = httpServer;
+        this.configuredPort = configuredPort;
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        Path dataDir = Path.of(config.dataDir());
+        WorkerIdentity identity = IdentityStore.loadOrCreate(dataDir, config.name(), HostNetwork::hostname, clock);
+        revisions = RevisionSequence.open(dataDir, clock);
+        DeviceInventory devices = SimulatedDevices.parse(config.simulatedDevices().orElse(""));
+        setup = new AgentSetup(identity, config.address().filter(a -> !a.isBlank())
+                .orElseGet(HostNetwork::detectAddress),
+                Platform.os(System.getProperty("os.name")), Platform.arch(System.getProperty("os.arch")),
+                config.labels(), devices, ReportAssembler.intervalSeconds(config.heartbeatInterval()));
+        LOG.infof("Worker '%s' (id %s), data dir %s, address %s, %d GPU(s), heartbeat every %s",
+                identity.name(), identity.workerId(), dataDir, setup.address(), devices.gpus().size(),
+                config.heartbeatInterval());
+
+        executor = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "gpufleet-heartbeat"));
+        sender = Executors.newSingleThreadExecutor(task -> daemon(task, "gpufleet-heartbeat-send"));
+        executor.scheduleWithFixedDelay(this::beat, 0, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        if (executor != null) {
+            executor.shutdownNow();
+            sender.shutdownNow();
+        }
+    }
+
+    private static Thread daemon(Runnable task, String name) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** The report built at the latest beat, whether or not Kafka took it. */
+    public Optional<Envelope<WorkerReported>> latest() {
+        return Optional.ofNullable(latest.get());
+    }
+
+    private void beat() {
+        // a throw would cancel every later beat of this schedule
+        try {
+            Envelope<WorkerReported> report = Envelope.of(
+                    ReportAssembler.assemble(setup, host.sample(), agentPort()), revisions.next(), clock);
+            logStateChange(latest.getAndSet(report), report.payload());
+            publish(report);
+        } catch (RuntimeException e) {
+            LOG.errorf("Heartbeat failed, trying again in %s: %s", config.heartbeatInterval(), e.toString());
+        }
+    }
+
+    private static void logStateChange(Envelope<WorkerReported> previous, WorkerReported now) {
+        if (previous != null && previous.payload().state() == now.state()
+                && Objects.equals(previous.payload().stateMessage(), now.stateMessage())) {
+            return;
+        }
+        if (now.state() == WorkerState.READY) {
+            LOG.infof("Reporting %s", now.state());
+        } else {
+            LOG.warnf("Reporting %s: %s", now.state(), now.stateMessage());
+        }
+    }
+
+    private void publish(Envelope<WorkerReported> report) {
+        if (!awaitingAck.compareAndSet(false, true)) {
+            LOG.warnf("Kafka has not acknowledged the previous heartbeat yet; skipping revision %d",
+                    report.revision());
+            return;
+        }
+        sender.execute(() -> send(report));
+    }
+
+    private void send(Envelope<WorkerReported> report) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.WORKERS, report.key(), EventCodec.encode(report)),
+                    (metadata, failure) -> {
+                        awaitingAck.set(false);
+                        if (failure != null) {
+                            LOG.warnf("Heartbeat revision %d not delivered to %s: %s", report.revision(),
+                                    Topics.WORKERS, failure.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            awaitingAck.set(false);
+            LOG.warnf("Heartbeat revision %d not sent to %s: %s", report.revision(), Topics.WORKERS, e.toString());
+        }
+    }
+
+    /** The port actually bound (differs from the configured one when that is 0, as in tests). */
+    private int agentPort() {
+        try {
+            int port = httpServer.isResolvable() ? httpServer.get().getPort() : 0;
+            return port > 0 ? port : configuredPort;
+        } catch (RuntimeException notListeningYet) {
+            return configuredPort;
+        }
+    }
+}
