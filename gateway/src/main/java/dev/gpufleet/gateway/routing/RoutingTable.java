@@ -1,0 +1,182 @@
+package dev.gpufleet.gateway.routing;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventPayload;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceDeleted;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ModelChanged;
+import dev.gpufleet.events.ModelDeleted;
+import dev.gpufleet.events.Revisions;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * What the gateway knows about models and instances, built only from {@code gpufleet.models} and
+ * {@code gpufleet.instances}. Every change goes through {@link Revisions#isNewer}, so the table is the same
+ * whatever the redeliveries, and replaying the topics from offset 0 rebuilds it. A deletion removes the entry
+ * from every answer but keeps its revision, so a late, older change cannot bring it back.
+ *
+ * <p>Safe for one writer (the consumers) and many readers (requests): each entry is replaced atomically.
+ */
+public final class RoutingTable {
+
+    public enum Outcome {
+        /** The table changed. */
+        APPLIED,
+        /** The table already holds this revision or a newer one; nothing changed. */
+        STALE,
+        /** Not an event this table can use (see {@link #problemWith}); the caller dead-letters it. */
+        UNUSABLE
+    }
+
+    /**
+     * @param created   when this table first saw the model: the {@code occurredAt} of the earliest ModelChanged it
+     *                  applied for it (after compaction, the earliest one the topic still holds)
+     * @param changedAt the {@code occurredAt} of the change that produced this entry
+     * @param deleted   a tombstone: hidden from every answer, kept for its revision
+     */
+    public record ModelEntry(String modelId, String name, Instant created, Instant changedAt, long revision,
+                             boolean deleted) {
+    }
+
+    /** @param instance the latest state; null once deleted (then only the revision is kept) */
+    public record InstanceEntry(String instanceId, long revision, InstanceChanged instance) {
+        public boolean deleted() {
+            return instance == null;
+        }
+    }
+
+    /** Everything held, tombstones included: two tables that agree have equal snapshots. */
+    public record Snapshot(Map<String, ModelEntry> models, Map<String, InstanceEntry> instances) {
+    }
+
+    private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, InstanceEntry> instances = new ConcurrentHashMap<>();
+
+    public Outcome apply(Envelope<? extends EventPayload> envelope) {
+        EventPayload payload = envelope.payload();
+        if (problemWith(payload).isPresent()) {
+            return Outcome.UNUSABLE;
+        }
+        if (payload instanceof ModelChanged) {
+            ModelChanged changed = (ModelChanged) payload;
+            return applyModel(changed.modelId(), envelope.revision(), held -> new ModelEntry(changed.modelId(),
+                    changed.spec().name(), createdAt(held, envelope.occurredAt()), envelope.occurredAt(),
+                    envelope.revision(), false));
+        }
+        if (payload instanceof ModelDeleted) {
+            ModelDeleted deleted = (ModelDeleted) payload;
+            return applyModel(deleted.modelId(), envelope.revision(), held -> new ModelEntry(deleted.modelId(),
+                    held == null ? deleted.name() : held.name(), held == null ? null : held.created(),
+                    envelope.occurredAt(), envelope.revision(), true));
+        }
+        if (payload instanceof InstanceChanged) {
+            InstanceChanged changed = (InstanceChanged) payload;
+            return applyInstance(new InstanceEntry(changed.instanceId(), envelope.revision(), changed));
+        }
+        InstanceDeleted deleted = (InstanceDeleted) payload;
+        return applyInstance(new InstanceEntry(deleted.instanceId(), envelope.revision(), null));
+    }
+
+    /** Why this table cannot use the payload, if it cannot. */
+    public static Optional<String> problemWith(EventPayload payload) {
+        if (payload instanceof ModelChanged) {
+            ModelChanged changed = (ModelChanged) payload;
+            if (changed.spec() == null || changed.spec().name() == null || changed.spec().name().isBlank()) {
+                return Optional.of("ModelChanged " + changed.modelId() + " has no spec.name");
+            }
+            return Optional.empty();
+        }
+        if (payload instanceof ModelDeleted || payload instanceof InstanceChanged
+                || payload instanceof InstanceDeleted) {
+            return Optional.empty();
+        }
+        return Optional.of(payload.getClass().getSimpleName() + " does not belong on a topic the gateway reads");
+    }
+
+    private Outcome applyModel(String modelId, long revision, Function<ModelEntry, ModelEntry> next) {
+        Outcome[] outcome = {Outcome.STALE};
+        models.compute(modelId, (id, held) -> {
+            if (held != null && !Revisions.isNewer(held.revision(), revision)) {
+                return held;
+            }
+            outcome[0] = Outcome.APPLIED;
+            return next.apply(held);
+        });
+        return outcome[0];
+    }
+
+    private static Instant createdAt(ModelEntry held, Instant occurredAt) {
+        if (held == null || held.deleted() || held.created() == null) {
+            return occurredAt;
+        }
+        return held.created().isBefore(occurredAt) ? held.created() : occurredAt;
+    }
+
+    private Outcome applyInstance(InstanceEntry incoming) {
+        Outcome[] outcome = {Outcome.STALE};
+        instances.compute(incoming.instanceId(), (id, held) -> {
+            if (held != null && !Revisions.isNewer(held.revision(), incoming.revision())) {
+                return held;
+            }
+            outcome[0] = Outcome.APPLIED;
+            return incoming;
+        });
+        return outcome[0];
+    }
+
+    /**
+     * Registered models by name. Names are unique in the registry, but two live ids can share one for a moment
+     * (a model deleted and a new one created under its name, read from different partitions); the most recently
+     * changed wins.
+     */
+    public List<ModelEntry> models() {
+        return models.values().stream()
+                .filter(entry -> !entry.deleted())
+                .collect(Collectors.toMap(ModelEntry::name, Function.identity(), RoutingTable::newer))
+                .values().stream()
+                .sorted(Comparator.comparing(ModelEntry::name))
+                .toList();
+    }
+
+    public Optional<ModelEntry> model(String name) {
+        return models().stream().filter(entry -> entry.name().equals(name)).findFirst();
+    }
+
+    /** The instances the gateway may send requests for this model to: RUNNING with an endpoint (DESIGN §2). */
+    public List<InstanceChanged> routableInstances(String modelName) {
+        Optional<ModelEntry> model = model(modelName);
+        if (model.isEmpty()) {
+            return List.of();
+        }
+        return instances.values().stream()
+                .filter(entry -> !entry.deleted())
+                .map(InstanceEntry::instance)
+                .filter(instance -> model.get().modelId().equals(instance.modelId())
+                        && instance.state() == InstanceState.RUNNING
+                        && instance.endpoint() != null && !instance.endpoint().isBlank())
+                .sorted(Comparator.comparing(InstanceChanged::instanceId))
+                .toList();
+    }
+
+    public Snapshot snapshot() {
+        return new Snapshot(Map.copyOf(models), Map.copyOf(instances));
+    }
+
+    private static ModelEntry newer(ModelEntry a, ModelEntry b) {
+        int byTime = a.changedAt().compareTo(b.changedAt());
+        if (byTime != 0) {
+            return byTime > 0 ? a : b;
+        }
+        return a.modelId().compareTo(b.modelId()) >= 0 ? a : b;
+    }
+}
