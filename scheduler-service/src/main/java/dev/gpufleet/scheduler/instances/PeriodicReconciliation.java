@@ -1,0 +1,56 @@
+package dev.gpufleet.scheduler.instances;
+
+import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Re-checks every model's instances against its replicas, so that nothing depends on a model event having been
+ * handled at exactly the right moment. Usually finds nothing to do.
+ */
+@ApplicationScoped
+public class PeriodicReconciliation {
+    private static final Logger LOG = Logger.getLogger(PeriodicReconciliation.class);
+
+    private final InstanceReconciler reconciler;
+    private final InstanceEventRelay relay;
+
+    public PeriodicReconciliation(InstanceReconciler reconciler, InstanceEventRelay relay) {
+        this.reconciler = reconciler;
+        this.relay = relay;
+    }
+
+    @Scheduled(every = "${gpufleet.scheduler.reconcile-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> reconcileAll() {
+        return Panache.withSession(reconciler::modelsOutOfStep)
+                .chain(this::reconcileEach)
+                .onFailure().recoverWithUni(e -> {
+                    LOG.warnf("Periodic reconciliation failed, next run retries: %s", e.toString());
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    private Uni<Void> reconcileEach(List<String> modelIds) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (String modelId : modelIds) {
+            // one transaction per model: a failing model does not hold back the others
+            chain = chain.chain(() -> Panache.withTransaction(() -> reconciler.reconcile(modelId))
+                    .invoke(changed -> {
+                        if (changed) {
+                            relay.wakeUp();
+                        }
+                    })
+                    .onFailure().recoverWithItem(e -> {
+                        LOG.warnf("Reconciling model %s failed, next run retries: %s", modelId, e.toString());
+                        return false;
+                    })
+                    .replaceWithVoid());
+        }
+        return chain;
+    }
+}

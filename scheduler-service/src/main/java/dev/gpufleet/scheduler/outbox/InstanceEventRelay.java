@@ -1,0 +1,38 @@
+package dev.gpufleet.scheduler.outbox;
+
+import dev.gpufleet.kit.outbox.OutboxRelay;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.producer.Producer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+
+/** Runs the outbox relay for {@code scheduler.outbox} for the lifetime of the service. */
+@ApplicationScoped
+public class InstanceEventRelay {
+    private static final int BATCH = 100;
+
+    private final OutboxRelay relay;
+
+    public InstanceEventRelay(DataSource dataSource, Producer<String, String> producer,
+                              @ConfigProperty(name = "gpufleet.scheduler.outbox-poll-interval") Duration pollInterval) {
+        this.relay = new OutboxRelay(dataSource, "scheduler.outbox", producer, pollInterval, BATCH);
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        relay.start();
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        relay.close();
+    }
+
+    /** Call after a transaction that wrote outbox rows committed. */
+    public void wakeUp() {
+        relay.wakeUp();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gpufleet.scheduler.workers;
+
+import dev.gpufleet.events.WorkerState;
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.time.Instant;
+import java.util.Map;
+
+/** A worker as its latest heartbeat describes it, with the state the scheduler concluded. */
+@Entity
+@Table(name = "worker")
+public class Worker extends PanacheEntityBase {
+    @Id
+    public String id;
+    public String name;
+    public String address;
+    public int agentPort;
+    public String os;
+    public String arch;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> labels;
+    public int cpuCores;
+    public double cpuUtilizationPercent;
+    public long memoryTotalBytes;
+    public long memoryUsedBytes;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public GpuInventory gpus;
+    /** What the agent says: READY or NOT_READY. */
+    @Enumerated(EnumType.STRING)
+    public WorkerState reportedState;
+    /** What the scheduler concludes, see {@link WorkerLiveness}. */
+    @Enumerated(EnumType.STRING)
+    public WorkerState state;
+    public String stateMessage;
+    public Instant lastHeartbeatAt;
+    public int heartbeatIntervalSeconds;
+    public long revision;
+    public Instant createdAt;
+    public Instant updatedAt;
+}

@@ -1,0 +1,57 @@
+package dev.gpufleet.scheduler;
+
+import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.PostgresTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+class ServiceBasicsTest {
+    static final String TOKEN = "test-cluster-token-0123456789";
+
+    @Test
+    void healthIsPublicAndReadyWithDatabaseAndKafka() {
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200)
+                .body(containsString("Kafka"))
+                .body(containsString("Reactive PostgreSQL"));
+    }
+
+    @Test
+    void everythingElseNeedsTheClusterToken() {
+        given().get("/api/v1/workers").then().statusCode(401).body("code", equalTo(401));
+        given().get("/api/v1/instances").then().statusCode(401);
+        given().get("/q/metrics").then().statusCode(401);
+        given().auth().oauth2("wrong-token-0123456789").get("/api/v1/instances").then().statusCode(401);
+        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+                .body(containsString("jvm_memory_used_bytes"));
+        given().auth().oauth2(TOKEN).get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/v1/instances"));
+    }
+
+    @Test
+    void unknownIdsAre404AndBadParameters400NamingTheParameter() {
+        given().auth().oauth2(TOKEN).get("/api/v1/workers/no-such-worker").then().statusCode(404)
+                .body("code", equalTo(404)).body("reason", equalTo("Not Found"))
+                .body("message", equalTo("worker 'no-such-worker' not found"));
+        given().auth().oauth2(TOKEN).get("/api/v1/instances/" + UUID.randomUUID()).then().statusCode(404)
+                .body("code", equalTo(404));
+        given().auth().oauth2(TOKEN).get("/api/v1/instances/not-a-uuid").then().statusCode(400)
+                .body("message", containsString("'id' must be a UUID"));
+        given().auth().oauth2(TOKEN).queryParam("per_page", "0").get("/api/v1/workers").then().statusCode(400)
+                .body("reason", equalTo("Bad Request"))
+                .body("message", equalTo("query parameter 'per_page' must be an integer from 1 to 500, was '0'"));
+        given().auth().oauth2(TOKEN).queryParam("page", "abc").get("/api/v1/instances").then().statusCode(400)
+                .body("message", equalTo("query parameter 'page' must be an integer from 1 up, was 'abc'"));
+    }
+}
