@@ -20,8 +20,8 @@ public final class BackendSelector {
 
     public static final List<String> ALL = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
 
-    public static final String SPEECH_TO_TEXT = "speech_to_text";
-    public static final String TEXT_TO_SPEECH = "text_to_speech";
+    public static final String SPEECH_TO_TEXT = "speech-to-text";
+    public static final String TEXT_TO_SPEECH = "text-to-speech";
 
     /** Lower-case name prefixes of the model families vox-box serves. */
     private static final List<String> SPEECH_MODEL_PREFIXES = List.of(

@@ -22,9 +22,9 @@ class BackendSelectorTest {
             huggingface | gpustack/CosyVoice-300M-SFT            | -                             | -              | vox-box
             huggingface | nari-labs/Dia-1.6B                     | -                             | -              | vox-box
             huggingface | someone/whisper-finetune               | -                             | -              | vllm
-            huggingface | someone/my-tts                         | -                             | text_to_speech | vox-box
-            huggingface | someone/my-asr                         | -                             | speech_to_text | vox-box
-            huggingface | someone/my-asr-gguf                    | model.gguf                    | speech_to_text | llama-box
+            huggingface | someone/my-tts                         | -                             | text-to-speech | vox-box
+            huggingface | someone/my-asr                         | -                             | speech-to-text | vox-box
+            huggingface | someone/my-asr-gguf                    | model.gguf                    | speech-to-text | llama-box
             modelscope  | qwen/Qwen2.5-7B-Instruct-GGUF          | qwen2.5-7b-instruct-q4_0.gguf | -              | llama-box
             modelscope  | gpustack/faster-whisper-tiny           | -                             | -              | vox-box
             modelscope  | qwen/Qwen2.5-7B-Instruct               | -                             | llm            | vllm

@@ -77,7 +77,7 @@ class ModelSpecValidatorTest {
                         "env: variable names must be letters, digits and '_', not starting with a digit, was '1BAD'"),
                 bad("{\"name\":\"m\"," + HF_GGUF + ",\"env\":{\"TOKEN\":null}}", "env.TOKEN: must be a string, was null"),
                 bad("{\"name\":\"m\"," + HF_GGUF + ",\"categories\":[\"llm\",\"chat\"]}",
-                        "categories[1]: must be one of llm, embedding, image, reranker, speech_to_text, text_to_speech, "
+                        "categories[1]: must be one of llm, embedding, image, reranker, speech-to-text, text-to-speech, "
                                 + "was 'chat'"),
                 bad("{\"name\":\"m\"," + HF_GGUF + ",\"placement_strategy\":\"pack\"}",
                         "placement_strategy: must be one of spread, binpack, was 'pack'"),
@@ -144,11 +144,11 @@ class ModelSpecValidatorTest {
     void keepsWhatTheOperatorSet() throws Exception {
         ModelSpec spec = valid("{\"name\":\"asr\",\"source\":{\"type\":\"local_path\",\"path\":\"/models/faster-whisper-tiny\"},"
                 + "\"backend_version\":\"0.0.20\",\"backend_parameters\":[\"--threads\",\"4\"],\"env\":{\"HF_TOKEN\":\"x\"},"
-                + "\"replicas\":0,\"categories\":[\"speech_to_text\"],\"placement_strategy\":\"binpack\","
+                + "\"replicas\":0,\"categories\":[\"speech-to-text\"],\"placement_strategy\":\"binpack\","
                 + "\"cpu_offloading\":false,\"distributed_inference\":false,\"worker_selector\":{\"gpu\":\"t4\"},"
                 + "\"restart_on_error\":false}");
         assertEquals(new ModelSpec("asr", ModelSource.localPath("/models/faster-whisper-tiny"), "vox-box", "0.0.20",
-                List.of("--threads", "4"), Map.of("HF_TOKEN", "x"), 0, List.of("speech_to_text"), "binpack", false, false,
+                List.of("--threads", "4"), Map.of("HF_TOKEN", "x"), 0, List.of("speech-to-text"), "binpack", false, false,
                 Map.of("gpu", "t4"), List.of(), false), spec);
     }
 
