@@ -26,8 +26,9 @@ class EventCodecTest {
                 List.of("llm"), "spread", true, false, Map.of("os", "linux"), List.of("w1:cuda:0"), true);
         ResourceClaim claim = new ResourceClaim(512L << 20, Map.of(0, 4L << 30, 1, 4L << 30));
         return Stream.of(
-                new ModelChanged("m-1", spec, ModelAnalysis.pending(), new ResourceEstimate(1L << 30, 6L << 30)),
-                new ModelChanged("m-2", spec, new ModelAnalysis(ModelAnalysis.State.FAILED, "404 from hub"), null),
+                new ModelChanged("m-1", spec, ModelAnalysis.pending(), new ResourceEstimate(1L << 30, 6L << 30),
+                        Instant.parse("2026-11-20T08:00:00.123456Z")),
+                new ModelChanged("m-2", spec, new ModelAnalysis(ModelAnalysis.State.FAILED, "404 from hub"), null, null),
                 new ModelDeleted("m-1", "qwen2.5-0.5b"),
                 new WorkerReported("w-1", "gpu-node-1", "10.0.0.5", 10150, "linux", "amd64", Map.of("zone", "a"),
                         64, 12.5, 256L << 30, 100L << 30,

@@ -70,7 +70,7 @@ public final class RoutingTable {
         if (payload instanceof ModelChanged) {
             ModelChanged changed = (ModelChanged) payload;
             return applyModel(changed.modelId(), envelope.revision(), held -> new ModelEntry(changed.modelId(),
-                    changed.spec().name(), createdAt(held, envelope.occurredAt()), envelope.occurredAt(),
+                    changed.spec().name(), createdAt(changed, held, envelope.occurredAt()), envelope.occurredAt(),
                     envelope.revision(), false));
         }
         if (payload instanceof ModelDeleted) {
@@ -115,7 +115,14 @@ public final class RoutingTable {
         return outcome[0];
     }
 
-    private static Instant createdAt(ModelEntry held, Instant occurredAt) {
+    /**
+     * The registry's creation time when the event carries it; from older producers, the earliest change this
+     * table has seen (which compaction can erase, so replicas may then disagree).
+     */
+    private static Instant createdAt(ModelChanged changed, ModelEntry held, Instant occurredAt) {
+        if (changed.createdAt() != null) {
+            return changed.createdAt();
+        }
         if (held == null || held.deleted() || held.created() == null) {
             return occurredAt;
         }

@@ -30,7 +30,7 @@ public final class Events {
     }
 
     public static Envelope<EventPayload> modelChanged(String id, String name, long revision, long atSecond) {
-        return envelope(new ModelChanged(id, spec(name), ModelAnalysis.pending(), null), revision, atSecond);
+        return envelope(new ModelChanged(id, spec(name), ModelAnalysis.pending(), null, null), revision, atSecond);
     }
 
     public static Envelope<EventPayload> modelDeleted(String id, String name, long revision, long atSecond) {

@@ -4,6 +4,7 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventPayload;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.gateway.routing.RoutingTable.ModelEntry;
@@ -13,6 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -89,7 +91,7 @@ class RoutingTableTest {
                         List.of(step(envelope(new WorkerReported("w-1", "n", "10.0.0.1", 10150, "linux", "amd64",
                                         Map.of(), 1, 0, 1, 0, List.of(), null, null, List.of(), 5), 1, 0),
                                         Outcome.UNUSABLE),
-                                step(envelope(new ModelChanged("m9", null, null, null), 1, 0), Outcome.UNUSABLE)),
+                                step(envelope(new ModelChanged("m9", null, null, null, null), 1, 0), Outcome.UNUSABLE)),
                         List.of()));
     }
 
@@ -116,6 +118,25 @@ class RoutingTableTest {
     }
 
     @Test
+    void theRegistrysCreationTimeWinsAndSurvivesCompaction() {
+        Instant registered = T0.minusSeconds(3600);
+        RoutingTable running = new RoutingTable();
+        running.apply(modelChangedCreatedAt("m1", "qwen", 1, 10, registered));
+        running.apply(modelChangedCreatedAt("m1", "qwen", 2, 20, registered));
+        RoutingTable restarted = new RoutingTable(); // compaction kept only revision 2
+        restarted.apply(modelChangedCreatedAt("m1", "qwen", 2, 20, registered));
+
+        assertEquals(registered, running.model("qwen").orElseThrow().created());
+        assertEquals(registered, restarted.model("qwen").orElseThrow().created());
+    }
+
+    private static Envelope<EventPayload> modelChangedCreatedAt(String id, String name, long revision, long atSecond,
+                                                                Instant createdAt) {
+        return new Envelope<>(java.util.UUID.randomUUID(), "ModelChanged", T0.plusSeconds(atSecond), 1, revision,
+                new ModelChanged(id, Events.spec(name), ModelAnalysis.pending(), null, createdAt));
+    }
+
+    @Test
     void aModelRecreatedAfterItsDeletionStartsAFreshCreatedTime() {
         RoutingTable table = new RoutingTable();
         table.apply(modelChanged("m1", "qwen", 1, 10));
@@ -128,7 +149,7 @@ class RoutingTableTest {
     @Test
     void theReasonForAnUnusableEventIsNamed() {
         assertEquals(Optional.of("ModelChanged m9 has no spec.name"),
-                RoutingTable.problemWith(new ModelChanged("m9", null, null, null)));
+                RoutingTable.problemWith(new ModelChanged("m9", null, null, null, null)));
         assertEquals(Optional.of("WorkerReported does not belong on a topic the gateway reads"),
                 RoutingTable.problemWith(new WorkerReported("w", "n", "a", 1, "linux", "amd64", Map.of(), 1, 0, 1,
                         0, List.of(), null, null, List.of(), 5)));

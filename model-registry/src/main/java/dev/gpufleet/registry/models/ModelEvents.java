@@ -18,7 +18,7 @@ public final class ModelEvents {
     /** The model's whole current state at its current revision; no estimate yet (analysis is a later issue). */
     public static OutboxMessage changed(StoredModel model, Clock clock) {
         String key = model.id().toString();
-        ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), null);
+        ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), null, model.createdAt());
         return new OutboxMessage(Topics.MODELS, key, EventCodec.encode(Envelope.of(payload, model.revision(), clock)));
     }
 

@@ -102,7 +102,7 @@ public final class Events implements AutoCloseable {
         ModelSpec spec = new ModelSpec(name, ModelSource.localPath("/models/" + name + ".gguf"), "llama-box", null,
                 List.of(), Map.of("HF_TOKEN", "not-a-real-secret"), replicas, List.of(), "spread", true, false,
                 Map.of(), List.of(), true);
-        return new ModelChanged(modelId, spec, ModelAnalysis.pending(), null);
+        return new ModelChanged(modelId, spec, ModelAnalysis.pending(), null, null);
     }
 
     @Override
