@@ -2,6 +2,7 @@ package dev.gpufleet.kit.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -22,6 +23,15 @@ public class ApiExceptionMappers {
     @ServerExceptionMapper
     public Response badJson(JsonProcessingException e) {
         return error(400, "Request body is not valid: " + describe(e));
+    }
+
+    /**
+     * A field of the wrong JSON type ({@code "replicas": "many"}) is a {@link MismatchedInputException}, which
+     * Quarkus' own, more specific mapper would answer without the admin error shape.
+     */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e) {
+        return badJson(e);
     }
 
     @ServerExceptionMapper
