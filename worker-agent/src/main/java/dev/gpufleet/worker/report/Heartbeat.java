@@ -32,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,6 +51,7 @@ public class Heartbeat {
     private final Instance<HttpServer> httpServer;
     private final int configuredPort;
     private final Clock clock = Clock.systemUTC();
+    private final AtomicInteger skippedInARow = new AtomicInteger();
     private final HostProbe host = HostProbe.ofThisHost();
     private final AtomicReference<Envelope<WorkerReported>> latest = new AtomicReference<>();
     private final AtomicBoolean awaitingAck = new AtomicBoolean();
@@ -106,6 +108,10 @@ public class Heartbeat {
     private void beat() {
         // a throw would cancel every later beat of this schedule
         try {
+            if (!httpServerBound()) {
+                // a report must carry the port actually bound; with a random port (tests) that comes a moment later
+                return;
+            }
             Envelope<WorkerReported> report = Envelope.of(
                     ReportAssembler.assemble(setup, host.sample(), agentPort()), revisions.next(), clock);
             logStateChange(latest.getAndSet(report), report.payload());
@@ -129,8 +135,11 @@ public class Heartbeat {
 
     private void publish(Envelope<WorkerReported> report) {
         if (!awaitingAck.compareAndSet(false, true)) {
-            LOG.warnf("Kafka has not acknowledged the previous heartbeat yet; skipping revision %d",
-                    report.revision());
+            // one warning per outage, not one per beat
+            if (skippedInARow.getAndIncrement() == 0) {
+                LOG.warnf("Kafka has not acknowledged the previous heartbeat yet; skipping heartbeats until it does"
+                        + " (first skipped: revision %d)", report.revision());
+            }
             return;
         }
         sender.execute(() -> send(report));
@@ -141,7 +150,12 @@ public class Heartbeat {
             producer.send(new ProducerRecord<>(Topics.WORKERS, report.key(), EventCodec.encode(report)),
                     (metadata, failure) -> {
                         awaitingAck.set(false);
-                        if (failure != null) {
+                        if (failure == null) {
+                            int skipped = skippedInARow.getAndSet(0);
+                            if (skipped > 0) {
+                                LOG.infof("Kafka takes heartbeats again; %d were skipped meanwhile", skipped);
+                            }
+                        } else {
                             LOG.warnf("Heartbeat revision %d not delivered to %s: %s", report.revision(),
                                     Topics.WORKERS, failure.toString());
                         }
@@ -149,6 +163,14 @@ public class Heartbeat {
         } catch (RuntimeException e) {
             awaitingAck.set(false);
             LOG.warnf("Heartbeat revision %d not sent to %s: %s", report.revision(), Topics.WORKERS, e.toString());
+        }
+    }
+
+    private boolean httpServerBound() {
+        try {
+            return !httpServer.isResolvable() || httpServer.get().getPort() > 0;
+        } catch (RuntimeException notListeningYet) {
+            return false;
         }
     }
 
