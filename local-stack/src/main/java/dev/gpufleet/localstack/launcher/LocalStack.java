@@ -43,7 +43,8 @@ public final class LocalStack implements AutoCloseable {
 
     private final Options options;
     private final StackSettings settings;
-    private final List<ManagedProcess> started = new ArrayList<>();
+    private final List<ManagedProcess> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closing;
 
     private LocalStack(Options options, StackSettings settings) {
         this.options = options;
@@ -101,6 +102,9 @@ public final class LocalStack implements AutoCloseable {
 
     /** Names of components whose process has ended although the stack was not stopped. */
     public List<String> deadComponents() {
+        if (closing) {
+            return List.of();
+        }
         return started.stream().filter(p -> !p.isAlive()).map(ManagedProcess::name).toList();
     }
 
@@ -278,6 +282,7 @@ public final class LocalStack implements AutoCloseable {
     /** Stops services first (so they can flush), then PostgreSQL and Kafka. */
     @Override
     public void close() {
+        closing = true;
         List<ManagedProcess> reverse = new ArrayList<>(started);
         java.util.Collections.reverse(reverse);
         List<ManagedProcess> services = reverse.stream()
