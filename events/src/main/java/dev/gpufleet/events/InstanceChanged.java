@@ -10,6 +10,8 @@ import java.util.List;
  * @param workerId     null while PENDING
  * @param endpoint     {@code host:port} when RUNNING, else null
  * @param stateMessage why it is in its state (placement failure reasons, error text)
+ * @param restartCount how often the backend was restarted after an error
+ * @param launchPlan   how to start it; set once the instance is placed (null while PENDING)
  */
 public record InstanceChanged(
         String instanceId,
@@ -24,7 +26,8 @@ public record InstanceChanged(
         InstanceState state,
         String stateMessage,
         String endpoint,
-        int restartCount) implements EventPayload {
+        int restartCount,
+        LaunchPlan launchPlan) implements EventPayload {
 
     public InstanceChanged {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);

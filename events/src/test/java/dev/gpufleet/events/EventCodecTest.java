@@ -38,7 +38,7 @@ class EventCodecTest {
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
                 new InstanceChanged("i-1", "qwen-abc123", "m-1", "qwen2.5-0.5b", "w-1", "gpu-node-1", List.of(0, 1),
                         List.of(new SubordinateWorker("w-2", List.of(0), claim)), claim, InstanceState.RUNNING,
-                        null, "10.0.0.5:40000", 1),
+                        null, "10.0.0.5:40000", 1, LaunchPlan.of(spec)),
                 new InstanceDeleted("i-1", "m-1", "w-1"));
     }
 

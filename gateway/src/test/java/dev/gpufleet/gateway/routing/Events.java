@@ -40,7 +40,7 @@ public final class Events {
     public static Envelope<EventPayload> instanceChanged(String id, String modelId, InstanceState state,
                                                          String endpoint, long revision) {
         return envelope(new InstanceChanged(id, id + "-name", modelId, "model-of-" + modelId, "w-1", "gpu-node-1",
-                List.of(0), List.of(), null, state, null, endpoint, 0), revision, revision);
+                List.of(0), List.of(), null, state, null, endpoint, 0, null), revision, revision);
     }
 
     public static Envelope<EventPayload> instanceDeleted(String id, String modelId, long revision) {

@@ -140,7 +140,7 @@ public class InstanceReconciler {
     static InstanceChanged toEvent(Instance instance) {
         return new InstanceChanged(instance.id.toString(), instance.name, instance.modelId, instance.modelName,
                 instance.workerId, instance.workerName, List.of(), List.of(), null, instance.state,
-                instance.stateMessage, null, 0);
+                instance.stateMessage, null, 0, null);
     }
 
     private Instant now() {
