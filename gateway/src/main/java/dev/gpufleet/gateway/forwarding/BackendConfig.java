@@ -1,0 +1,30 @@
+package dev.gpufleet.gateway.forwarding;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** How the gateway talks to backends; each setting has an environment form, e.g. {@code GPUFLEET_GATEWAY_BACKEND_CONNECT_TIMEOUT}. */
+@ConfigMapping(prefix = "gpufleet.gateway.backend")
+public interface BackendConfig {
+
+    /** A backend that does not accept the connection within this is unreachable (the request moves on). */
+    @WithDefault("3s")
+    Duration connectTimeout();
+
+    /**
+     * A request whose backend sends nothing for this long is cut off. There is no overall limit: a stream may run
+     * as long as tokens keep coming, and a CPU backend may think for minutes before its first byte.
+     */
+    @WithDefault("10m")
+    Duration idleTimeout();
+
+    /** Open connections per backend instance; each request in flight holds one (no pipelining). */
+    @WithDefault("256")
+    int maxConnectionsPerInstance();
+
+    /** Pooled connections unused for this long are closed. */
+    @WithDefault("60s")
+    Duration keepAliveTimeout();
+}

@@ -1,0 +1,452 @@
+package dev.gpufleet.gateway.forwarding;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.EventPayload;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.gateway.routing.Balancer;
+import dev.gpufleet.gateway.routing.Events;
+import dev.gpufleet.gateway.routing.RoutingTable;
+import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.PostgresTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+class ForwardingApiTest {
+    static final String TOKEN = "test-cluster-token-0123456789";
+    static final String CHAT = "/v1/chat/completions";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @TestHTTPResource("/")
+    URL gateway;
+
+    @Inject
+    RoutingTable table;
+
+    @Inject
+    Balancer balancer;
+
+    private KafkaProducer<String, String> producer;
+    private final List<FakeLlamaServer> backends = new ArrayList<>();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void connect() {
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+    }
+
+    @AfterEach
+    void disconnect() {
+        producer.close();
+        backends.forEach(FakeLlamaServer::close);
+    }
+
+    private FakeLlamaServer backend(String name, int chunks, Duration chunkDelay) throws IOException {
+        FakeLlamaServer backend = new FakeLlamaServer(name, chunks, chunkDelay);
+        backends.add(backend);
+        return backend;
+    }
+
+    private void publish(String topic, Envelope<EventPayload> event) throws Exception {
+        producer.send(new ProducerRecord<>(topic, event.key(), EventCodec.encode(event))).get();
+    }
+
+    /** A registered model; returns its name. */
+    private String model(String modelId) throws Exception {
+        String name = "org/model-" + modelId;
+        publish(Topics.MODELS, Events.modelChanged(modelId, name, 1, 0));
+        await().atMost(Duration.ofSeconds(20)).until(() -> table.model(name).isPresent());
+        return name;
+    }
+
+    private void instance(String instanceId, String modelId, InstanceState state, String endpoint, long revision)
+            throws Exception {
+        publish(Topics.INSTANCES, Events.instanceChanged(instanceId, modelId, state, endpoint, revision));
+    }
+
+    /** A model whose instances {@code <modelId>-i0, -i1, ...} run at these endpoints; returns its name. */
+    private String runningModel(String modelId, String... endpoints) throws Exception {
+        String name = model(modelId);
+        for (int i = 0; i < endpoints.length; i++) {
+            instance(modelId + "-i" + i, modelId, InstanceState.RUNNING, endpoints[i], 1);
+        }
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> table.routableInstances(name).size() == endpoints.length);
+        return name;
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}],"
+                + "\"stream\":" + stream + "}";
+    }
+
+    private static Response post(String path, String body) {
+        return given().auth().oauth2(TOKEN).contentType("application/json").body(body).post(path);
+    }
+
+    private static int freePortNobodyListensOn() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void aPlainAnswerComesBackAsTheBackendSentItWithoutTheClientsToken() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 3, Duration.ZERO);
+        String model = runningModel(unique("plain"), backend.endpoint());
+        String body = chat(model, false);
+
+        Response chat = post(CHAT, body);
+
+        chat.then().statusCode(200)
+                .contentType(startsWith("application/json"))
+                .body("object", equalTo("chat.completion"))
+                .body("model", equalTo(model))
+                .body("choices[0].message.content", equalTo(backend.streamedText()))
+                .body("usage.completion_tokens", equalTo(3));
+        double overhead = Double.parseDouble(chat.header(ForwardingRoutes.OVERHEAD_HEADER));
+        assertTrue(overhead >= 0 && overhead < 5_000, "overhead " + overhead);
+        FakeLlamaServer.Received received = backend.received.get(0);
+        assertEquals(CHAT, received.path());
+        assertEquals(body, received.body());
+        assertEquals("application/json", received.headers().get("content-type"));
+        assertFalse(received.headers().containsKey("authorization"), received.headers().toString());
+        assertFalse(received.headers().toString().contains(TOKEN), received.headers().toString());
+
+        post("/v1/completions", "{\"model\":\"" + model + "\",\"prompt\":\"Once\"}").then().statusCode(200)
+                .body("object", equalTo("text_completion"))
+                .body("choices[0].text", equalTo(backend.streamedText()));
+        post("/v1/embeddings", "{\"model\":\"" + model + "\",\"input\":\"hi\"}").then().statusCode(200)
+                .body("data[0].embedding[1]", equalTo(-0.5f));
+        assertEquals(List.of(CHAT, "/v1/completions", "/v1/embeddings"), backend.paths());
+    }
+
+    @Test
+    void theBackendsErrorStatusAndBodyPassThrough() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("status"), backend.endpoint());
+
+        post(CHAT, "{\"model\":\"" + model + "\",\"max_tokens\":-1,\"messages\":[]}").then().statusCode(400)
+                .contentType(startsWith("application/json"))
+                .body("error.message", equalTo("max_tokens must be positive"))
+                .body("error.code", equalTo(400));
+        assertEquals(1, backend.received.size());
+    }
+
+    @Test
+    void aStreamArrivesChunkByChunkWhileTheBackendIsStillWriting() throws Exception {
+        int chunks = 5;
+        FakeLlamaServer backend = backend("alpha", chunks, Duration.ofMillis(400));
+        String model = runningModel(unique("stream"), backend.endpoint());
+
+        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chat(model, true))).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+        assertEquals(200, response.statusCode());
+        assertEquals("text/event-stream", response.headers().firstValue("content-type").orElse(""));
+        assertEquals("no-cache", response.headers().firstValue("cache-control").orElse(""));
+        assertTrue(response.headers().firstValue(ForwardingRoutes.OVERHEAD_HEADER).isPresent());
+        List<String> events = new ArrayList<>();
+        long firstEventAt = 0;
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),
+                StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.startsWith("data: ")) {
+                    if (events.isEmpty()) {
+                        firstEventAt = System.nanoTime();
+                    }
+                    events.add(line.substring("data: ".length()));
+                }
+            }
+        }
+        assertEquals(chunks + 1, events.size(), events.toString());
+        assertEquals("[DONE]", events.get(chunks));
+        StringBuilder text = new StringBuilder();
+        for (String event : events.subList(0, chunks)) {
+            text.append(JSON.readTree(event)
+                    .path("choices").path(0).path("delta").path("content").asText());
+        }
+        assertEquals(backend.streamedText(), text.toString());
+        long lastSentAt = backend.chunkSentAt.get(backend.chunkSentAt.size() - 1);
+        long aheadMillis = TimeUnit.NANOSECONDS.toMillis(lastSentAt - firstEventAt);
+        // the backend needs (chunks - 1) * 400 ms after its first chunk; buffering would leave nothing ahead
+        assertTrue(aheadMillis > 1_000, "first event reached the client only " + aheadMillis
+                + " ms before the backend sent its last");
+    }
+
+    @Test
+    void anUnknownModelIs404InOpenAiShape() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String missing = unique("no-such-model");
+
+        post(CHAT, chat(missing, false)).then().statusCode(404)
+                .contentType(startsWith("application/json"))
+                .body("error.message", equalTo("The model '" + missing + "' does not exist"))
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.param", equalTo("model"))
+                .body("error.code", equalTo("model_not_found"));
+        post("/v1/embeddings", "{\"model\":\"" + missing + "\",\"input\":\"x\"}").then().statusCode(404);
+        assertTrue(backend.received.isEmpty());
+    }
+
+    @Test
+    void aBodyWithoutAModelIs400InOpenAiShape() {
+        post(CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.param", equalTo("model"))
+                .body("error.code", equalTo("missing_required_parameter"));
+        post("/v1/completions", "{\"model\":42}").then().statusCode(400)
+                .body("error.param", equalTo("model"))
+                .body("error.code", equalTo("invalid_type"));
+        post(CHAT, "this is not JSON").then().statusCode(400)
+                .contentType(startsWith("application/json"))
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("invalid_json"));
+        given().auth().oauth2(TOKEN).post(CHAT).then().statusCode(400).body("error.code", equalTo("invalid_json"));
+    }
+
+    @Test
+    void withoutTheTokenNothingIsForwarded() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("token"), backend.endpoint());
+
+        given().contentType("application/json").body(chat(model, false)).post(CHAT).then().statusCode(401)
+                .body("error.code", equalTo("invalid_api_key"));
+        given().auth().oauth2("wrong-token-0123456789").contentType("application/json").body(chat(model, false))
+                .post(CHAT).then().statusCode(401);
+        assertTrue(backend.received.isEmpty());
+    }
+
+    @Test
+    void aModelWithoutARunningInstanceIs503WithRetryAfter() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String modelId = unique("starting");
+        String model = model(modelId);
+
+        post(CHAT, chat(model, false)).then().statusCode(503)
+                .header("Retry-After", "5")
+                .body("error.type", equalTo("service_unavailable"))
+                .body("error.code", equalTo("model_not_ready"))
+                .body("error.message", equalTo("The model '" + model
+                        + "' has no running instance at the moment; retry shortly"));
+
+        instance(modelId + "-i0", modelId, InstanceState.STARTING, backend.endpoint(), 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> table.snapshot().instances().containsKey(modelId + "-i0"));
+        post(CHAT, chat(model, false)).then().statusCode(503).header("Retry-After", "5");
+
+        instance(modelId + "-i0", modelId, InstanceState.RUNNING, backend.endpoint(), 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> table.routableInstances(model).size() == 1);
+        post(CHAT, chat(model, false)).then().statusCode(200);
+
+        instance(modelId + "-i0", modelId, InstanceState.ERROR, backend.endpoint(), 3);
+        await().atMost(Duration.ofSeconds(20)).until(() -> table.routableInstances(model).isEmpty());
+        post(CHAT, chat(model, true)).then().statusCode(503).header("Retry-After", "5");
+        assertEquals(1, backend.received.size());
+    }
+
+    @Test
+    void anUnreachableInstanceIsSkippedForALiveOne() throws Exception {
+        FakeLlamaServer live = backend("live", 1, Duration.ZERO);
+        String dead = "127.0.0.1:" + freePortNobodyListensOn();
+        String model = runningModel(unique("retry"), dead, live.endpoint());
+
+        for (int i = 0; i < 4; i++) {
+            post(CHAT, chat(model, false)).then().statusCode(200)
+                    .body("choices[0].message.content", equalTo(live.streamedText()));
+        }
+        assertEquals(4, live.received.size());
+    }
+
+    @Test
+    void onlyUnreachableInstancesIs502InOpenAiShape() throws Exception {
+        String oneDead = runningModel(unique("dead"), "127.0.0.1:" + freePortNobodyListensOn());
+        post(CHAT, chat(oneDead, false)).then().statusCode(502)
+                .contentType(startsWith("application/json"))
+                .body("error.code", equalTo("backend_unreachable"))
+                .body("error.message", containsString("backend unreachable"));
+
+        String threeDead = runningModel(unique("dead3"), "127.0.0.1:" + freePortNobodyListensOn(),
+                "127.0.0.1:" + freePortNobodyListensOn(), "not-an-endpoint");
+        post(CHAT, chat(threeDead, true)).then().statusCode(502).body("error.code", equalTo("backend_unreachable"));
+    }
+
+    @Test
+    void twoInstancesShareTheLoad() throws Exception {
+        FakeLlamaServer a = backend("a", 1, Duration.ZERO);
+        FakeLlamaServer b = backend("b", 1, Duration.ZERO);
+        String model = runningModel(unique("share"), a.endpoint(), b.endpoint());
+
+        for (int i = 0; i < 6; i++) {
+            post(CHAT, chat(model, false)).then().statusCode(200);
+        }
+        assertEquals(3, a.received.size());
+        assertEquals(3, b.received.size());
+    }
+
+    @Test
+    void theInstanceWithFewerRequestsInFlightTakesTheNext() throws Exception {
+        FakeLlamaServer a = backend("a", 25, Duration.ofMillis(200));
+        FakeLlamaServer b = backend("b", 25, Duration.ofMillis(200));
+        String modelId = unique("least");
+        String model = runningModel(modelId, a.endpoint(), b.endpoint());
+
+        CompletableFuture<HttpResponse<String>> longStream = http.sendAsync(
+                HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+                        .header("Authorization", "Bearer " + TOKEN)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(chat(model, true))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> a.streamsInProgress.get() + b.streamsInProgress.get() == 1);
+        FakeLlamaServer busy = a.streamsInProgress.get() == 1 ? a : b;
+        FakeLlamaServer idle = busy == a ? b : a;
+
+        for (int i = 0; i < 3; i++) {
+            post(CHAT, chat(model, false)).then().statusCode(200)
+                    .body("choices[0].message.content", equalTo(idle.streamedText()));
+        }
+        assertEquals(1, busy.received.size());
+        assertEquals(3, idle.received.size());
+        assertTrue(longStream.get(20, TimeUnit.SECONDS).body().endsWith("data: [DONE]\n\n"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0
+                && balancer.outstanding(modelId + "-i1") == 0);
+    }
+
+    @Test
+    void aClientThatLeavesCancelsTheBackendRequest() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 100, Duration.ofMillis(100));
+        String modelId = unique("leave");
+        String model = runningModel(modelId, backend.endpoint());
+        byte[] body = chat(model, true).getBytes(StandardCharsets.UTF_8);
+
+        try (Socket socket = new Socket(gateway.getHost(), gateway.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: " + gateway.getHost() + "\r\nAuthorization: Bearer "
+                    + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String status = in.readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 200"), status);
+            String line = in.readLine();
+            while (line != null && !line.startsWith("data: ")) {
+                line = in.readLine();
+            }
+            assertTrue(line != null, "the stream ended before its first event");
+            assertEquals(1, balancer.outstanding(modelId + "-i0"));
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.abortedStreams.get() == 1);
+        assertTrue(backend.chunkSentAt.size() < 50, "the backend kept writing: " + backend.chunkSentAt.size());
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0);
+    }
+
+    @Test
+    void aBackendThatBreaksOffMidStreamBreaksTheClientsStreamToo() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 5, Duration.ofMillis(50));
+        String modelId = unique("broken");
+        String model = runningModel(modelId, backend.endpoint());
+        String body = "{\"model\":\"" + model + "\",\"stream\":true,\"break_after\":2,\"messages\":[]}";
+
+        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+
+        assertEquals(200, response.statusCode());
+        List<String> lines = new ArrayList<>();
+        assertThrows(IOException.class, () -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(),
+                    StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    lines.add(line);
+                }
+            }
+        }, "the stream ended as if complete: " + lines);
+        assertFalse(lines.contains("data: [DONE]"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0);
+    }
+
+    @Test
+    void theStreamEndsWithDoneForOpenAiClients() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 2, Duration.ZERO);
+        String model = runningModel(unique("done"), backend.endpoint());
+
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "v1/completions"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                        + "\",\"prompt\":\"Once\",\"stream\":true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, response.statusCode());
+        assertEquals("text/event-stream", response.headers().firstValue("content-type").orElse(""));
+        assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
+        assertEquals(3, response.body().split("\n\n").length, response.body());
+        assertEquals("text/event-stream", backend.received.get(0).headers().get("accept"));
+    }
+}
