@@ -10,7 +10,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "gpufleet.worker")
 public interface WorkerConfig {
 
-    /** Where identity.json and the heartbeat revision live. */
+    /** Where identity.json, the revision files and the backends' logs live. */
     String dataDir();
 
     /** Overrides the stored name (the hostname on first start). */
@@ -27,4 +27,41 @@ public interface WorkerConfig {
 
     /** Stand-in for GPU detection: see {@link dev.gpufleet.worker.devices.SimulatedDevices}. */
     Optional<String> simulatedDevices();
+
+    /** Ports handed to backends, {@code FROM-TO} inclusive; ports something else listens on are skipped. */
+    @WithDefault("40000-40063")
+    String portRange();
+
+    /** The address backends listen on. */
+    @WithDefault("0.0.0.0")
+    String backendHost();
+
+    /** Directories searched for backend binaries, separated like PATH; unset = the agent's PATH. */
+    Optional<String> backendPath();
+
+    LlamaBox llamaBox();
+
+    /** The llamacpp-server jar, run with the agent's own java when no llama-box or llama-server binary exists. */
+    Optional<String> llamacppServerJar();
+
+    /** How long a backend may take to answer its health endpoint with 200 before it is killed. */
+    @WithDefault("120s")
+    Duration startTimeout();
+
+    /** How often a RUNNING backend's health endpoint is probed; 3 failures in a row kill it. */
+    @WithDefault("5s")
+    Duration livenessInterval();
+
+    /** How long one health probe may wait for an answer: a hung engine accepts the connection and says nothing. */
+    @WithDefault("2s")
+    Duration probeTimeout();
+
+    /** How long a backend gets to exit after TERM before it is killed. */
+    @WithDefault("10s")
+    Duration stopTimeout();
+
+    interface LlamaBox {
+        /** A whole command line that replaces the binary search, e.g. {@code java -jar /x/llamacpp-server.jar}. */
+        Optional<String> command();
+    }
 }

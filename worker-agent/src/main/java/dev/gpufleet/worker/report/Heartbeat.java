@@ -10,8 +10,9 @@ import dev.gpufleet.worker.devices.DeviceInventory;
 import dev.gpufleet.worker.devices.SimulatedDevices;
 import dev.gpufleet.worker.host.HostProbe;
 import dev.gpufleet.worker.host.Platform;
-import dev.gpufleet.worker.identity.IdentityStore;
+import dev.gpufleet.worker.identity.AgentIdentity;
 import dev.gpufleet.worker.identity.WorkerIdentity;
+import dev.gpufleet.worker.instances.Supervision;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServer;
@@ -47,6 +48,8 @@ public class Heartbeat {
     private static final Logger LOG = Logger.getLogger(Heartbeat.class);
 
     private final WorkerConfig config;
+    private final AgentIdentity agentIdentity;
+    private final Supervision supervision;
     private final Producer<String, String> producer;
     private final Instance<HttpServer> httpServer;
     private final int configuredPort;
@@ -61,9 +64,12 @@ public class Heartbeat {
     private ScheduledExecutorService executor;
     private ExecutorService sender;
 
-    public Heartbeat(WorkerConfig config, Producer<String, String> producer, Instance<HttpServer> httpServer,
+    public Heartbeat(WorkerConfig config, AgentIdentity agentIdentity, Supervision supervision,
+                     Producer<String, String> producer, Instance<HttpServer> httpServer,
                      @ConfigProperty(name = "quarkus.http.port") int configuredPort) {
         this.config = config;
+        this.agentIdentity = agentIdentity;
+        this.supervision = supervision;
         this.producer = producer;
         this.httpServer = httpServer;
         this.configuredPort = configuredPort;
@@ -71,7 +77,7 @@ public class Heartbeat {
 
     void start(@Observes StartupEvent ignored) {
         Path dataDir = Path.of(config.dataDir());
-        WorkerIdentity identity = IdentityStore.loadOrCreate(dataDir, config.name(), HostNetwork::hostname, clock);
+        WorkerIdentity identity = agentIdentity.get();
         revisions = RevisionSequence.open(dataDir, clock);
         DeviceInventory devices = SimulatedDevices.parse(config.simulatedDevices().orElse(""));
         setup = new AgentSetup(identity, config.address().filter(a -> !a.isBlank())
@@ -113,7 +119,8 @@ public class Heartbeat {
                 return;
             }
             Envelope<WorkerReported> report = Envelope.of(
-                    ReportAssembler.assemble(setup, host.sample(), agentPort()), revisions.next(), clock);
+                    ReportAssembler.assemble(setup, host.sample(), agentPort(),
+                            supervision.observed()), revisions.next(), clock);
             logStateChange(latest.getAndSet(report), report.payload());
             publish(report);
         } catch (RuntimeException e) {

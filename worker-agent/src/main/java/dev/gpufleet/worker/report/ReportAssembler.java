@@ -1,5 +1,6 @@
 package dev.gpufleet.worker.report;
 
+import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.worker.host.HostResources;
@@ -25,6 +26,12 @@ public final class ReportAssembler {
     }
 
     public static WorkerReported assemble(AgentSetup setup, HostResources host, int agentPort) {
+        return assemble(setup, host, agentPort, List.of());
+    }
+
+    /** @param instances what the agent runs or failed to run, with the state it observes */
+    public static WorkerReported assemble(AgentSetup setup, HostResources host, int agentPort,
+                                          List<ObservedInstance> instances) {
         List<String> problems = new ArrayList<>();
         setup.devices().problem().ifPresent(problems::add);
         Map<String, String> labels = new LinkedHashMap<>();
@@ -42,7 +49,7 @@ public final class ReportAssembler {
         return new WorkerReported(setup.identity().workerId(), setup.identity().name(), setup.address(), agentPort,
                 setup.os(), setup.arch(), labels, host.cpuCores(), host.cpuUtilizationPercent(),
                 host.memoryTotalBytes(), host.memoryUsedBytes(), setup.devices().gpus(), state,
-                problems.isEmpty() ? null : String.join("; ", problems), List.of(), setup.heartbeatIntervalSeconds());
+                problems.isEmpty() ? null : String.join("; ", problems), instances, setup.heartbeatIntervalSeconds());
     }
 
     /** Whole seconds, rounded up and at least 1: the scheduler counts missed beats in these. */

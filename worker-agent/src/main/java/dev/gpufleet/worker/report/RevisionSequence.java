@@ -12,8 +12,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * Heartbeat revisions that grow across restarts. Consumers apply a heartbeat only when its revision is newer
- * than the one they hold, so a restarted agent must never go back to a lower number.
+ * Revisions that grow across restarts, for the events this agent produces (heartbeats; instance observations use
+ * their own sequence). Consumers apply a message only when its revision is newer than the one they hold, so a
+ * restarted agent must never go back to a lower number.
  *
  * <p>The data dir holds the highest revision reserved so far; the agent reserves {@link #BLOCK} revisions at a
  * time, so it writes the file once per block (about 14 hours at 5 s), not on every beat, and a restart skips the
@@ -28,33 +29,41 @@ public final class RevisionSequence {
     static final long BLOCK = 10_000;
 
     private final Path file;
+    private final String purpose;
     private long next;
     private long reservedThrough;
 
-    private RevisionSequence(Path file, long lastReserved) {
+    private RevisionSequence(Path file, String purpose, long lastReserved) {
         this.file = file;
+        this.purpose = purpose;
         this.next = lastReserved + 1;
         this.reservedThrough = lastReserved;
     }
 
+    /** The heartbeat sequence. */
     public static RevisionSequence open(Path dataDir, Clock clock) {
-        Path file = dataDir.resolve(FILE_NAME);
+        return open(dataDir, FILE_NAME, "heartbeat", clock);
+    }
+
+    /** @param purpose what the revisions are for, as error messages name it, e.g. {@code heartbeat} */
+    public static RevisionSequence open(Path dataDir, String fileName, String purpose, Clock clock) {
+        Path file = dataDir.resolve(fileName);
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8).trim();
         } catch (NoSuchFileException e) {
-            return new RevisionSequence(file, clock.millis());
+            return new RevisionSequence(file, purpose, clock.millis());
         } catch (IOException e) {
-            throw unusable(file, "cannot read it (" + e + ")");
+            throw unusable(file, purpose, "cannot read it (" + e + ")");
         }
         try {
             long reserved = Long.parseLong(text);
             if (reserved < 0) {
                 throw new NumberFormatException();
             }
-            return new RevisionSequence(file, reserved);
+            return new RevisionSequence(file, purpose, reserved);
         } catch (NumberFormatException e) {
-            throw unusable(file, "'" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
+            throw unusable(file, purpose, "'" + (text.length() > 40 ? text.substring(0, 40) + "…" : text)
                     + "' is not a non-negative integer");
         }
     }
@@ -66,15 +75,15 @@ public final class RevisionSequence {
             try {
                 AtomicFiles.write(file, upTo + "\n");
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot reserve heartbeat revisions in " + file, e);
+                throw new UncheckedIOException("cannot reserve " + purpose + " revisions in " + file, e);
             }
             reservedThrough = upTo;
         }
         return next++;
     }
 
-    private static StateFileException unusable(Path file, String why) {
-        return new StateFileException("The heartbeat revision file " + file + " is unusable: " + why
+    private static StateFileException unusable(Path file, String purpose, String why) {
+        return new StateFileException("The " + purpose + " revision file " + file + " is unusable: " + why
                 + ". Delete it: the agent then continues from the current time in milliseconds, which is above the"
                 + " revisions it has used.");
     }

@@ -1,0 +1,537 @@
+package dev.gpufleet.worker.instances;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventPayload;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceObserved;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.worker.backend.BackendLaunch;
+import dev.gpufleet.worker.backend.HealthProbe;
+import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.LocalPorts;
+import dev.gpufleet.worker.backend.LogTail;
+import dev.gpufleet.worker.backend.PortRange;
+import dev.gpufleet.worker.backend.ProcessTree;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs this worker's backends: applies the scheduler's instance events to an {@link InstanceTable}, lets the
+ * {@link Reconciler} decide, and carries the decisions out: start a backend with its output in
+ * {@code <data-dir>/logs/<instance-name>.log}, probe its health endpoint (STARTING until it answers 200 or the start
+ * timeout passes, then every liveness interval while RUNNING), and stop process trees. Each change is reported
+ * through the {@link ObservationSink}.
+ *
+ * <p>All state lives on one thread; process exits, probe answers and timers are posted to it, so no lock is
+ * needed and events are handled in the order they happened.
+ */
+public final class BackendSupervisor implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BackendSupervisor.class);
+    static final String LOG_DIR = "logs";
+    /** {@code <instanceId>.pid}: "pid startMillis" of each running backend, to stop leftovers after a crash. */
+    static final String PID_DIR = "backends";
+    static final int FAILED_PROBES_TO_KILL = 3;
+    private static final Duration FIRST_PROBE = Duration.ofMillis(250);
+    private static final Duration SLOWEST_STARTING_PROBE = Duration.ofSeconds(2);
+    /** Lets a burst of events (a topic read from its beginning) land before deciding. */
+    private static final Duration RECONCILE_DELAY = Duration.ofMillis(100);
+
+    private final SupervisorSettings settings;
+    private final ObservationSink sink;
+    private final Clock clock;
+    private final ScheduledExecutorService executor;
+    /** KILL timers of stopping process trees, apart so they fire even while the supervisor thread waits. */
+    private final ScheduledExecutorService killTimer;
+    private final HealthProbe healthProbe;
+    private final String probeHost;
+    private final PortRange portRange;
+    private final String portRangeProblem;
+
+    private final InstanceTable table = new InstanceTable();
+    private final Map<String, Run> runs = new HashMap<>();
+    private final Set<Integer> allocatedPorts = new HashSet<>();
+    private boolean reconcileScheduled;
+    private boolean closing;
+    private volatile List<ObservedInstance> observed = List.of();
+
+    /** One attempt at running an instance's backend. Touched only on the supervisor thread. */
+    private static final class Run {
+        final String instanceId;
+        final String name;
+        final int restartCount;
+        Held.Phase phase = Held.Phase.STARTING;
+        int port;
+        long pid;
+        ProcessHandle handle;
+        Path logFile;
+        long logOffset;
+        Instant deadline;
+        Duration startingProbeDelay = FIRST_PROBE;
+        int failedProbes;
+        String warnings;
+        /** set when the agent kills the backend because it failed: the ERROR message to report once it is gone */
+        String failure;
+        ScheduledFuture<?> probeTask;
+        CompletableFuture<Void> stopped;
+
+        Run(InstanceChanged instance) {
+            this.instanceId = instance.instanceId();
+            this.name = instance.name() == null ? instance.instanceId() : instance.name();
+            this.restartCount = instance.restartCount();
+        }
+
+        Held held() {
+            return new Held(instanceId, phase, restartCount);
+        }
+    }
+
+    public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock) {
+        this.settings = settings;
+        this.sink = sink;
+        this.clock = clock;
+        this.executor = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "gpufleet-supervisor");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.killTimer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "gpufleet-backend-kill");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.healthProbe = new HealthProbe(settings.probeTimeout());
+        this.probeHost = HealthProbe.probeHost(settings.backendHost());
+        PortRange range = null;
+        String problem = null;
+        try {
+            range = PortRange.parse(settings.portRange());
+        } catch (IllegalArgumentException e) {
+            problem = e.getMessage();
+            LOG.errorf("%s; no backend can start until it is fixed", problem);
+        }
+        this.portRange = range;
+        this.portRangeProblem = problem;
+    }
+
+    /** Stops backends that an earlier run of this agent left behind (it crashed or was killed). */
+    public void start() {
+        post(this::stopLeftovers);
+    }
+
+    public void accept(Envelope<? extends EventPayload> envelope) {
+        post(() -> {
+            if (table.apply(envelope) == InstanceTable.Outcome.APPLIED) {
+                scheduleReconcile();
+            }
+        });
+    }
+
+    public void tombstone(String instanceId) {
+        post(() -> {
+            if (table.tombstone(instanceId) == InstanceTable.Outcome.APPLIED) {
+                scheduleReconcile();
+            }
+        });
+    }
+
+    /** What this agent runs (or failed to run), for the heartbeat. */
+    public List<ObservedInstance> observed() {
+        return observed;
+    }
+
+    /** Stops every backend this agent started and waits for them (at most the stop timeout and a little). */
+    @Override
+    public void close() {
+        if (executor.isShutdown()) {
+            return;
+        }
+        CompletableFuture<Void> allStopped = new CompletableFuture<>();
+        post(() -> {
+            closing = true;
+            List<CompletableFuture<Void>> stops = new ArrayList<>();
+            for (Run run : runs.values()) {
+                if (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING) {
+                    LOG.infof("Stopping instance %s: the agent is shutting down", run.name);
+                    stopProcess(run);
+                }
+                if (run.stopped != null) {
+                    stops.add(run.stopped);
+                }
+            }
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
+                    .whenComplete((ignored, failure) -> allStopped.complete(null));
+        });
+        try {
+            allStopped.get(settings.stopTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.warnf("Not every backend was confirmed stopped: %s", e.toString());
+        }
+        executor.shutdownNow();
+        killTimer.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Run run : runs.values()) {
+            if (run.handle != null && !run.handle.isAlive()) {
+                deletePidFile(run);
+            }
+        }
+    }
+
+    private void post(Runnable task) {
+        try {
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Supervisor step failed");
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down: nothing more to do
+        }
+    }
+
+    private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        try {
+            return executor.schedule(() -> post(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            return null; // shutting down
+        }
+    }
+
+    private void scheduleReconcile() {
+        if (reconcileScheduled || closing) {
+            return;
+        }
+        reconcileScheduled = true;
+        schedule(() -> {
+            reconcileScheduled = false;
+            reconcile();
+        }, RECONCILE_DELAY);
+    }
+
+    private void reconcile() {
+        if (closing) {
+            return;
+        }
+        List<Held> held = runs.values().stream().map(Run::held).toList();
+        for (Action action : Reconciler.decide(settings.workerId(), table.live(), held)) {
+            switch (action.kind()) {
+                case START:
+                    start(action.instance(), action.reason());
+                    break;
+                case STOP:
+                    Run run = runs.get(action.instanceId());
+                    LOG.infof("Stopping instance %s: %s", run.name, action.reason());
+                    run.failure = null;
+                    stopProcess(run);
+                    break;
+                case FORGET:
+                    runs.remove(action.instanceId());
+                    break;
+                default:
+                    throw new IllegalStateException("unknown action " + action.kind());
+            }
+        }
+        publishObserved();
+    }
+
+    private void start(InstanceChanged instance, String reason) {
+        runs.remove(instance.instanceId());
+        Run run = new Run(instance);
+        runs.put(run.instanceId, run);
+        BackendLaunch launch = LaunchPlanner.plan(instance, new LaunchPlanner.Host(settings.binaries().get(),
+                settings.backendHost(), settings.devices(), BackendSupervisor::readableFile,
+                () -> portRange.pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)),
+                portRangeProblem));
+        if (!launch.ready()) {
+            fail(run, launch.problem());
+            return;
+        }
+        run.port = launch.port();
+        run.warnings = launch.warnings().isEmpty() ? null : "warning: " + String.join("; ", launch.warnings());
+        Process process;
+        try {
+            run.logFile = logFile(instance);
+            Files.writeString(run.logFile, "=== " + clock.instant() + " gpufleet: starting instance " + run.name
+                    + " (restart " + run.restartCount + ") on port " + run.port + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            run.logOffset = Files.size(run.logFile);
+            ProcessBuilder builder = new ProcessBuilder(launch.command().args())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(run.logFile.toFile()));
+            builder.environment().putAll(launch.environment());
+            process = builder.start();
+            process.getOutputStream().close();
+        } catch (IOException | RuntimeException e) {
+            fail(run, "cannot start " + launch.command().args().get(0) + ": " + e.getMessage());
+            return;
+        }
+        allocatedPorts.add(run.port);
+        run.handle = process.toHandle();
+        run.pid = process.pid();
+        run.deadline = clock.instant().plus(settings.startTimeout());
+        writePidFile(run);
+        LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s", run.name, run.instanceId, reason,
+                run.port, run.pid, launch.command().redacted());
+        observe(run, InstanceState.STARTING, run.warnings);
+        process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run, process.exitValue())));
+        scheduleProbe(run, run.startingProbeDelay);
+    }
+
+    private void onExit(Run run, int exitCode) {
+        if (runs.get(run.instanceId) != run
+                || (run.phase != Held.Phase.STARTING && run.phase != Held.Phase.RUNNING)) {
+            return;
+        }
+        cancelProbe(run);
+        release(run);
+        fail(run, "backend exited with code " + exitCode + "; last log lines:\n"
+                + LogTail.of(run.logFile, run.logOffset));
+        scheduleReconcile();
+    }
+
+    private void scheduleProbe(Run run, Duration delay) {
+        run.probeTask = schedule(() -> probe(run), delay);
+    }
+
+    private void cancelProbe(Run run) {
+        if (run.probeTask != null) {
+            run.probeTask.cancel(false);
+        }
+    }
+
+    private boolean probing(Run run) {
+        return runs.get(run.instanceId) == run
+                && (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING);
+    }
+
+    private void probe(Run run) {
+        if (!probing(run)) {
+            return;
+        }
+        healthProbe.probe(probeHost, run.port).whenComplete((result, failure) -> post(() -> onProbe(run,
+                result != null ? result : new HealthProbe.Result(false, String.valueOf(failure)))));
+    }
+
+    private void onProbe(Run run, HealthProbe.Result result) {
+        if (!probing(run)) {
+            return;
+        }
+        if (run.phase == Held.Phase.STARTING) {
+            if (result.healthy()) {
+                run.phase = Held.Phase.RUNNING;
+                LOG.infof("Instance %s is RUNNING on port %d", run.name, run.port);
+                observe(run, InstanceState.RUNNING, run.warnings);
+                publishObserved();
+                scheduleProbe(run, settings.livenessInterval());
+            } else if (!clock.instant().isBefore(run.deadline)) {
+                killForError(run, "backend did not answer GET /health with 200 within "
+                        + seconds(settings.startTimeout()) + " (gpufleet.worker.start-timeout; last probe: "
+                        + result.detail() + "); it was killed");
+            } else {
+                Duration delay = run.startingProbeDelay;
+                run.startingProbeDelay = min(delay.multipliedBy(2), SLOWEST_STARTING_PROBE);
+                scheduleProbe(run, delay);
+            }
+            return;
+        }
+        if (result.healthy()) {
+            run.failedProbes = 0;
+        } else if (++run.failedProbes >= FAILED_PROBES_TO_KILL) {
+            killForError(run, "backend stopped answering GET /health: " + FAILED_PROBES_TO_KILL
+                    + " probes in a row failed (last: " + result.detail() + "); it was killed");
+            return;
+        }
+        scheduleProbe(run, settings.livenessInterval());
+    }
+
+    private void killForError(Run run, String failure) {
+        LOG.warnf("Instance %s: %s", run.name, failure);
+        run.failure = failure;
+        stopProcess(run);
+    }
+
+    private void stopProcess(Run run) {
+        run.phase = Held.Phase.STOPPING;
+        cancelProbe(run);
+        run.stopped = ProcessTree.stop(run.handle, settings.stopTimeout(), killTimer);
+        run.stopped.whenComplete((ignored, failure) -> post(() -> onStopped(run)));
+        publishObserved();
+    }
+
+    private void onStopped(Run run) {
+        release(run);
+        if (closing || runs.get(run.instanceId) != run) {
+            return;
+        }
+        if (run.failure != null) {
+            fail(run, run.failure + "; last log lines:\n" + LogTail.of(run.logFile, run.logOffset));
+        } else {
+            runs.remove(run.instanceId);
+            LOG.infof("Instance %s stopped; port %d is free", run.name, run.port);
+            publishObserved();
+        }
+        scheduleReconcile();
+    }
+
+    private void fail(Run run, String message) {
+        run.phase = Held.Phase.FAILED;
+        runs.put(run.instanceId, run);
+        int firstLineEnd = message.indexOf('\n');
+        // the log tail stays out of the agent's log: the backend's own log has it
+        LOG.warnf("Instance %s (%s) is in ERROR: %s", run.name, run.instanceId, firstLineEnd < 0 ? message
+                : message.substring(0, firstLineEnd).replaceFirst("; last log lines:$", "") + " (see "
+                + run.logFile + ")");
+        sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.ERROR, null, null, null,
+                message, run.restartCount));
+        publishObserved();
+    }
+
+    private void observe(Run run, InstanceState state, String message) {
+        sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), state, null, run.port, run.pid,
+                message, run.restartCount));
+    }
+
+    private void release(Run run) {
+        if (run.handle != null) {
+            allocatedPorts.remove(run.port);
+            deletePidFile(run);
+        }
+    }
+
+    private void publishObserved() {
+        List<ObservedInstance> list = new ArrayList<>();
+        runs.values().stream().sorted(Comparator.comparing(r -> r.instanceId)).forEach(run -> {
+            switch (run.phase) {
+                case STARTING:
+                    list.add(new ObservedInstance(run.instanceId, InstanceState.STARTING));
+                    break;
+                case RUNNING:
+                    list.add(new ObservedInstance(run.instanceId, InstanceState.RUNNING));
+                    break;
+                case FAILED:
+                    list.add(new ObservedInstance(run.instanceId, InstanceState.ERROR));
+                    break;
+                default:
+                    if (run.failure != null) {
+                        list.add(new ObservedInstance(run.instanceId, InstanceState.ERROR));
+                    }
+            }
+        });
+        observed = List.copyOf(list);
+    }
+
+    private Path logFile(InstanceChanged instance) throws IOException {
+        Path dir = settings.dataDir().resolve(LOG_DIR);
+        Files.createDirectories(dir);
+        return dir.resolve(logFileName(instance.name(), instance.instanceId()));
+    }
+
+    static String logFileName(String instanceName, String instanceId) {
+        String safe = instanceName == null ? "" : instanceName.replaceAll("[^A-Za-z0-9._-]", "_");
+        if (safe.isBlank() || safe.startsWith(".")) {
+            safe = instanceId.replaceAll("[^A-Za-z0-9._-]", "_");
+        }
+        return safe + ".log";
+    }
+
+    private static boolean readableFile(Path path) {
+        return Files.isRegularFile(path) && Files.isReadable(path);
+    }
+
+    private void writePidFile(Run run) {
+        try {
+            Path dir = settings.dataDir().resolve(PID_DIR);
+            Files.createDirectories(dir);
+            long started = run.handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+            Files.writeString(dir.resolve(pidFileName(run.instanceId)), run.pid + " " + started + "\n");
+        } catch (IOException e) {
+            LOG.warnf("Cannot record pid %d of instance %s (a crash of the agent would leave it running): %s",
+                    run.pid, run.name, e.toString());
+        }
+    }
+
+    private void deletePidFile(Run run) {
+        try {
+            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(run.instanceId)));
+        } catch (IOException e) {
+            LOG.debugf("Cannot delete the pid file of %s: %s", run.instanceId, e);
+        }
+    }
+
+    private static String pidFileName(String instanceId) {
+        return instanceId.replaceAll("[^A-Za-z0-9._-]", "_") + ".pid";
+    }
+
+    private void stopLeftovers() {
+        Path dir = settings.dataDir().resolve(PID_DIR);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pid")) {
+            for (Path file : files) {
+                leftover(file).ifPresent(process -> {
+                    LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s)",
+                            process.pid(), file.getFileName());
+                    stops.add(ProcessTree.stop(process, settings.stopTimeout(), killTimer));
+                });
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            LOG.warnf("Cannot look for backends left by an earlier run in %s: %s", dir, e.toString());
+        }
+        if (!stops.isEmpty()) {
+            // the starts queued behind this task must not race the leftovers for their ports
+            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+        }
+    }
+
+    private static Optional<ProcessHandle> leftover(Path pidFile) {
+        try {
+            String[] parts = Files.readString(pidFile).trim().split("\\s+");
+            long pid = Long.parseLong(parts[0]);
+            long started = Long.parseLong(parts[1]);
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> p.info().startInstant()
+                    .map(Instant::toEpochMilli).map(millis -> millis == started).orElse(false));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + "s" : duration.toMillis() + "ms";
+    }
+}

@@ -1,0 +1,112 @@
+package dev.gpufleet.worker.backend;
+
+import dev.gpufleet.events.GpuDevice;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.ResourceClaim;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+class LaunchPlannerTest {
+    private static final String MODEL = "/models/demo.gguf";
+    private static final GpuDevice L4 =
+            new GpuDevice(0, "nvidia", "cuda", "NVIDIA L4", "uuid-0", 24L << 30, 0, 0.0);
+    private static final BinaryChoice LLAMA_BOX = new BinaryChoice(List.of("/usr/bin/llama-box"), null);
+
+    private static InstanceChanged instance(LaunchPlan plan, List<Integer> gpus) {
+        return new InstanceChanged("i-1", "demo-1a2b", "m-1", "demo", "w-1", "node-1", gpus, List.of(),
+                new ResourceClaim(1L << 30, Map.of()), InstanceState.SCHEDULED, null, null, 0, plan);
+    }
+
+    private static LaunchPlan plan(String backend, ModelSource source, List<String> parameters,
+                                   Map<String, String> env) {
+        return new LaunchPlan(backend, null, source, parameters, env, List.of("llm"));
+    }
+
+    private static LaunchPlanner.Host host(BinaryChoice binary, OptionalInt port, String portRangeProblem,
+                                           AtomicBoolean portAsked) {
+        return new LaunchPlanner.Host(binary, "0.0.0.0", List.of(L4), Path.of(MODEL)::equals, () -> {
+            portAsked.set(true);
+            return port;
+        }, portRangeProblem);
+    }
+
+    @Test
+    void aReadyLaunchHasTheCommandEnvironmentPortAndWarnings() {
+        BackendLaunch launch = LaunchPlanner.plan(instance(plan("llama-box", ModelSource.localPath(MODEL),
+                List.of("--port=1"), Map.of("CUDA_VISIBLE_DEVICES", "3", "TOKEN", "t")), List.of(0)),
+                host(LLAMA_BOX, OptionalInt.of(40007), null, new AtomicBoolean()));
+
+        assertNull(launch.problem());
+        assertEquals(40007, launch.port());
+        assertEquals(List.of("/usr/bin/llama-box", "--host", "0.0.0.0", "--port", "40007", "-m", MODEL, "--alias",
+                "demo", "-c", "8192", "-np", "4", "-ngl", "999"), launch.command().args());
+        assertEquals(Map.of("TOKEN", "t", "CUDA_VISIBLE_DEVICES", "0", "HIP_VISIBLE_DEVICES", "",
+                "ASCEND_RT_VISIBLE_DEVICES", ""), launch.environment());
+        assertEquals(List.of("backend parameter --port was ignored: the agent assigns the port from "
+                        + "gpufleet.worker.port-range",
+                "env CUDA_VISIBLE_DEVICES was overridden: the agent sets it from the instance's GPUs"),
+                launch.warnings());
+        assertFalse(launch.toString().contains("=t"), launch.toString());
+    }
+
+    @Test
+    void noBackendNameMeansLlamaBox() {
+        BackendLaunch launch = LaunchPlanner.plan(instance(plan(null, ModelSource.localPath(MODEL), List.of(),
+                Map.of()), List.of()), host(LLAMA_BOX, OptionalInt.of(40000), null, new AtomicBoolean()));
+
+        assertNull(launch.problem());
+    }
+
+    static Stream<Arguments> problems() {
+        BinaryChoice none = new BinaryChoice(List.of(), "no llama-box backend on this worker");
+        LaunchPlan good = plan("llama-box", ModelSource.localPath(MODEL), List.of(), Map.of());
+        return Stream.of(
+                arguments("no launch plan", instance(null, List.of()), LLAMA_BOX, OptionalInt.of(1), null,
+                        "the instance has no launch plan yet"),
+                arguments("another backend", instance(plan("vllm", ModelSource.localPath(MODEL), List.of(), Map.of()),
+                        List.of()), LLAMA_BOX, OptionalInt.of(1), null,
+                        "backend vllm cannot run on this worker yet: this release starts llama-box only"),
+                arguments("the model file is checked before the binary",
+                        instance(plan("llama-box", ModelSource.localPath("/nope.gguf"), List.of(), Map.of()),
+                                List.of()), none, OptionalInt.of(1), null, "model file not found: /nope.gguf"),
+                arguments("no binary", instance(good, List.of()), none, OptionalInt.of(1), null,
+                        "no llama-box backend on this worker"),
+                arguments("a GPU the worker lacks", instance(good, List.of(3)), LLAMA_BOX, OptionalInt.of(1), null,
+                        "GPU 3 is not on this worker (it has GPUs 0)"),
+                arguments("an unusable port range", instance(good, List.of()), LLAMA_BOX, OptionalInt.of(1),
+                        "gpufleet.worker.port-range 'x' is not FROM-TO, e.g. 40000-40063",
+                        "gpufleet.worker.port-range 'x' is not FROM-TO, e.g. 40000-40063"),
+                arguments("no free port", instance(good, List.of()), LLAMA_BOX, OptionalInt.empty(), null,
+                        "no free port for the backend: every port of gpufleet.worker.port-range is taken; widen "
+                                + "the range or run fewer instances on this worker"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("problems")
+    void saysWhyItCannotStart(String description, InstanceChanged instance, BinaryChoice binary, OptionalInt port,
+                              String portRangeProblem, String problem) {
+        AtomicBoolean portAsked = new AtomicBoolean();
+        BackendLaunch launch = LaunchPlanner.plan(instance, host(binary, port, portRangeProblem, portAsked));
+
+        assertEquals(problem, launch.problem());
+        assertFalse(launch.ready());
+        assertEquals(port.isEmpty(), portAsked.get(), "a port is looked for only when all else is in order");
+    }
+}

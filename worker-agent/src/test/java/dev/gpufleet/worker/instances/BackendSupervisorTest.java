@@ -1,0 +1,173 @@
+package dev.gpufleet.worker.instances;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceObserved;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.testing.StandInBackend;
+import dev.gpufleet.worker.testing.StandIns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.gpufleet.worker.instances.Instances.ME;
+import static dev.gpufleet.worker.instances.Instances.OTHER;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The supervisor without Kafka: real stand-in processes, observations collected in a list. */
+class BackendSupervisorTest {
+    private static final String PORTS = "46140-46149";
+
+    @TempDir
+    Path dir;
+
+    private Path dataDir;
+    private Path binary;
+    private final List<BackendSupervisor> supervisors = new ArrayList<>();
+    private final AtomicLong revision = new AtomicLong();
+
+    @BeforeEach
+    void installStandIn() throws Exception {
+        dataDir = Files.createDirectories(dir.resolve("data"));
+        binary = StandIns.install(dir.resolve("bin"), "llama-box");
+    }
+
+    @AfterEach
+    void closeSupervisors() {
+        supervisors.forEach(BackendSupervisor::close);
+    }
+
+    private BackendSupervisor supervisor(List<InstanceObserved> sink, Duration startTimeout) {
+        BackendSupervisor supervisor = new BackendSupervisor(new SupervisorSettings(ME, dataDir, "127.0.0.1", PORTS,
+                List.of(), () -> new BinaryChoice(List.of(binary.toString()), null), startTimeout,
+                Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(3)), sink::add, Clock.systemUTC());
+        supervisor.start();
+        supervisors.add(supervisor);
+        return supervisor;
+    }
+
+    private InstanceChanged instance(String id, Path model, String workerId, InstanceState state, int restartCount) {
+        return Instances.instance(id, workerId, state, restartCount,
+                Instances.plan(model.toString(), List.of(), Map.of()));
+    }
+
+    private void publish(BackendSupervisor supervisor, InstanceChanged instance) {
+        supervisor.accept(Envelope.of(instance, revision.incrementAndGet(), Clock.systemUTC()));
+    }
+
+    private static InstanceObserved awaitObservation(List<InstanceObserved> sink, String id, InstanceState state,
+                                                     int restartCount) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> sink.stream()
+                .filter(o -> o.instanceId().equals(id) && o.state() == state && o.restartCount() == restartCount)
+                .findFirst().orElse(null), o -> o != null);
+    }
+
+    private static void awaitGone(long pid) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    void aBackendThatNeverBecomesHealthyIsKilledAtTheStartTimeoutAndItsPortIsFreed() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor supervisor = supervisor(sink, Duration.ofSeconds(3));
+        Path model = StandInBackend.modelFile(dir, "slow.gguf", "never-healthy=true", "say=loading tensors");
+
+        publish(supervisor, instance("slow", model, ME, InstanceState.SCHEDULED, 0));
+
+        InstanceObserved starting = awaitObservation(sink, "slow", InstanceState.STARTING, 0);
+        assertEquals(46140, starting.port());
+        InstanceObserved error = awaitObservation(sink, "slow", InstanceState.ERROR, 0);
+        assertTrue(error.message().startsWith("backend did not answer GET /health with 200 within 3s "
+                + "(gpufleet.worker.start-timeout; last probe: "), error.message());
+        assertTrue(error.message().contains("; it was killed; last log lines:\n"), error.message());
+        assertTrue(error.message().contains("loading tensors"), error.message());
+        awaitGone(starting.pid());
+        assertEquals(List.of(new ObservedInstance("slow", InstanceState.ERROR)), supervisor.observed());
+
+        Path healthy = StandInBackend.modelFile(dir, "ok.gguf", "healthy-after-ms=0");
+        publish(supervisor, instance("next", healthy, ME, InstanceState.SCHEDULED, 0));
+        assertEquals(46140, awaitObservation(sink, "next", InstanceState.STARTING, 0).port(), "the port was freed");
+    }
+
+    @Test
+    void aHigherRestartCountRestartsARunningBackend() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor supervisor = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+
+        publish(supervisor, instance("r", model, ME, InstanceState.SCHEDULED, 0));
+        long firstPid = awaitObservation(sink, "r", InstanceState.RUNNING, 0).pid();
+        publish(supervisor, instance("r", model, ME, InstanceState.RUNNING, 0));
+        publish(supervisor, instance("r", model, ME, InstanceState.SCHEDULED, 1));
+
+        InstanceObserved running = awaitObservation(sink, "r", InstanceState.RUNNING, 1);
+        assertTrue(running.pid() != firstPid);
+        assertFalse(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false));
+        assertEquals(List.of(InstanceState.STARTING, InstanceState.RUNNING, InstanceState.STARTING,
+                InstanceState.RUNNING), sink.stream().map(InstanceObserved::state).toList(), "no ERROR between");
+    }
+
+    @Test
+    void anInstanceMovedToAnotherWorkerIsStoppedQuietly() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor supervisor = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        publish(supervisor, instance("mv", model, ME, InstanceState.SCHEDULED, 0));
+        long pid = awaitObservation(sink, "mv", InstanceState.RUNNING, 0).pid();
+        assertEquals(List.of(new ObservedInstance("mv", InstanceState.RUNNING)), supervisor.observed());
+
+        publish(supervisor, instance("mv", model, OTHER, InstanceState.SCHEDULED, 0));
+
+        awaitGone(pid);
+        await().atMost(Duration.ofSeconds(5)).until(supervisor::observed, List::isEmpty);
+        assertEquals(2, sink.size(), "nothing reported for an instance that is not ours any more: " + sink);
+        assertFalse(Files.exists(dataDir.resolve("backends").resolve("mv.pid")));
+    }
+
+    @Test
+    void backendsLeftByACrashedAgentAreStoppedByTheNextOne() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor crashed = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        publish(crashed, instance("left", model, ME, InstanceState.SCHEDULED, 0));
+        long pid = awaitObservation(sink, "left", InstanceState.RUNNING, 0).pid();
+        assertTrue(Files.exists(dataDir.resolve("backends").resolve("left.pid")));
+
+        supervisor(new CopyOnWriteArrayList<>(), Duration.ofSeconds(30));
+
+        awaitGone(pid);
+    }
+
+    @Test
+    void closingStopsEveryBackend() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor supervisor = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        publish(supervisor, instance("a", model, ME, InstanceState.SCHEDULED, 0));
+        publish(supervisor, instance("b", model, ME, InstanceState.SCHEDULED, 0));
+        long a = awaitObservation(sink, "a", InstanceState.STARTING, 0).pid();
+        long b = awaitObservation(sink, "b", InstanceState.STARTING, 0).pid();
+
+        supervisor.close();
+
+        assertFalse(ProcessHandle.of(a).map(ProcessHandle::isAlive).orElse(false));
+        assertFalse(ProcessHandle.of(b).map(ProcessHandle::isAlive).orElse(false));
+        assertTrue(sink.stream().noneMatch(o -> o.state() == InstanceState.ERROR), "a stop is no error: " + sink);
+    }
+}

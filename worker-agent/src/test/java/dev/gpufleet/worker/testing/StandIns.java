@@ -1,0 +1,39 @@
+package dev.gpufleet.worker.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Puts an executable named like a real backend binary into a directory; it runs {@link StandInBackend}. */
+public final class StandIns {
+    private StandIns() {
+    }
+
+    public static Path install(Path dir, String binaryName) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path script = dir.resolve(binaryName);
+        String text = "#!/bin/sh\nexec '" + java + "' -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx48m"
+                + " -cp '" + testClasses() + "' " + StandInBackend.class.getName() + " \"$@\"\n";
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(script, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return script;
+    }
+
+    /** Where the compiled test classes are; the stand-in needs nothing else on its class path. */
+    static Path testClasses() {
+        Path fromBuild = Path.of(System.getProperty("user.dir"), "target", "test-classes");
+        String classFile = StandInBackend.class.getName().replace('.', '/') + ".class";
+        if (Files.isRegularFile(fromBuild.resolve(classFile))) {
+            return fromBuild;
+        }
+        throw new IllegalStateException("cannot find " + classFile + " under " + fromBuild);
+    }
+}
