@@ -1,0 +1,53 @@
+package dev.gpufleet.demomodel;
+
+import java.util.Locale;
+
+/** The ggml tensor encodings the writer produces. */
+public enum TensorType {
+    F32(0, 0),
+    F16(1, 1),
+    /** Blocks of 32 values: an fp16 scale followed by 32 int8. */
+    Q8_0(8, 7);
+
+    public static final int Q8_0_BLOCK = 32;
+
+    /** ggml_type id written in the tensor infos. */
+    public final int ggmlId;
+    /** llama_ftype written as {@code general.file_type} for a file whose big tensors use this type. */
+    public final int fileType;
+
+    TensorType(int ggmlId, int fileType) {
+        this.ggmlId = ggmlId;
+        this.fileType = fileType;
+    }
+
+    public long bytesFor(long elements) {
+        switch (this) {
+            case F32:
+                return elements * 4;
+            case F16:
+                return elements * 2;
+            case Q8_0:
+                if (elements % Q8_0_BLOCK != 0) {
+                    throw new IllegalArgumentException("Q8_0 needs a multiple of 32 elements, got " + elements);
+                }
+                return elements / Q8_0_BLOCK * (2 + Q8_0_BLOCK);
+            default:
+                throw new IllegalStateException(name());
+        }
+    }
+
+    /** The spelling used on command lines: f32, f16, q8_0. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static TensorType fromCliName(String name) {
+        for (TensorType t : values()) {
+            if (t.cliName().equals(name)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown tensor type '" + name + "' (allowed: f32, f16, q8_0)");
+    }
+}
