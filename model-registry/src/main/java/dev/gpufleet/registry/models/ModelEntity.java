@@ -2,6 +2,8 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.registry.analysis.Analysis;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -32,6 +34,10 @@ public class ModelEntity extends PanacheEntityBase {
     @Column(nullable = false)
     public ModelAnalysis analysis;
 
+    /** Null while the registry cannot estimate the model's needs. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public ResourceEstimate estimate;
+
     /** Grows by one with every change; the revision of the event that announced the change. */
     @Column(nullable = false)
     public long revision;
@@ -42,7 +48,12 @@ public class ModelEntity extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
+    void analysed(Analysis result) {
+        analysis = result.analysis();
+        estimate = result.estimate();
+    }
+
     StoredModel toStored() {
-        return new StoredModel(id, spec, analysis, revision, createdAt, updatedAt);
+        return new StoredModel(id, spec, analysis, estimate, revision, createdAt, updatedAt);
     }
 }

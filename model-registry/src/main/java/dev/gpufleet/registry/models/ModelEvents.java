@@ -15,10 +15,11 @@ public final class ModelEvents {
     private ModelEvents() {
     }
 
-    /** The model's whole current state at its current revision; no estimate yet (analysis is a later issue). */
+    /** The model's whole current state at its current revision, estimate included (null when there is none). */
     public static OutboxMessage changed(StoredModel model, Clock clock) {
         String key = model.id().toString();
-        ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), null, model.createdAt());
+        ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), model.estimate(),
+                model.createdAt());
         return new OutboxMessage(Topics.MODELS, key, EventCodec.encode(Envelope.of(payload, model.revision(), clock)));
     }
 

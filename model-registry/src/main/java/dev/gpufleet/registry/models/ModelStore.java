@@ -1,9 +1,9 @@
 package dev.gpufleet.registry.models;
 
-import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.registry.analysis.Analysis;
 import dev.gpufleet.registry.outbox.OutboxMessage;
 import dev.gpufleet.registry.outbox.OutboxWriter;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -33,13 +33,13 @@ public class ModelStore {
         this.clock = clock;
     }
 
-    public Uni<StoredModel> create(ModelSpec spec) {
+    public Uni<StoredModel> create(ModelSpec spec, Analysis analysis) {
         Instant now = now();
         ModelEntity entity = new ModelEntity();
         entity.id = UUID.randomUUID();
         entity.name = spec.name();
         entity.spec = spec;
-        entity.analysis = ModelAnalysis.pending();
+        entity.analysed(analysis);
         entity.revision = Revisions.first();
         entity.createdAt = now;
         entity.updatedAt = now;
@@ -67,12 +67,12 @@ public class ModelStore {
         });
     }
 
-    /** Replaces the whole spec; analysis starts over, since the source may have changed. */
-    public Uni<StoredModel> replace(UUID id, ModelSpec spec) {
+    /** Replaces the whole spec, with the analysis of the new spec's source. */
+    public Uni<StoredModel> replace(UUID id, ModelSpec spec, Analysis analysis) {
         return Panache.withTransaction(() -> lockedOrNotFound(id).chain(entity -> {
                     entity.name = spec.name();
                     entity.spec = spec;
-                    entity.analysis = ModelAnalysis.pending();
+                    entity.analysed(analysis);
                     entity.revision = entity.revision + 1;
                     entity.updatedAt = now();
                     return entity.<ModelEntity>persistAndFlush()

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.ResourceEstimate;
 
 import java.time.Instant;
 import java.util.List;
@@ -31,6 +32,7 @@ public record ModelView(
         List<String> gpuSelector,
         boolean restartOnError,
         AnalysisView analysis,
+        EstimateView estimate,
         long revision,
         Instant createdAt,
         Instant updatedAt) {
@@ -51,11 +53,20 @@ public record ModelView(
         }
     }
 
+    /** What the model needs when placed whole, in bytes. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record EstimateView(long ramBytes, long vramBytes) {
+        static EstimateView of(ResourceEstimate e) {
+            return e == null ? null : new EstimateView(e.ramBytes(), e.vramBytes());
+        }
+    }
+
     static ModelView of(StoredModel m) {
         ModelSpec s = m.spec();
         return new ModelView(m.id(), s.name(), SourceView.of(s.source()), s.backend(), s.backendVersion(),
                 s.backendParameters(), s.env(), s.replicas(), s.categories(), s.placementStrategy(),
                 s.cpuOffloading(), s.distributedInference(), s.workerSelector(), s.gpuSelector(),
-                s.restartOnError(), AnalysisView.of(m.analysis()), m.revision(), m.createdAt(), m.updatedAt());
+                s.restartOnError(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
+                m.createdAt(), m.updatedAt());
     }
 }

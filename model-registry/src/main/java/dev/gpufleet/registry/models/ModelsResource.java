@@ -2,8 +2,11 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.registry.analysis.Analysis;
+import dev.gpufleet.registry.analysis.ModelAnalyzer;
 import dev.gpufleet.registry.outbox.ModelEventRelay;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
@@ -32,16 +35,20 @@ public class ModelsResource {
 
     private final ModelStore store;
     private final ModelEventRelay relay;
+    private final ModelAnalyzer analyzer;
+    private final Vertx vertx;
 
-    public ModelsResource(ModelStore store, ModelEventRelay relay) {
+    public ModelsResource(ModelStore store, ModelEventRelay relay, ModelAnalyzer analyzer, Vertx vertx) {
         this.store = store;
         this.relay = relay;
+        this.analyzer = analyzer;
+        this.vertx = vertx;
     }
 
     @POST
     public Uni<Response> create(ModelSpecRequest body) {
         ModelSpec spec = validSpec(body);
-        return store.create(spec)
+        return analyze(spec).chain(analysis -> store.create(spec, analysis))
                 .invoke(relay::wakeUp)
                 .map(model -> Response.created(URI.create("/api/v1/models/" + model.id()))
                         .entity(ModelView.of(model)).build());
@@ -69,7 +76,13 @@ public class ModelsResource {
     public Uni<ModelView> replace(@PathParam("id") String id, ModelSpecRequest body) {
         UUID modelId = modelId(id);
         ModelSpec spec = validSpec(body);
-        return store.replace(modelId, spec).invoke(relay::wakeUp).map(ModelView::of);
+        return analyze(spec).chain(analysis -> store.replace(modelId, spec, analysis))
+                .invoke(relay::wakeUp).map(ModelView::of);
+    }
+
+    /** Looking at a local file may block; the result comes back on this request's context. */
+    private Uni<Analysis> analyze(ModelSpec spec) {
+        return vertx.executeBlocking(() -> analyzer.analyze(spec));
     }
 
     @DELETE

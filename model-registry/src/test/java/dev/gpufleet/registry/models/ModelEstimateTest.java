@@ -1,0 +1,91 @@
+package dev.gpufleet.registry.models;
+
+import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelChanged;
+import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.PostgresTestResource;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import static dev.gpufleet.registry.models.ModelsApiTest.MODELS;
+import static dev.gpufleet.registry.models.ModelsApiTest.api;
+import static dev.gpufleet.registry.models.ModelsApiTest.unique;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The estimate from a local file's size: in the API response and in ModelChanged, recomputed on every write. */
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+class ModelEstimateTest {
+    static final long ALLOWANCE = 256L << 20;
+
+    @TempDir
+    Path dir;
+
+    static String localModel(String name, Path path) {
+        return "{\"name\":\"" + name + "\",\"source\":{\"type\":\"local_path\",\"path\":\"" + path + "\"}}";
+    }
+
+    @Test
+    void aReadableGgufFileIsEstimatedAndEveryChangeRecomputesIt() throws IOException {
+        Path file = Files.write(dir.resolve("tiny.gguf"), new byte[3 << 20]);
+        long needed = (3 << 20) + ALLOWANCE;
+        String name = unique("local");
+        String id = api().body(localModel(name, file)).post(MODELS).then().statusCode(201)
+                .body("analysis.state", equalTo("ANALYZED"))
+                .body("analysis.message", equalTo("file size 3.0 MiB; full analysis comes later"))
+                .body("estimate.ram_bytes", equalTo((int) needed))
+                .body("estimate.vram_bytes", equalTo((int) needed))
+                .extract().path("id");
+        api().get(MODELS + "/" + id).then().statusCode(200).body("estimate.ram_bytes", equalTo((int) needed));
+
+        Path gone = dir.resolve("gone.gguf");
+        api().body(localModel(name, gone)).put(MODELS + "/" + id).then().statusCode(200)
+                .body("analysis.state", equalTo("FAILED"))
+                .body("analysis.message", equalTo("cannot read " + gone + ": no such file or directory"))
+                .body("estimate", nullValue())
+                .body("revision", equalTo(2));
+
+        api().body(ModelsApiTest.ggufModel(name)).put(MODELS + "/" + id).then().statusCode(200)
+                .body("analysis.state", equalTo("PENDING"))
+                .body("estimate", nullValue());
+
+        try (ModelsTopic topic = new ModelsTopic()) {
+            List<ModelsTopic.Message> mine = topic.awaitFor(Set.of(id), m -> m.size() >= 3);
+            ModelChanged first = assertInstanceOf(ModelChanged.class, mine.get(0).event().payload());
+            assertEquals(new ResourceEstimate(needed, needed), first.estimate());
+            assertEquals(ModelAnalysis.State.ANALYZED, first.analysis().state());
+            ModelChanged second = assertInstanceOf(ModelChanged.class, mine.get(1).event().payload());
+            assertNull(second.estimate());
+            assertEquals(ModelAnalysis.State.FAILED, second.analysis().state());
+            ModelChanged third = assertInstanceOf(ModelChanged.class, mine.get(2).event().payload());
+            assertNull(third.estimate());
+            assertEquals(ModelAnalysis.State.PENDING, third.analysis().state());
+        }
+    }
+
+    @Test
+    void aMissingFileStillRegistersTheModelAndSaysWhy() {
+        Path gone = dir.resolve("never-there.gguf");
+        String id = api().body(localModel(unique("missing"), gone)).post(MODELS).then().statusCode(201)
+                .body("analysis.state", equalTo("FAILED"))
+                .body("analysis.message", equalTo("cannot read " + gone + ": no such file or directory"))
+                .body("estimate", nullValue())
+                .extract().path("id");
+        api().get(MODELS + "/" + id).then().statusCode(200).body("analysis.state", equalTo("FAILED"));
+    }
+}
