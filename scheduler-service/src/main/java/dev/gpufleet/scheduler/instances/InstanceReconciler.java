@@ -1,23 +1,29 @@
 package dev.gpufleet.scheduler.instances;
 
-import dev.gpufleet.events.Envelope;
-import dev.gpufleet.events.InstanceChanged;
-import dev.gpufleet.events.InstanceDeleted;
 import dev.gpufleet.events.InstanceState;
-import dev.gpufleet.events.Topics;
+import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.models.Model;
-import dev.gpufleet.scheduler.outbox.Outbox;
+import dev.gpufleet.scheduler.placement.FirstPlacement;
+import dev.gpufleet.scheduler.placement.PlacementDecision;
+import dev.gpufleet.scheduler.placement.PlacementRequest;
+import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -25,9 +31,11 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * Applies {@link ReplicaReconciliation} to the database: creates PENDING instances, deletes surplus ones, and
- * writes each change to the outbox in the caller's transaction. Callers hold the model's lock
- * ({@link #lockModel}) so two reconciles of one model never interleave.
+ * Brings one model's instances to where they should be, in the caller's transaction: one instance per replica
+ * ({@link ReplicaReconciliation}), PENDING ones placed ({@link FirstPlacement}), and the moves that time and
+ * worker states cause ({@link InstanceLifecycle}: lost workers, returning workers, restarts after errors).
+ * Every published change goes to the outbox in the same transaction. Callers hold the model's lock
+ * ({@link #lockModel}) so two changes of one model's instances never interleave.
  */
 @ApplicationScoped
 public class InstanceReconciler {
@@ -35,20 +43,32 @@ public class InstanceReconciler {
     public static final String WAITING_FOR_PLACEMENT = "waiting for placement";
     /** Namespace of this service's advisory locks on models (first key of pg_advisory_xact_lock(int, int)). */
     private static final int MODEL_LOCK_SPACE = 8082;
+    /** One lock for all placements, so two models placed at once cannot both count the same free memory. */
+    private static final int PLACEMENT_LOCK_SPACE = 8083;
 
-    private static final String OUT_OF_STEP = """
+    /** Models whose instances do not match their replicas or name, or have a move due (see the class comment). */
+    private static final String NEEDING_WORK = """
             SELECT m.id FROM scheduler.model m LEFT JOIN scheduler.instance i ON i.model_id = m.id
             GROUP BY m.id, m.name, m.deleted, m.replicas
             HAVING count(i.id) <> CASE WHEN m.deleted THEN 0 ELSE greatest(m.replicas, 0) END
                 OR count(i.id) FILTER (WHERE i.model_name <> m.name) > 0
-            ORDER BY m.id""";
+            UNION
+            SELECT i.model_id FROM scheduler.instance i LEFT JOIN scheduler.worker w ON w.id = i.worker_id
+            WHERE i.state IN ('PENDING', 'ERROR')
+                OR (i.state = 'RUNNING' AND i.recent_restarts > 0)
+                OR (w.state = 'UNREACHABLE' AND i.state <> 'UNREACHABLE')
+                OR (i.state = 'UNREACHABLE' AND w.state <> 'UNREACHABLE')
+            ORDER BY 1""";
 
-    private final Outbox outbox;
+    private final InstanceEvents events;
     private final Clock clock;
+    private final Duration backoffBase;
 
-    public InstanceReconciler(Outbox outbox, Clock clock) {
-        this.outbox = outbox;
+    public InstanceReconciler(InstanceEvents events, Clock clock,
+                              @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase) {
+        this.events = events;
         this.clock = clock;
+        this.backoffBase = backoffBase;
     }
 
     /**
@@ -63,46 +83,66 @@ public class InstanceReconciler {
                 .getSingleResult()).replaceWithVoid();
     }
 
-    /** Models whose instances do not match their replicas (or their name); run in a session. */
-    public Uni<List<String>> modelsOutOfStep() {
-        return Panache.getSession().chain(session -> session.createNativeQuery(OUT_OF_STEP, String.class)
+    /** Taken after a model's lock, never before one, so the two cannot deadlock. */
+    private Uni<Void> lockPlacement() {
+        return Panache.getSession().chain(session -> session
+                .createNativeQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(" + PLACEMENT_LOCK_SPACE
+                        + ", 0)) locked", Long.class)
+                .getSingleResult()).replaceWithVoid();
+    }
+
+    /** Models with something to do; run in a session. */
+    public Uni<List<String>> modelsNeedingWork() {
+        return Panache.getSession().chain(session -> session.createNativeQuery(NEEDING_WORK, String.class)
                 .getResultList());
     }
 
-    /** Locks and reconciles one model; run in a transaction. Returns whether anything changed. */
+    /** Locks and reconciles one model; run in a transaction. Returns whether anything was published. */
     public Uni<Boolean> reconcile(String modelId) {
         return lockModel(modelId)
                 .chain(() -> Model.<Model>findById(modelId))
                 .chain(model -> model == null ? Uni.createFrom().item(false) : reconcileLocked(model));
     }
 
-    /** Reconciles a model whose lock the caller holds. Returns whether anything changed. */
+    /** Reconciles a model whose lock the caller holds. Returns whether anything was published. */
     public Uni<Boolean> reconcileLocked(Model model) {
         return Instance.<Instance>list("modelId", model.id).chain(instances -> {
             ReplicaReconciliation.Plan plan = ReplicaReconciliation.plan(
                     new ReplicaReconciliation.Desired(model.replicas, model.deleted),
                     instances.stream().map(i -> new ReplicaReconciliation.Current(i.id, i.state, i.createdAt)).toList());
             Map<UUID, Instance> byId = instances.stream().collect(Collectors.toMap(i -> i.id, Function.identity()));
-            List<Instance> renamed = instances.stream()
-                    .filter(i -> !plan.delete().contains(i.id) && !i.modelName.equals(model.name))
-                    .toList();
-            if (plan.isEmpty() && renamed.isEmpty()) {
-                return Uni.createFrom().item(false);
+            List<Instance> kept = instances.stream().filter(i -> !plan.delete().contains(i.id))
+                    .collect(Collectors.toCollection(ArrayList::new));
+            Changes changes = new Changes();
+            if (!plan.isEmpty()) {
+                LOG.infof("Model %s (%s, revision %d%s): %d instances, creating %d, deleting %d", model.id,
+                        model.name, model.revision, model.deleted ? ", deleted" : "", instances.size(),
+                        plan.create(), plan.delete().size());
             }
-            LOG.infof("Model %s (%s, revision %d%s): %d instances, creating %d, deleting %d", model.id, model.name,
-                    model.revision, model.deleted ? ", deleted" : "", instances.size(), plan.create(),
-                    plan.delete().size());
             List<Supplier<Uni<Void>>> steps = new ArrayList<>();
-            plan.delete().forEach(id -> steps.add(() -> delete(byId.get(id))));
-            renamed.forEach(instance -> steps.add(() -> rename(instance, model.name)));
-            for (int n = 0; n < plan.create(); n++) {
-                steps.add(() -> create(model));
+            plan.delete().forEach(id -> steps.add(() -> delete(byId.get(id), changes)));
+            for (Instance instance : kept) {
+                if (!instance.modelName.equals(model.name)) {
+                    instance.modelName = model.name;
+                    changes.add(instance);
+                }
             }
-            return inOrder(steps).replaceWith(true);
+            for (int n = 0; n < plan.create(); n++) {
+                Instance created = newInstance(model);
+                kept.add(created);
+                changes.created(created);
+                steps.add(() -> created.persist().replaceWithVoid());
+            }
+            if (!model.deleted) {
+                steps.add(() -> advance(model, kept, changes));
+                steps.add(() -> place(model, kept, changes));
+            }
+            steps.add(() -> publish(changes));
+            return inOrder(steps).map(ignored -> changes.published);
         });
     }
 
-    private Uni<Void> create(Model model) {
+    private Instance newInstance(Model model) {
         Instant now = now();
         Instance instance = new Instance();
         instance.id = UUID.randomUUID();
@@ -111,40 +151,163 @@ public class InstanceReconciler {
         instance.modelName = model.name;
         instance.state = InstanceState.PENDING;
         instance.stateMessage = WAITING_FOR_PLACEMENT;
+        instance.stateSince = now;
         instance.revision = 1;
         instance.createdAt = now;
         instance.updatedAt = now;
-        return instance.persist().chain(() -> publishChanged(instance));
+        return instance;
     }
 
-    private Uni<Void> rename(Instance instance, String modelName) {
-        instance.modelName = modelName;
-        instance.revision++;
-        instance.updatedAt = now();
-        return publishChanged(instance);
+    private Uni<Void> delete(Instance instance, Changes changes) {
+        changes.published = true;
+        return instance.delete().chain(() -> events.deleted(instance));
     }
 
-    private Uni<Void> delete(Instance instance) {
-        long revision = instance.revision + 1;
-        String id = instance.id.toString();
-        InstanceDeleted deleted = new InstanceDeleted(id, instance.modelId, instance.workerId);
-        return instance.delete()
-                .chain(() -> outbox.add(Topics.INSTANCES, Envelope.of(deleted, revision, clock)))
-                .chain(() -> outbox.tombstone(Topics.INSTANCES, id));
+    /** Moves placed instances on: their worker was lost or came back, an error's backoff ran out, and so on. */
+    private Uni<Void> advance(Model model, List<Instance> instances, Changes changes) {
+        List<String> workerIds = instances.stream().map(i -> i.workerId).filter(id -> id != null).distinct().toList();
+        if (workerIds.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        boolean restartOnError = model.spec == null || model.spec.restartOnError();
+        return Worker.<Worker>list("id in ?1", workerIds).invoke(workers -> {
+            Map<String, Worker> byId = workers.stream().collect(Collectors.toMap(w -> w.id, Function.identity()));
+            Instant now = now();
+            for (Instance instance : instances) {
+                Worker worker = instance.workerId == null ? null : byId.get(instance.workerId);
+                InstanceLifecycle.Step step = InstanceLifecycle.next(
+                        new InstanceLifecycle.InstanceFacts(instance.state, instance.stateSince,
+                                instance.recentRestarts, instance.observedState),
+                        worker == null ? null : new InstanceLifecycle.WorkerFacts(worker.state,
+                                listedState(worker, instance.id)),
+                        restartOnError, backoffBase, now);
+                apply(step, instance, worker, now, changes);
+            }
+        }).replaceWithVoid();
     }
 
-    private Uni<Void> publishChanged(Instance instance) {
-        return outbox.add(Topics.INSTANCES, Envelope.of(toEvent(instance), instance.revision, clock));
+    private void apply(InstanceLifecycle.Step step, Instance instance, Worker worker, Instant now, Changes changes) {
+        if (step instanceof InstanceLifecycle.MarkUnreachable) {
+            LOG.infof("Instance %s (%s): worker %s is unreachable", instance.id, instance.name, worker.name);
+            moveTo(instance, InstanceState.UNREACHABLE, "worker " + worker.name + " is unreachable", null, now);
+            changes.add(instance);
+        } else if (step instanceof InstanceLifecycle.Restore restore) {
+            InstanceState state = restore.state();
+            String endpoint = state == InstanceState.RUNNING && instance.port != null
+                    ? Observations.endpoint(worker.address, worker.name, instance.port) : null;
+            LOG.infof("Instance %s (%s): worker %s is back, instance %s", instance.id, instance.name, worker.name,
+                    state);
+            moveTo(instance, state, "worker " + worker.name + " is back", endpoint, now);
+            changes.add(instance);
+        } else if (step instanceof InstanceLifecycle.Restart) {
+            instance.restartCount++;
+            instance.recentRestarts++;
+            LOG.infof("Instance %s (%s): restart %d on %s after an error (%d since it last ran steadily)",
+                    instance.id, instance.name, instance.restartCount, worker.name, instance.recentRestarts);
+            moveTo(instance, InstanceState.SCHEDULED, "restart " + instance.restartCount + " after an error", null,
+                    now);
+            instance.port = null;
+            instance.pid = null;
+            instance.downloadProgress = null;
+            instance.observedState = null;
+            changes.add(instance);
+        } else if (step instanceof InstanceLifecycle.ResetBackoff) {
+            // not part of the published state: saved with the transaction, nothing to announce
+            instance.recentRestarts = 0;
+            instance.updatedAt = now;
+        }
     }
 
-    static InstanceChanged toEvent(Instance instance) {
-        return new InstanceChanged(instance.id.toString(), instance.name, instance.modelId, instance.modelName,
-                instance.workerId, instance.workerName, List.of(), List.of(), null, instance.state,
-                instance.stateMessage, null, 0, null);
+    /** Places the model's PENDING instances, oldest first; those that fit nowhere keep the reason. */
+    private Uni<Void> place(Model model, List<Instance> instances, Changes changes) {
+        List<Instance> pending = instances.stream().filter(i -> i.state == InstanceState.PENDING)
+                .sorted(Comparator.comparing((Instance i) -> i.createdAt).thenComparing(i -> i.id))
+                .toList();
+        if (pending.isEmpty() || model.spec == null) {
+            return Uni.createFrom().voidItem();
+        }
+        PlacementRequest request = PlacementRequest.of(model.spec, model.estimate);
+        return lockPlacement()
+                .chain(() -> Worker.<Worker>listAll())
+                .chain(workers -> Instance.<Instance>list("workerId is not null")
+                        .map(placed -> CapacitySnapshot.of(workers, placed)))
+                .invoke(snapshot -> {
+                    Instant now = now();
+                    for (Instance instance : pending) {
+                        PlacementDecision decision = FirstPlacement.place(snapshot.workers(), request);
+                        if (decision instanceof PlacementDecision.Placed placed) {
+                            LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
+                            instance.workerId = placed.workerId();
+                            instance.workerName = placed.workerName();
+                            instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim());
+                            instance.launchPlan = LaunchPlan.of(model.spec);
+                            moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
+                            snapshot.claim(placed.workerId(), placed.claim());
+                            changes.add(instance);
+                        } else if (decision instanceof PlacementDecision.NoFit noFit
+                                && !noFit.reason().equals(instance.stateMessage)) {
+                            LOG.infof("Instance %s (%s) stays PENDING: %s", instance.id, instance.name, noFit.reason());
+                            instance.stateMessage = noFit.reason();
+                            instance.updatedAt = now;
+                            changes.add(instance);
+                        }
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    private static void moveTo(Instance instance, InstanceState state, String message, String endpoint,
+                               Instant now) {
+        if (instance.state != state) {
+            instance.stateSince = now;
+        }
+        instance.state = state;
+        instance.stateMessage = message;
+        instance.endpoint = endpoint;
+        instance.updatedAt = now;
+    }
+
+    private static InstanceState listedState(Worker worker, UUID instanceId) {
+        if (worker.instances == null) {
+            return null;
+        }
+        String id = instanceId.toString();
+        return worker.instances.instances().stream().filter(i -> id.equals(i.instanceId()))
+                .map(ObservedInstance::state).findFirst().orElse(null);
+    }
+
+    /** One InstanceChanged per changed instance: new ones at revision 1, the others one revision on. */
+    private Uni<Void> publish(Changes changes) {
+        List<Supplier<Uni<Void>>> steps = new ArrayList<>();
+        for (Instance instance : changes.changed) {
+            if (!changes.created.contains(instance)) {
+                instance.revision++;
+            }
+            steps.add(() -> events.changed(instance));
+            changes.published = true;
+        }
+        return inOrder(steps);
     }
 
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** The instances one reconcile changed, each published once whatever the number of changes. */
+    private static final class Changes {
+        // entities compare by identity; insertion order keeps the outbox order stable
+        final Set<Instance> changed = new LinkedHashSet<>();
+        final Set<Instance> created = new LinkedHashSet<>();
+        boolean published;
+
+        void add(Instance instance) {
+            changed.add(instance);
+        }
+
+        void created(Instance instance) {
+            created.add(instance);
+            changed.add(instance);
+        }
     }
 
     /** One Hibernate Reactive session must never see two operations at once. */

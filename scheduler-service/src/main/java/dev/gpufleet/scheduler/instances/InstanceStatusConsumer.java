@@ -1,32 +1,145 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceObserved;
+import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.scheduler.messaging.EventIntake;
+import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
+import dev.gpufleet.scheduler.workers.Worker;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.UUID;
+
 /**
- * Reads what agents observe about instances. For now it only checks the messages (bad ones are dead-lettered);
- * applying observations to instance state comes with placement.
+ * Applies what agents observe about their instances ({@link Observations} decides which observations count):
+ * the instance takes the observed state, a RUNNING one gets its endpoint, and the change is republished as
+ * InstanceChanged in the same transaction. Serialised with every other change of the model's instances by the
+ * model's lock.
  */
 @ApplicationScoped
 public class InstanceStatusConsumer {
     private static final Logger LOG = Logger.getLogger(InstanceStatusConsumer.class);
 
     private final EventIntake intake;
+    private final InstanceReconciler reconciler;
+    private final InstanceEvents events;
+    private final InstanceEventRelay relay;
+    private final Clock clock;
 
-    public InstanceStatusConsumer(EventIntake intake) {
+    public InstanceStatusConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEvents events,
+                                  InstanceEventRelay relay, Clock clock) {
         this.intake = intake;
+        this.reconciler = reconciler;
+        this.events = events;
+        this.relay = relay;
+        this.clock = clock;
     }
 
     @Incoming("instance-status")
     public Uni<Void> onInstanceStatus(ConsumerRecord<String, String> record) {
-        intake.accept(record, InstanceObserved.class).ifPresent(event -> LOG.debugf(
-                "Instance %s observed %s (revision %d); not applied yet", event.key(), event.payload().state(),
-                event.revision()));
-        return Uni.createFrom().voidItem();
+        var accepted = intake.accept(record, InstanceObserved.class);
+        if (accepted.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        Envelope<InstanceObserved> event = accepted.get();
+        String problem = Observations.problemWith(event.payload());
+        UUID instanceId = problem == null ? uuidOrNull(event.payload().instanceId()) : null;
+        if (problem == null && instanceId == null) {
+            problem = "InstanceObserved instanceId must be a UUID, was '" + event.payload().instanceId() + "'";
+        }
+        if (problem != null) {
+            intake.reject(record, problem);
+            return Uni.createFrom().voidItem();
+        }
+        return intake.inTransaction("Applying observation of instance " + instanceId, () -> apply(instanceId, event))
+                .invoke(published -> {
+                    if (published) {
+                        relay.wakeUp();
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    /** Run in a transaction. Returns whether an InstanceChanged was written. */
+    Uni<Boolean> apply(UUID instanceId, Envelope<InstanceObserved> event) {
+        InstanceObserved observed = event.payload();
+        return modelIdOf(instanceId).chain(modelId -> {
+            if (modelId == null) {
+                LOG.debugf("Instance %s: observation ignored, no such instance (deleted?)", instanceId);
+                return Uni.createFrom().item(false);
+            }
+            return reconciler.lockModel(modelId)
+                    .chain(() -> Instance.<Instance>findById(instanceId))
+                    .chain(instance -> instance == null ? Uni.createFrom().item(false)
+                            : applyLocked(instance, event.revision(), observed));
+        });
+    }
+
+    private Uni<Boolean> applyLocked(Instance instance, long revision, InstanceObserved observed) {
+        String ignored = Observations.whyIgnored(
+                new Observations.Held(instance.workerId, instance.observedRevision, instance.restartCount),
+                revision, observed);
+        if (ignored != null) {
+            LOG.debugf("Instance %s: observation %s (revision %d) ignored: %s", instance.id, observed.state(),
+                    revision, ignored);
+            return Uni.createFrom().item(false);
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        instance.observedRevision = revision;
+        instance.observedState = observed.state();
+        instance.port = observed.port();
+        instance.pid = observed.pid();
+        instance.downloadProgress = observed.downloadProgress();
+        instance.updatedAt = now;
+        if (instance.state == InstanceState.UNREACHABLE) {
+            // kept for when the worker is back (InstanceLifecycle.Restore); until then it is not routed to
+            return Uni.createFrom().item(false);
+        }
+        return Worker.<Worker>findById(instance.workerId).chain(worker -> {
+            String endpoint = observed.state() == InstanceState.RUNNING
+                    ? Observations.endpoint(worker == null ? null : worker.address, instance.workerName,
+                    observed.port())
+                    : null;
+            if (instance.state == observed.state() && Objects.equals(instance.endpoint, endpoint)
+                    && Objects.equals(instance.stateMessage, observed.message())) {
+                return Uni.createFrom().item(false);
+            }
+            if (instance.state != observed.state()) {
+                LOG.infof("Instance %s (%s) is %s%s", instance.id, instance.name, observed.state(),
+                        endpoint == null ? "" : " at " + endpoint);
+                instance.stateSince = now;
+            }
+            instance.state = observed.state();
+            instance.endpoint = endpoint;
+            instance.stateMessage = observed.message();
+            instance.revision++;
+            return events.changed(instance).replaceWith(true);
+        });
+    }
+
+    private static Uni<String> modelIdOf(UUID instanceId) {
+        // a projection, so the instance itself is loaded only once its model's lock is held
+        return Panache.getSession().chain(session -> session
+                .createNativeQuery("SELECT model_id FROM scheduler.instance WHERE id = ?1", String.class)
+                .setParameter(1, instanceId)
+                .getResultList()
+                .map(ids -> ids.isEmpty() ? null : ids.get(0)));
+    }
+
+    private static UUID uuidOrNull(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 }

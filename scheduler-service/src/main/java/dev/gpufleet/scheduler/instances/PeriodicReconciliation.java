@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
+import dev.gpufleet.scheduler.workers.WorkerStateListener;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -10,11 +11,12 @@ import org.jboss.logging.Logger;
 import java.util.List;
 
 /**
- * Re-checks every model's instances against its replicas, so that nothing depends on a model event having been
- * handled at exactly the right moment. Usually finds nothing to do.
+ * Re-checks every model whose instances need something (replicas out of step, PENDING ones to place, restarts
+ * due, workers lost or back), so that nothing depends on an event having been handled at exactly the right
+ * moment. Runs periodically and whenever a worker turns READY or UNREACHABLE.
  */
 @ApplicationScoped
-public class PeriodicReconciliation {
+public class PeriodicReconciliation implements WorkerStateListener {
     private static final Logger LOG = Logger.getLogger(PeriodicReconciliation.class);
 
     private final InstanceReconciler reconciler;
@@ -27,12 +29,17 @@ public class PeriodicReconciliation {
 
     @Scheduled(every = "${gpufleet.scheduler.reconcile-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> reconcileAll() {
-        return Panache.withSession(reconciler::modelsOutOfStep)
+        return Panache.withSession(reconciler::modelsNeedingWork)
                 .chain(this::reconcileEach)
                 .onFailure().recoverWithUni(e -> {
                     LOG.warnf("Periodic reconciliation failed, next run retries: %s", e.toString());
                     return Uni.createFrom().voidItem();
                 });
+    }
+
+    @Override
+    public Uni<Void> workersChanged() {
+        return reconcileAll();
     }
 
     private Uni<Void> reconcileEach(List<String> modelIds) {

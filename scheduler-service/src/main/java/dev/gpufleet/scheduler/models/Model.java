@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.models;
 
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.ResourceEstimate;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -20,6 +21,9 @@ public class Model extends PanacheEntityBase {
     /** Null only for a model this service learnt about through its deletion. */
     @JdbcTypeCode(SqlTypes.JSON)
     public ModelSpec spec;
+    /** The registry's estimate; null until it has one. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public ResourceEstimate estimate;
     public int replicas;
     public boolean deleted;
     public long revision;

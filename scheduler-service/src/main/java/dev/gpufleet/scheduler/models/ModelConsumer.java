@@ -76,6 +76,7 @@ public class ModelConsumer {
                     if (event.payload() instanceof ModelChanged changed) {
                         model.name = changed.spec().name();
                         model.spec = changed.spec();
+                        model.estimate = changed.estimate();
                         model.replicas = changed.spec().replicas();
                         model.deleted = false;
                     } else {

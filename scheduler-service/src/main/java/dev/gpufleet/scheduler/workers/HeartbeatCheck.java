@@ -18,11 +18,13 @@ public class HeartbeatCheck {
     private static final Logger LOG = Logger.getLogger(HeartbeatCheck.class);
 
     private final Clock clock;
+    private final WorkerStateListener listener;
     /** When this process began checking; see {@link WorkerLiveness#stateOf(WorkerState, Instant, int, Instant, Instant)}. */
     private final Instant startedAt;
 
-    public HeartbeatCheck(Clock clock) {
+    public HeartbeatCheck(Clock clock, WorkerStateListener listener) {
         this.clock = clock;
+        this.listener = listener;
         this.startedAt = clock.instant();
     }
 
@@ -33,7 +35,7 @@ public class HeartbeatCheck {
                     LOG.warnf("Heartbeat check failed, next run retries: %s", e.toString());
                     return 0;
                 })
-                .replaceWithVoid();
+                .chain(marked -> marked > 0 ? listener.workersChanged() : Uni.createFrom().voidItem());
     }
 
     /** Returns how many workers became UNREACHABLE; run in a transaction. */

@@ -32,6 +32,8 @@ public class Worker extends PanacheEntityBase {
     public long memoryUsedBytes;
     @JdbcTypeCode(SqlTypes.JSON)
     public GpuInventory gpus;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public ReportedInstances instances;
     /** What the agent says: READY or NOT_READY. */
     @Enumerated(EnumType.STRING)
     public WorkerState reportedState;

@@ -23,10 +23,12 @@ public class WorkerConsumer {
 
     private final EventIntake intake;
     private final Clock clock;
+    private final WorkerStateListener listener;
 
-    public WorkerConsumer(EventIntake intake, Clock clock) {
+    public WorkerConsumer(EventIntake intake, Clock clock, WorkerStateListener listener) {
         this.intake = intake;
         this.clock = clock;
+        this.listener = listener;
     }
 
     @Incoming("workers")
@@ -42,12 +44,12 @@ public class WorkerConsumer {
             return Uni.createFrom().voidItem();
         }
         return intake.inTransaction("Applying heartbeat of worker " + event.key(), () -> apply(event))
-                .replaceWithVoid();
+                .chain(becameReady -> becameReady ? listener.workersChanged() : Uni.createFrom().voidItem());
     }
 
     /**
      * The heartbeat time is when this service received it, not the agent's {@code occurredAt}: a worker whose
-     * clock lags would otherwise look dead forever. Run in a transaction.
+     * clock lags would otherwise look dead forever. Run in a transaction. Returns whether the worker became READY.
      */
     Uni<Boolean> apply(Envelope<WorkerReported> event) {
         WorkerReported report = event.payload();
@@ -72,6 +74,7 @@ public class WorkerConsumer {
             worker.memoryTotalBytes = report.memoryTotalBytes();
             worker.memoryUsedBytes = report.memoryUsedBytes();
             worker.gpus = new GpuInventory(report.gpus());
+            worker.instances = new ReportedInstances(report.instances());
             worker.reportedState = report.state();
             worker.stateMessage = report.stateMessage();
             worker.heartbeatIntervalSeconds = report.heartbeatIntervalSeconds() > 0
@@ -84,11 +87,12 @@ public class WorkerConsumer {
                 LOG.infof("Worker %s (%s) is %s%s", worker.id, worker.name, worker.state,
                         before == null ? " (new)" : " (was " + before + ")");
             }
+            boolean becameReady = worker.state == WorkerState.READY && before != WorkerState.READY;
             if (held == null) {
                 worker.createdAt = now;
-                return worker.persist().replaceWith(true);
+                return worker.persist().replaceWith(becameReady);
             }
-            return Uni.createFrom().item(true);
+            return Uni.createFrom().item(becameReady);
         });
     }
 

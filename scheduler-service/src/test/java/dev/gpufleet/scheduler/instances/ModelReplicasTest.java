@@ -46,6 +46,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -90,7 +91,7 @@ class ModelReplicasTest {
         for (Envelope<InstanceChanged> e : log.changed()) {
             assertEquals(1, e.revision());
             assertEquals(InstanceState.PENDING, e.payload().state());
-            assertEquals("waiting for placement", e.payload().stateMessage());
+            assertTrue(e.payload().stateMessage().startsWith("No suitable workers."), e.payload().stateMessage());
             assertEquals("Qwen2.5-0.5B", e.payload().modelName());
             assertTrue(e.payload().name().matches("qwen2-5-0-5b-[0-9a-f]{6}"), e.payload().name());
             assertEquals(e.payload().instanceId(), e.key());
@@ -100,7 +101,7 @@ class ModelReplicasTest {
                 .body("items", hasSize(2))
                 .body("items.state", everyItem(equalTo("PENDING")))
                 .body("items.model_id", everyItem(equalTo(modelId)))
-                .body("items.state_message", everyItem(equalTo("waiting for placement")))
+                .body("items.state_message", everyItem(startsWith("No suitable workers.")))
                 .body("pagination.total", equalTo(2));
 
         events.send(Topics.MODELS, Events.modelChanged(modelId, "Qwen2.5-0.5B", 1), 2);

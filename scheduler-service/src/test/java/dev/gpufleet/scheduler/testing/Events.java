@@ -10,6 +10,7 @@ import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -98,11 +99,23 @@ public final class Events implements AutoCloseable {
         return InstanceLog.of(readAll(Topics.INSTANCES), modelId);
     }
 
+    /** The worker selector of models that must stay PENDING: no test worker has this label. */
+    public static final Map<String, String> NO_WORKER = Map.of("gpufleet.test/placeable", "never");
+
+    /** A GGUF model that no worker matches, so its instances stay PENDING whatever workers other tests left. */
     public static ModelChanged modelChanged(String modelId, String name, int replicas) {
-        ModelSpec spec = new ModelSpec(name, ModelSource.localPath("/models/" + name + ".gguf"), "llama-box", null,
-                List.of(), Map.of("HF_TOKEN", "not-a-real-secret"), replicas, List.of(), "spread", true, false,
-                Map.of(), List.of(), true);
-        return new ModelChanged(modelId, spec, ModelAnalysis.pending(), null, null);
+        return modelChanged(modelId, spec(name, replicas, NO_WORKER), null);
+    }
+
+    public static ModelChanged modelChanged(String modelId, ModelSpec spec, ResourceEstimate estimate) {
+        return new ModelChanged(modelId, spec, ModelAnalysis.pending(), estimate, null);
+    }
+
+    /** A llama-box GGUF model with CPU offloading and restart on error (the registry's defaults). */
+    public static ModelSpec spec(String name, int replicas, Map<String, String> workerSelector) {
+        return new ModelSpec(name, ModelSource.localPath("/models/" + name + ".gguf"), "llama-box", null,
+                List.of("--ctx-size=2048"), Map.of("HF_TOKEN", "not-a-real-secret"), replicas, List.of("llm"),
+                "spread", true, false, workerSelector, List.of(), true);
     }
 
     @Override
