@@ -13,7 +13,8 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Settings (environment): {@code GPUFLEET_DATA_DIR} (default {@code ./.gpufleet}), {@code GPUFLEET_GATEWAY_PORT}
  * (8080), {@code GPUFLEET_REGISTRY_PORT} (8081), {@code GPUFLEET_SCHEDULER_PORT} (8082), {@code GPUFLEET_WORKER_PORT}
- * (10150), {@code GPUFLEET_READY_TIMEOUT} (seconds, 120), {@code GPUFLEET_JAVA_OPTS} (JVM options of the services).
+ * (10150), {@code GPUFLEET_READY_TIMEOUT} (seconds, 120), {@code GPUFLEET_JAVA_OPTS} (JVM options of the services),
+ * {@code GPUFLEET_DEMO} ({@code on}; {@code off} skips generating and registering the demo model).
  * Every {@code GPUFLEET_WORKER_*} variable reaches the worker agent as it is.
  */
 public final class Launcher {
@@ -57,8 +58,41 @@ public final class Launcher {
         }, "gpufleet-stop"));
 
         printSummary(out, stack, (System.nanoTime() - t0) / 1_000_000);
+        if (!"off".equalsIgnoreCase(env.getOrDefault("GPUFLEET_DEMO", "on"))) {
+            startDemo(out, stack, options);
+        }
+        out.println("Press Ctrl-C to stop everything.");
         watch(stack, out);
         stopped.await();
+    }
+
+    /** Generates, registers and waits for the demo model; a failure here is reported, the stack keeps running. */
+    private static void startDemo(PrintStream out, LocalStack stack, LocalStack.Options options) {
+        try {
+            long t0 = System.nanoTime();
+            Path file = DemoModelSetup.ensureFile(options.dataDir(), dev.gpufleet.demomodel.Preset.DEMO);
+            DemoModelSetup demo = new DemoModelSetup(stack, out);
+            String modelId = demo.ensureRegistered(DemoModelSetup.MODEL_NAME, file);
+            out.printf("%nDemo model '%s' (%s, random weights: real llama.cpp inference, gibberish text) ...%n",
+                    DemoModelSetup.MODEL_NAME, file);
+            var instance = demo.awaitRunning(modelId, options.readyTimeout());
+            if (instance != null && "RUNNING".equals(instance.path("state").asText())) {
+                out.printf("Demo model RUNNING after %.1f s. Chat with it through the gateway:%n%n",
+                        (System.nanoTime() - t0) / 1e9);
+                out.printf("  curl %s/v1/chat/completions -H \"Authorization: Bearer $(cat %s)\" \\%n"
+                                + "       -H 'Content-Type: application/json' \\%n"
+                                + "       -d '{\"model\": \"%s\", \"messages\": [{\"role\": \"user\", "
+                                + "\"content\": \"Hello!\"}], \"max_tokens\": 32}'%n%n",
+                        stack.gatewayUrl(), stack.clusterTokenFile(), DemoModelSetup.MODEL_NAME);
+            } else {
+                out.printf("Demo model not RUNNING after %d s: %s. See %s.%n", options.readyTimeout().toSeconds(),
+                        instance == null ? "no instance yet"
+                                : instance.path("state").asText() + " " + instance.path("state_message").asText(""),
+                        options.dataDir().resolve("logs"));
+            }
+        } catch (RuntimeException e) {
+            out.println("Could not set up the demo model: " + e.getMessage());
+        }
     }
 
     private static void printSummary(PrintStream out, LocalStack stack, long millis) {
@@ -73,7 +107,6 @@ public final class Launcher {
                 stack.gatewayUrl());
         out.printf("Admin API: %s/api/v1/models (registry), %s/api/v1/instances (scheduler)%n",
                 stack.registryUrl(), stack.schedulerUrl());
-        out.println("Press Ctrl-C to stop everything.");
     }
 
     /** Says so, with the log's tail, when a component dies while the stack runs. */

@@ -26,12 +26,14 @@ public final class LocalStack implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
     /**
-     * @param root    the checkout: where {@code <module>/target/quarkus-app/quarkus-run.jar} and
-     *                {@code local-stack/target/lib} are
-     * @param dataDir everything the stack keeps
+     * @param root     the checkout: where {@code <module>/target/quarkus-app/quarkus-run.jar},
+     *                 {@code local-stack/target/lib} and {@code llamacpp-server/target/llamacpp-server.jar} are
+     * @param dataDir  everything the stack keeps
+     * @param extraEnv given to every service; their settings are namespaced ({@code GPUFLEET_WORKER_*},
+     *                 {@code GPUFLEET_SCHEDULER_*}), so each takes what is its own
      */
     public record Options(Path root, Path dataDir, int gatewayPort, int registryPort, int schedulerPort,
-                          int workerPort, Duration readyTimeout, Map<String, String> workerEnv) {
+                          int workerPort, Duration readyTimeout, Map<String, String> extraEnv) {
         public static Options defaults(Path root, Path dataDir) {
             return new Options(root, dataDir, 8080, 8081, 8082, 10150, Duration.ofSeconds(120), Map.of());
         }
@@ -55,7 +57,7 @@ public final class LocalStack implements AutoCloseable {
         Path dataDir = options.dataDir().toAbsolutePath().normalize();
         Options o = new Options(options.root().toAbsolutePath().normalize(), dataDir, options.gatewayPort(),
                 options.registryPort(), options.schedulerPort(), options.workerPort(), options.readyTimeout(),
-                options.workerEnv());
+                options.extraEnv());
         stopLeftovers(dataDir.resolve("run"), dataDir, out);
         StackSettings settings = StackSettings.loadOrCreate(dataDir);
         LocalStack stack = new LocalStack(o, settings);
@@ -150,13 +152,14 @@ public final class LocalStack implements AutoCloseable {
                 options.readyTimeout())).toArray(Runnable[]::new));
     }
 
-    private ManagedProcess service(String module, int port, Map<String, String> extraEnv, Path logs, Path run) {
+    private ManagedProcess service(String module, int port, Map<String, String> serviceEnv, Path logs, Path run) {
         Path jar = options.root().resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build first with ./mvnw -B -ntp package -DskipTests"
                     + " (./gpufleet up does this for you)");
         }
-        Map<String, String> env = new HashMap<>(extraEnv);
+        Map<String, String> env = new HashMap<>(options.extraEnv());
+        env.putAll(serviceEnv);
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers());
@@ -176,8 +179,21 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private Map<String, String> workerEnv() {
-        Map<String, String> env = new HashMap<>(options.workerEnv());
-        env.putIfAbsent("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
+        Map<String, String> env = new HashMap<>();
+        env.put("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
+        // everything stays on this machine: backends listen on loopback, and the gateway reaches them there
+        env.put("GPUFLEET_WORKER_ADDRESS", "127.0.0.1");
+        env.put("GPUFLEET_WORKER_BACKEND_HOST", "127.0.0.1");
+        Path llamacppServer = options.root().resolve("llamacpp-server/target/llamacpp-server.jar");
+        if (Files.isRegularFile(llamacppServer)) {
+            env.put("GPUFLEET_WORKER_LLAMACPP_SERVER_JAR", llamacppServer.toString());
+        }
+        // the caller's own settings win over these defaults
+        options.extraEnv().forEach((k, v) -> {
+            if (k.startsWith("GPUFLEET_WORKER_")) {
+                env.put(k, v);
+            }
+        });
         return env;
     }
 
