@@ -4,13 +4,13 @@ import dev.gpufleet.events.ModelSource;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Picks the inference backend when the operator sets none (DESIGN §4): a GGUF file → llama-box, a known speech
  * model → vox-box, anything else → vLLM. MindIE is only ever chosen explicitly.
  *
- * <p>The speech-model list is deliberately short (name families from the seed's vox-box table); the full
- * per-model platform table belongs to a later issue.
+ * <p>Known speech models are the families of the seed's vox-box table ({@link VoxBoxModels}).
  */
 public final class BackendSelector {
     public static final String LLAMA_BOX = "llama-box";
@@ -22,10 +22,6 @@ public final class BackendSelector {
 
     public static final String SPEECH_TO_TEXT = "speech-to-text";
     public static final String TEXT_TO_SPEECH = "text-to-speech";
-
-    /** Lower-case name prefixes of the model families vox-box serves. */
-    private static final List<String> SPEECH_MODEL_PREFIXES = List.of(
-            "faster-whisper-", "faster-distil-whisper-", "cosyvoice-300m", "cosyvoice2-", "dia-1.6b");
 
     private BackendSelector() {
     }
@@ -53,18 +49,22 @@ public final class BackendSelector {
     }
 
     static boolean isKnownSpeechModel(ModelSource source) {
-        String id = switch (source.type()) {
+        return VoxBoxModels.isKnownFamily(modelId(source));
+    }
+
+    /** The vox-box table row for this source: the exact model, else the family it was fine-tuned from. */
+    public static Optional<VoxBoxModels.Model> speechModel(ModelSource source) {
+        String id = modelId(source);
+        return VoxBoxModels.byId(id).or(() -> VoxBoxModels.byFamily(id));
+    }
+
+    /** What names the model: the repo or model id on a hub, the path for a local model. */
+    private static String modelId(ModelSource source) {
+        return switch (source.type()) {
             case ModelSource.HUGGINGFACE -> source.repoId();
             case ModelSource.MODELSCOPE -> source.modelId();
             case ModelSource.LOCAL_PATH -> source.path();
             default -> null;
         };
-        if (id == null) {
-            return false;
-        }
-        String trimmed = id.replaceAll("[/\\\\]+$", "");
-        String lastSegment = trimmed.substring(Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\')) + 1)
-                .toLowerCase(Locale.ROOT);
-        return SPEECH_MODEL_PREFIXES.stream().anyMatch(lastSegment::startsWith);
     }
 }

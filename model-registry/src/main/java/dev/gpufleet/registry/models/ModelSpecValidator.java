@@ -2,6 +2,7 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.registry.backends.BackendParameters;
 import dev.gpufleet.registry.backends.BackendSelector;
 
 import java.util.ArrayList;
@@ -46,12 +47,23 @@ public final class ModelSpecValidator {
     /** An absolute path on a worker: POSIX or a Windows drive path. */
     private static final Pattern ABSOLUTE_PATH = Pattern.compile("/.*|[A-Za-z]:[\\\\/].*");
     private static final int MAX_SHOWN_VALUE = 80;
+    /** The worker labels the agent reports for its platform. */
+    private static final String OS_LABEL = "os";
+    private static final String ARCH_LABEL = "arch";
+    private static final String LINUX = "linux";
 
     private ModelSpecValidator() {
     }
 
-    /** Either a spec (no errors) or the errors (no spec). */
-    public record Result(ModelSpec spec, List<FieldError> errors) {
+    /**
+     * Either a spec (no errors) or the errors (no spec). Warnings (e.g. a backend flag newer than our table) do
+     * not refuse the spec and may come with either.
+     */
+    public record Result(ModelSpec spec, List<FieldError> errors, List<FieldError> warnings) {
+        public Result(ModelSpec spec, List<FieldError> errors) {
+            this(spec, errors, List.of());
+        }
+
         public boolean valid() {
             return errors.isEmpty();
         }
@@ -109,11 +121,22 @@ public final class ModelSpecValidator {
 
         List<String> backendParameters = request.backendParameters() == null ? List.of()
                 : request.backendParameters();
-        for (int i = 0; i < backendParameters.size(); i++) {
-            String parameter = backendParameters.get(i);
-            if (parameter == null || parameter.isBlank()) {
-                errors.add(new FieldError("backend_parameters[" + i + "]",
-                        "must be a command-line argument such as '--ctx-size=8192', was " + show(parameter)));
+        List<FieldError> warnings = new ArrayList<>();
+        if (backend == null) {
+            for (int i = 0; i < backendParameters.size(); i++) {
+                String parameter = backendParameters.get(i);
+                if (parameter == null || parameter.isBlank()) {
+                    errors.add(new FieldError("backend_parameters[" + i + "]",
+                            "must be a command-line argument such as '--ctx-size=8192', was " + show(parameter)));
+                }
+            }
+        } else {
+            BackendParameters.Check check = BackendParameters.check(backend, backendParameters);
+            for (BackendParameters.Problem problem : check.errors()) {
+                errors.add(parameterProblem(backend, problem));
+            }
+            for (BackendParameters.Problem problem : check.warnings()) {
+                warnings.add(parameterProblem(backend, problem));
             }
         }
 
@@ -160,6 +183,8 @@ public final class ModelSpecValidator {
             }
         }
 
+        platformRules(backend, source, workerSelector, errors);
+
         List<String> gpuSelector = request.gpuSelector() == null ? List.of() : request.gpuSelector();
         for (int i = 0; i < gpuSelector.size(); i++) {
             String gpu = gpuSelector.get(i);
@@ -170,16 +195,42 @@ public final class ModelSpecValidator {
         }
 
         if (!errors.isEmpty()) {
-            return new Result(null, List.copyOf(errors));
+            return new Result(null, List.copyOf(errors), List.copyOf(warnings));
         }
         if (BackendSelector.VLLM.equals(backend) && workerSelector.isEmpty() && gpuSelector.isEmpty()) {
-            workerSelector = Map.of("os", "linux");
+            workerSelector = Map.of(OS_LABEL, LINUX);
         }
         boolean restartOnError = request.restartOnError() == null || request.restartOnError();
         ModelSpec spec = new ModelSpec(name, source, backend, backendVersion, backendParameters, env, replicas,
                 categories, placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector,
                 restartOnError);
-        return new Result(spec, List.of());
+        return new Result(spec, List.of(), List.copyOf(warnings));
+    }
+
+    private static FieldError parameterProblem(String backend, BackendParameters.Problem problem) {
+        return new FieldError("backend_parameters[" + problem.index() + "]",
+                problem.message() + " (backend " + backend + ")");
+    }
+
+    /**
+     * A worker selector that names an OS or architecture the backend cannot run on can never be placed: vLLM and
+     * MindIE are Linux-only; a vox-box model runs where the seed's table says.
+     */
+    private static void platformRules(String backend, ModelSource source, Map<String, String> workerSelector,
+                                      List<FieldError> errors) {
+        String os = workerSelector.get(OS_LABEL);
+        String arch = workerSelector.get(ARCH_LABEL);
+        if ((BackendSelector.VLLM.equals(backend) || BackendSelector.MINDIE.equals(backend)) && os != null
+                && !LINUX.equals(os)) {
+            errors.add(new FieldError("worker_selector." + OS_LABEL, "backend " + backend
+                    + " runs only on Linux workers, so it must be 'linux' or unset, was " + show(os)));
+        }
+        if (BackendSelector.VOX_BOX.equals(backend) && source != null) {
+            BackendSelector.speechModel(source).filter(model -> !model.runsOn(os, arch)).ifPresent(model ->
+                    errors.add(new FieldError("worker_selector", model.name() + " runs only on "
+                            + String.join(", ", new TreeSet<>(model.platforms())) + ", not on os=" + os
+                            + (arch == null ? "" : " arch=" + arch))));
+        }
     }
 
     private static ModelSource source(ModelSpecRequest.Source source, List<FieldError> errors) {

@@ -143,12 +143,12 @@ class ModelSpecValidatorTest {
     @Test
     void keepsWhatTheOperatorSet() throws Exception {
         ModelSpec spec = valid("{\"name\":\"asr\",\"source\":{\"type\":\"local_path\",\"path\":\"/models/faster-whisper-tiny\"},"
-                + "\"backend_version\":\"0.0.20\",\"backend_parameters\":[\"--threads\",\"4\"],\"env\":{\"HF_TOKEN\":\"x\"},"
+                + "\"backend_version\":\"0.0.20\",\"backend_parameters\":[\"--device\",\"cpu\"],\"env\":{\"HF_TOKEN\":\"x\"},"
                 + "\"replicas\":0,\"categories\":[\"speech-to-text\"],\"placement_strategy\":\"binpack\","
                 + "\"cpu_offloading\":false,\"distributed_inference\":false,\"worker_selector\":{\"gpu\":\"t4\"},"
                 + "\"restart_on_error\":false}");
         assertEquals(new ModelSpec("asr", ModelSource.localPath("/models/faster-whisper-tiny"), "vox-box", "0.0.20",
-                List.of("--threads", "4"), Map.of("HF_TOKEN", "x"), 0, List.of("speech-to-text"), "binpack", false, false,
+                List.of("--device", "cpu"), Map.of("HF_TOKEN", "x"), 0, List.of("speech-to-text"), "binpack", false, false,
                 Map.of("gpu", "t4"), List.of(), false), spec);
     }
 
