@@ -22,6 +22,12 @@ class BackendSelectorTest {
             huggingface | gpustack/CosyVoice-300M-SFT            | -                             | -              | vox-box
             huggingface | nari-labs/Dia-1.6B                     | -                             | -              | vox-box
             huggingface | someone/whisper-finetune               | -                             | -              | vllm
+            huggingface | openai/whisper-large-v3                | -                             | -              | vllm
+            huggingface | someone/faster-whisper-large-v3-turbo  | -                             | -              | vox-box
+            huggingface | gpustack/CosyVoice-300M-Instruct       | -                             | -              | vox-box
+            modelscope  | iic/CosyVoice-300M-25Hz                | -                             | -              | vox-box
+            modelscope  | gpustack/faster-distil-whisper-medium.en | -                           | -              | vox-box
+            huggingface | nari-labs/Dia-1.6B                     | dia.gguf                      | -              | llama-box
             huggingface | someone/my-tts                         | -                             | text-to-speech | vox-box
             huggingface | someone/my-asr                         | -                             | speech-to-text | vox-box
             huggingface | someone/my-asr-gguf                    | model.gguf                    | speech-to-text | llama-box

@@ -55,6 +55,27 @@ class ModelSpecValidatorTest {
                         "source.path: must not be blank"),
                 bad("{\"name\":\"m\",\"source\":{\"type\":\"local_path\",\"path\":\"models/x.gguf\"}}",
                         "source.path: must be an absolute path on the workers, was 'models/x.gguf'"),
+                bad("{\"name\":\"m\"," + HF_GGUF + ",\"backend_parameters\":[\"--port=8080\",\"-ngl\",\"1000\"]}",
+                        "backend_parameters[0]: --port is not allowed: the agent chooses the address and port",
+                        "backend_parameters[1]: -ngl must be an integer in [0, 999], was '1000' (backend llama-box)"),
+                bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\"},\"backend\":\"mindie\","
+                        + "\"backend_parameters\":[\"--cache-block-size=96\",\"--enable-split\",\"--enable-lookahead\"]}",
+                        "backend_parameters[0]: --cache-block-size must be an integer in (0, inf), a power of two, "
+                                + "was '96' (not a power of two) (backend mindie)",
+                        "backend_parameters[2]: --enable-lookahead cannot be used together with --enable-split"),
+                bad("{\"name\":\"m\",\"source\":{\"type\":\"local_path\",\"path\":\"/m/faster-whisper-tiny\"},"
+                        + "\"backend_parameters\":[\"--threads\",\"4\"]}",
+                        "backend_parameters[0]: unknown flag --threads (backend vox-box)"),
+                bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\"},"
+                        + "\"worker_selector\":{\"os\":\"windows\"}}",
+                        "worker_selector.os: backend vllm runs only on Linux workers, so it must be 'linux' or unset, "
+                                + "was 'windows'"),
+                bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\"},\"backend\":\"mindie\","
+                        + "\"worker_selector\":{\"os\":\"darwin\"}}",
+                        "worker_selector.os: backend mindie runs only on Linux workers"),
+                bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"gpustack/CosyVoice2-0.5B\"},"
+                        + "\"worker_selector\":{\"os\":\"linux\",\"arch\":\"arm64\"}}",
+                        "worker_selector: CosyVoice2-0.5B runs only on darwin, linux/amd64, not on os=linux arch=arm64"),
                 bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\",\"hub\":\"x\"}}",
                         "source.hub: unknown field; known fields are type, repo_id, file_name, revision, model_id, "
                                 + "file_path, path"),
@@ -159,6 +180,19 @@ class ModelSpecValidatorTest {
         assertEquals("mindie", spec.backend());
         assertTrue(spec.distributedInference());
         assertFalse(spec.cpuOffloading());
+    }
+
+    @Test
+    void unknownVllmAndLlamaBoxFlagsAreWarningsThatKeepTheSpec() throws Exception {
+        ModelSpecValidator.Result result = ModelSpecValidator.validate(JSON.readValue("{\"name\":\"q\","
+                + "\"source\":{\"type\":\"huggingface\",\"repo_id\":\"Qwen/Qwen2.5-7B\"},"
+                + "\"backend_parameters\":[\"--max-model-length=4096\",\"--gpu-memory-utilization=0.8\"]}",
+                ModelSpecRequest.class));
+        assertTrue(result.valid(), result::message);
+        assertEquals(List.of("--max-model-length=4096", "--gpu-memory-utilization=0.8"), result.spec().backendParameters());
+        assertEquals(List.of(new FieldError("backend_parameters[0]", "unknown flag --max-model-length; did you mean "
+                + "--max-model-len?; passed on as given, in case the backend version knows it (backend vllm)")),
+                result.warnings());
     }
 
     @Test
