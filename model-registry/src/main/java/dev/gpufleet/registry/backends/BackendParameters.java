@@ -24,6 +24,8 @@ public final class BackendParameters {
     public static final List<String> AGENT_OWNED = List.of("--port", "--host");
     private static final int MAX_SUGGESTIONS = 3;
     private static final int MAX_SHOWN_VALUE = 80;
+    /** Longer than any real flag: not worth an edit-distance search, which is quadratic in the length. */
+    private static final int MAX_FLAG_LENGTH = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private BackendParameters() {
@@ -139,7 +141,8 @@ public final class BackendParameters {
                 }
             }
             if (spec == null) {
-                String message = "unknown flag " + flag + suggestions(flag, byName);
+                String message = flag.length() > MAX_FLAG_LENGTH ? "unknown flag " + show(flag)
+                        : "unknown flag " + flag + suggestions(flag, byName);
                 if (unknownAllowed) {
                     warnings.add(new Problem(index, message + "; passed on as given, in case the backend version "
                             + "knows it"));

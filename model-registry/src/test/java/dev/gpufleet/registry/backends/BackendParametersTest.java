@@ -216,6 +216,13 @@ class BackendParametersTest {
     }
 
     @Test
+    void aHugeUnknownFlagIsShownShortened() {
+        String huge = "--" + "x".repeat(1_000_000);
+        List<String> errors = render(BackendParameters.check(BackendSelector.MINDIE, List.of(huge, "1")).errors());
+        assertEquals(List.of("0: unknown flag '--" + "x".repeat(78) + "...'"), errors);
+    }
+
+    @Test
     void noBackendOrNoParametersMeansNothingToCheck() {
         assertEquals(new BackendParameters.Check(List.of(), List.of()), BackendParameters.check("vllm", List.of()));
         assertEquals(new BackendParameters.Check(List.of(), List.of()), BackendParameters.check(null, List.of("-x")));
