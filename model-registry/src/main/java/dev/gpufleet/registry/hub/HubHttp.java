@@ -99,9 +99,18 @@ final class HubHttp {
             if (cause instanceof HttpTimeoutException) {
                 throw timeout(what);
             }
-            String reason = cause instanceof ConnectException ? "cannot connect to " + settings.endpoint()
-                    : "connection failed (" + Objects.toString(cause.getClass().getSimpleName(), "") + ")";
-            throw new HubException(HubException.Kind.UNAVAILABLE, what + ": " + reason, cause);
+            if (cause instanceof ConnectException || cause instanceof java.nio.channels.UnresolvedAddressException) {
+                throw new HubException(HubException.Kind.UNAVAILABLE,
+                        what + ": cannot connect to " + settings.endpoint(), cause);
+            }
+            if (cause instanceof IOException) {
+                // Connected, then the connection ended early: depending on timing the JDK reports a body cut
+                // short here rather than to the body subscriber.
+                throw new HubException(HubException.Kind.TRUNCATED,
+                        what + ": the answer was cut short (connection closed early)", cause);
+            }
+            throw new HubException(HubException.Kind.UNAVAILABLE, what + ": request failed ("
+                    + cause.getClass().getSimpleName() + ")", cause);
         }
     }
 

@@ -157,6 +157,9 @@ class HubClientTest {
             "truncated/x,      TRUNCATED,    cut short",
     })
     void hubFailuresAreTypedAndNamed(String repo, HubException.Kind kind, String inMessage) {
+        HubException withToken = assertThrows(HubException.class,
+                () -> huggingFace(FakeHub.TOKEN + "-other").listFiles(repo, "main"));
+        assertFalse(withToken.getMessage().contains(FakeHub.TOKEN), withToken.getMessage());
         HubException e = assertThrows(HubException.class, () -> huggingFace(null).listFiles(repo, "main"));
         assertEquals(kind, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains(inMessage), e.getMessage());
