@@ -88,7 +88,7 @@ final class DemoModelSetup {
 
     private Optional<String> findModel(String name) {
         for (int page = 1; ; page++) {
-            JsonNode body = admin.get(stack.registryUrl() + "/api/v1/models?per_page=200&page=" + page);
+            JsonNode body = admin.get(stack.registryUrl() + "/api/v1/models?per_page=100&page=" + page);
             for (JsonNode model : body.get("items")) {
                 if (name.equals(model.path("name").asText())) {
                     return Optional.of(model.get("id").asText());

@@ -59,12 +59,22 @@ public class ModelStore {
     }
 
     /** Models ordered by name; {@code page} counts from 1. */
-    public Uni<Slice> list(int page, int perPage) {
+    /** @param search a part of the name to look for, case-insensitive; blank for every model */
+    public Uni<Slice> list(int page, int perPage, String search) {
         return Panache.withSession(() -> {
-            var query = ModelEntity.<ModelEntity>findAll(Sort.by("name")).page(Page.of(page - 1, perPage));
+            var query = (search == null || search.isBlank()
+                    ? ModelEntity.<ModelEntity>findAll(Sort.by("name"))
+                    : ModelEntity.<ModelEntity>find("lower(name) like ?1 escape '\\'", Sort.by("name"),
+                            "%" + likeLiteral(search.trim().toLowerCase(java.util.Locale.ROOT)) + "%"))
+                    .page(Page.of(page - 1, perPage));
             return query.list().chain(entities -> query.count().map(total -> new Slice(
                     entities.stream().map(ModelEntity::toStored).toList(), total)));
         });
+    }
+
+    /** The text as a LIKE pattern that matches only itself. */
+    static String likeLiteral(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /** Replaces the whole spec, with the analysis of the new spec's source. */

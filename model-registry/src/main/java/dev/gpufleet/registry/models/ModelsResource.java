@@ -29,7 +29,7 @@ import java.util.UUID;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class ModelsResource {
-    static final int MAX_PER_PAGE = 200;
+    static final int MAX_PER_PAGE = 100;
     /** Keeps the row offset, (page - 1) * per_page, within an int. */
     static final int MAX_PAGE = 1_000_000;
 
@@ -56,10 +56,11 @@ public class ModelsResource {
 
     @GET
     public Uni<ModelPage> list(@QueryParam("page") @DefaultValue("1") String page,
-                               @QueryParam("per_page") @DefaultValue("50") String perPage) {
+                               @QueryParam("per_page") @DefaultValue("50") String perPage,
+                               @QueryParam("search") String search) {
         int pageNumber = intParam("page", page, 1, MAX_PAGE);
         int pageSize = intParam("per_page", perPage, 1, MAX_PER_PAGE);
-        return store.list(pageNumber, pageSize).map(slice -> new ModelPage(
+        return store.list(pageNumber, pageSize, search).map(slice -> new ModelPage(
                 slice.items().stream().map(ModelView::of).toList(),
                 ModelPage.Pagination.of(pageNumber, pageSize, slice.total())));
     }

@@ -204,6 +204,23 @@ class ModelsApiTest {
     }
 
     @Test
+    void searchFindsModelsByAPartOfTheirNameIgnoringCaseAndWildcards() {
+        String prefix = unique("srch");
+        create(prefix + "-Alpha");
+        create(prefix + "-beta");
+        create(prefix + "-al_x");
+
+        api().queryParam("search", prefix.toUpperCase() + "-AL").get(MODELS).then().statusCode(200)
+                .body("items.name", org.hamcrest.Matchers.contains(prefix + "-Alpha", prefix + "-al_x"))
+                .body("pagination.total", equalTo(2));
+        // '_' and '%' are literal, not LIKE wildcards
+        api().queryParam("search", prefix + "-al_").get(MODELS).then().statusCode(200)
+                .body("items.name", org.hamcrest.Matchers.contains(prefix + "-al_x"));
+        api().queryParam("search", prefix + "%").get(MODELS).then().statusCode(200)
+                .body("items.size()", equalTo(0));
+    }
+
+    @Test
     void listsPageByPageOrderedByName() {
         String prefix = unique("page");
         List<String> mine = new ArrayList<>();
@@ -242,8 +259,8 @@ class ModelsApiTest {
             page=0         | page: must be an integer between 1 and 1000000, was 0
             page=x         | page: must be an integer between 1 and 1000000, was 'x'
             page=1000001   | page: must be an integer between 1 and 1000000, was 1000001
-            per_page=0     | per_page: must be an integer between 1 and 200, was 0
-            per_page=201   | per_page: must be an integer between 1 and 200, was 201
+            per_page=0     | per_page: must be an integer between 1 and 100, was 0
+            per_page=101   | per_page: must be an integer between 1 and 100, was 101
             """)
     void rejectsBadPaging(String query, String expected) {
         api().get(MODELS + "?" + query).then().statusCode(400).body("message", equalTo(expected));
