@@ -48,9 +48,27 @@ public class ModelEntity extends PanacheEntityBase {
     @Column(name = "updated_at", nullable = false)
     public Instant updatedAt;
 
-    void analysed(Analysis result) {
+    /** Failed tries since the last change; decides the backoff before the next one. */
+    @Column(name = "analysis_attempts", nullable = false)
+    public int analysisAttempts;
+
+    /** When the background analysis should look at this model next; null when nothing is left to do. */
+    @Column(name = "analysis_due_at")
+    public Instant analysisDueAt;
+
+    /**
+     * A new spec's first analysis: final for what the request could settle (a local file), otherwise PENDING and
+     * due now for the background analysis (hub sources: the request does not wait on a hub).
+     */
+    void analysed(Analysis result, Instant now) {
         analysis = result.analysis();
         estimate = result.estimate();
+        analysisAttempts = 0;
+        analysisDueAt = result.analysis().state() == ModelAnalysis.State.PENDING && remoteSource() ? now : null;
+    }
+
+    boolean remoteSource() {
+        return !dev.gpufleet.events.ModelSource.LOCAL_PATH.equals(spec.source().type());
     }
 
     StoredModel toStored() {

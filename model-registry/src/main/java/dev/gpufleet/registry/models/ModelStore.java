@@ -3,7 +3,10 @@ package dev.gpufleet.registry.models;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.registry.analysis.Analysis;
+import dev.gpufleet.registry.analysis.AnalysisBackoff;
+import dev.gpufleet.registry.analysis.AnalysisStep;
 import dev.gpufleet.registry.outbox.OutboxMessage;
 import dev.gpufleet.registry.outbox.OutboxWriter;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -39,7 +42,7 @@ public class ModelStore {
         entity.id = UUID.randomUUID();
         entity.name = spec.name();
         entity.spec = spec;
-        entity.analysed(analysis);
+        entity.analysed(analysis, now);
         entity.revision = Revisions.first();
         entity.createdAt = now;
         entity.updatedAt = now;
@@ -82,7 +85,7 @@ public class ModelStore {
         return Panache.withTransaction(() -> lockedOrNotFound(id).chain(entity -> {
                     entity.name = spec.name();
                     entity.spec = spec;
-                    entity.analysed(analysis);
+                    entity.analysed(analysis, now());
                     entity.revision = entity.revision + 1;
                     entity.updatedAt = now();
                     return entity.<ModelEntity>persistAndFlush()
@@ -90,6 +93,58 @@ public class ModelStore {
                             .map(ignored -> entity.toStored());
                 }))
                 .onFailure(NameConflicts::isNameConflict).transform(f -> nameTaken(spec.name()));
+    }
+
+    /** Models whose background analysis is due, oldest first. */
+    public Uni<List<StoredModel>> dueForAnalysis(int limit) {
+        return Panache.withSession(() -> ModelEntity.<ModelEntity>find("analysisDueAt <= ?1",
+                        Sort.by("analysisDueAt"), now()).page(Page.ofSize(limit)).list())
+                .map(entities -> entities.stream().map(ModelEntity::toStored).toList());
+    }
+
+    /**
+     * Stores one background analysis try for the model as it was at {@code analysedRevision}; a model changed
+     * meanwhile is left alone (its new spec gets its own analysis). Publishes ModelChanged only when what
+     * consumers see (analysis or estimate) changed. Returns whether anything was published.
+     */
+    public Uni<Boolean> recordAnalysis(UUID id, long analysedRevision, AnalysisStep step) {
+        return Panache.withTransaction(() -> ModelEntity.<ModelEntity>findById(id, LockModeType.PESSIMISTIC_WRITE)
+                .chain(entity -> {
+                    if (entity == null || entity.revision != analysedRevision) {
+                        return Uni.createFrom().item(false);
+                    }
+                    Instant now = now();
+                    boolean visible = !java.util.Objects.equals(entity.analysis, step.analysis().analysis())
+                            || !java.util.Objects.equals(entity.estimate, step.analysis().estimate());
+                    entity.analysis = step.analysis().analysis();
+                    entity.estimate = step.analysis().estimate();
+                    entity.analysisAttempts = step.retry() ? entity.analysisAttempts + 1 : 0;
+                    entity.analysisDueAt = step.retry()
+                            ? now.plus(AnalysisBackoff.afterFailures(entity.analysisAttempts)) : null;
+                    if (!visible) {
+                        return entity.<ModelEntity>persistAndFlush().replaceWith(false);
+                    }
+                    entity.revision = entity.revision + 1;
+                    entity.updatedAt = now;
+                    return entity.<ModelEntity>persistAndFlush()
+                            .chain(() -> appendToOutbox(List.of(ModelEvents.changed(entity.toStored(), clock))))
+                            .replaceWith(true);
+                }));
+    }
+
+    /** Asks for a new analysis now: PENDING, published, and due for the background analysis at once. */
+    public Uni<StoredModel> requestAnalysis(UUID id) {
+        return Panache.withTransaction(() -> lockedOrNotFound(id).chain(entity -> {
+            Instant now = now();
+            entity.analysis = new ModelAnalysis(ModelAnalysis.State.PENDING, "analysis requested");
+            entity.analysisAttempts = 0;
+            entity.analysisDueAt = now;
+            entity.revision = entity.revision + 1;
+            entity.updatedAt = now;
+            return entity.<ModelEntity>persistAndFlush()
+                    .chain(() -> appendToOutbox(List.of(ModelEvents.changed(entity.toStored(), clock))))
+                    .map(ignored -> entity.toStored());
+        }));
     }
 
     public Uni<Void> delete(UUID id) {

@@ -86,6 +86,14 @@ public class ModelsResource {
         return vertx.executeBlocking(() -> analyzer.analyze(spec));
     }
 
+    /** Runs the model's analysis again (e.g. after a hub token was set); it happens in the background. */
+    @POST
+    @Path("{id}/analyze")
+    public Uni<Response> reanalyze(@PathParam("id") String id) {
+        return store.requestAnalysis(modelId(id)).invoke(relay::wakeUp)
+                .map(model -> Response.accepted(ModelView.of(model)).build());
+    }
+
     @DELETE
     @Path("{id}")
     public Uni<Response> delete(@PathParam("id") String id) {
