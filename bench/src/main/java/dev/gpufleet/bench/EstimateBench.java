@@ -6,6 +6,7 @@ import dev.gpufleet.demomodel.TensorType;
 import dev.gpufleet.demomodel.Vocabulary;
 import dev.gpufleet.registry.analysis.ModelArchitecture;
 import dev.gpufleet.registry.estimate.LlamaBoxParameters;
+import dev.gpufleet.registry.estimate.LlamaCppLoadReport;
 import dev.gpufleet.registry.estimate.MemoryEstimate;
 import dev.gpufleet.registry.estimate.MemoryEstimator;
 import dev.gpufleet.registry.estimate.Placement;
@@ -17,12 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * bench/run estimate [SERVER_JAR]: writes llama-architecture GGUF files of several shapes (layer counts, widths, GQA
@@ -50,16 +48,6 @@ public final class EstimateBench {
             new Shape("vocab8k-f16", 256, 4, 4, 1, 768, 8000, TensorType.F16),
             new Shape("deep-f32", 128, 24, 2, 2, 256, 0, TensorType.F32));
 
-    /** What llama.cpp printed while loading: model, KV and compute buffers summed over devices, in bytes. */
-    record Reported(long model, long kv, long compute, long output) {
-        long total() {
-            return model + kv + compute + output;
-        }
-    }
-
-    private static final Pattern BUFFER = Pattern.compile(
-            "(\\S+) +(model|KV|compute|output) buffer size = +([0-9.]+) MiB");
-
     public static void main(String[] args) throws Exception {
         String server = args.length > 0 ? args[0] : DEFAULT_SERVER;
         Path dir = Files.createTempDirectory("gpufleet-estimate-bench");
@@ -71,17 +59,17 @@ public final class EstimateBench {
                 Path file = dir.resolve(shape.name() + ".gguf");
                 ModelArchitecture arch = write(shape, file);
                 for (int ctx : CONTEXTS) {
-                    Reported rep = load(server, file, ctx);
+                    LlamaCppLoadReport rep = load(server, file, ctx);
                     MemoryEstimate est = MemoryEstimator.llamaBox(arch, LlamaBoxParameters.defaults(ctx),
                             Placement.cpuOnly());
                     long estWeights = est.ram().weights() + est.ram().output();
-                    double error = 100.0 * (est.ramBytes() - rep.total()) / rep.total();
+                    double error = 100.0 * (est.ramBytes() - rep.totalBytes()) / rep.totalBytes();
                     worst = Math.max(worst, Math.abs(error));
                     System.out.printf(Locale.ROOT,
                             "%-14s %5d | %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f %9.2f | %+6.2f%%%n",
                             shape.name(), ctx, estWeights / MIB, est.ram().kvCache() / MIB,
-                            est.ram().compute() / MIB, est.ramBytes() / MIB, rep.model() / MIB, rep.kv() / MIB,
-                            (rep.compute() + rep.output()) / MIB, rep.total() / MIB, error);
+                            est.ram().compute() / MIB, est.ramBytes() / MIB, rep.modelBytes() / MIB, rep.kvBytes() / MIB,
+                            (rep.computeBytes() + rep.outputBytes()) / MIB, rep.totalBytes() / MIB, error);
                 }
                 Files.deleteIfExists(file);
             }
@@ -163,8 +151,7 @@ public final class EstimateBench {
         long output = tensor(w, "output_norm.weight", TensorType.F32, s.nEmbd())
                 + tensor(w, "output.weight", t, s.nEmbd(), nVocab);
         long fileBytes = w.write(out);
-        long params = 0;
-        return new ModelArchitecture("llama", t.name(), params, s.layers(), s.nEmbd(), s.nFf(), s.heads(),
+        return new ModelArchitecture("llama", t.name(), 0, s.layers(), s.nEmbd(), s.nFf(), s.heads(),
                 s.kvHeads(), headDim, 8192, nVocab, fileBytes, layers, embd, output, 0, false, false, 0);
     }
 
@@ -185,32 +172,15 @@ public final class EstimateBench {
     }
 
     /** Starts the server on the file, reads its load log until it listens (or exits), then stops it. */
-    static Reported load(String serverJar, Path model, int ctx) throws IOException, InterruptedException {
+    static LlamaCppLoadReport load(String serverJar, Path model, int ctx) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("java", "-jar", serverJar, "-m", model.toString(), "-c", String.valueOf(ctx),
                 "--port", "0", "-v").redirectErrorStream(true).start();
-        List<String> log = Collections.synchronizedList(new ArrayList<>());
-        long model_ = 0;
-        long kv = 0;
-        long compute = 0;
-        long output = 0;
+        List<String> log = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = in.readLine()) != null && !line.contains("listening on")) {
                 log.add(line);
-                if (line.contains("listening on")) {
-                    break;
-                }
-                Matcher m = BUFFER.matcher(line);
-                if (m.find()) {
-                    long bytes = Math.round(Double.parseDouble(m.group(3)) * MIB);
-                    switch (m.group(2)) {
-                        case "model" -> model_ += bytes;
-                        case "KV" -> kv += bytes;
-                        case "compute" -> compute += bytes;
-                        default -> output += bytes;
-                    }
-                }
             }
         } finally {
             p.destroy();
@@ -218,11 +188,12 @@ public final class EstimateBench {
                 p.destroyForcibly().waitFor();
             }
         }
-        if (model_ == 0 || kv == 0 || compute == 0) {
+        LlamaCppLoadReport report = LlamaCppLoadReport.parse(log);
+        if (report.problem() != null) {
             int from = Math.max(0, log.size() - 20);
-            throw new IOException("llama.cpp reported no buffer sizes for " + model.getFileName() + " at ctx " + ctx
+            throw new IOException(report.problem() + " for " + model.getFileName() + " at ctx " + ctx
                     + "; last lines:\n" + String.join("\n", log.subList(from, log.size())));
         }
-        return new Reported(model_, kv, compute, output);
+        return report;
     }
 }

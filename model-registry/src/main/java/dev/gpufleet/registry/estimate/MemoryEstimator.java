@@ -16,6 +16,8 @@ public final class MemoryEstimator {
     static final long MIB = 1L << 20;
     static final long GIB = 1L << 30;
     private static final int F32 = 4;
+    private static final int VLLM_KV_ELEMENT_BYTES = 2;
+    private static final long MINDIE_FOOTPRINT = 3 * GIB;
 
     private MemoryEstimator() {
     }
@@ -51,8 +53,9 @@ public final class MemoryEstimator {
         }
         int outputDevice = outputOnGpu ? deviceFor(cumulative, nLayers - firstGpuLayer, gpuLayers) : gpus;
 
-        long attention = attentionScratch(model, kvSize, nUbatch, params.flashAttention());
-        long output = outputScratch(model, nUbatch);
+        long inputs = INPUT_BYTES_PER_TOKEN * nUbatch;
+        long attention = attentionScratch(model, kvSize, nUbatch, params.flashAttention()) + inputs;
+        long output = outputScratch(model, nUbatch) + inputs;
         long outputBuffer = (long) model.vocabSize() * Math.max(1, params.parallel()) * F32;
 
         List<DeviceMemory> gpuMemory = new ArrayList<>();
@@ -74,7 +77,7 @@ public final class MemoryEstimator {
             ramCompute = Math.max(layersOn[gpus] > 0 ? attention : 0, outputDevice == gpus ? output : 0);
         } else {
             // everything offloaded: the host keeps only the input embeddings of one micro-batch
-            ramCompute = inputScratch(model, nUbatch);
+            ramCompute = inputScratch(model, nUbatch) + inputs;
         }
         DeviceMemory ram = new DeviceMemory(weights[gpus] + model.tokenEmbeddingBytes() + model.otherBytes(),
                 kv[gpus], ramCompute + outputBuffer, outputDevice == gpus ? model.outputBytes() : 0,
@@ -83,6 +86,108 @@ public final class MemoryEstimator {
                 "llama-box: %d of %d layers on %d GPU(s), ctx %d (KV %d cells, %s), ubatch %d", gpuLayers, nLayers,
                 gpus, nCtx, kvSize, params.kvCacheType().cliName(), nUbatch);
         return new MemoryEstimate(ram, gpuMemory, rule);
+    }
+
+    /**
+     * vLLM: weights plus a 16-bit KV cache for {@code --max-model-len} tokens must fit in the share of the GPU that
+     * vLLM preallocates, so each GPU needs (weights + KV) / utilisation / tensor-parallel size of total memory; never
+     * less than GPUStack's floor of 1.2 × weights + 2 GiB (512 MiB for embedding and reranker models), which stands
+     * for activations and CUDA graphs. The compute entry is that remainder. RAM is not claimed (as in GPUStack).
+     */
+    public static MemoryEstimate vllm(ModelArchitecture model, VllmParameters params) {
+        int maxLen = params.maxModelLen() > 0 ? params.maxModelLen() : model.contextLength();
+        int tp = Math.max(1, params.tensorParallelSize());
+        long weights = model.weightBytes();
+        long kv = 2L * model.layers() * maxLen * model.headCountKv() * model.headDim() * VLLM_KV_ELEMENT_BYTES;
+        long needed = (long) Math.ceil((weights + kv) / params.gpuMemoryUtilization());
+        long overhead = model.embeddingModel() || model.rerankerModel() ? 512 * MIB : 2 * GIB;
+        long floor = weights + weights / 5 + overhead;
+        long perGpu = ceilDiv(Math.max(needed, floor), tp);
+        long weightsPerGpu = ceilDiv(weights, tp);
+        long kvPerGpu = ceilDiv(kv, tp);
+        List<DeviceMemory> gpus = new ArrayList<>();
+        for (int i = 0; i < tp; i++) {
+            gpus.add(new DeviceMemory(weightsPerGpu, kvPerGpu, perGpu - weightsPerGpu - kvPerGpu, 0, 0));
+        }
+        String rule = String.format(java.util.Locale.ROOT,
+                "vllm: max((weights + KV(%d tokens)) / %.2f, 1.2 × weights + %d MiB) over %d GPU(s)%s", maxLen,
+                params.gpuMemoryUtilization(), overhead / MIB, tp, needed >= floor ? "" : "; the floor applies");
+        return new MemoryEstimate(DeviceMemory.NONE, gpus, rule);
+    }
+
+    /**
+     * MindIE (GPUStack's rule): per model 3 GiB footprint + weights + KV ({@code 2 × kv heads × head dim × layers ×
+     * max-seq-len × 2 bytes}) + computation ({@code max-batch-size × cache-block-size × layers × 2 × kv heads ×
+     * head dim × 2 bytes}), split evenly over the NPUs, each of which may use only its memory fraction (the VRAM
+     * entry is the NPU memory needed); RAM = 512 MiB + {@code --cpu-mem-size}.
+     */
+    public static MemoryEstimate mindie(ModelArchitecture model, MindieParameters params) {
+        int maxLen = params.maxSeqLen() > 0 ? params.maxSeqLen() : model.contextLength();
+        int devices = Math.max(1, params.devices());
+        long kvHeadBytes = 2L * model.headCountKv() * model.headDim() * model.layers() * 2;
+        long kv = kvHeadBytes * maxLen;
+        long compute = kvHeadBytes * params.maxBatchSize() * params.cacheBlockSize();
+        long weights = model.weightBytes();
+        double fraction = params.npuMemoryFraction();
+        List<DeviceMemory> npus = new ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            long w = ceilDiv(weights, devices);
+            long k = ceilDiv(kv, devices);
+            long c = ceilDiv(compute + MINDIE_FOOTPRINT, devices);
+            long total = (long) Math.ceil((w + k + c) / fraction);
+            npus.add(new DeviceMemory(w, k, total - w - k, 0, 0));
+        }
+        DeviceMemory ram = new DeviceMemory(0, params.cpuMemSizeGiB() * GIB, 512 * MIB, 0, 0);
+        String rule = String.format(java.util.Locale.ROOT,
+                "mindie: (3 GiB + weights + KV(%d tokens) + batch %d × block %d) / %.2f over %d NPU(s); "
+                        + "RAM 512 MiB + %d GiB", maxLen, params.maxBatchSize(), params.cacheBlockSize(), fraction,
+                devices, params.cpuMemSizeGiB());
+        return new MemoryEstimate(ram, npus, rule);
+    }
+
+    /**
+     * vox-box (GPUStack's fixed tables keyed by the main weight file's size; on a GPU, RAM is 1.5 × VRAM). A file
+     * larger than the table knows takes the largest row. FunASR claims nothing.
+     */
+    public static MemoryEstimate voxBox(VoxBoxFramework framework, long mainWeightFileBytes, boolean onGpu) {
+        long vramGiB;
+        long ramGiBTimesTwo; // RAM in half GiB steps: 1.5 GiB = 3
+        switch (framework) {
+            case FASTER_WHISPER:
+                vramGiB = mainWeightFileBytes <= 200 * MIB ? 1
+                        : mainWeightFileBytes <= 500 * MIB ? 2
+                        : mainWeightFileBytes <= 1536 * MIB ? 5
+                        : mainWeightFileBytes <= 1638 * MIB ? 6 : 10;
+                ramGiBTimesTwo = vramGiB * 3;
+                break;
+            case BARK:
+                vramGiB = mainWeightFileBytes <= 2 * GIB ? 2 : 12;
+                ramGiBTimesTwo = vramGiB * 3;
+                break;
+            case COSYVOICE:
+                vramGiB = 3;
+                ramGiBTimesTwo = onGpu ? 14 : 12;
+                break;
+            case DIA:
+                vramGiB = 10;
+                ramGiBTimesTwo = onGpu ? 2 : 20;
+                break;
+            default:
+                vramGiB = 0;
+                ramGiBTimesTwo = 0;
+                break;
+        }
+        long ramBytes = ramGiBTimesTwo * GIB / 2;
+        String rule = "vox-box: " + framework.name().toLowerCase(java.util.Locale.ROOT) + " table, "
+                + (onGpu ? "on one GPU" : "CPU only");
+        if (!onGpu) {
+            return new MemoryEstimate(new DeviceMemory(mainWeightFileBytes, 0, ramBytes - Math.min(ramBytes,
+                    mainWeightFileBytes), 0, 0), List.of(), rule);
+        }
+        long vram = vramGiB * GIB;
+        return new MemoryEstimate(new DeviceMemory(0, 0, ramBytes, 0, 0),
+                List.of(new DeviceMemory(Math.min(vram, mainWeightFileBytes), 0,
+                        vram - Math.min(vram, mainWeightFileBytes), 0, 0)), rule);
     }
 
     /**
@@ -112,6 +217,8 @@ public final class MemoryEstimator {
     /** Live micro-batch activations (n_ubatch × n_embd f32 each) beside the attention scores; calibrated. */
     static final int ACTIVATION_ROWS = 4;
     static final int OUTPUT_ACTIVATION_ROWS = 2;
+    /** Token ids, positions and output ids of the micro-batch, beside the scratch (measured: about 8 KiB at 512). */
+    static final int INPUT_BYTES_PER_TOKEN = 16;
     /** llama.cpp pads the mask's token rows (GGML_KQ_MASK_PAD). */
     static final int KQ_MASK_PAD = 64;
 
@@ -138,6 +245,10 @@ public final class MemoryEstimator {
             }
         }
         return cumulative.length - 1;
+    }
+
+    private static long ceilDiv(long value, long divisor) {
+        return (value + divisor - 1) / divisor;
     }
 
     static long pad(long value, long multiple) {
