@@ -99,7 +99,8 @@ public final class MemoryEstimator {
         int tp = Math.max(1, params.tensorParallelSize());
         long weights = model.weightBytes();
         long kv = 2L * model.layers() * maxLen * model.headCountKv() * model.headDim() * VLLM_KV_ELEMENT_BYTES;
-        long needed = (long) Math.ceil((weights + kv) / params.gpuMemoryUtilization());
+        double utilisation = share(params.gpuMemoryUtilization(), VllmParameters.defaults().gpuMemoryUtilization());
+        long needed = (long) Math.ceil((weights + kv) / utilisation);
         long overhead = model.embeddingModel() || model.rerankerModel() ? 512 * MIB : 2 * GIB;
         long floor = weights + weights / 5 + overhead;
         long perGpu = ceilDiv(Math.max(needed, floor), tp);
@@ -111,7 +112,7 @@ public final class MemoryEstimator {
         }
         String rule = String.format(java.util.Locale.ROOT,
                 "vllm: max((weights + KV(%d tokens)) / %.2f, 1.2 × weights + %d MiB) over %d GPU(s)%s", maxLen,
-                params.gpuMemoryUtilization(), overhead / MIB, tp, needed >= floor ? "" : "; the floor applies");
+                utilisation, overhead / MIB, tp, needed >= floor ? "" : "; the floor applies");
         return new MemoryEstimate(DeviceMemory.NONE, gpus, rule);
     }
 
@@ -128,7 +129,7 @@ public final class MemoryEstimator {
         long kv = kvHeadBytes * maxLen;
         long compute = kvHeadBytes * params.maxBatchSize() * params.cacheBlockSize();
         long weights = model.weightBytes();
-        double fraction = params.npuMemoryFraction();
+        double fraction = share(params.npuMemoryFraction(), MindieParameters.defaults().npuMemoryFraction());
         List<DeviceMemory> npus = new ArrayList<>();
         for (int i = 0; i < devices; i++) {
             long w = ceilDiv(weights, devices);
@@ -245,6 +246,11 @@ public final class MemoryEstimator {
             }
         }
         return cumulative.length - 1;
+    }
+
+    /** A share in (0, 1]; anything else (the validator refuses it) falls back to the backend's default. */
+    private static double share(double value, double fallback) {
+        return value > 0 && value <= 1 ? value : fallback;
     }
 
     private static long ceilDiv(long value, long divisor) {

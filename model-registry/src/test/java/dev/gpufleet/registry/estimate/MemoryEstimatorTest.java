@@ -164,6 +164,24 @@ class MemoryEstimatorTest {
     }
 
     @Test
+    void outOfRangeSharesFallBackToTheDefaultsInsteadOfDividingByZero() {
+        MemoryEstimate vllm = MemoryEstimator.vllm(VLLM_14_GIB, new VllmParameters(32768, 0, 1));
+        assertEquals(20 * GIB, vllm.totalVramBytes(), 1);
+        MemoryEstimate mindie = MemoryEstimator.mindie(GQA_4_LAYERS, new MindieParameters(8192, 200, 128, 5, 1.5, 1));
+        assertEquals(Math.ceil((3 * GIB + 1428 * MIB) / 0.9), mindie.totalVramBytes(), 1);
+    }
+
+    @Test
+    void degenerateShapesGiveNumbersNotExceptions() {
+        ModelArchitecture empty = new ModelArchitecture("llama", "F16", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, 0, 0, 0,
+                false, false, 0);
+        MemoryEstimate e = MemoryEstimator.llamaBox(empty, new LlamaBoxParameters(0, KvCacheType.F16, 0, 0, 0,
+                false), Placement.tensorSplit(0, 0));
+        assertEquals(0, e.totalVramBytes());
+        assertEquals(0, e.ramBytes());
+    }
+
+    @Test
     void vllmFloorForEmbeddingModelsUsesTheSmallerOverhead() {
         ModelArchitecture embedding = new ModelArchitecture("bert", "F16", 0, 1, 1024, 4096, 16, 16, 64, 512,
                 30000, 0, List.of(GIB), 0, 0, 0, true, false, 0);
