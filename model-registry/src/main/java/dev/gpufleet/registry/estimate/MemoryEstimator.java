@@ -25,7 +25,8 @@ public final class MemoryEstimator {
     /**
      * llama-box (llama.cpp). Layers follow llama.cpp: the first {@code layers − gpuLayers} stay in RAM, the rest are
      * spread over the GPUs by the cumulative tensor-split shares (the output layer counts as one more layer when
-     * every layer is offloaded and then lands on the last GPU). Token embeddings always stay in RAM.
+     * every layer is offloaded and then lands on the last GPU). Token embeddings always stay in RAM; with tied
+     * embeddings ({@code outputBytes == 0}) a fully offloaded model also gets a copy of them as its output layer.
      */
     public static MemoryEstimate llamaBox(ModelArchitecture model, LlamaBoxParameters params, Placement placement) {
         int nLayers = model.layers();
@@ -58,6 +59,8 @@ public final class MemoryEstimator {
         long output = outputScratch(model, nUbatch) + inputs;
         long outputBuffer = (long) model.vocabSize() * Math.max(1, params.parallel()) * F32;
 
+        // tied embeddings (no lm head of its own): llama.cpp copies token_embd to the output device
+        long gpuOutput = model.outputBytes() > 0 ? model.outputBytes() : model.tokenEmbeddingBytes();
         List<DeviceMemory> gpuMemory = new ArrayList<>();
         for (int d = 0; d < gpus; d++) {
             long compute = 0;
@@ -69,8 +72,7 @@ public final class MemoryEstimator {
             }
             // the projector runs where the first GPU is (llama-box puts it on the main GPU)
             long mmproj = d == 0 ? model.mmprojBytes() : 0;
-            gpuMemory.add(new DeviceMemory(weights[d], kv[d], compute, outputDevice == d ? model.outputBytes() : 0,
-                    mmproj));
+            gpuMemory.add(new DeviceMemory(weights[d], kv[d], compute, outputDevice == d ? gpuOutput : 0, mmproj));
         }
         long ramCompute;
         if (layersOn[gpus] > 0 || outputDevice == gpus) {

@@ -122,6 +122,18 @@ class MemoryEstimatorTest {
     }
 
     @Test
+    void tiedEmbeddingsAreCopiedToTheOutputGpuOnlyWhenFullyOffloaded() {
+        ModelArchitecture tied = model(4, 100 * MIB, 250 * MIB, 0);
+        LlamaBoxParameters p = LlamaBoxParameters.defaults(4096);
+        MemoryEstimate full = MemoryEstimator.llamaBox(tied, p, Placement.fullGpu());
+        assertEquals(250 * MIB, full.gpus().get(0).output());
+        assertEquals(250 * MIB, full.ram().weights(), "the input embeddings stay in RAM too");
+        MemoryEstimate partial = MemoryEstimator.llamaBox(tied, p, Placement.partial(4));
+        assertEquals(0, partial.gpus().get(0).output());
+        assertEquals(0, partial.ram().output());
+    }
+
+    @Test
     void mmprojGoesToTheFirstGpuOrRam() {
         ModelArchitecture vision = new ModelArchitecture("llama", "Q8_0", 0, 2, 4096, 14336, 32, 8, 128, 8192,
                 32000, 0, List.of(MIB, MIB), MIB, MIB, 0, false, false, 600 * MIB);
