@@ -33,7 +33,7 @@ public class BackgroundAnalysis {
     private ScheduledExecutorService executor;
 
     public BackgroundAnalysis(ModelStore store, ModelAnalyzer analyzer, ModelEventRelay relay,
-                              @ConfigProperty(name = "gpufleet.registry.analysis-interval", defaultValue = "2s")
+                              @ConfigProperty(name = "gpufleet.model-analysis.interval", defaultValue = "2s")
                               Duration interval) {
         this.store = store;
         this.analyzer = analyzer;

@@ -22,7 +22,7 @@ import java.util.Optional;
  * (PENDING, with the reason); a missing repo or file, refused credentials or a config that cannot be read make the
  * analysis FAILED, saying why. Blocking: run it off the event loop.
  */
-final class RemoteAnalysis {
+public final class RemoteAnalysis {
     private static final int MAX_CONFIG_BYTES = 4 << 20;
     private static final long GGUF_ALLOWANCE_BYTES = FileSizeEstimate.ALLOWANCE_BYTES;
     private static final long VLLM_FLOOR_BYTES = 2L << 30;
@@ -30,11 +30,11 @@ final class RemoteAnalysis {
     private final HubClients hubs;
     private final HfConfigParser configParser = new HfConfigParser();
 
-    RemoteAnalysis(HubClients hubs) {
+    public RemoteAnalysis(HubClients hubs) {
         this.hubs = hubs;
     }
 
-    AnalysisStep analyze(ModelSource source) {
+    public AnalysisStep analyze(ModelSource source) {
         try {
             Hub hub = hub(source);
             List<HubFile> files = hub.list();

@@ -11,8 +11,12 @@ public class HubClients {
 
     @Inject
     public HubClients(HubConfig config) {
-        this.huggingFace = new HuggingFaceClient(config.huggingFaceSettings());
-        this.modelScope = new ModelScopeClient(config.modelScopeSettings());
+        this(new HuggingFaceClient(config.huggingFaceSettings()), new ModelScopeClient(config.modelScopeSettings()));
+    }
+
+    public HubClients(HuggingFaceClient huggingFace, ModelScopeClient modelScope) {
+        this.huggingFace = huggingFace;
+        this.modelScope = modelScope;
     }
 
     public HuggingFaceClient huggingFace() {
