@@ -61,14 +61,14 @@ public final class GgufReader {
 
     private GgufFile parse() throws IOException, GgufFormatException {
         size = source.size();
-        need(4, "the magic \"GGUF\"");
+        need(4, "the magic \"GGUF\"", null);
         int magic = buf.getInt(index());
         if (magic != MAGIC) {
             throw error(String.format("expected the magic \"GGUF\" (47 47 55 46), found %02x %02x %02x %02x",
                     magic & 0xff, (magic >>> 8) & 0xff, (magic >>> 16) & 0xff, magic >>> 24));
         }
         pos += 4;
-        long version = u32("the version");
+        long version = u32("the version", null);
         if (version == 0x02000000L || version == 0x03000000L) {
             throw error("big-endian GGUF files are not supported (version reads as " + Long.reverseBytes(version << 32)
                     + " byte-swapped)");
@@ -76,18 +76,18 @@ public final class GgufReader {
         if (version != 2 && version != 3) {
             throw error("unsupported GGUF version " + version + " (supported: 2 and 3)");
         }
-        long tensorCount = count("the tensor count", MIN_TENSOR_INFO_BYTES);
-        long kvCount = count("the metadata key/value count", MIN_KV_BYTES);
+        long tensorCount = count("the tensor count", null, MIN_TENSOR_INFO_BYTES);
+        long kvCount = count("the metadata key/value count", null, MIN_KV_BYTES);
 
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             long keyAt = pos;
-            String key = string("metadata key " + i);
+            String key = string("a metadata key", null);
             if (metadata.containsKey(key)) {
                 pos = keyAt;
                 throw error("duplicate metadata key '" + key + "'");
             }
-            GgufValueType type = valueType("the value type of '" + key + "'");
+            GgufValueType type = valueType("the value type of", key);
             metadata.put(key, value(type, 0, key));
         }
         int alignment = alignment(metadata.get("general.alignment"));
@@ -96,7 +96,7 @@ public final class GgufReader {
         Set<String> names = new HashSet<>();
         for (long i = 0; i < tensorCount; i++) {
             long infoAt = pos;
-            String name = string("the name of tensor " + i);
+            String name = string("the name of a tensor", null);
             if (!names.add(name)) {
                 pos = infoAt;
                 throw error("duplicate tensor '" + name + "'");
@@ -116,7 +116,7 @@ public final class GgufReader {
     }
 
     private GgufTensorInfo tensorInfo(String name, int alignment) throws IOException, GgufFormatException {
-        long nDims = u32("the dimension count of tensor '" + name + "'");
+        long nDims = u32("the dimension count of tensor", name);
         if (nDims < 1 || nDims > MAX_DIMS) {
             pos -= 4;
             throw error("tensor '" + name + "' has " + nDims + " dimensions (allowed: 1 to " + MAX_DIMS + ")");
@@ -124,7 +124,7 @@ public final class GgufReader {
         List<Long> dims = new ArrayList<>((int) nDims);
         long elements = 1;
         for (int d = 0; d < nDims; d++) {
-            long dim = i64("dimension " + d + " of tensor '" + name + "'");
+            long dim = i64("a dimension of tensor", name);
             if (dim < 0) {
                 pos -= 8;
                 throw error("tensor '" + name + "' dimension " + d + " is " + Long.toUnsignedString(dim)
@@ -138,7 +138,7 @@ public final class GgufReader {
                 throw error("tensor '" + name + "' has more elements than fit in 63 bits");
             }
         }
-        long typeId = u32("the type of tensor '" + name + "'");
+        long typeId = u32("the type of tensor", name);
         GgmlType type = typeId <= Integer.MAX_VALUE ? GgmlType.byId((int) typeId) : null;
         if (type == null) {
             pos -= 4;
@@ -149,7 +149,7 @@ public final class GgufReader {
             throw error("tensor '" + name + "' of type " + type + " needs ne[0] divisible by " + type.blockSize
                     + ", got " + dims.get(0));
         }
-        long offset = i64("the data offset of tensor '" + name + "'");
+        long offset = i64("the data offset of tensor", name);
         if (offset < 0 || offset % alignment != 0) {
             pos -= 8;
             throw error("tensor '" + name + "' data offset " + Long.toUnsignedString(offset)
@@ -182,27 +182,27 @@ public final class GgufReader {
     private Object value(GgufValueType type, int depth, String what) throws IOException, GgufFormatException {
         switch (type) {
             case UINT8:
-                need(1, "a uint8 for '" + what + "'");
+                need(1, "a uint8 for", what);
                 return (long) (buf.get(advance(1)) & 0xff);
             case INT8:
-                need(1, "an int8 for '" + what + "'");
+                need(1, "an int8 for", what);
                 return (long) buf.get(advance(1));
             case UINT16:
-                need(2, "a uint16 for '" + what + "'");
+                need(2, "a uint16 for", what);
                 return (long) (buf.getShort(advance(2)) & 0xffff);
             case INT16:
-                need(2, "an int16 for '" + what + "'");
+                need(2, "an int16 for", what);
                 return (long) buf.getShort(advance(2));
             case UINT32:
-                return u32("a uint32 for '" + what + "'");
+                return u32("a uint32 for", what);
             case INT32:
-                need(4, "an int32 for '" + what + "'");
+                need(4, "an int32 for", what);
                 return (long) buf.getInt(advance(4));
             case FLOAT32:
-                need(4, "a float32 for '" + what + "'");
+                need(4, "a float32 for", what);
                 return buf.getFloat(advance(4));
             case BOOL:
-                need(1, "a bool for '" + what + "'");
+                need(1, "a bool for", what);
                 int b = buf.get(index());
                 if (b != 0 && b != 1) {
                     throw error("a bool for '" + what + "' must be 0 or 1, got " + (b & 0xff));
@@ -210,12 +210,12 @@ public final class GgufReader {
                 pos += 1;
                 return b == 1;
             case STRING:
-                return string("a string for '" + what + "'");
+                return string("a string for", what);
             case UINT64:
             case INT64:
-                return i64("a 64-bit integer for '" + what + "'");
+                return i64("a 64-bit integer for", what);
             case FLOAT64:
-                need(8, "a float64 for '" + what + "'");
+                need(8, "a float64 for", what);
                 return buf.getDouble(advance(8));
             case ARRAY:
                 return array(depth, what);
@@ -228,8 +228,8 @@ public final class GgufReader {
         if (depth >= MAX_ARRAY_DEPTH) {
             throw error("arrays nested deeper than " + MAX_ARRAY_DEPTH + " in '" + what + "'");
         }
-        GgufValueType elementType = valueType("the element type of array '" + what + "'");
-        long count = count("the length of array '" + what + "'", elementType.minimumEncodedSize());
+        GgufValueType elementType = valueType("the element type of array", what);
+        long count = count("the length of array", what, elementType.minimumEncodedSize());
         int kept = (int) Math.min(count, keptArrayElements);
         List<Object> values = new ArrayList<>(kept);
         for (int i = 0; i < kept; i++) {
@@ -237,12 +237,12 @@ public final class GgufReader {
         }
         long rest = count - kept;
         if (elementType.size > 0) {
-            skip(rest * elementType.size, "the rest of array '" + what + "'");
+            skip(rest * elementType.size, "the rest of array", what);
         } else {
             for (long i = 0; i < rest; i++) {
                 if (elementType == GgufValueType.STRING) {
-                    long len = stringLength("a string in array '" + what + "'");
-                    skip(len, "a string in array '" + what + "'");
+                    long len = stringLength("a string in array", what);
+                    skip(len, "a string in array", what);
                 } else {
                     array(depth + 1, what);
                 }
@@ -251,57 +251,57 @@ public final class GgufReader {
         return new GgufArray(elementType, count, values);
     }
 
-    private GgufValueType valueType(String what) throws IOException, GgufFormatException {
-        long id = u32(what);
+    private GgufValueType valueType(String what, String key) throws IOException, GgufFormatException {
+        long id = u32(what, key);
         GgufValueType type = id <= Integer.MAX_VALUE ? GgufValueType.of((int) id) : null;
         if (type == null) {
             pos -= 4;
-            throw error("unknown value type " + id + " for " + what + " (allowed: 0 to 12)");
+            throw error("unknown value type " + id + " for " + describe(what, key) + " (allowed: 0 to 12)");
         }
         return type;
     }
 
     /** A uint64 count of items each at least {@code minItemBytes} long: checked against the bytes left. */
-    private long count(String what, int minItemBytes) throws IOException, GgufFormatException {
-        long n = i64(what);
+    private long count(String what, String key, int minItemBytes) throws IOException, GgufFormatException {
+        long n = i64(what, key);
         long left = size - pos;
         if (n < 0 || n > left / minItemBytes) {
             pos -= 8;
-            throw error(what + " is " + Long.toUnsignedString(n) + ", more than the " + left
+            throw error(describe(what, key) + " is " + Long.toUnsignedString(n) + ", more than the " + left
                     + " bytes left in the file can hold");
         }
         return n;
     }
 
-    private long stringLength(String what) throws IOException, GgufFormatException {
-        long len = i64("the length of " + what);
+    private long stringLength(String what, String key) throws IOException, GgufFormatException {
+        long len = i64(what, key);
         if (len < 0 || len > size - pos) {
             pos -= 8;
-            throw error("the length of " + what + " is " + Long.toUnsignedString(len) + ", more than the "
+            throw error("the length of " + describe(what, key) + " is " + Long.toUnsignedString(len) + ", more than the "
                     + (size - pos - 8) + " bytes left in the file");
         }
         return len;
     }
 
-    private String string(String what) throws IOException, GgufFormatException {
-        long len = stringLength(what);
+    private String string(String what, String key) throws IOException, GgufFormatException {
+        long len = stringLength(what, key);
         if (len > MAX_STRING_BYTES) {
             pos -= 8;
-            throw error("the length of " + what + " is " + len + " bytes, over the limit of " + MAX_STRING_BYTES);
+            throw error("the length of " + describe(what, key) + " is " + len + " bytes, over the limit of " + MAX_STRING_BYTES);
         }
-        need((int) len, what);
+        need((int) len, what, key);
         String s = new String(buf.array(), index(), (int) len, StandardCharsets.UTF_8);
         pos += len;
         return s;
     }
 
-    private long u32(String what) throws IOException, GgufFormatException {
-        need(4, what);
+    private long u32(String what, String key) throws IOException, GgufFormatException {
+        need(4, what, key);
         return buf.getInt(advance(4)) & 0xffffffffL;
     }
 
-    private long i64(String what) throws IOException, GgufFormatException {
-        need(8, what);
+    private long i64(String what, String key) throws IOException, GgufFormatException {
+        need(8, what, key);
         return buf.getLong(advance(8));
     }
 
@@ -316,17 +316,17 @@ public final class GgufReader {
         return i;
     }
 
-    private void skip(long n, String what) throws GgufFormatException {
+    private void skip(long n, String what, String key) throws GgufFormatException {
         if (n > size - pos) {
-            throw error("expected " + what + " (" + n + " bytes), but the file ends at " + size);
+            throw error("expected " + describe(what, key) + " (" + n + " bytes), but the file ends at " + size);
         }
         pos += n;
     }
 
     /** Makes bytes [pos, pos + n) available in the buffer, reading a chunk (or more when n is larger). */
-    private void need(int n, String what) throws IOException, GgufFormatException {
+    private void need(int n, String what, String key) throws IOException, GgufFormatException {
         if (n > size - pos) {
-            throw error("expected " + what + " (" + n + " bytes), but the file ends at " + size);
+            throw error("expected " + describe(what, key) + " (" + n + " bytes), but the file ends at " + size);
         }
         if (pos >= bufStart && pos + n <= bufStart + buf.limit()) {
             return;
@@ -339,6 +339,11 @@ public final class GgufReader {
         }
         buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         bufStart = pos;
+    }
+
+    /** Messages are built only on error: the header has hundreds of thousands of values. */
+    private static String describe(String what, String key) {
+        return key == null ? what : what + " '" + key + "'";
     }
 
     private GgufFormatException error(String message) {

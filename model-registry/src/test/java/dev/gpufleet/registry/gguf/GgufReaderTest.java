@@ -141,7 +141,7 @@ class GgufReaderTest {
                         "the tensor count is 1152921504606846976"),
                 Arguments.of("negative kv count", HeaderBytes.gguf(3, 0, -1).bytes(), "18446744073709551615"),
                 Arguments.of("4 GB key", HeaderBytes.gguf(3, 0, 1).u64(4L << 30).zeros(20).bytes(),
-                        "the length of metadata key 0 is 4294967296"),
+                        "the length of a metadata key is 4294967296"),
                 Arguments.of("unknown value type", HeaderBytes.gguf(3, 0, 1).str("k").u32(13).zeros(8).bytes(),
                         "unknown value type 13"),
                 Arguments.of("bool 2", HeaderBytes.gguf(3, 0, 1).key("k", GgufValueType.BOOL).u8(2).bytes(),
