@@ -63,6 +63,40 @@ public final class GgufAnalyzer {
         return analyze(parts);
     }
 
+    /**
+     * {@link #analyze(Path)} plus the vision projector beside the file ({@code --mmproj} in the backend parameters
+     * wins; a relative override is resolved against the model's directory).
+     */
+    public static ModelArchitecture analyzeWithMmproj(Path file, List<String> backendParameters)
+            throws IOException, GgufFormatException {
+        ModelArchitecture a = analyze(file);
+        Path dir = file.toAbsolutePath().getParent();
+        List<MmprojChoice.DirectoryEntry> beside = new ArrayList<>();
+        try (var entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                if (Files.isRegularFile(p)) {
+                    beside.add(new MmprojChoice.DirectoryEntry(p.getFileName().toString(), Files.size(p)));
+                }
+            }
+        }
+        var chosen = MmprojChoice.choose(beside, backendParameters);
+        if (chosen.isEmpty()) {
+            return a;
+        }
+        Path mmproj = dir.resolve(chosen.get().file());
+        if (!Files.isRegularFile(mmproj)) {
+            throw new GgufFormatException(file + ": the vision projector " + mmproj + " is missing");
+        }
+        return withMmprojBytes(a, Files.size(mmproj));
+    }
+
+    public static ModelArchitecture withMmprojBytes(ModelArchitecture a, long mmprojBytes) {
+        return new ModelArchitecture(a.architecture(), a.quantization(), a.parameterCount(), a.layers(),
+                a.embeddingLength(), a.feedForwardLength(), a.headCount(), a.headCountKv(), a.headDim(),
+                a.contextLength(), a.vocabSize(), a.fileBytes(), a.layerWeightBytes(), a.tokenEmbeddingBytes(),
+                a.outputBytes(), a.otherBytes(), a.embeddingModel(), a.rerankerModel(), mmprojBytes);
+    }
+
     /** Pure: the headers of a model's parts (one for an unsplit file), in any order. */
     public static ModelArchitecture analyze(List<GgufFile> parts) throws GgufFormatException {
         if (parts.isEmpty()) {

@@ -224,4 +224,19 @@ class GgufAnalyzerTest {
         assertEquals(List.of(16L, 0L, 0L, 0L, 16L), new ArrayList<>(a.layerWeightBytes()));
         assertTrue(Files.size(file) > 0);
     }
+
+    @Test
+    void theProjectorBesideIsCountedAndAnOverrideWins() throws Exception {
+        Path model = dir.resolve("vision.gguf");
+        llama(0, 1, "llama", true).write(model);
+        Files.write(dir.resolve("mmproj-vision-f16.gguf"), new byte[1000]);
+        Files.write(dir.resolve("mmproj-vision-f32.gguf"), new byte[2000]);
+        Files.write(dir.resolve("custom.gguf"), new byte[300]);
+        assertEquals(0, GgufAnalyzer.analyze(model).mmprojBytes());
+        assertEquals(2000, GgufAnalyzer.analyzeWithMmproj(model, List.of()).mmprojBytes());
+        assertEquals(300, GgufAnalyzer.analyzeWithMmproj(model, List.of("--mmproj=custom.gguf")).mmprojBytes());
+        GgufFormatException e = assertThrows(GgufFormatException.class,
+                () -> GgufAnalyzer.analyzeWithMmproj(model, List.of("--mmproj", "absent.gguf")));
+        assertTrue(e.getMessage().contains("absent.gguf is missing"), e.getMessage());
+    }
 }
