@@ -20,6 +20,8 @@ public final class GgufAnalyzer {
     /** Encoder-only architectures llama.cpp runs as embedding models. */
     private static final Set<String> EMBEDDING_ARCHITECTURES = Set.of("bert", "nomic-bert", "nomic-bert-moe",
             "jina-bert-v2", "jina-bert-v3", "neo-bert", "modern-bert", "t5encoder");
+    /** Far above any real model (a few hundred); bounds the per-layer list a hostile header could ask for. */
+    static final int MAX_LAYERS = 65_536;
     /** llama.cpp's LLAMA_POOLING_TYPE_RANK. */
     private static final long POOLING_RANK = 4;
 
@@ -129,7 +131,7 @@ public final class GgufAnalyzer {
                 bytesByType.merge(t.type(), t.bytes(), Long::sum);
                 String n = t.name();
                 Matcher layer = LAYER_TENSOR.matcher(n);
-                if (layer.matches() && layer.group(1).length() <= 6) {
+                if (layer.matches() && layer.group(1).length() <= 9) {
                     layerBytes.merge(Integer.parseInt(layer.group(1)), t.bytes(), Long::sum);
                 } else if (n.startsWith("token_embd.")) {
                     tokenEmbedding += t.bytes();
@@ -146,9 +148,19 @@ public final class GgufAnalyzer {
         }
 
         int layers = intValue(first, p + "block_count", 0);
+        long tensorCount = ordered.stream().mapToLong(f -> f.tensors().size()).sum();
+        if (layers > tensorCount) {
+            // every layer has at least one tensor; this also bounds the per-layer list by the file's real content
+            throw new GgufFormatException(first.source() + ": " + p + "block_count is " + layers + " but the model has "
+                    + tensorCount + " tensors");
+        }
         int highestLayer = layerBytes.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1);
         if (layers == 0) {
             layers = highestLayer + 1;
+        }
+        if (layers > MAX_LAYERS || highestLayer >= MAX_LAYERS) {
+            throw new GgufFormatException(first.source() + ": " + Math.max(layers, highestLayer + 1)
+                    + " layers (block_count or blk.N tensors), more than " + MAX_LAYERS);
         }
         List<Long> perLayer = new ArrayList<>();
         for (int i = 0; i < Math.max(layers, highestLayer + 1); i++) {

@@ -85,7 +85,7 @@ public final class GgufReader {
             String key = string("a metadata key", null);
             if (metadata.containsKey(key)) {
                 pos = keyAt;
-                throw error("duplicate metadata key '" + key + "'");
+                throw error("duplicate metadata key " + quote(key));
             }
             GgufValueType type = valueType("the value type of", key);
             metadata.put(key, value(type, 0, key));
@@ -99,7 +99,7 @@ public final class GgufReader {
             String name = string("the name of a tensor", null);
             if (!names.add(name)) {
                 pos = infoAt;
-                throw error("duplicate tensor '" + name + "'");
+                throw error("duplicate tensor " + quote(name));
             }
             tensors.add(tensorInfo(name, alignment));
         }
@@ -107,7 +107,7 @@ public final class GgufReader {
         for (GgufTensorInfo t : tensors) {
             long end = dataOffset + t.offset() + t.bytes();
             if (t.offset() > size || end < 0 || end > size) {
-                throw new GgufFormatException(source.describe() + ": tensor '" + t.name() + "' (" + t.bytes()
+                throw new GgufFormatException(source.describe() + ": tensor " + quote(t.name()) + " (" + t.bytes()
                         + " bytes at data offset " + t.offset() + ") ends at " + end + ", beyond the end of the file ("
                         + size + " bytes): truncated or corrupt");
             }
@@ -119,7 +119,7 @@ public final class GgufReader {
         long nDims = u32("the dimension count of tensor", name);
         if (nDims < 1 || nDims > MAX_DIMS) {
             pos -= 4;
-            throw error("tensor '" + name + "' has " + nDims + " dimensions (allowed: 1 to " + MAX_DIMS + ")");
+            throw error("tensor " + quote(name) + " has " + nDims + " dimensions (allowed: 1 to " + MAX_DIMS + ")");
         }
         List<Long> dims = new ArrayList<>((int) nDims);
         long elements = 1;
@@ -127,7 +127,7 @@ public final class GgufReader {
             long dim = i64("a dimension of tensor", name);
             if (dim < 0) {
                 pos -= 8;
-                throw error("tensor '" + name + "' dimension " + d + " is " + Long.toUnsignedString(dim)
+                throw error("tensor " + quote(name) + " dimension " + d + " is " + Long.toUnsignedString(dim)
                         + ", too large");
             }
             dims.add(dim);
@@ -135,31 +135,31 @@ public final class GgufReader {
                 elements = Math.multiplyExact(elements, dim);
             } catch (ArithmeticException e) {
                 pos -= 8;
-                throw error("tensor '" + name + "' has more elements than fit in 63 bits");
+                throw error("tensor " + quote(name) + " has more elements than fit in 63 bits");
             }
         }
         long typeId = u32("the type of tensor", name);
         GgmlType type = typeId <= Integer.MAX_VALUE ? GgmlType.byId((int) typeId) : null;
         if (type == null) {
             pos -= 4;
-            throw error("tensor '" + name + "' has unknown ggml type " + typeId);
+            throw error("tensor " + quote(name) + " has unknown ggml type " + typeId);
         }
         if (dims.get(0) % type.blockSize != 0) {
             pos -= 4;
-            throw error("tensor '" + name + "' of type " + type + " needs ne[0] divisible by " + type.blockSize
+            throw error("tensor " + quote(name) + " of type " + type + " needs ne[0] divisible by " + type.blockSize
                     + ", got " + dims.get(0));
         }
         long offset = i64("the data offset of tensor", name);
         if (offset < 0 || offset % alignment != 0) {
             pos -= 8;
-            throw error("tensor '" + name + "' data offset " + Long.toUnsignedString(offset)
+            throw error("tensor " + quote(name) + " data offset " + Long.toUnsignedString(offset)
                     + " is not a non-negative multiple of the alignment " + alignment);
         }
         long bytes;
         try {
             bytes = type.bytesFor(elements);
         } catch (ArithmeticException e) {
-            throw error("tensor '" + name + "' is larger than 2^63 bytes");
+            throw error("tensor " + quote(name) + " is larger than 2^63 bytes");
         }
         return new GgufTensorInfo(name, dims, type, offset, elements, bytes);
     }
@@ -173,8 +173,8 @@ public final class GgufReader {
         }
         long a = (Long) value;
         if (a <= 0 || a > (1 << 30) || (a & (a - 1)) != 0) {
-            throw new GgufFormatException(source.describe() + ": general.alignment must be a power of two up to 2^30, got "
-                    + a);
+            throw new GgufFormatException(source.describe()
+                    + ": general.alignment must be a power of two up to 2^30, got " + a);
         }
         return (int) a;
     }
@@ -205,7 +205,7 @@ public final class GgufReader {
                 need(1, "a bool for", what);
                 int b = buf.get(index());
                 if (b != 0 && b != 1) {
-                    throw error("a bool for '" + what + "' must be 0 or 1, got " + (b & 0xff));
+                    throw error("a bool for " + quote(what) + " must be 0 or 1, got " + (b & 0xff));
                 }
                 pos += 1;
                 return b == 1;
@@ -226,7 +226,7 @@ public final class GgufReader {
 
     private GgufArray array(int depth, String what) throws IOException, GgufFormatException {
         if (depth >= MAX_ARRAY_DEPTH) {
-            throw error("arrays nested deeper than " + MAX_ARRAY_DEPTH + " in '" + what + "'");
+            throw error("arrays nested deeper than " + MAX_ARRAY_DEPTH + " in " + quote(what));
         }
         GgufValueType elementType = valueType("the element type of array", what);
         long count = count("the length of array", what, elementType.minimumEncodedSize());
@@ -277,8 +277,8 @@ public final class GgufReader {
         long len = i64(what, key);
         if (len < 0 || len > size - pos) {
             pos -= 8;
-            throw error("the length of " + describe(what, key) + " is " + Long.toUnsignedString(len) + ", more than the "
-                    + (size - pos - 8) + " bytes left in the file");
+            throw error("the length of " + describe(what, key) + " is " + Long.toUnsignedString(len)
+                    + ", more than the " + (size - pos - 8) + " bytes left in the file");
         }
         return len;
     }
@@ -287,7 +287,8 @@ public final class GgufReader {
         long len = stringLength(what, key);
         if (len > MAX_STRING_BYTES) {
             pos -= 8;
-            throw error("the length of " + describe(what, key) + " is " + len + " bytes, over the limit of " + MAX_STRING_BYTES);
+            throw error("the length of " + describe(what, key) + " is " + len + " bytes, over the limit of "
+                    + MAX_STRING_BYTES);
         }
         need((int) len, what, key);
         String s = new String(buf.array(), index(), (int) len, StandardCharsets.UTF_8);
@@ -343,7 +344,12 @@ public final class GgufReader {
 
     /** Messages are built only on error: the header has hundreds of thousands of values. */
     private static String describe(String what, String key) {
-        return key == null ? what : what + " '" + key + "'";
+        return key == null ? what : what + " " + quote(key);
+    }
+
+    /** A name for a message: a corrupt header can make a "name" as long as the file. */
+    static String quote(String name) {
+        return "'" + (name.length() <= 80 ? name : name.substring(0, 80) + "…(" + name.length() + " chars)") + "'";
     }
 
     private GgufFormatException error(String message) {

@@ -13,14 +13,15 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Mutations of real headers (demo-model tiny files): whatever the bytes, the reader either parses or throws
- * {@link GgufFormatException}, and never allocates much more than the file itself.
+ * Mutations of real headers (demo-model tiny files): whatever the bytes, reading and analysing either succeed or
+ * throw {@link GgufFormatException}, and never allocate much more than the file itself.
  */
 class GgufFuzzTest {
     private static byte[] file;
@@ -43,7 +44,8 @@ class GgufFuzzTest {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         try {
             // small chunks: the same code paths, less copying per mutation
-            GgufReader.read(source, 4096, GgufReader.DEFAULT_KEPT_ARRAY_ELEMENTS);
+            GgufFile parsed = GgufReader.read(source, 4096, GgufReader.DEFAULT_KEPT_ARRAY_ELEMENTS);
+            GgufAnalyzer.analyze(List.of(parsed));
         } catch (GgufFormatException expected) {
             assertTrue(expected.getMessage().startsWith("memory: "), expected.getMessage());
         } catch (Throwable t) {
@@ -101,6 +103,22 @@ class GgufFuzzTest {
             }
             System.arraycopy(saved, 0, copy, i, 8);
         }
+    }
+
+    @Test
+    void aHugeBlockCountIsRefused() {
+        byte[] file = HeaderBytes.gguf(3, 0, 2).key("general.architecture", GgufValueType.STRING).str("llama")
+                .key("llama.block_count", GgufValueType.UINT32).u32(Integer.MAX_VALUE).bytes();
+        GgufFormatException e = assertThrows(GgufFormatException.class,
+                () -> GgufAnalyzer.analyze(List.of(GgufReader.read(new ByteArraySource(file)))));
+        assertTrue(e.getMessage().contains("llama.block_count is 2147483647 but the model has 0 tensors"),
+                e.getMessage());
+        byte[] tooManyForTheTensors = HeaderBytes.gguf(3, 1, 2).key("general.architecture", GgufValueType.STRING)
+                .str("llama").key("llama.block_count", GgufValueType.UINT32).u32(2)
+                .tensor("blk.0.a", GgmlType.F32, 0, 8).align(32).zeros(32).bytes();
+        e = assertThrows(GgufFormatException.class, () -> GgufAnalyzer.analyze(
+                List.of(GgufReader.read(new ByteArraySource(tooManyForTheTensors)))));
+        assertTrue(e.getMessage().endsWith("llama.block_count is 2 but the model has 1 tensors"), e.getMessage());
     }
 
     @Test
