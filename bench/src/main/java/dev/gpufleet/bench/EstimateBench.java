@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
  * within ±5 % on every row.
  */
 public final class EstimateBench {
-    private static final String DEFAULT_SERVER = "/work/main/llamacpp-server/target/llamacpp-server.jar";
+    /** bench/run starts in the checkout's root. */
+    private static final String DEFAULT_SERVER = "llamacpp-server/target/llamacpp-server.jar";
     private static final int[] CONTEXTS = {256, 1024, 4096, 8192};
     private static final double MIB = 1024.0 * 1024.0;
 

@@ -1,8 +1,14 @@
 package dev.gpufleet.registry.analysis;
 
+import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.registry.gguf.GgufAnalyzer;
+import dev.gpufleet.registry.gguf.GgufFormatException;
 import dev.gpufleet.registry.hub.HubClients;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -20,11 +26,29 @@ public class ModelAnalyzer {
         this.remote = new RemoteAnalysis(hubs);
     }
 
-    /** What a create or update request can know at once. */
+    /**
+     * What a create or update request can know at once: for a local GGUF file, its header and the memory it needs;
+     * a file that is missing, unreadable or not valid GGUF fails the analysis, saying why.
+     */
     public Analysis analyze(ModelSpec spec) {
         ModelSource source = spec.source();
         LocalFile file = ModelSource.LOCAL_PATH.equals(source.type()) ? files.stat(source.path()) : null;
-        return FileSizeEstimate.of(source, file);
+        Analysis bySize = FileSizeEstimate.of(source, file);
+        if (bySize.estimate() == null) {
+            return bySize; // not a readable local GGUF file: missing, unreadable, a directory, another format, a hub
+        }
+        try {
+            return GgufEstimate.of(GgufAnalyzer.analyzeWithMmproj(Path.of(source.path()), spec.backendParameters()),
+                    spec.backendParameters());
+        } catch (GgufFormatException e) {
+            return failed(source.path() + " is not a valid GGUF file: " + e.getMessage());
+        } catch (IOException e) {
+            return failed("cannot read " + source.path() + ": " + e.getMessage());
+        }
+    }
+
+    private static Analysis failed(String message) {
+        return new Analysis(new ModelAnalysis(ModelAnalysis.State.FAILED, message), null);
     }
 
     /** One full try, for the background analysis: reads the hub for hub sources. */

@@ -3,6 +3,10 @@ package dev.gpufleet.registry.analysis;
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.registry.gguf.GgufAnalyzer;
+import dev.gpufleet.registry.gguf.GgufFile;
+import dev.gpufleet.registry.gguf.GgufFormatException;
+import dev.gpufleet.registry.gguf.GgufReader;
 import dev.gpufleet.registry.hfconfig.ConfigAnalysis;
 import dev.gpufleet.registry.hfconfig.HfConfigParser;
 import dev.gpufleet.registry.hub.FileMatcher;
@@ -12,6 +16,7 @@ import dev.gpufleet.registry.hub.HubException;
 import dev.gpufleet.registry.hub.HubFile;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,7 +29,6 @@ import java.util.Optional;
  */
 public final class RemoteAnalysis {
     private static final int MAX_CONFIG_BYTES = 4 << 20;
-    private static final long GGUF_ALLOWANCE_BYTES = FileSizeEstimate.ALLOWANCE_BYTES;
     private static final long VLLM_FLOOR_BYTES = 2L << 30;
 
     private final HubClients hubs;
@@ -44,7 +48,7 @@ public final class RemoteAnalysis {
                 if (!resolution.found()) {
                     return failed(resolution.problem());
                 }
-                return ggufBySize(resolution.file());
+                return gguf(hub, files, resolution.file());
             }
             return fromConfig(hub, files);
         } catch (HubException e) {
@@ -56,11 +60,29 @@ public final class RemoteAnalysis {
         }
     }
 
-    /** Until the header is read, a GGUF file's needs are its size plus the same allowance as a local one. */
-    private static AnalysisStep ggufBySize(HubFile file) {
-        long needed = file.size() + GGUF_ALLOWANCE_BYTES;
-        return AnalysisStep.done(new Analysis(new ModelAnalysis(ModelAnalysis.State.ANALYZED, file.path() + ": "
-                + FileSizeEstimate.size(file.size())), new ResourceEstimate(needed, needed)));
+    /**
+     * Reads the header of the GGUF file (every part of a split model) with Range requests — never the weights —
+     * and estimates it as a local one. The backend parameters are not known here: the agent's defaults apply.
+     */
+    private static AnalysisStep gguf(Hub hub, List<HubFile> files, HubFile file) throws HubException {
+        String dir = file.path().contains("/") ? file.path().substring(0, file.path().lastIndexOf('/') + 1) : "";
+        List<GgufFile> parts = new ArrayList<>();
+        try {
+            for (String name : GgufAnalyzer.splitPartNames(file.name())) {
+                HubFile part = files.stream().filter(f -> f.path().equals(dir + name)).findFirst().orElse(null);
+                if (part == null) {
+                    return failed(file.path() + ": split part " + dir + name + " is not in the repository");
+                }
+                parts.add(GgufReader.read(hub.open(part)));
+            }
+            return AnalysisStep.done(GgufEstimate.of(GgufAnalyzer.analyze(parts), List.of()));
+        } catch (GgufFormatException e) {
+            return failed(file.path() + " is not a valid GGUF file: " + e.getMessage());
+        } catch (HubException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new HubException(HubException.Kind.UNAVAILABLE, "reading " + file.path() + ": " + e.getMessage(), e);
+        }
     }
 
     private AnalysisStep fromConfig(Hub hub, List<HubFile> files) throws HubException {

@@ -11,6 +11,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.gpufleet.demomodel.DemoModel;
+import dev.gpufleet.demomodel.Preset;
+import dev.gpufleet.registry.analysis.GgufEstimate;
+import dev.gpufleet.registry.gguf.GgufAnalyzer;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,17 +27,16 @@ import static dev.gpufleet.registry.models.ModelsApiTest.api;
 import static dev.gpufleet.registry.models.ModelsApiTest.unique;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
+import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** The estimate from a local file's size: in the API response and in ModelChanged, recomputed on every write. */
+/** The estimate from a local GGUF file's header: in the API response and in ModelChanged, recomputed on every write. */
 @QuarkusTest
 @WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class ModelEstimateTest {
-    static final long ALLOWANCE = 256L << 20;
-
     @TempDir
     Path dir;
 
@@ -41,17 +45,20 @@ class ModelEstimateTest {
     }
 
     @Test
-    void aReadableGgufFileIsEstimatedAndEveryChangeRecomputesIt() throws IOException {
-        Path file = Files.write(dir.resolve("tiny.gguf"), new byte[3 << 20]);
-        long needed = (3 << 20) + ALLOWANCE;
+    void aReadableGgufFileIsEstimatedAndEveryChangeRecomputesIt() throws Exception {
+        Path file = dir.resolve("tiny.gguf");
+        DemoModel.write(Preset.TINY, 9, file);
+        ResourceEstimate expected = GgufEstimate.of(GgufAnalyzer.analyze(file), List.of()).estimate();
         String name = unique("local");
         String id = api().body(localModel(name, file)).post(MODELS).then().statusCode(201)
                 .body("analysis.state", equalTo("ANALYZED"))
-                .body("analysis.message", equalTo("file size 3.0 MiB; full analysis comes later"))
-                .body("estimate.ram_bytes", equalTo((int) needed))
-                .body("estimate.vram_bytes", equalTo((int) needed))
+                .body("analysis.message", startsWith("llama, 129.2 K parameters, F32, 2 layers, trained context 256;"
+                        + " at context 8192 with 4 slots:"))
+                .body("estimate.ram_bytes", equalTo((int) expected.ramBytes()))
+                .body("estimate.vram_bytes", equalTo((int) expected.vramBytes()))
                 .extract().path("id");
-        api().get(MODELS + "/" + id).then().statusCode(200).body("estimate.ram_bytes", equalTo((int) needed));
+        api().get(MODELS + "/" + id).then().statusCode(200)
+                .body("estimate.ram_bytes", equalTo((int) expected.ramBytes()));
 
         Path gone = dir.resolve("gone.gguf");
         api().body(localModel(name, gone)).put(MODELS + "/" + id).then().statusCode(200)
@@ -67,7 +74,7 @@ class ModelEstimateTest {
         try (ModelsTopic topic = new ModelsTopic()) {
             List<ModelsTopic.Message> mine = topic.awaitFor(Set.of(id), m -> m.size() >= 3);
             ModelChanged first = assertInstanceOf(ModelChanged.class, mine.get(0).event().payload());
-            assertEquals(new ResourceEstimate(needed, needed), first.estimate());
+            assertEquals(expected, first.estimate());
             assertEquals(ModelAnalysis.State.ANALYZED, first.analysis().state());
             ModelChanged second = assertInstanceOf(ModelChanged.class, mine.get(1).event().payload());
             assertNull(second.estimate());
@@ -76,6 +83,16 @@ class ModelEstimateTest {
             assertNull(third.estimate());
             assertEquals(ModelAnalysis.State.PENDING, third.analysis().state());
         }
+    }
+
+    @Test
+    void aFileThatIsNotGgufFailsTheAnalysisSayingWhy() throws IOException {
+        Path zeros = Files.write(dir.resolve("zeros.gguf"), new byte[1 << 20]);
+        api().body(localModel(unique("zeros"), zeros)).post(MODELS).then().statusCode(201)
+                .body("analysis.state", equalTo("FAILED"))
+                .body("analysis.message", startsWith(zeros + " is not a valid GGUF file"))
+                .body("analysis.message", org.hamcrest.Matchers.containsString("magic"))
+                .body("estimate", nullValue());
     }
 
     @Test
