@@ -35,7 +35,8 @@ public record ModelView(
         EstimateView estimate,
         long revision,
         Instant createdAt,
-        Instant updatedAt) {
+        Instant updatedAt,
+        @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> warnings) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -67,6 +68,16 @@ public record ModelView(
                 s.backendParameters(), s.env(), s.replicas(), s.categories(), s.placementStrategy(),
                 s.cpuOffloading(), s.distributedInference(), s.workerSelector(), s.gpuSelector(),
                 s.restartOnError(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
-                m.createdAt(), m.updatedAt());
+                m.createdAt(), m.updatedAt(), List.of());
+    }
+
+    /**
+     * The same view with what the write was accepted with but looks wrong (e.g. a backend flag newer than our
+     * tables, or a typo); only in the answer to that create or update.
+     */
+    ModelView withWarnings(List<FieldError> found) {
+        return new ModelView(id, name, source, backend, backendVersion, backendParameters, env, replicas, categories,
+                placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector, restartOnError,
+                analysis, estimate, revision, createdAt, updatedAt, found.stream().map(FieldError::toString).toList());
     }
 }

@@ -47,11 +47,12 @@ public class ModelsResource {
 
     @POST
     public Uni<Response> create(ModelSpecRequest body) {
-        ModelSpec spec = validSpec(body);
+        ModelSpecValidator.Result valid = validSpec(body);
+        ModelSpec spec = valid.spec();
         return analyze(spec).chain(analysis -> store.create(spec, analysis))
                 .invoke(relay::wakeUp)
                 .map(model -> Response.created(URI.create("/api/v1/models/" + model.id()))
-                        .entity(ModelView.of(model)).build());
+                        .entity(ModelView.of(model).withWarnings(valid.warnings())).build());
     }
 
     @GET
@@ -76,9 +77,10 @@ public class ModelsResource {
     @Path("{id}")
     public Uni<ModelView> replace(@PathParam("id") String id, ModelSpecRequest body) {
         UUID modelId = modelId(id);
-        ModelSpec spec = validSpec(body);
+        ModelSpecValidator.Result valid = validSpec(body);
+        ModelSpec spec = valid.spec();
         return analyze(spec).chain(analysis -> store.replace(modelId, spec, analysis))
-                .invoke(relay::wakeUp).map(ModelView::of);
+                .invoke(relay::wakeUp).map(model -> ModelView.of(model).withWarnings(valid.warnings()));
     }
 
     /** Looking at a local file may block; the result comes back on this request's context. */
@@ -100,12 +102,12 @@ public class ModelsResource {
         return store.delete(modelId(id)).invoke(relay::wakeUp).map(ignored -> Response.noContent().build());
     }
 
-    private static ModelSpec validSpec(ModelSpecRequest body) {
+    private static ModelSpecValidator.Result validSpec(ModelSpecRequest body) {
         ModelSpecValidator.Result result = ModelSpecValidator.validate(body);
         if (!result.valid()) {
             throw ApiException.badRequest(result.message());
         }
-        return result.spec();
+        return result;
     }
 
     /** An id that is not a UUID names no model. */

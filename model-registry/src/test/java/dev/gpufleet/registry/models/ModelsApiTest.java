@@ -204,6 +204,22 @@ class ModelsApiTest {
     }
 
     @Test
+    void aFlagOurTablesDoNotKnowIsAcceptedWithAWarningInTheAnswer() {
+        String name = unique("warned");
+        String body = """
+                {"name": "%s", "source": {"type": "huggingface", "repo_id": "Qwen/Qwen2.5-0.5B-Instruct"},
+                 "backend": "vllm", "backend_parameters": ["--max-model-length=4096"]}""".formatted(name);
+        String id = api().body(body).post(MODELS).then().statusCode(201)
+                .body("warnings", org.hamcrest.Matchers.contains(
+                        containsString("backend_parameters[0]: unknown flag --max-model-length; did you mean "
+                                + "--max-model-len?")))
+                .extract().path("id");
+        api().body(body).put(MODELS + "/" + id).then().statusCode(200).body("warnings.size()", equalTo(1));
+        // only the answer to the write carries them; a clean spec has none
+        api().get(MODELS + "/" + id).then().statusCode(200).body("$", not(org.hamcrest.Matchers.hasKey("warnings")));
+    }
+
+    @Test
     void searchFindsModelsByAPartOfTheirNameIgnoringCaseAndWildcards() {
         String prefix = unique("srch");
         create(prefix + "-Alpha");
