@@ -11,10 +11,12 @@ import dev.gpufleet.registry.hfconfig.ConfigAnalysis;
 import dev.gpufleet.registry.hfconfig.HfConfigParser;
 import dev.gpufleet.registry.hub.FileMatcher;
 import dev.gpufleet.registry.hub.FileResolution;
+import dev.gpufleet.registry.hub.HubClient;
 import dev.gpufleet.registry.hub.HubClients;
 import dev.gpufleet.registry.hub.HubException;
 import dev.gpufleet.registry.hub.HubFile;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,18 +41,17 @@ public final class RemoteAnalysis {
     }
 
     public AnalysisStep analyze(ModelSource source) {
+        Repo repo = repo(source);
         try {
-            Hub hub = hub(source);
-            List<HubFile> files = hub.list();
-            String wanted = hub.fileName();
-            if (wanted != null && !wanted.isBlank()) {
-                FileResolution resolution = FileMatcher.resolve(wanted, files);
+            List<HubFile> files = repo.list();
+            if (repo.fileName() != null && !repo.fileName().isBlank()) {
+                FileResolution resolution = FileMatcher.resolve(repo.fileName(), files);
                 if (!resolution.found()) {
                     return failed(resolution.problem());
                 }
-                return gguf(hub, files, resolution.file());
+                return gguf(repo, files, resolution.file());
             }
-            return fromConfig(hub, files);
+            return fromConfig(repo, files);
         } catch (HubException e) {
             if (e.isTransient()) {
                 return AnalysisStep.retryLater(new Analysis(new ModelAnalysis(ModelAnalysis.State.PENDING,
@@ -64,36 +65,33 @@ public final class RemoteAnalysis {
      * Reads the header of the GGUF file (every part of a split model) with Range requests — never the weights —
      * and estimates it as a local one. The backend parameters are not known here: the agent's defaults apply.
      */
-    private static AnalysisStep gguf(Hub hub, List<HubFile> files, HubFile file) throws HubException {
+    private static AnalysisStep gguf(Repo repo, List<HubFile> files, HubFile file) throws HubException {
         String dir = file.path().contains("/") ? file.path().substring(0, file.path().lastIndexOf('/') + 1) : "";
         List<GgufFile> parts = new ArrayList<>();
         try {
             for (String name : GgufAnalyzer.splitPartNames(file.name())) {
-                HubFile part = files.stream().filter(f -> f.path().equals(dir + name)).findFirst().orElse(null);
-                if (part == null) {
+                Optional<HubFile> part = find(files, dir + name);
+                if (part.isEmpty()) {
                     return failed(file.path() + ": split part " + dir + name + " is not in the repository");
                 }
-                parts.add(GgufReader.read(hub.open(part)));
+                parts.add(GgufReader.read(repo.open(part.get())));
             }
             return AnalysisStep.done(GgufEstimate.of(GgufAnalyzer.analyze(parts), List.of()));
         } catch (GgufFormatException e) {
             return failed(file.path() + " is not a valid GGUF file: " + e.getMessage());
-        } catch (HubException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new HubException(HubException.Kind.UNAVAILABLE, "reading " + file.path() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw asHubException(file.path(), e);
         }
     }
 
-    private AnalysisStep fromConfig(Hub hub, List<HubFile> files) throws HubException {
-        Optional<HubFile> config = files.stream().filter(f -> f.path().equals("config.json")).findFirst();
-        if (config.isEmpty()) {
-            return failed("no config.json in " + hub.describe() + " and no file_name given; name the GGUF file or"
+    private AnalysisStep fromConfig(Repo repo, List<HubFile> files) throws HubException {
+        Optional<String> configJson = text(repo, files, "config.json");
+        if (configJson.isEmpty()) {
+            return failed("no config.json in " + repo.id() + " and no file_name given; name the GGUF file or"
                     + " use a repo with a config.json");
         }
-        String index = text(hub, files, "model.safetensors.index.json").orElse(null);
-        String configJson = text(hub, files, "config.json").orElseThrow();
-        ConfigAnalysis parsed = configParser.parse(hub.repo(), configJson, index, files);
+        String index = text(repo, files, "model.safetensors.index.json").orElse(null);
+        ConfigAnalysis parsed = configParser.parse(repo.id(), configJson.get(), index, files);
         if (!parsed.ok()) {
             return failed("config.json: " + parsed.problem());
         }
@@ -105,8 +103,9 @@ public final class RemoteAnalysis {
                         + FileSizeEstimate.size(weights)), new ResourceEstimate(weights, vram)));
     }
 
-    private static Optional<String> text(Hub hub, List<HubFile> files, String path) throws HubException {
-        Optional<HubFile> file = files.stream().filter(f -> f.path().equals(path)).findFirst();
+    /** A small text file of the repo, or empty when the repo has none of that name. */
+    private static Optional<String> text(Repo repo, List<HubFile> files, String path) throws HubException {
+        Optional<HubFile> file = find(files, path);
         if (file.isEmpty()) {
             return Optional.empty();
         }
@@ -115,69 +114,43 @@ public final class RemoteAnalysis {
                     + FileSizeEstimate.size(MAX_CONFIG_BYTES) + "; not reading it");
         }
         try {
-            byte[] bytes = hub.open(file.get()).read(0, (int) file.get().size());
+            byte[] bytes = repo.open(file.get()).read(0, (int) file.get().size());
             return Optional.of(new String(bytes, StandardCharsets.UTF_8));
-        } catch (HubException e) {
-            throw e;
-        } catch (java.io.IOException e) {
-            throw new HubException(HubException.Kind.UNAVAILABLE, "reading " + path + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw asHubException(path, e);
         }
+    }
+
+    private static Optional<HubFile> find(List<HubFile> files, String path) {
+        return files.stream().filter(f -> f.path().equals(path)).findFirst();
+    }
+
+    /** A read failure is the hub's (transient unless it said otherwise). */
+    private static HubException asHubException(String path, IOException e) {
+        return e instanceof HubException hub ? hub
+                : new HubException(HubException.Kind.UNAVAILABLE, "reading " + path + ": " + e.getMessage(), e);
     }
 
     private static AnalysisStep failed(String message) {
         return AnalysisStep.done(new Analysis(new ModelAnalysis(ModelAnalysis.State.FAILED, message), null));
     }
 
-    private Hub hub(ModelSource source) {
-        String type = source.type().toLowerCase(Locale.ROOT);
-        if (ModelSource.HUGGINGFACE.equals(type)) {
-            String revision = source.revision() == null ? "main" : source.revision();
-            return new Hub(source.repoId(), source.fileName()) {
-                List<HubFile> list() throws HubException {
-                    return hubs.huggingFace().listFiles(source.repoId(), revision);
-                }
-
-                ByteSource open(HubFile file) {
-                    return hubs.huggingFace().open(source.repoId(), revision, file);
-                }
-            };
+    /** The clients default a missing revision to their hub's default branch. */
+    private Repo repo(ModelSource source) {
+        if (ModelSource.HUGGINGFACE.equals(source.type().toLowerCase(Locale.ROOT))) {
+            return new Repo(hubs.huggingFace(), source.repoId(), source.revision(), source.fileName());
         }
-        String revision = source.revision() == null ? "master" : source.revision();
-        return new Hub(source.modelId(), source.filePath()) {
-            List<HubFile> list() throws HubException {
-                return hubs.modelScope().listFiles(source.modelId(), revision);
-            }
-
-            ByteSource open(HubFile file) {
-                return hubs.modelScope().open(source.modelId(), revision, file);
-            }
-        };
+        return new Repo(hubs.modelScope(), source.modelId(), source.revision(), source.filePath());
     }
 
-    /** One source on one hub: its repo id and the file the spec names, if any. */
-    private abstract static class Hub {
-        private final String repo;
-        private final String fileName;
-
-        Hub(String repo, String fileName) {
-            this.repo = repo;
-            this.fileName = fileName;
+    /** One source's repository on its hub, and the file the spec names (null: none). */
+    private record Repo(HubClient client, String id, String revision, String fileName) {
+        List<HubFile> list() throws HubException {
+            return client.listFiles(id, revision);
         }
 
-        abstract List<HubFile> list() throws HubException;
-
-        abstract ByteSource open(HubFile file);
-
-        String repo() {
-            return repo;
-        }
-
-        String fileName() {
-            return fileName;
-        }
-
-        String describe() {
-            return repo;
+        ByteSource open(HubFile file) {
+            return client.open(id, revision, file);
         }
     }
 }
