@@ -12,6 +12,8 @@ import java.util.List;
  * @param stateMessage why it is in its state (placement failure reasons, error text)
  * @param restartCount how often the backend was restarted after an error
  * @param launchPlan   how to start it; set once the instance is placed (null while PENDING)
+ * @param shape        how it is laid out over its devices; set once placed (null while PENDING, and from
+ *                     producers before it existed: then one GPU per index, all layers)
  */
 public record InstanceChanged(
         String instanceId,
@@ -27,11 +29,20 @@ public record InstanceChanged(
         String stateMessage,
         String endpoint,
         int restartCount,
-        LaunchPlan launchPlan) implements EventPayload {
+        LaunchPlan launchPlan,
+        PlacementShape shape) implements EventPayload {
 
     public InstanceChanged {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
         subordinateWorkers = subordinateWorkers == null ? List.of() : List.copyOf(subordinateWorkers);
+    }
+
+    public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
+                           String workerName, List<Integer> gpuIndexes, List<SubordinateWorker> subordinateWorkers,
+                           ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
+                           int restartCount, LaunchPlan launchPlan) {
+        this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
+                stateMessage, endpoint, restartCount, launchPlan, null);
     }
 
     @Override

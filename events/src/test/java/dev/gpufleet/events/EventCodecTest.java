@@ -29,6 +29,17 @@ class EventCodecTest {
                 new ModelChanged("m-1", spec, ModelAnalysis.pending(), new ResourceEstimate(1L << 30, 6L << 30),
                         Instant.parse("2026-11-20T08:00:00.123456Z")),
                 new ModelChanged("m-2", spec, new ModelAnalysis(ModelAnalysis.State.FAILED, "404 from hub"), null, null),
+                new ModelChanged("m-3", spec, new ModelAnalysis(ModelAnalysis.State.ANALYZED, "llama, 0.5 B",
+                        new ModelFacts("qwen2", "Q4_K_M", 494_000_000L, 24, 14, 2, 896, 32768, 400L << 20, false,
+                                false, "mmproj-f16.gguf")),
+                        new ResourceEstimate(1L << 30, 2L << 30, ModelSizing.of(new LayeredSizing(8192,
+                                List.of(10L << 20, 11L << 20), 1L << 20, 3L << 20, 5L << 20, 1L << 16, 7L << 20, 0,
+                                9L << 20, 1L << 18, 0))), Instant.parse("2026-11-20T08:00:00Z")),
+                new ModelChanged("m-4", spec, ModelAnalysis.pending(), new ResourceEstimate(0, 20L << 30,
+                        ModelSizing.of(new ShardedSizing(16L << 30, 0.9, 19L << 30, 0, 28, false))), null),
+                new ModelChanged("m-5", spec, ModelAnalysis.pending(), new ResourceEstimate(3L << 30, 2L << 30,
+                        ModelSizing.of(new FixedSizing(new ResourceEstimate(3L << 30, 2L << 30),
+                                new ResourceEstimate(3L << 30, 0)))), null),
                 new ModelDeleted("m-1", "qwen2.5-0.5b"),
                 new WorkerReported("w-1", "gpu-node-1", "10.0.0.5", 10150, "linux", "amd64", Map.of("zone", "a"),
                         64, 12.5, 256L << 30, 100L << 30,
@@ -36,9 +47,15 @@ class EventCodecTest {
                                 80L << 30, 1L << 30, 3.0)),
                         WorkerState.READY, null, List.of(new ObservedInstance("i-1", InstanceState.RUNNING)), 5),
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
+                new InstanceObserved("i-1", "w-1", InstanceState.RUNNING, null, 40000, 4242L, null, 0,
+                        new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
                 new InstanceChanged("i-1", "qwen-abc123", "m-1", "qwen2.5-0.5b", "w-1", "gpu-node-1", List.of(0, 1),
                         List.of(new SubordinateWorker("w-2", List.of(0), claim)), claim, InstanceState.RUNNING,
                         null, "10.0.0.5:40000", 1, LaunchPlan.of(spec)),
+                new InstanceChanged("i-2", "qwen-abc124", "m-1", "qwen2.5-0.5b", "w-1", "gpu-node-1", List.of(0, 1),
+                        List.of(new SubordinateWorker("w-2", List.of(0), claim)), claim, InstanceState.SCHEDULED,
+                        null, null, 0, LaunchPlan.of(spec), new PlacementShape(PlacementShape.Kind.DISTRIBUTED,
+                        999, List.of(0.4, 0.4, 0.2), 1, 1)),
                 new InstanceDeleted("i-1", "m-1", "w-1"));
     }
 
@@ -61,6 +78,19 @@ class EventCodecTest {
         String json = EventCodec.encode(Envelope.of(new ModelDeleted("m-9", "x"), 3, CLOCK))
                 .replace("\"payload\":{", "\"payload\":{\"addedLater\":true,");
         assertEquals(new ModelDeleted("m-9", "x"), EventCodec.decode(json).payload());
+    }
+
+    @Test
+    void messagesFromProducersBeforeSizingAndShapeDecodeWithNulls() throws Exception {
+        String oldModel = EventCodec.encode(Envelope.of(new ModelChanged("m-1", null,
+                new ModelAnalysis(ModelAnalysis.State.ANALYZED, "ok"), new ResourceEstimate(1, 2), null), 4, CLOCK))
+                .replace(",\"sizing\":null", "").replace(",\"facts\":null", "");
+        assertTrue(!oldModel.contains("sizing") && !oldModel.contains("facts"), oldModel);
+
+        ModelChanged decoded = (ModelChanged) EventCodec.decode(oldModel).payload();
+
+        assertEquals(new ResourceEstimate(1, 2, null), decoded.estimate());
+        assertEquals(null, decoded.analysis().facts());
     }
 
     static Stream<Arguments> malformed() {
