@@ -52,7 +52,7 @@ public record ModelView(
     /** @param facts what analysis found (architecture, layers, heads, context, ...); absent until analysed */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record AnalysisView(String state, String message, FactsView facts) {
-        static AnalysisView of(ModelAnalysis a) {
+        public static AnalysisView of(ModelAnalysis a) {
             return new AnalysisView(a.state().name(), a.message(), FactsView.of(a.facts()));
         }
     }
@@ -72,7 +72,7 @@ public record ModelView(
     /** What the model needs when placed whole, in bytes. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record EstimateView(long ramBytes, long vramBytes) {
-        static EstimateView of(ResourceEstimate e) {
+        public static EstimateView of(ResourceEstimate e) {
             return e == null ? null : new EstimateView(e.ramBytes(), e.vramBytes());
         }
     }
