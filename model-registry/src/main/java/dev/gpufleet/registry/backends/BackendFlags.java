@@ -58,7 +58,9 @@ public final class BackendFlags {
             text("--rpc"),
             text("--tensor-split", "-ts"),
             // Any count is accepted; more than the model has means all of them (GPUStack passes 999).
-            integer("--gpu-layers", "-ngl", "--n-gpu-layers").atLeast(0),
+            // llama-box itself takes any count (more than the model has means all); 999 is the conventional "all"
+            // and the bound the issue asks for, so a typo such as 9999 is caught before a worker sees it
+            integer("--gpu-layers", "-ngl", "--n-gpu-layers").atLeast(0).atMost(999),
             text("--override-tensor", "-ot"),
             text("--override-tensor-draft", "-otd"),
             bool("--warmup").negatableWithNo(),

@@ -44,7 +44,7 @@ class BackendParametersTest {
             llama-box | --split-mode=row ; -mg 1
             llama-box | --temp 0.7 ; --top-p=0.9 ; --seed -1
             llama-box | --rope-scaling yarn ; --rope-freq-scale 0.25
-            llama-box | -ngl=1000 ; --gpu-layers-draft 99
+            llama-box | -ngl=999 ; --gpu-layers-draft 99
             llama-box | --no-flash-attn ; --no-escape ; --no-enable-reasoning ; --no-reasoning-in-content
             llama-box | -kvu ; --swa-full ; -cmoe ; -ncmoe 4 ; -nr ; --no-cache-prompt
             llama-box | -dev CUDA0,CUDA1 ; -devd none ; -otd exps=CPU ; -ot exps=CPU
@@ -108,9 +108,10 @@ class BackendParametersTest {
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             llama-box | --port=8080                                 | 0: --port is not allowed: the agent chooses
-            llama-box | -ngl=-2                                     | 0: -ngl must be an integer in [0, inf), was '-2'
-            llama-box | --gpu-layers ; -1                           | 0: --gpu-layers must be an integer in [0, inf), was '-1'
-            llama-box | --n-gpu-layers=abc                          | 0: --n-gpu-layers must be an integer in [0, inf), was 'abc'
+            llama-box | -ngl=-2                                     | 0: -ngl must be an integer in [0, 999], was '-2'
+            llama-box | -ngl=1000                                   | 0: -ngl must be an integer in [0, 999], was '1000'
+            llama-box | --gpu-layers ; -1                           | 0: --gpu-layers must be an integer in [0, 999], was '-1'
+            llama-box | --n-gpu-layers=abc                          | 0: --n-gpu-layers must be an integer in [0, 999], was 'abc'
             llama-box | --keep=-1                                   | 0: --keep must be an integer in [0, inf), was '-1'
             llama-box | --lookup-ngram-min 5                        | 0: --lookup-ngram-min must be an integer in [1, 4], was '5'
             llama-box | --visual-max-image-size 200                 | 0: --visual-max-image-size must be an integer in [224, inf), or 0, was '200'
