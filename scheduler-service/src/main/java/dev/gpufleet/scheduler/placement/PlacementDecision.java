@@ -4,10 +4,11 @@ import dev.gpufleet.events.PlacementShape;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.SubordinateWorker;
 
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /** Where an instance goes, or why it cannot go anywhere yet. */
 public sealed interface PlacementDecision {
@@ -27,17 +28,31 @@ public sealed interface PlacementDecision {
     }
 
     /**
-     * Nowhere to go; {@code reason} is the summary (at most ten workers named), {@code perWorker} every considered
-     * worker's problem by worker name.
+     * Nowhere to go; {@code reason} is the summary (at most ten workers named); {@link #perWorker()} gives every
+     * considered worker's problem by worker name, worked out on first use (a fleet-wide list costs milliseconds).
      */
-    record NoFit(String reason, SortedMap<String, String> perWorker) implements PlacementDecision {
+    record NoFit(String reason, Supplier<SortedMap<String, String>> explain) implements PlacementDecision {
         public NoFit {
-            perWorker = perWorker == null ? new TreeMap<>() : java.util.Collections.unmodifiableSortedMap(
-                    new TreeMap<>(perWorker));
+            Supplier<SortedMap<String, String>> source = explain == null ? TreeMap::new : explain;
+            explain = new Supplier<>() {
+                private SortedMap<String, String> value;
+
+                @Override
+                public synchronized SortedMap<String, String> get() {
+                    if (value == null) {
+                        value = Collections.unmodifiableSortedMap(new TreeMap<>(source.get()));
+                    }
+                    return value;
+                }
+            };
         }
 
         public NoFit(String reason) {
-            this(reason, new TreeMap<>(Map.of()));
+            this(reason, TreeMap::new);
+        }
+
+        public SortedMap<String, String> perWorker() {
+            return explain.get();
         }
     }
 }

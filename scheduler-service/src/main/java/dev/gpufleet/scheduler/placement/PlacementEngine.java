@@ -600,10 +600,10 @@ public final class PlacementEngine {
                     if (f.gpuCount < n || f.allocRam < singleRam) {
                         continue;
                     }
-                    int[] chosen = pickSharded(f, n, perDevice);
-                    if (chosen == null) {
+                    if (countSharded(f, perDevice, n) < n) {
                         continue;
                     }
+                    int[] chosen = pickSharded(f, n, perDevice);
                     long[] claims = shardClaims(f, chosen);
                     double score = score(gpusUtil(f, chosen, claims));
                     if (best == null || score > best.score) {
@@ -634,6 +634,16 @@ public final class PlacementEngine {
             }
             Arrays.sort(chosen);
             return chosen;
+        }
+
+        int countSharded(Facts f, long perDevice, int n) {
+            int found = 0;
+            for (int g = 0; g < f.gpuCount; g++) {
+                if (shardFits(f, g, perDevice, n)) {
+                    found++;
+                }
+            }
+            return found;
         }
 
         boolean shardFits(Facts f, int g, long perDevice, int n) {
@@ -678,6 +688,18 @@ public final class PlacementEngine {
         }
 
         Cand rayGroup(int k, int g, long perDevice) {
+            // cheap count first: most (size, count) pairs fail, and should fail without allocating
+            int able = 0;
+            for (int i = 0; i < eligibleCount && able < k; i++) {
+                Facts f = cluster.facts(eligible[i]);
+                if (f.worker.distributedVllmModels().isEmpty() && f.gpuCount >= g && f.allocRam >= singleRam
+                        && countSharded(f, perDevice, g) >= g) {
+                    able++;
+                }
+            }
+            if (able < k) {
+                return null;
+            }
             List<Object[]> members = new ArrayList<>(); // {worker, gpus, claims, util}
             for (int i = 0; i < eligibleCount; i++) {
                 Facts f = cluster.facts(eligible[i]);
@@ -1067,48 +1089,63 @@ public final class PlacementEngine {
             if (cluster.size() == 0) {
                 return new PlacementDecision.NoFit(reason.append(" No workers registered.").toString());
             }
-            SortedMap<String, String> perWorker = new TreeMap<>();
-            List<String[]> listed = new ArrayList<>(); // {name, id, problem}
-            int considered = 0;
+            List<int[]> considered = new ArrayList<>(); // {worker position}
+            List<String> problems = new ArrayList<>();
             for (int w = 0; w < cluster.size(); w++) {
                 String problem = rejection(w);
-                if (NO_MATCH.equals(problem)) {
-                    continue;
+                if (!NO_MATCH.equals(problem)) {
+                    considered.add(new int[]{w});
+                    problems.add(problem);
                 }
-                considered++;
-                if (problem == null) {
-                    problem = manualFailure != null ? manualProblem(manualFailure, w) : capacityProblem(w);
-                }
-                Facts f = cluster.facts(w);
-                listed.add(new String[]{f.worker.name(), f.worker.id(), problem});
-                perWorker.put(f.worker.name(), problem);
             }
-            if (considered == 0) {
+            Map<Integer, String> rejected = new HashMap<>();
+            for (int i = 0; i < considered.size(); i++) {
+                rejected.put(considered.get(i)[0], problems.get(i));
+            }
+            // only the listed workers' problems are worked out now; the rest when perWorker() is asked for
+            java.util.function.IntFunction<String> problemOf = w -> {
+                String p = rejected.get(w);
+                return p != null ? p : manualFailure != null ? manualProblem(manualFailure, w) : capacityProblem(w);
+            };
+            java.util.function.Supplier<SortedMap<String, String>> explain = () -> {
+                SortedMap<String, String> all = new TreeMap<>();
+                for (int[] w : considered) {
+                    all.put(cluster.facts(w[0]).worker.name(), problemOf.apply(w[0]));
+                }
+                return all;
+            };
+            if (considered.isEmpty()) {
                 if (manual) {
                     return new PlacementDecision.NoFit(reason.append(" No worker named in gpu_selector ")
                             .append(request.gpuSelector()).append(" matches worker_selector ")
-                            .append(describe(request.workerSelector())).append('.').toString(), perWorker);
+                            .append(describe(request.workerSelector())).append('.').toString(), explain);
                 }
                 return new PlacementDecision.NoFit(reason.append(" No worker matches worker_selector ")
-                        .append(describe(request.workerSelector())).append('.').toString(), perWorker);
+                        .append(describe(request.workerSelector())).append('.').toString(), explain);
             }
-            listed.sort((a, b) -> a[0].equals(b[0]) ? a[1].compareTo(b[1]) : a[0].compareTo(b[0]));
+            considered.sort((a, b) -> {
+                WorkerCapacity x = cluster.facts(a[0]).worker;
+                WorkerCapacity y = cluster.facts(b[0]).worker;
+                int byName = x.name().compareTo(y.name());
+                return byName != 0 ? byName : x.id().compareTo(y.id());
+            });
             List<String> parts = new ArrayList<>();
-            for (int i = 0; i < Math.min(MAX_LISTED_WORKERS, listed.size()); i++) {
-                parts.add(listed.get(i)[0] + ": " + listed.get(i)[2]);
+            for (int i = 0; i < Math.min(MAX_LISTED_WORKERS, considered.size()); i++) {
+                int w = considered.get(i)[0];
+                parts.add(cluster.facts(w).worker.name() + ": " + problemOf.apply(w));
             }
-            if (listed.size() > MAX_LISTED_WORKERS) {
-                parts.add("and " + (listed.size() - MAX_LISTED_WORKERS) + " more");
+            if (considered.size() > MAX_LISTED_WORKERS) {
+                parts.add("and " + (considered.size() - MAX_LISTED_WORKERS) + " more");
             }
             // the workers left out are not counted: the message, and so the instance's revision, would change
             // with every worker that joins or leaves anywhere in the fleet
-            if (considered < cluster.size()) {
+            if (considered.size() < cluster.size()) {
                 parts.add(manual ? "other workers are not named in gpu_selector or do not match worker_selector "
                         + describe(request.workerSelector())
                         : "other workers do not match worker_selector " + describe(request.workerSelector()));
             }
             return new PlacementDecision.NoFit(reason.append(' ').append(String.join("; ", parts)).toString(),
-                    perWorker);
+                    explain);
         }
 
         private String manualProblem(Cand c, int w) {
@@ -1214,6 +1251,8 @@ public final class PlacementEngine {
 
     /** Bytes as GiB with one decimal; nothing allocatable shows as 0.0 GiB. */
     public static String gib(long bytes) {
-        return String.format(Locale.ROOT, "%.1f GiB", Math.max(0, bytes) / (double) GIB);
+        // not String.format: a no-fit message formats a few numbers for every worker of the fleet
+        long tenths = Math.round(Math.max(0, bytes) * 10.0 / GIB);
+        return (tenths / 10) + "." + (tenths % 10) + " GiB";
     }
 }
