@@ -2,7 +2,10 @@ package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ResourceClaim;
+import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.GpuCapacity;
+import dev.gpufleet.scheduler.placement.PlacementDecision;
+import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
 import dev.gpufleet.scheduler.workers.Worker;
 
@@ -10,15 +13,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The cluster as placement sees it: every worker with the claims of the instances placed on it. */
 final class CapacitySnapshot {
-    private final Map<String, WorkerCapacity> workers = new HashMap<>();
+    private ClusterSnapshot cluster;
 
-    private CapacitySnapshot() {
+    private CapacitySnapshot(ClusterSnapshot cluster) {
+        this.cluster = cluster;
     }
 
     static CapacitySnapshot of(List<Worker> workers, List<Instance> placed) {
+        return of(workers, placed, PlacementSettings.DEFAULT);
+    }
+
+    static CapacitySnapshot of(List<Worker> workers, List<Instance> placed, PlacementSettings settings) {
         Map<String, Long> ramClaims = new HashMap<>();
         Map<String, Map<Integer, Long>> vramClaims = new HashMap<>();
         for (Instance instance : placed) {
@@ -30,27 +39,38 @@ final class CapacitySnapshot {
             Map<Integer, Long> byGpu = vramClaims.computeIfAbsent(instance.workerId, id -> new HashMap<>());
             claim.vramBytesByGpu().forEach((gpu, bytes) -> byGpu.merge(gpu, bytes, Long::sum));
         }
-        CapacitySnapshot snapshot = new CapacitySnapshot();
+        List<WorkerCapacity> capacities = new ArrayList<>(workers.size());
         for (Worker worker : workers) {
             Map<Integer, Long> byGpu = vramClaims.getOrDefault(worker.id, Map.of());
             List<GpuCapacity> gpus = new ArrayList<>();
             List<GpuDevice> devices = worker.gpus == null ? List.of() : worker.gpus.devices();
             for (GpuDevice device : devices) {
-                gpus.add(new GpuCapacity(device.index(), device.memoryTotalBytes(), device.memoryUsedBytes(),
-                        byGpu.getOrDefault(device.index(), 0L)));
+                gpus.add(new GpuCapacity(device.index(), device.vendor(), device.type(), device.name(),
+                        device.memoryTotalBytes(), device.memoryUsedBytes(), byGpu.getOrDefault(device.index(), 0L)));
             }
-            snapshot.workers.put(worker.id, new WorkerCapacity(worker.id, worker.name, worker.state, worker.labels,
-                    worker.memoryTotalBytes, worker.memoryUsedBytes, ramClaims.getOrDefault(worker.id, 0L), gpus));
+            // subordinate claims and distributed vLLM membership are not stored with instances yet
+            capacities.add(new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
+                    worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes,
+                    ramClaims.getOrDefault(worker.id, 0L), gpus, Set.of()));
         }
-        return snapshot;
+        return new CapacitySnapshot(ClusterSnapshot.of(capacities, settings));
+    }
+
+    ClusterSnapshot cluster() {
+        return cluster;
     }
 
     List<WorkerCapacity> workers() {
-        return List.copyOf(workers.values());
+        return cluster.workers();
     }
 
     /** Counts a new claim, so the next placement in the same pass sees it. */
     void claim(String workerId, ResourceClaim claim) {
-        workers.computeIfPresent(workerId, (id, worker) -> worker.withClaim(claim));
+        cluster = cluster.withClaim(workerId, claim);
+    }
+
+    /** Counts a placement's claims, its subordinate workers' too. */
+    void claim(PlacementDecision.Placed placed, String modelId, boolean distributedVllm) {
+        cluster = cluster.withPlacement(placed, modelId, distributedVllm);
     }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * What happens next to a placed instance because of time passing or its worker's state (observations are
- * {@link Observations}; placing PENDING ones is {@code FirstPlacement}). Pure.
+ * {@link Observations}; placing PENDING ones is {@code PlacementEngine}). Pure.
  */
 public final class InstanceLifecycle {
     /** States in which a returning worker's word is taken as the instance's state. */

@@ -4,7 +4,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.models.Model;
-import dev.gpufleet.scheduler.placement.FirstPlacement;
+import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
 import dev.gpufleet.scheduler.workers.Worker;
@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
 
 /**
  * Brings one model's instances to where they should be, in the caller's transaction: one instance per replica
- * ({@link ReplicaReconciliation}), PENDING ones placed ({@link FirstPlacement}), and the moves that time and
+ * ({@link ReplicaReconciliation}), PENDING ones placed ({@link PlacementEngine}), and the moves that time and
  * worker states cause ({@link InstanceLifecycle}: lost workers, returning workers, restarts after errors).
  * Every published change goes to the outbox in the same transaction. Callers hold the model's lock
  * ({@link #lockModel}) so two changes of one model's instances never interleave.
@@ -226,7 +226,7 @@ public class InstanceReconciler {
         if (pending.isEmpty() || model.spec == null) {
             return Uni.createFrom().voidItem();
         }
-        PlacementRequest request = PlacementRequest.of(model.spec, model.estimate);
+        PlacementRequest request = PlacementRequest.of(model.id, model.spec, model.estimate);
         return lockPlacement()
                 .chain(() -> Worker.<Worker>listAll())
                 .chain(workers -> Instance.<Instance>list("workerId is not null")
@@ -234,7 +234,7 @@ public class InstanceReconciler {
                 .invoke(snapshot -> {
                     Instant now = now();
                     for (Instance instance : pending) {
-                        PlacementDecision decision = FirstPlacement.place(snapshot.workers(), request);
+                        PlacementDecision decision = PlacementEngine.place(snapshot.cluster(), request);
                         if (decision instanceof PlacementDecision.Placed placed) {
                             LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
                             instance.workerId = placed.workerId();
@@ -242,7 +242,8 @@ public class InstanceReconciler {
                             instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim());
                             instance.launchPlan = LaunchPlan.of(model.spec);
                             moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
-                            snapshot.claim(placed.workerId(), placed.claim());
+                            snapshot.claim(placed, model.id, !placed.subordinates().isEmpty()
+                                    && "vllm".equals(request.backend()));
                             changes.add(instance);
                         } else if (decision instanceof PlacementDecision.NoFit noFit
                                 && !noFit.reason().equals(instance.stateMessage)) {

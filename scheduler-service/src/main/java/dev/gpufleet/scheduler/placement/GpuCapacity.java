@@ -3,17 +3,31 @@ package dev.gpufleet.scheduler.placement;
 /**
  * One GPU of a worker as placement sees it.
  *
+ * @param vendor       {@code nvidia}, {@code amd}, {@code ascend}, {@code apple}
+ * @param type         the runtime name used in GPU selectors: {@code cuda}, {@code rocm}, {@code npu}, {@code mps}
+ * @param productName  e.g. "NVIDIA H100 80GB HBM3": measured usage is kept per product
  * @param usedBytes    what the device reports as used (foreign processes included)
  * @param claimedBytes the sum of our instances' claims on it
  */
-public record GpuCapacity(int index, long totalBytes, long usedBytes, long claimedBytes) {
+public record GpuCapacity(int index, String vendor, String type, String productName, long totalBytes,
+                          long usedBytes, long claimedBytes) {
 
-    /** Total − reserved − max(claims, used): counting what the device reports closes the gap foreign processes leave. */
-    public long allocatableBytes() {
-        return totalBytes - FirstPlacement.GPU_RESERVED_BYTES - Math.max(claimedBytes, usedBytes);
+    public GpuCapacity {
+        vendor = vendor == null ? "" : vendor;
+        type = type == null ? "" : type;
+        productName = productName == null ? "" : productName;
+    }
+
+    /** An NVIDIA (CUDA) GPU without a product name. */
+    public GpuCapacity(int index, long totalBytes, long usedBytes, long claimedBytes) {
+        this(index, "nvidia", "cuda", "", totalBytes, usedBytes, claimedBytes);
+    }
+
+    public long allocatableBytes(PlacementSettings settings) {
+        return settings.allocatable(totalBytes, settings.vramReservedBytes(), usedBytes, claimedBytes);
     }
 
     public GpuCapacity withClaim(long bytes) {
-        return new GpuCapacity(index, totalBytes, usedBytes, claimedBytes + bytes);
+        return new GpuCapacity(index, vendor, type, productName, totalBytes, usedBytes, claimedBytes + bytes);
     }
 }

@@ -5,30 +5,62 @@ import dev.gpufleet.events.WorkerState;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * A worker as placement sees it: its state and labels, host RAM and GPUs, each with what our instances on it
- * already claim.
+ * A worker as placement sees it: its state, platform and labels, host RAM and GPUs, each with what our instances
+ * on it already claim.
+ *
+ * @param distributedVllmModels models whose distributed (Ray) vLLM instances this worker already takes part in
  */
-public record WorkerCapacity(String id, String name, WorkerState state, Map<String, String> labels,
-                             long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes, List<GpuCapacity> gpus) {
+public record WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
+                             Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
+                             List<GpuCapacity> gpus, Set<String> distributedVllmModels) {
 
     public WorkerCapacity {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
+        distributedVllmModels = distributedVllmModels == null ? Set.of()
+                : Set.copyOf(distributedVllmModels);
     }
 
-    /** Total − reserved − max(claims, used), as for GPUs. */
-    public long allocatableRamBytes() {
-        return ramTotalBytes - FirstPlacement.RAM_RESERVED_BYTES - Math.max(ramClaimedBytes, ramUsedBytes);
+    /** A Linux amd64 worker in no distributed vLLM instance. */
+    public WorkerCapacity(String id, String name, WorkerState state, Map<String, String> labels,
+                          long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes, List<GpuCapacity> gpus) {
+        this(id, name, state, "linux", "amd64", labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes, gpus, Set.of());
     }
 
-    /** The same worker once {@code claim} is held on it too. */
-    public WorkerCapacity withClaim(ResourceClaim claim) {
+    public long allocatableRamBytes(PlacementSettings settings) {
+        return settings.allocatable(ramTotalBytes, settings.ramReservedBytes(), ramUsedBytes, ramClaimedBytes);
+    }
+
+    /** The same worker once {@code claim} is held on it too ({@code sign} −1 gives it back). */
+    public WorkerCapacity withClaim(ResourceClaim claim, int sign) {
         List<GpuCapacity> claimed = gpus.stream()
-                .map(gpu -> gpu.withClaim(claim.vramBytesByGpu().getOrDefault(gpu.index(), 0L)))
+                .map(gpu -> gpu.withClaim(sign * claim.vramBytesByGpu().getOrDefault(gpu.index(), 0L)))
                 .toList();
-        return new WorkerCapacity(id, name, state, labels, ramTotalBytes, ramUsedBytes,
-                ramClaimedBytes + claim.ramBytes(), claimed);
+        return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes,
+                ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels);
+    }
+
+    public WorkerCapacity withClaim(ResourceClaim claim) {
+        return withClaim(claim, 1);
+    }
+
+    public WorkerCapacity withState(WorkerState newState) {
+        return new WorkerCapacity(id, name, newState, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
+                gpus, distributedVllmModels);
+    }
+
+    public WorkerCapacity withDistributedVllm(String modelId, boolean joined) {
+        Set<String> models = new TreeSet<>(distributedVllmModels);
+        if (joined) {
+            models.add(modelId);
+        } else {
+            models.remove(modelId);
+        }
+        return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
+                gpus, models);
     }
 }

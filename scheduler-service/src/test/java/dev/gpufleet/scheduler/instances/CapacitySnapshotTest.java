@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -24,6 +25,8 @@ class CapacitySnapshotTest {
         worker.name = id + "-name";
         worker.state = WorkerState.READY;
         worker.labels = Map.of("zone", "a");
+        worker.os = "linux";
+        worker.arch = "amd64";
         worker.memoryTotalBytes = 64 * GIB;
         worker.memoryUsedBytes = 3 * GIB;
         worker.gpus = new GpuInventory(List.of(gpus));
@@ -54,10 +57,14 @@ class CapacitySnapshotTest {
         List<WorkerCapacity> workers = snapshot.workers().stream()
                 .sorted(Comparator.comparing(WorkerCapacity::id)).toList();
         assertEquals(List.of(
-                new WorkerCapacity("w1", "w1-name", WorkerState.READY, Map.of("zone", "a"), 64 * GIB, 3 * GIB, GIB,
-                        List.of(new GpuCapacity(0, 24 * GIB, GIB, 6 * GIB), new GpuCapacity(1, 24 * GIB, 2 * GIB,
-                                5 * GIB))),
-                new WorkerCapacity("w2", "w2-name", WorkerState.READY, Map.of("zone", "a"), 64 * GIB, 3 * GIB,
-                        7 * GIB, List.of())), workers);
+                new WorkerCapacity("w1", "w1-name", WorkerState.READY, "linux", "amd64", Map.of("zone", "a"),
+                        64 * GIB, 3 * GIB, GIB,
+                        List.of(l4(0, GIB, 6 * GIB), l4(1, 2 * GIB, 5 * GIB)), Set.of()),
+                new WorkerCapacity("w2", "w2-name", WorkerState.READY, "linux", "amd64", Map.of("zone", "a"),
+                        64 * GIB, 3 * GIB, 7 * GIB, List.of(), Set.of())), workers);
+    }
+
+    static GpuCapacity l4(int index, long used, long claimed) {
+        return new GpuCapacity(index, "nvidia", "cuda", "NVIDIA L4", 24 * GIB, used, claimed);
     }
 }
