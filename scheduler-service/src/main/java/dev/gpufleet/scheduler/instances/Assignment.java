@@ -1,13 +1,28 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.events.PlacementShape;
 import dev.gpufleet.events.ResourceClaim;
+import dev.gpufleet.events.SubordinateWorker;
 
 import java.util.List;
 
-/** Where an instance was placed on its worker, as stored (a JSON object column). */
-public record Assignment(List<Integer> gpuIndexes, ResourceClaim claim) {
+/**
+ * Where an instance was placed, as stored (a JSON object column): its worker's GPUs and claim, the shape, the
+ * workers that lend GPUs to a distributed instance, and why it went there.
+ *
+ * @param shape        null in rows written before shapes existed (one GPU per index, all layers)
+ * @param score        the placement's score under the model's strategy (higher won); null in older rows
+ * @param rationale    one line: shape, claim, score
+ */
+public record Assignment(List<Integer> gpuIndexes, ResourceClaim claim, PlacementShape shape,
+                         List<SubordinateWorker> subordinates, Double score, String rationale) {
     public Assignment {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
         claim = claim == null ? new ResourceClaim(0, null) : claim;
+        subordinates = subordinates == null ? List.of() : List.copyOf(subordinates);
+    }
+
+    public Assignment(List<Integer> gpuIndexes, ResourceClaim claim) {
+        this(gpuIndexes, claim, null, List.of(), null, null);
     }
 }

@@ -2,6 +2,7 @@ package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ResourceClaim;
+import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.GpuCapacity;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** The cluster as placement sees it: every worker with the claims of the instances placed on it. */
 final class CapacitySnapshot {
@@ -30,14 +32,23 @@ final class CapacitySnapshot {
     static CapacitySnapshot of(List<Worker> workers, List<Instance> placed, PlacementSettings settings) {
         Map<String, Long> ramClaims = new HashMap<>();
         Map<String, Map<Integer, Long>> vramClaims = new HashMap<>();
+        Map<String, Set<String>> distributedVllm = new HashMap<>();
         for (Instance instance : placed) {
             if (instance.workerId == null || instance.assignment == null) {
                 continue;
             }
-            ResourceClaim claim = instance.assignment.claim();
-            ramClaims.merge(instance.workerId, claim.ramBytes(), Long::sum);
-            Map<Integer, Long> byGpu = vramClaims.computeIfAbsent(instance.workerId, id -> new HashMap<>());
-            claim.vramBytesByGpu().forEach((gpu, bytes) -> byGpu.merge(gpu, bytes, Long::sum));
+            add(ramClaims, vramClaims, instance.workerId, instance.assignment.claim());
+            boolean distributed = isDistributedVllm(instance.launchPlan == null ? null : instance.launchPlan.backend(),
+                    instance.assignment.subordinates());
+            if (distributed) {
+                distributedVllm.computeIfAbsent(instance.workerId, id -> new TreeSet<>()).add(instance.modelId);
+            }
+            for (SubordinateWorker sub : instance.assignment.subordinates()) {
+                add(ramClaims, vramClaims, sub.workerId(), sub.claim());
+                if (distributed) {
+                    distributedVllm.computeIfAbsent(sub.workerId(), id -> new TreeSet<>()).add(instance.modelId);
+                }
+            }
         }
         List<WorkerCapacity> capacities = new ArrayList<>(workers.size());
         for (Worker worker : workers) {
@@ -48,12 +59,26 @@ final class CapacitySnapshot {
                 gpus.add(new GpuCapacity(device.index(), device.vendor(), device.type(), device.name(),
                         device.memoryTotalBytes(), device.memoryUsedBytes(), byGpu.getOrDefault(device.index(), 0L)));
             }
-            // subordinate claims and distributed vLLM membership are not stored with instances yet
             capacities.add(new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
                     worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes,
-                    ramClaims.getOrDefault(worker.id, 0L), gpus, Set.of()));
+                    ramClaims.getOrDefault(worker.id, 0L), gpus, distributedVllm.getOrDefault(worker.id, Set.of())));
         }
         return new CapacitySnapshot(ClusterSnapshot.of(capacities, settings));
+    }
+
+    /** A vLLM instance with subordinate workers runs with Ray: at most one such instance per worker. */
+    static boolean isDistributedVllm(String backend, List<SubordinateWorker> subordinates) {
+        return backend != null && "vllm".equalsIgnoreCase(backend.trim()) && !subordinates.isEmpty();
+    }
+
+    private static void add(Map<String, Long> ramClaims, Map<String, Map<Integer, Long>> vramClaims, String workerId,
+                            ResourceClaim claim) {
+        if (claim == null) {
+            return;
+        }
+        ramClaims.merge(workerId, claim.ramBytes(), Long::sum);
+        Map<Integer, Long> byGpu = vramClaims.computeIfAbsent(workerId, id -> new HashMap<>());
+        claim.vramBytesByGpu().forEach((gpu, bytes) -> byGpu.merge(gpu, bytes, Long::sum));
     }
 
     ClusterSnapshot cluster() {

@@ -39,7 +39,9 @@ public class InstanceEvents {
         Assignment assignment = instance.assignment;
         return new InstanceChanged(instance.id.toString(), instance.name, instance.modelId, instance.modelName,
                 instance.workerId, instance.workerName, assignment == null ? List.of() : assignment.gpuIndexes(),
-                List.of(), assignment == null ? null : assignment.claim(), instance.state, instance.stateMessage,
-                instance.endpoint, instance.restartCount, instance.launchPlan);
+                assignment == null ? List.of() : assignment.subordinates(),
+                assignment == null ? null : assignment.claim(), instance.state, instance.stateMessage,
+                instance.endpoint, instance.restartCount, instance.launchPlan,
+                assignment == null ? null : assignment.shape());
     }
 }

@@ -239,11 +239,12 @@ public class InstanceReconciler {
                             LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
                             instance.workerId = placed.workerId();
                             instance.workerName = placed.workerName();
-                            instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim());
+                            instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim(),
+                                    placed.shape(), placed.subordinates(), placed.score(), placed.rationale());
                             instance.launchPlan = LaunchPlan.of(model.spec);
                             moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
-                            snapshot.claim(placed, model.id, !placed.subordinates().isEmpty()
-                                    && "vllm".equals(request.backend()));
+                            snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
+                                    request.backend(), placed.subordinates()));
                             changes.add(instance);
                         } else if (decision instanceof PlacementDecision.NoFit noFit
                                 && !noFit.reason().equals(instance.stateMessage)) {

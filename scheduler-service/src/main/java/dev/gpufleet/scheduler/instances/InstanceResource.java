@@ -14,12 +14,22 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.scheduler.models.Model;
+import dev.gpufleet.scheduler.placement.PlacementDecision;
+
 import java.util.UUID;
 
 @Path("/api/v1/instances")
 @Produces(MediaType.APPLICATION_JSON)
 public class InstanceResource {
     private static final Sort ORDER = Sort.by("modelName").and("createdAt").and("id");
+
+    private final PlacementPreview preview;
+
+    public InstanceResource(PlacementPreview preview) {
+        this.preview = preview;
+    }
 
     @GET
     @WithSession
@@ -44,11 +54,20 @@ public class InstanceResource {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("path parameter 'id' must be a UUID, was '" + id + "'");
         }
-        return Instance.<Instance>findById(uuid).map(instance -> {
+        return Instance.<Instance>findById(uuid).chain(instance -> {
             if (instance == null) {
                 throw ApiException.notFound("instance '" + id + "' not found");
             }
-            return InstanceView.of(instance);
+            InstanceView view = InstanceView.of(instance);
+            if (instance.state != InstanceState.PENDING) {
+                return Uni.createFrom().item(view);
+            }
+            return Model.<Model>findById(instance.modelId).chain(model -> model == null || model.spec == null
+                    ? Uni.createFrom().item(view)
+                    : preview.evaluate(model.id, model.spec, model.estimate).map(decision ->
+                            view.withPlacement(decision instanceof PlacementDecision.NoFit noFit
+                                    ? PlacementView.pending(noFit.reason(), noFit.perWorker())
+                                    : PlacementView.of(decision))));
         });
     }
 }
