@@ -41,7 +41,8 @@ public class HeartbeatCheck {
     /** Returns how many workers became UNREACHABLE; run in a transaction. */
     public Uni<Integer> markSilentWorkersUnreachable() {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return Worker.<Worker>list("state in ?1", List.of(WorkerState.READY, WorkerState.NOT_READY))
+        return Worker.<Worker>list("state in ?1",
+                        List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
                 .chain(workers -> {
                     Uni<Integer> marked = Uni.createFrom().item(0);
                     for (Worker worker : workers) {
