@@ -144,7 +144,7 @@ public final class LocalStack implements AutoCloseable {
 
         out.println("Starting model-registry, scheduler-service, gateway and worker-agent ...");
         List<ManagedProcess> services = List.of(
-                service("model-registry", options.registryPort(), databaseEnv(), logs, run),
+                service("model-registry", options.registryPort(), registryEnv(), logs, run),
                 service("scheduler-service", options.schedulerPort(), databaseEnv(), logs, run),
                 service("gateway", options.gatewayPort(), databaseEnv(), logs, run),
                 service("worker-agent", options.workerPort(), workerEnv(), logs, run));
@@ -176,6 +176,12 @@ public final class LocalStack implements AutoCloseable {
                 "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + hostPort,
                 "QUARKUS_DATASOURCE_USERNAME", DATABASE_USER,
                 "QUARKUS_DATASOURCE_PASSWORD", settings.databasePassword());
+    }
+
+    private Map<String, String> registryEnv() {
+        Map<String, String> env = new HashMap<>(databaseEnv());
+        env.put("GPUFLEET_REGISTRY_SCHEDULER_URL", "http://127.0.0.1:" + options.schedulerPort());
+        return env;
     }
 
     private Map<String, String> workerEnv() {

@@ -1,76 +1,55 @@
 package dev.gpufleet.registry.analysis;
 
+import dev.gpufleet.events.LayeredSizing;
 import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelFacts;
+import dev.gpufleet.events.ModelSizing;
 import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.events.ShapeMemory;
+import dev.gpufleet.registry.estimate.BackendSettings;
 import dev.gpufleet.registry.estimate.LlamaBoxParameters;
-import dev.gpufleet.registry.estimate.MemoryEstimate;
 import dev.gpufleet.registry.estimate.MemoryEstimator;
-import dev.gpufleet.registry.estimate.Placement;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalInt;
 
 /**
- * The analysis of a GGUF model for llama-box: what its header says, and the memory it needs with the context and
- * slots the worker agent will start it with (the user's {@code -c}/{@code -np}, else the agent's defaults 8192 and
- * 4) — CPU only as {@code ramBytes}, fully on one GPU as {@code vramBytes}. Pure.
+ * The analysis of a GGUF model for llama-box: what its header says, and the memory it needs with the settings the
+ * worker agent will start it with (the user's {@code -c}, {@code -np}, cache type, batches and flash attention,
+ * else the agent's defaults 8192 and 4): CPU only as {@code ramBytes}, fully on one GPU as {@code vramBytes}, and
+ * the per-layer sizing for every other shape. Pure.
  */
 public final class GgufEstimate {
-    /** What the worker agent passes when the user sets no context size or slot count. */
-    static final int AGENT_DEFAULT_CONTEXT = 8192;
-    static final int AGENT_DEFAULT_PARALLEL = 4;
 
     private GgufEstimate() {
     }
 
     public static Analysis of(ModelArchitecture model, List<String> backendParameters) {
-        int context = flagValue(backendParameters, "-c", "--ctx-size").orElse(AGENT_DEFAULT_CONTEXT);
-        int parallel = flagValue(backendParameters, "-np", "--parallel").orElse(AGENT_DEFAULT_PARALLEL);
-        LlamaBoxParameters params = LlamaBoxParameters.defaults(context).withParallel(parallel);
-        MemoryEstimate cpuOnly = MemoryEstimator.llamaBox(model, params, Placement.cpuOnly());
-        MemoryEstimate oneGpu = MemoryEstimator.llamaBox(model, params, Placement.fullGpu());
-        long vram = oneGpu.vramBytes().isEmpty() ? 0 : oneGpu.vramBytes().get(0);
+        return of(model, backendParameters, null);
+    }
+
+    /** @param mmprojFile the vision projector picked beside the model, null when none */
+    public static Analysis of(ModelArchitecture model, List<String> backendParameters, String mmprojFile) {
+        LlamaBoxParameters params = BackendSettings.llamaBox(backendParameters);
+        LayeredSizing sizing = MemoryEstimator.layeredSizing(model, params);
+        ShapeMemory cpuOnly = sizing.memoryFor(0, List.of());
+        ShapeMemory oneGpu = sizing.memoryFor(LayeredSizing.ALL_LAYERS, List.of(1.0));
+        long vram = oneGpu.vramBytes()[0];
         String message = String.format(Locale.ROOT,
                 "%s, %s parameters, %s, %d layers, trained context %d; at context %d with %d slots: %s RAM CPU only,"
-                        + " %s VRAM on one GPU",
+                        + " %s VRAM on one GPU%s",
                 model.architecture(), count(model.parameterCount()), model.quantization(), model.layers(),
-                model.contextLength(), context, parallel, FileSizeEstimate.size(cpuOnly.ramBytes()),
-                FileSizeEstimate.size(vram));
-        return new Analysis(new ModelAnalysis(ModelAnalysis.State.ANALYZED, message),
-                new ResourceEstimate(cpuOnly.ramBytes(), vram));
+                model.contextLength(), sizing.contextSize(), params.parallel(),
+                FileSizeEstimate.size(cpuOnly.ramBytes()), FileSizeEstimate.size(vram),
+                mmprojFile == null ? "" : "; vision projector " + mmprojFile);
+        ModelFacts facts = new ModelFacts(model.architecture(), model.quantization(), model.parameterCount(),
+                model.layers(), model.headCount(), model.headCountKv(), model.embeddingLength(),
+                model.contextLength(), model.weightBytes(), model.embeddingModel(), model.rerankerModel(), mmprojFile);
+        return new Analysis(new ModelAnalysis(ModelAnalysis.State.ANALYZED, message, facts),
+                new ResourceEstimate(cpuOnly.ramBytes(), vram, ModelSizing.of(sizing)));
     }
 
-    /** The value of a numeric flag in any of its forms ({@code -c 4096}, {@code --ctx-size=4096}); last one wins. */
-    static OptionalInt flagValue(List<String> parameters, String... names) {
-        OptionalInt found = OptionalInt.empty();
-        for (int i = 0; i < parameters.size(); i++) {
-            String[] words = parameters.get(i).trim().split("\\s+", 2);
-            String flag = words[0];
-            String value = null;
-            int eq = flag.indexOf('=');
-            if (eq > 0) {
-                value = flag.substring(eq + 1);
-                flag = flag.substring(0, eq);
-            } else if (words.length == 2) {
-                value = words[1];
-            } else if (i + 1 < parameters.size()) {
-                value = parameters.get(i + 1).trim();
-            }
-            for (String name : names) {
-                if (name.equals(flag) && value != null) {
-                    try {
-                        found = OptionalInt.of(Integer.parseInt(value.trim()));
-                    } catch (NumberFormatException ignored) {
-                        // validation already refused a bad number; keep the default
-                    }
-                }
-            }
-        }
-        return found;
-    }
-
-    private static String count(long n) {
+    static String count(long n) {
         if (n >= 1_000_000_000L) {
             return String.format(Locale.ROOT, "%.1f B", n / 1e9);
         }

@@ -38,8 +38,13 @@ public class ModelAnalyzer {
             return bySize; // not a readable local GGUF file: missing, unreadable, a directory, another format, a hub
         }
         try {
-            return GgufEstimate.of(GgufAnalyzer.analyzeWithMmproj(Path.of(source.path()), spec.backendParameters()),
-                    spec.backendParameters());
+            Path path = Path.of(source.path());
+            var mmproj = GgufAnalyzer.chooseMmproj(path, spec.backendParameters());
+            ModelArchitecture model = GgufAnalyzer.analyze(path);
+            if (mmproj.isPresent()) {
+                model = GgufAnalyzer.withMmprojBytes(model, mmproj.get().sizeBytes());
+            }
+            return GgufEstimate.of(model, spec.backendParameters(), mmproj.map(m -> m.file()).orElse(null));
         } catch (GgufFormatException e) {
             return failed(source.path() + " is not a valid GGUF file: " + e.getMessage());
         } catch (IOException e) {
@@ -56,6 +61,6 @@ public class ModelAnalyzer {
         if (ModelSource.LOCAL_PATH.equals(spec.source().type())) {
             return AnalysisStep.done(analyze(spec));
         }
-        return remote.analyze(spec.source());
+        return remote.analyze(spec);
     }
 }

@@ -1,12 +1,14 @@
 package dev.gpufleet.registry.analysis;
 
 import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelFacts;
 import dev.gpufleet.events.ModelSource;
-import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.registry.gguf.GgufAnalyzer;
 import dev.gpufleet.registry.gguf.GgufFile;
 import dev.gpufleet.registry.gguf.GgufFormatException;
 import dev.gpufleet.registry.gguf.GgufReader;
+import dev.gpufleet.registry.gguf.MmprojChoice;
 import dev.gpufleet.registry.hfconfig.ConfigAnalysis;
 import dev.gpufleet.registry.hfconfig.HfConfigParser;
 import dev.gpufleet.registry.hub.FileMatcher;
@@ -31,7 +33,6 @@ import java.util.Optional;
  */
 public final class RemoteAnalysis {
     private static final int MAX_CONFIG_BYTES = 4 << 20;
-    private static final long VLLM_FLOOR_BYTES = 2L << 30;
 
     private final HubClients hubs;
     private final HfConfigParser configParser = new HfConfigParser();
@@ -40,8 +41,8 @@ public final class RemoteAnalysis {
         this.hubs = hubs;
     }
 
-    public AnalysisStep analyze(ModelSource source) {
-        Repo repo = repo(source);
+    public AnalysisStep analyze(ModelSpec spec) {
+        Repo repo = repo(spec.source());
         try {
             List<HubFile> files = repo.list();
             if (repo.fileName() != null && !repo.fileName().isBlank()) {
@@ -49,9 +50,9 @@ public final class RemoteAnalysis {
                 if (!resolution.found()) {
                     return failed(resolution.problem());
                 }
-                return gguf(repo, files, resolution.file());
+                return gguf(repo, files, resolution.file(), spec.backendParameters());
             }
-            return fromConfig(repo, files);
+            return fromConfig(repo, files, spec);
         } catch (HubException e) {
             if (e.isTransient()) {
                 return AnalysisStep.retryLater(new Analysis(new ModelAnalysis(ModelAnalysis.State.PENDING,
@@ -63,10 +64,21 @@ public final class RemoteAnalysis {
 
     /**
      * Reads the header of the GGUF file (every part of a split model) with Range requests — never the weights —
-     * and estimates it as a local one. The backend parameters are not known here: the agent's defaults apply.
+     * and estimates it as a local one, with the vision projector beside it picked from the listing.
      */
-    private static AnalysisStep gguf(Repo repo, List<HubFile> files, HubFile file) throws HubException {
+    private static AnalysisStep gguf(Repo repo, List<HubFile> files, HubFile file, List<String> parameters)
+            throws HubException {
         String dir = file.path().contains("/") ? file.path().substring(0, file.path().lastIndexOf('/') + 1) : "";
+        List<MmprojChoice.DirectoryEntry> beside = files.stream()
+                .filter(f -> f.path().startsWith(dir) && f.path().indexOf('/', dir.length()) < 0)
+                .map(f -> new MmprojChoice.DirectoryEntry(f.path().substring(dir.length()), f.size()))
+                .toList();
+        Optional<MmprojChoice.Mmproj> mmproj = MmprojChoice.choose(beside, parameters);
+        if (mmproj.isPresent() && mmproj.get().fromParameters()
+                && beside.stream().noneMatch(e -> e.name().equals(mmproj.get().file()))) {
+            return failed("--mmproj " + mmproj.get().file() + " is not in " + repo.id() + (dir.isEmpty() ? ""
+                    : " under " + dir));
+        }
         List<GgufFile> parts = new ArrayList<>();
         try {
             for (String name : GgufAnalyzer.splitPartNames(file.name())) {
@@ -76,7 +88,11 @@ public final class RemoteAnalysis {
                 }
                 parts.add(GgufReader.read(repo.open(part.get())));
             }
-            return AnalysisStep.done(GgufEstimate.of(GgufAnalyzer.analyze(parts), List.of()));
+            ModelArchitecture model = GgufAnalyzer.analyze(parts);
+            if (mmproj.isPresent()) {
+                model = GgufAnalyzer.withMmprojBytes(model, mmproj.get().sizeBytes());
+            }
+            return AnalysisStep.done(GgufEstimate.of(model, parameters, mmproj.map(m -> m.file()).orElse(null)));
         } catch (GgufFormatException e) {
             return failed(file.path() + " is not a valid GGUF file: " + e.getMessage());
         } catch (IOException e) {
@@ -84,7 +100,7 @@ public final class RemoteAnalysis {
         }
     }
 
-    private AnalysisStep fromConfig(Repo repo, List<HubFile> files) throws HubException {
+    private AnalysisStep fromConfig(Repo repo, List<HubFile> files, ModelSpec spec) throws HubException {
         Optional<String> configJson = text(repo, files, "config.json");
         if (configJson.isEmpty()) {
             return failed("no config.json in " + repo.id() + " and no file_name given; name the GGUF file or"
@@ -95,12 +111,15 @@ public final class RemoteAnalysis {
         if (!parsed.ok()) {
             return failed("config.json: " + parsed.problem());
         }
-        long weights = parsed.architecture().weightBytes();
-        // vLLM's floor as GPUStack uses it until the real estimator sizes KV for --max-model-len
-        long vram = weights + weights / 5 + VLLM_FLOOR_BYTES;
+        ModelArchitecture model = parsed.architecture();
+        String summary = model.architecture() + ", " + parsed.category().wireName() + ", weights "
+                + FileSizeEstimate.size(model.weightBytes());
+        ModelFacts facts = new ModelFacts(model.architecture(), model.quantization(), model.parameterCount(),
+                model.layers(), model.headCount(), model.headCountKv(), model.embeddingLength(),
+                model.contextLength(), model.weightBytes(), model.embeddingModel(), model.rerankerModel(), null);
         return AnalysisStep.done(new Analysis(new ModelAnalysis(ModelAnalysis.State.ANALYZED,
-                parsed.architecture().architecture() + ", " + parsed.category().wireName() + ", weights "
-                        + FileSizeEstimate.size(weights)), new ResourceEstimate(weights, vram)));
+                summary + "; " + ConfigEstimate.describe(spec, model, files), facts),
+                ConfigEstimate.of(spec, model, files)));
     }
 
     /** A small text file of the repo, or empty when the repo has none of that name. */

@@ -1,5 +1,9 @@
 package dev.gpufleet.registry.estimate;
 
+import dev.gpufleet.events.FixedSizing;
+import dev.gpufleet.events.LayeredSizing;
+import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.events.ShardedSizing;
 import dev.gpufleet.registry.analysis.ModelArchitecture;
 
 import java.util.ArrayList;
@@ -88,6 +92,62 @@ public final class MemoryEstimator {
                 "llama-box: %d of %d layers on %d GPU(s), ctx %d (KV %d cells, %s), ubatch %d", gpuLayers, nLayers,
                 gpus, nCtx, kvSize, params.kvCacheType().cliName(), nUbatch);
         return new MemoryEstimate(ram, gpuMemory, rule);
+    }
+
+    /**
+     * The per-layer numbers of {@link #llamaBox} for these parameters, from which the scheduler sizes any shape
+     * ({@link LayeredSizing#memoryFor} gives the same totals as {@link #llamaBox} for every placement).
+     */
+    public static LayeredSizing layeredSizing(ModelArchitecture model, LlamaBoxParameters params) {
+        int nCtx = params.contextSize() > 0 ? params.contextSize() : model.contextLength();
+        long kvSize = pad(nCtx, params.flashAttention() ? 256 : 32);
+        int nBatch = Math.min(nCtx, params.batchSize());
+        int nUbatch = Math.min(nBatch, params.ubatchSize());
+        long nEmbdKv = (long) model.headCountKv() * model.headDim();
+        long inputs = INPUT_BYTES_PER_TOKEN * nUbatch;
+        List<Long> layers = new ArrayList<>(model.layers());
+        for (int il = 0; il < model.layers(); il++) {
+            layers.add(il < model.layerWeightBytes().size() ? model.layerWeightBytes().get(il) : 0L);
+        }
+        return new LayeredSizing(nCtx, layers,
+                2 * params.kvCacheType().bytes(kvSize * nEmbdKv),
+                attentionScratch(model, kvSize, nUbatch, params.flashAttention()) + inputs,
+                outputScratch(model, nUbatch) + inputs,
+                inputScratch(model, nUbatch) + inputs,
+                model.outputBytes() > 0 ? model.outputBytes() : model.tokenEmbeddingBytes(),
+                model.outputBytes(),
+                model.tokenEmbeddingBytes() + model.otherBytes(),
+                (long) model.vocabSize() * Math.max(1, params.parallel()) * F32,
+                model.mmprojBytes());
+    }
+
+    /** vLLM's rule of {@link #vllm} for any tensor-parallel size. */
+    public static ShardedSizing vllmSizing(ModelArchitecture model, VllmParameters params) {
+        int maxLen = params.maxModelLen() > 0 ? params.maxModelLen() : model.contextLength();
+        long weights = model.weightBytes();
+        long kv = 2L * model.layers() * maxLen * model.headCountKv() * model.headDim() * VLLM_KV_ELEMENT_BYTES;
+        long overhead = model.embeddingModel() || model.rerankerModel() ? 512 * MIB : 2 * GIB;
+        return new ShardedSizing(weights + kv,
+                share(params.gpuMemoryUtilization(), VllmParameters.defaults().gpuMemoryUtilization()),
+                weights + weights / 5 + overhead, 0, model.headCount(), false);
+    }
+
+    /** MindIE's rule of {@link #mindie} for any power-of-two NPU count. */
+    public static ShardedSizing mindieSizing(ModelArchitecture model, MindieParameters params) {
+        int maxLen = params.maxSeqLen() > 0 ? params.maxSeqLen() : model.contextLength();
+        long kvHeadBytes = 2L * model.headCountKv() * model.headDim() * model.layers() * 2;
+        long compute = kvHeadBytes * params.maxBatchSize() * params.cacheBlockSize();
+        return new ShardedSizing(model.weightBytes() + kvHeadBytes * maxLen + compute + MINDIE_FOOTPRINT,
+                share(params.npuMemoryFraction(), MindieParameters.defaults().npuMemoryFraction()), 0,
+                512 * MIB + params.cpuMemSizeGiB() * GIB, model.headCount(), true);
+    }
+
+    /** vox-box on one GPU and on the CPU. */
+    public static FixedSizing voxBoxSizing(VoxBoxFramework framework, long mainWeightFileBytes) {
+        MemoryEstimate gpu = voxBox(framework, mainWeightFileBytes, true);
+        MemoryEstimate cpu = voxBox(framework, mainWeightFileBytes, false);
+        return new FixedSizing(new ResourceEstimate(gpu.ramBytes(), gpu.totalVramBytes()),
+                new ResourceEstimate(cpu.ramBytes(), 0));
     }
 
     /**

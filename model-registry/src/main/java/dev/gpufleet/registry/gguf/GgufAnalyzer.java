@@ -72,6 +72,16 @@ public final class GgufAnalyzer {
     public static ModelArchitecture analyzeWithMmproj(Path file, List<String> backendParameters)
             throws IOException, GgufFormatException {
         ModelArchitecture a = analyze(file);
+        var chosen = chooseMmproj(file, backendParameters);
+        return chosen.isEmpty() ? a : withMmprojBytes(a, chosen.get().sizeBytes());
+    }
+
+    /**
+     * The vision projector for a local model: {@code --mmproj} or the {@code *mmproj*.gguf} beside it (see
+     * {@link MmprojChoice}); one that is named but missing is an error.
+     */
+    public static java.util.Optional<MmprojChoice.Mmproj> chooseMmproj(Path file, List<String> backendParameters)
+            throws IOException, GgufFormatException {
         Path dir = file.toAbsolutePath().getParent();
         List<MmprojChoice.DirectoryEntry> beside = new ArrayList<>();
         try (var entries = Files.list(dir)) {
@@ -83,13 +93,14 @@ public final class GgufAnalyzer {
         }
         var chosen = MmprojChoice.choose(beside, backendParameters);
         if (chosen.isEmpty()) {
-            return a;
+            return chosen;
         }
         Path mmproj = dir.resolve(chosen.get().file());
         if (!Files.isRegularFile(mmproj)) {
             throw new GgufFormatException(file + ": the vision projector " + mmproj + " is missing");
         }
-        return withMmprojBytes(a, Files.size(mmproj));
+        return java.util.Optional.of(new MmprojChoice.Mmproj(chosen.get().file(), Files.size(mmproj),
+                chosen.get().fromParameters()));
     }
 
     public static ModelArchitecture withMmprojBytes(ModelArchitecture a, long mmprojBytes) {

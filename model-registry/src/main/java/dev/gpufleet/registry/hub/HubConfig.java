@@ -17,6 +17,9 @@ public interface HubConfig {
 
     Hub modelscope();
 
+    /** Not a hub: the scheduler model evaluations ask; here because this mapping owns the prefix. */
+    java.net.URI schedulerUrl();
+
     interface Hub {
         Optional<String> endpoint();
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelFacts;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ResourceEstimate;
@@ -48,16 +49,30 @@ public record ModelView(
         }
     }
 
-    public record AnalysisView(String state, String message) {
-        static AnalysisView of(ModelAnalysis a) {
-            return new AnalysisView(a.state().name(), a.message());
+    /** @param facts what analysis found (architecture, layers, heads, context, ...); absent until analysed */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AnalysisView(String state, String message, FactsView facts) {
+        public static AnalysisView of(ModelAnalysis a) {
+            return new AnalysisView(a.state().name(), a.message(), FactsView.of(a.facts()));
+        }
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FactsView(String architecture, String quantization, long parameterCount, int layers,
+                            int headCount, int headCountKv, int embeddingLength, int contextLength, long weightBytes,
+                            boolean embeddingModel, boolean rerankerModel, String mmprojFile) {
+        static FactsView of(ModelFacts f) {
+            return f == null ? null : new FactsView(f.architecture(), f.quantization(), f.parameterCount(),
+                    f.layers(), f.headCount(), f.headCountKv(), f.embeddingLength(), f.contextLength(),
+                    f.weightBytes(), f.embeddingModel(), f.rerankerModel(), f.mmprojFile());
         }
     }
 
     /** What the model needs when placed whole, in bytes. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record EstimateView(long ramBytes, long vramBytes) {
-        static EstimateView of(ResourceEstimate e) {
+        public static EstimateView of(ResourceEstimate e) {
             return e == null ? null : new EstimateView(e.ramBytes(), e.vramBytes());
         }
     }

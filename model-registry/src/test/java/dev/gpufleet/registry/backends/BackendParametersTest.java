@@ -36,7 +36,7 @@ class BackendParametersTest {
             llama-box | -ngl=999
             llama-box | --gpu-layers=20
             llama-box | --n-gpu-layers ; 40
-            llama-box | --no-mmap ; --flash-attn ; --no-cont-batching ; --no-warmup
+            llama-box | --no-mmap ; --flash-attn ; --no-context-shift ; --no-warmup
             llama-box | --no-kv-offload ; -nkvo
             llama-box | --mmproj=mmproj-f16.gguf ; -ts 1,1
             llama-box | --threads ; -1
@@ -44,6 +44,18 @@ class BackendParametersTest {
             llama-box | --split-mode=row ; -mg 1
             llama-box | --temp 0.7 ; --top-p=0.9 ; --seed -1
             llama-box | --rope-scaling yarn ; --rope-freq-scale 0.25
+            llama-box | -ngl=999 ; --gpu-layers-draft 99
+            llama-box | --no-flash-attn ; --no-escape ; --no-enable-reasoning ; --no-reasoning-in-content
+            llama-box | -kvu ; --swa-full ; -cmoe ; -ncmoe 4 ; -nr ; --no-cache-prompt
+            llama-box | -dev CUDA0,CUDA1 ; -devd none ; -otd exps=CPU ; -ot exps=CPU
+            llama-box | --draft-n 8 ; --draft-n-min 2 ; --draft-p-min 0.8 ; --lookup-ngram-min=4
+            llama-box | --threads=-4 ; -tb 0 ; --threads-http 8 ; -to 600 ; -tps -1
+            llama-box | --visual-max-image-size 0 ; --visual-max-image-size=448 ; --max-projected-cache 10
+            llama-box | --pooling rank ; --attention=non-causal ; --numa distribute
+            llama-box | --image-max-height 1024 ; --image-strength 0.75 ; --image-sampler euler_a ; --image-no-vae-tiling
+            llama-box | --chat-template-kwargs {"enable_thinking":false} ; -j {"type":"object"}
+            llama-box | -v ; -lv 3 ; --log-colors ; --temp -1 ; --mirostat 2 ; --prio 3 ; --poll=100
+            llama-box | --rpc-server-main-gpu -1 ; --rpc-server-cache ; --rpc-server-reserve-memory 1024
             vllm      | --gpu-memory-utilization=0.85 ; --max-model-len 4096
             vllm      | --gpu-memory-utilization=1
             vllm      | --tensor-parallel-size ; 2 ; --enforce-eager
@@ -54,6 +66,15 @@ class BackendParametersTest {
             vllm      | --dtype=bfloat16 ; --kv-cache-dtype fp8
             vllm      | --enable-auto-tool-choice ; --tool-call-parser=hermes
             vllm      | --distributed-executor-backend=ray
+            vllm      | --no-enable-lora ; --enable-lora ; --no-disable-custom-all-reduce ; --no-disable-sliding-window
+            vllm      | --limit-mm-per-prompt {"image": 2, "video": 0} ; --mm-processor-cache-gb=0
+            vllm      | -dcp 2 ; -dpl=1 ; -dpb ray ; -dpn 0 ; --enable-eplb ; --enable-dbo
+            vllm      | --enable-log-requests ; --no-disable-log-requests ; --enable-log-outputs
+            vllm      | --kv-transfer-config {"kv_connector":"LMCacheConnectorV1","kv_role":"kv_both"}
+            vllm      | --tokenizer-mode hf ; --runner pooling ; --convert embed ; --kv-cache-dtype fp8_e5m2
+            vllm      | --mamba-cache-dtype float32 ; --async-scheduling ; --max-cudagraph-capture-size 256
+            vllm      | --served-model-name a b ; --api-server-count 2 ; --default-chat-template-kwargs {"x": 1}
+            vox-box   | --model-scope-model-id=iic/SenseVoiceSmall ; --huggingface-repo-id Systran/faster-whisper-small
             vox-box   | --device cpu
             vox-box   | --debug ; --device=cuda:0
             mindie    | --max-seq-len=16384 ; --max-input-token-len=9000
@@ -87,9 +108,22 @@ class BackendParametersTest {
     @ParameterizedTest(name = "{0}: {1} -> {2}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             llama-box | --port=8080                                 | 0: --port is not allowed: the agent chooses
+            llama-box | -ngl=-2                                     | 0: -ngl must be an integer in [0, 999], was '-2'
             llama-box | -ngl=1000                                   | 0: -ngl must be an integer in [0, 999], was '1000'
             llama-box | --gpu-layers ; -1                           | 0: --gpu-layers must be an integer in [0, 999], was '-1'
             llama-box | --n-gpu-layers=abc                          | 0: --n-gpu-layers must be an integer in [0, 999], was 'abc'
+            llama-box | --keep=-1                                   | 0: --keep must be an integer in [0, inf), was '-1'
+            llama-box | --lookup-ngram-min 5                        | 0: --lookup-ngram-min must be an integer in [1, 4], was '5'
+            llama-box | --visual-max-image-size 200                 | 0: --visual-max-image-size must be an integer in [224, inf), or 0, was '200'
+            llama-box | --image-max-width=128                       | 0: --image-max-width must be an integer in [256, inf), was '128'
+            llama-box | --image-strength 1.5                        | 0: --image-strength must be a number in [0, 1], was '1.5'
+            llama-box | --pooling max                               | 0: --pooling must be one of none, mean, cls, last, rank, was 'max'
+            llama-box | --numa=on                                   | 0: --numa must be one of distribute, isolate, numactl, was 'on'
+            llama-box | --mirostat 3                                | 0: --mirostat must be one of 0, 1, 2, was '3'
+            llama-box | --repeat-last-n=-2                          | 0: --repeat-last-n must be an integer in [-1, inf), was '-2'
+            llama-box | --no-kv-offload=1                            | 0: --no-kv-offload takes no value
+            llama-box | --chat-template-kwargs enable_thinking      | 0: --chat-template-kwargs must be a JSON object
+            llama-box | --no-jinja                                  | 0: --no-jinja: --jinja cannot be negated
             llama-box | --ctx-size                                  | 0: --ctx-size needs a value: an integer in [0, inf)
             llama-box | --ctx-size ; --flash-attn                   | 0: --ctx-size needs a value
             llama-box | --flash-attn=true                           | 0: --flash-attn takes no value, was 'true'
@@ -109,6 +143,12 @@ class BackendParametersTest {
             vllm      | --rope-scaling=[1,2]                        | 0: --rope-scaling must be a JSON object
             vllm      | --tensor-parallel-size=0                    | 0: --tensor-parallel-size must be an integer in [1, inf)
             vllm      | --enforce-eager=yes                         | 0: --enforce-eager takes no value
+            vllm      | --limit-mm-per-prompt image=2               | 0: --limit-mm-per-prompt must be a JSON object
+            vllm      | -dpb nccl                                   | 0: -dpb must be one of mp, ray, was 'nccl'
+            vllm      | --mamba-ssm-cache-dtype=fp8                 | 0: --mamba-ssm-cache-dtype must be one of auto, float32, float16, bfloat16
+            vllm      | --no-disable-log-stats                      | 0: --no-disable-log-stats: --disable-log-stats cannot be negated
+            vllm      | -dcp 0                                      | 0: -dcp must be an integer in [1, inf)
+            vox-box   | --cache-dir=/tmp/cache                      | 0: unknown flag --cache-dir
             vox-box   | --host=::                                   | 0: --host is not allowed
             vox-box   | --threads 4                                 | 0: unknown flag --threads
             vox-box   | --debgu                                     | 0: unknown flag --debgu; did you mean --debug?
@@ -181,7 +221,11 @@ class BackendParametersTest {
             llama-box | --spec-replace ; A ; B          | 0: unknown flag --spec-replace
             llama-box | --gpu-layer=10 ; --ctx-size=512 | 0: unknown flag --gpu-layer; did you mean --gpu-layers
             vllm      | --max-model-length=4096         | 0: unknown flag --max-model-length; did you mean --max-model-len?
-            vllm      | --kv-transfer-config ; {}       | 0: unknown flag --kv-transfer-config
+            vllm      | --max-seq-len-to-capture ; 8192 | 0: unknown flag --max-seq-len-to-capture
+            llama-box | --n-predict ; -2                | 0: unknown flag --n-predict
+            llama-box | --cont-batching                 | 0: unknown flag --cont-batching
+            llama-box | --no-cont-batching              | 0: unknown flag --no-cont-batching
+            llama-box | --slots                         | 0: unknown flag --slots
             vllm      | --no-such-flag                  | 0: unknown flag --no-such-flag
             """)
     void unknownFlagsAreWarningsForLlamaBoxAndVllmBecauseTheyGrowNewOnes(String backend, String line, String expected) {
@@ -193,6 +237,21 @@ class BackendParametersTest {
         assertEquals(1, warnings.size(), () -> "warnings: " + warnings);
         assertTrue(warnings.get(0).startsWith(expected), () -> "expected '" + expected + "...' but was " + warnings);
         assertTrue(warnings.get(0).endsWith("in case the backend version knows it"), warnings.get(0));
+    }
+
+    @Test
+    void everyFlagNameIsWrittenOnceAndLooksLikeAFlag() {
+        for (List<FlagSpec> table : List.of(BackendFlags.LLAMA_BOX, BackendFlags.VLLM, BackendFlags.VOX_BOX)) {
+            List<String> names = table.stream().flatMap(f -> f.names().stream()).toList();
+            assertEquals(names.size(), new java.util.HashSet<>(names).size(), () -> "duplicates in " + names);
+            for (FlagSpec flag : table) {
+                assertTrue(flag.name().startsWith("--"), flag.name());
+                assertTrue(flag.names().stream().allMatch(n -> n.matches("--?[A-Za-z0-9][A-Za-z0-9-]*")),
+                        flag.names()::toString);
+                assertTrue(flag.names().stream().noneMatch(BackendParameters.AGENT_OWNED::contains),
+                        flag.names()::toString);
+            }
+        }
     }
 
     @Test

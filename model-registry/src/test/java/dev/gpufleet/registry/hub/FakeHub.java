@@ -72,6 +72,10 @@ final class FakeHub implements AutoCloseable {
         return this;
     }
 
+    byte[] bytesOf(String name) {
+        return files.get(name);
+    }
+
     private static final Pattern HF_RESOLVE = Pattern.compile("/[^/]+/[^/]+/resolve/[^/]+/(.+)");
     private static final Pattern MS_FILE = Pattern.compile(".*[?&]FilePath=([^&]+).*");
 

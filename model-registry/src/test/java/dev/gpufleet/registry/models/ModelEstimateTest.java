@@ -56,6 +56,9 @@ class ModelEstimateTest {
                         + " at context 8192 with 4 slots:"))
                 .body("estimate.ram_bytes", equalTo((int) expected.ramBytes()))
                 .body("estimate.vram_bytes", equalTo((int) expected.vramBytes()))
+                .body("analysis.facts.architecture", equalTo("llama"))
+                .body("analysis.facts.layers", equalTo(2))
+                .body("analysis.facts.context_length", equalTo(256))
                 .extract().path("id");
         api().get(MODELS + "/" + id).then().statusCode(200)
                 .body("estimate.ram_bytes", equalTo((int) expected.ramBytes()));
@@ -75,7 +78,9 @@ class ModelEstimateTest {
             List<ModelsTopic.Message> mine = topic.awaitFor(Set.of(id), m -> m.size() >= 3);
             ModelChanged first = assertInstanceOf(ModelChanged.class, mine.get(0).event().payload());
             assertEquals(expected, first.estimate());
+            assertEquals(2, first.estimate().sizing().layered().layers(), "the per-layer sizing travels along");
             assertEquals(ModelAnalysis.State.ANALYZED, first.analysis().state());
+            assertEquals(2, first.analysis().facts().layers());
             ModelChanged second = assertInstanceOf(ModelChanged.class, mine.get(1).event().payload());
             assertNull(second.estimate());
             assertEquals(ModelAnalysis.State.FAILED, second.analysis().state());

@@ -55,9 +55,9 @@ class ModelSpecValidatorTest {
                         "source.path: must not be blank"),
                 bad("{\"name\":\"m\",\"source\":{\"type\":\"local_path\",\"path\":\"models/x.gguf\"}}",
                         "source.path: must be an absolute path on the workers, was 'models/x.gguf'"),
-                bad("{\"name\":\"m\"," + HF_GGUF + ",\"backend_parameters\":[\"--port=8080\",\"-ngl\",\"1000\"]}",
+                bad("{\"name\":\"m\"," + HF_GGUF + ",\"backend_parameters\":[\"--port=8080\",\"-ngl\",\"-2\"]}",
                         "backend_parameters[0]: --port is not allowed: the agent chooses the address and port",
-                        "backend_parameters[1]: -ngl must be an integer in [0, 999], was '1000' (backend llama-box)"),
+                        "backend_parameters[1]: -ngl must be an integer in [0, 999], was '-2' (backend llama-box)"),
                 bad("{\"name\":\"m\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\"},\"backend\":\"mindie\","
                         + "\"backend_parameters\":[\"--cache-block-size=96\",\"--enable-split\",\"--enable-lookahead\"]}",
                         "backend_parameters[0]: --cache-block-size must be an integer in (0, inf), a power of two, "

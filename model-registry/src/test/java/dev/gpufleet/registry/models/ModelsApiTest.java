@@ -132,7 +132,7 @@ class ModelsApiTest {
             {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"env":["A=1"]}      | field 'env'
             {"name":"m","source":"/m/x.gguf"}                                                  | field 'source'
             {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"backend_parameters":["--port","8080"]} | backend_parameters[0]: --port is not allowed
-            {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"backend_parameters":["-ngl=1000"]} | backend_parameters[0]: -ngl must be an integer in [0, 999], was '1000' (backend llama-box)
+            {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"backend_parameters":["-ngl=-2"]}   | backend_parameters[0]: -ngl must be an integer in [0, 999], was '-2' (backend llama-box)
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","backend_parameters":["--max-link-num=0","-tp 3"]} | backend_parameters[0]: --max-link-num must be an integer in [1, 1000], was '0' (backend mindie); backend_parameters[1]: -tp must be an integer in (0, inf), a power of two, or -1, was '3'
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","backend_parameters":["--enable-prefix-caching","--rope-scaling={}"]} | backend_parameters[1]: --rope-scaling cannot be used together with --enable-prefix-caching
             {"name":"m","source":{"type":"local_path","path":"/m/faster-whisper-tiny"},"backend_parameters":["--devcie=cpu"]} | backend_parameters[0]: unknown flag --devcie; did you mean --device?

@@ -3,6 +3,7 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
 import dev.gpufleet.scheduler.usage.MeasuredUsage;
@@ -26,7 +27,8 @@ import java.util.UUID;
  * Applies what agents observe about their instances ({@link Observations} decides which observations count):
  * the instance takes the observed state, a RUNNING one gets its endpoint, and the change is republished as
  * InstanceChanged in the same transaction. Serialised with every other change of the model's instances by the
- * model's lock.
+ * model's lock. On a follower, which runs no outbox relay, the same transaction wakes the leader ({@link WorkNotice})
+ * so what it wrote is published at once.
  */
 @ApplicationScoped
 public class InstanceStatusConsumer {
@@ -36,16 +38,19 @@ public class InstanceStatusConsumer {
     private final InstanceReconciler reconciler;
     private final InstanceEvents events;
     private final InstanceEventRelay relay;
+    private final WorkNotice notice;
     private final Clock clock;
     private final MeasuredUsageStore measuredUsage;
 
     public InstanceStatusConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEvents events,
-                                  InstanceEventRelay relay, Clock clock, MeasuredUsageStore measuredUsage) {
+                                  InstanceEventRelay relay, WorkNotice notice, Clock clock,
+                                  MeasuredUsageStore measuredUsage) {
         this.measuredUsage = measuredUsage;
         this.intake = intake;
         this.reconciler = reconciler;
         this.events = events;
         this.relay = relay;
+        this.notice = notice;
         this.clock = clock;
     }
 
@@ -129,7 +134,11 @@ public class InstanceStatusConsumer {
             instance.endpoint = endpoint;
             instance.stateMessage = observed.message();
             instance.revision++;
-            return events.changed(instance).replaceWith(true);
+            Uni<Void> written = events.changed(instance);
+            if (!notice.isLeader()) {
+                written = written.chain(() -> notice.wakeLeader(instance.modelId));
+            }
+            return written.replaceWith(true);
         });
     }
 

@@ -1,5 +1,7 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.scheduler.leadership.LeaderOnly;
+import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
 import dev.gpufleet.scheduler.workers.WorkerStateListener;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -13,7 +15,8 @@ import java.util.List;
 /**
  * Re-checks every model whose instances need something (replicas out of step, PENDING ones to place, restarts
  * due, workers lost or back), so that nothing depends on an event having been handled at exactly the right
- * moment. Runs periodically and whenever a worker turns READY or UNREACHABLE.
+ * moment. Runs periodically and whenever a worker turns READY or UNREACHABLE, on the leader only; a follower
+ * that sees a worker change asks the leader to run it ({@link WorkNotice}).
  */
 @ApplicationScoped
 public class PeriodicReconciliation implements WorkerStateListener {
@@ -21,14 +24,22 @@ public class PeriodicReconciliation implements WorkerStateListener {
 
     private final InstanceReconciler reconciler;
     private final InstanceEventRelay relay;
+    private final WorkNotice notice;
 
-    public PeriodicReconciliation(InstanceReconciler reconciler, InstanceEventRelay relay) {
+    public PeriodicReconciliation(InstanceReconciler reconciler, InstanceEventRelay relay, WorkNotice notice) {
         this.reconciler = reconciler;
         this.relay = relay;
+        this.notice = notice;
     }
 
-    @Scheduled(every = "${gpufleet.scheduler.reconcile-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> reconcileAll() {
+    @Scheduled(every = "${gpufleet.scheduler.reconcile-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = LeaderOnly.class)
+    Uni<Void> periodically() {
+        return reconcileAll();
+    }
+
+    /** Reconciles every model needing work; never fails. */
+    public Uni<Void> reconcileAll() {
         return Panache.withSession(reconciler::modelsNeedingWork)
                 .chain(this::reconcileEach)
                 .onFailure().recoverWithUni(e -> {
@@ -39,7 +50,14 @@ public class PeriodicReconciliation implements WorkerStateListener {
 
     @Override
     public Uni<Void> workersChanged() {
-        return reconcileAll();
+        if (notice.isLeader()) {
+            return reconcileAll();
+        }
+        return Panache.withSession(notice::wakeLeaderForAll)
+                .onFailure().recoverWithUni(e -> {
+                    LOG.warnf("Could not wake the leader, its periodic reconciliation catches up: %s", e.toString());
+                    return Uni.createFrom().voidItem();
+                });
     }
 
     private Uni<Void> reconcileEach(List<String> modelIds) {

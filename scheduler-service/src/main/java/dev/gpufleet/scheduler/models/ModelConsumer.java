@@ -7,6 +7,7 @@ import dev.gpufleet.events.ModelDeleted;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.scheduler.instances.InstanceReconciler;
+import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
 import io.smallrye.mutiny.Uni;
@@ -21,7 +22,9 @@ import java.time.temporal.ChronoUnit;
 /**
  * Keeps {@code scheduler.model} in step with gpufleet.models and reconciles the model's instances in the same
  * transaction, so a crash leaves either both or neither; the offset is committed only after that transaction,
- * so a crash redelivers the message and the revision check turns the redelivery into a no-op.
+ * so a crash redelivers the message and the revision check turns the redelivery into a no-op. Only the leader
+ * reconciles; a follower (both consume, each its share of partitions) wakes the leader with a NOTIFY that is
+ * sent when the same transaction commits.
  */
 @ApplicationScoped
 public class ModelConsumer {
@@ -30,12 +33,15 @@ public class ModelConsumer {
     private final EventIntake intake;
     private final InstanceReconciler reconciler;
     private final InstanceEventRelay relay;
+    private final WorkNotice notice;
     private final Clock clock;
 
-    public ModelConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEventRelay relay, Clock clock) {
+    public ModelConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEventRelay relay,
+                         WorkNotice notice, Clock clock) {
         this.intake = intake;
         this.reconciler = reconciler;
         this.relay = relay;
+        this.notice = notice;
         this.clock = clock;
     }
 
@@ -90,7 +96,8 @@ public class ModelConsumer {
                     LOG.infof("Model %s (%s) at revision %d: %s", modelId, model.name, model.revision,
                             model.deleted ? "deleted" : model.replicas + " replicas");
                     Uni<?> saved = held == null ? model.persist() : Uni.createFrom().item(model);
-                    return saved.chain(() -> reconciler.reconcileLocked(model)).replaceWith(true);
+                    return saved.chain(() -> notice.isLeader() ? reconciler.reconcileLocked(model).replaceWithVoid()
+                            : notice.wakeLeader(modelId)).replaceWith(true);
                 });
     }
 

@@ -2,7 +2,6 @@ package dev.gpufleet.scheduler.outbox;
 
 import dev.gpufleet.kit.outbox.OutboxRelay;
 import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.producer.Producer;
@@ -11,7 +10,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import javax.sql.DataSource;
 import java.time.Duration;
 
-/** Runs the outbox relay for {@code scheduler.outbox} for the lifetime of the service. */
+/**
+ * Runs the outbox relay for {@code scheduler.outbox} while this scheduler is the leader (LeaderWork starts and
+ * stops it), so one relay publishes in outbox order.
+ */
 @ApplicationScoped
 public class InstanceEventRelay {
     private static final int BATCH = 100;
@@ -23,8 +25,12 @@ public class InstanceEventRelay {
         this.relay = new OutboxRelay(dataSource, "scheduler.outbox", producer, pollInterval, BATCH);
     }
 
-    void start(@Observes StartupEvent ignored) {
+    public void start() {
         relay.start();
+    }
+
+    public void stop() {
+        relay.close();
     }
 
     void stop(@Observes ShutdownEvent ignored) {

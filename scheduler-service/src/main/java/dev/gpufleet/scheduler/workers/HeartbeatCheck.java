@@ -1,6 +1,8 @@
 package dev.gpufleet.scheduler.workers;
 
 import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.scheduler.leadership.LeaderOnly;
+import dev.gpufleet.scheduler.leadership.Leadership;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -19,16 +21,19 @@ public class HeartbeatCheck {
 
     private final Clock clock;
     private final WorkerStateListener listener;
+    private final Leadership leadership;
     /** When this process began checking; see {@link WorkerLiveness#stateOf(WorkerState, Instant, int, Instant, Instant)}. */
     private final Instant startedAt;
 
-    public HeartbeatCheck(Clock clock, WorkerStateListener listener) {
+    public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership) {
         this.clock = clock;
         this.listener = listener;
+        this.leadership = leadership;
         this.startedAt = clock.instant();
     }
 
-    @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = LeaderOnly.class)
     Uni<Void> run() {
         return Panache.withTransaction(this::markSilentWorkersUnreachable)
                 .onFailure().recoverWithItem(e -> {
@@ -41,13 +46,17 @@ public class HeartbeatCheck {
     /** Returns how many workers became UNREACHABLE; run in a transaction. */
     public Uni<Integer> markSilentWorkersUnreachable() {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        // a new leader gives workers the same grace as a restarted scheduler: heartbeats on partitions the old
+        // leader consumed may be late while the consumer group rebalances
+        Instant since = leadership.leaderSince();
+        Instant checkingSince = since != null && since.isAfter(startedAt) ? since : startedAt;
         return Worker.<Worker>list("state in ?1",
                         List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
                 .chain(workers -> {
                     Uni<Integer> marked = Uni.createFrom().item(0);
                     for (Worker worker : workers) {
                         if (WorkerLiveness.stateOf(worker.reportedState, worker.lastHeartbeatAt,
-                                worker.heartbeatIntervalSeconds, startedAt, now) != WorkerState.UNREACHABLE) {
+                                worker.heartbeatIntervalSeconds, checkingSince, now) != WorkerState.UNREACHABLE) {
                             continue;
                         }
                         // conditional on the heartbeat we judged: one that arrived meanwhile wins

@@ -1,0 +1,136 @@
+package dev.gpufleet.scheduler.leadership;
+
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.scheduler.testing.Events;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * This scheduler against a rival that holds the leadership lock: it follows (applies a model but does not
+ * reconcile it, and NOTIFYs the leader instead), and once the rival lets go it leads and catches up.
+ */
+@QuarkusTest
+@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+class LeadershipTest {
+    static final String TOKEN = "test-cluster-token-0123456789";
+    static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+    @ConfigProperty(name = "quarkus.datasource.jdbc.url")
+    String jdbcUrl;
+    @ConfigProperty(name = "quarkus.datasource.username")
+    String dbUser;
+    @ConfigProperty(name = "quarkus.datasource.password")
+    java.util.Optional<String> dbPassword;
+    @Inject
+    DataSource dataSource;
+    @Inject
+    Leadership leadership;
+
+    @Test
+    void aLoneSchedulerLeadsAndSaysSo() {
+        await().atMost(PATIENCE).until(leadership::isLeader);
+        given().auth().oauth2(TOKEN).get("/api/v1/scheduler/leader").then().statusCode(200)
+                .body("role", equalTo("leader"))
+                .body("instance", equalTo(leadership.instanceId()))
+                .body("leader", equalTo(leadership.instanceId()));
+        given().get("/q/health/ready").then().statusCode(200);
+        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("gpufleet_scheduler_leader"));
+        given().get("/api/v1/scheduler/leader").then().statusCode(401);
+    }
+
+    @Test
+    void aFollowerAppliesButLeavesTheWorkToTheLeaderAndTakesOverWhenItGoes() throws Exception {
+        await().atMost(PATIENCE).until(leadership::isLeader);
+        String modelId = UUID.randomUUID().toString();
+        // its own session, not a pooled one: closing it must end the session and so free the lock
+        try (Connection rival = java.sql.DriverManager.getConnection(jdbcUrl, dbUser, dbPassword.orElse(null));
+             Events events = new Events(bootstrapServers)) {
+            rival.setAutoCommit(true);
+            // cut this scheduler's leadership session and take the lock before its next attempt
+            boolean taken = false;
+            for (int attempt = 0; attempt < 50 && !taken; attempt++) {
+                execute(rival, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '"
+                        + Leadership.APPLICATION_NAME_PREFIX + "%'");
+                taken = queryBoolean(rival, "SELECT pg_try_advisory_lock(" + Leadership.LOCK_SPACE + ", 0)");
+            }
+            assertTrue(taken, "the rival took the lock");
+            execute(rival, "SET application_name = 'rival'");
+            execute(rival, "LISTEN " + Leadership.CHANNEL);
+            await().atMost(PATIENCE).until(() -> !leadership.isLeader());
+            given().auth().oauth2(TOKEN).get("/api/v1/scheduler/leader").then().statusCode(200)
+                    .body("role", equalTo("follower")).body("leader", equalTo("rival"));
+            given().get("/q/health/ready").then().statusCode(200);
+
+            events.send(Topics.MODELS, Events.modelChanged(modelId, "follower-applies", 2), 1);
+            List<String> asked = new ArrayList<>();
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
+            while (!asked.contains(modelId) && System.nanoTime() < deadline) {
+                PGNotification[] notes = rival.unwrap(PGConnection.class).getNotifications(200);
+                if (notes != null) {
+                    for (PGNotification note : notes) {
+                        asked.add(note.getParameter());
+                    }
+                }
+            }
+            assertTrue(asked.contains(modelId), "the follower asked the leader to reconcile the model: " + asked);
+            assertEquals(1, count(rival, "SELECT count(*) FROM scheduler.model WHERE id = '" + modelId + "'"),
+                    "the follower applied the model");
+            Thread.sleep(2_500); // longer than the test profile's reconcile interval
+            assertEquals(0, count(rival, "SELECT count(*) FROM scheduler.instance WHERE model_id = '" + modelId
+                    + "'"), "the follower created no instances");
+        }
+        await().atMost(PATIENCE).until(leadership::isLeader);
+        try (Connection c = dataSource.getConnection()) {
+            await().atMost(PATIENCE).until(() -> count(c,
+                    "SELECT count(*) FROM scheduler.instance WHERE model_id = '" + modelId + "'") == 2);
+        }
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static long count(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
