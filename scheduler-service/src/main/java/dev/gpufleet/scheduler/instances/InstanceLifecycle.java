@@ -28,8 +28,32 @@ public final class InstanceLifecycle {
      * Its worker.
      *
      * @param listedState what the worker's latest heartbeat says about the instance; null when not listed
+     * @param draining    an admin asked for its instances to move elsewhere
      */
-    public record WorkerFacts(WorkerState state, InstanceState listedState) {
+    public record WorkerFacts(WorkerState state, InstanceState listedState, boolean draining) {
+        public WorkerFacts(WorkerState state, InstanceState listedState) {
+            this(state, listedState, false);
+        }
+    }
+
+    /**
+     * The settings the rules follow.
+     *
+     * @param unreachableGrace how long an instance stays UNREACHABLE before it is replaced elsewhere
+     * @param scheduledTimeout how long a READY worker may take to report an instance placed on it
+     */
+    public record Policy(boolean restartOnError, Duration backoffBase, Duration unreachableGrace,
+                         Duration scheduledTimeout) {
+    }
+
+    /** Why an instance leaves its worker. */
+    public enum Why {
+        /** Its worker has been UNREACHABLE for longer than the grace period. */
+        WORKER_LOST,
+        /** An admin drains its worker. */
+        DRAINED,
+        /** Its READY worker never reported it within the timeout. */
+        NEVER_PICKED_UP
     }
 
     public sealed interface Step {
@@ -55,21 +79,41 @@ public final class InstanceLifecycle {
     public record ResetBackoff() implements Step {
     }
 
+    /**
+     * Deleted (its worker stops it, or has stopped it, as one it no longer owns) and a new PENDING instance takes
+     * its replica, so that placement can put it elsewhere.
+     */
+    public record Replace(Why why) implements Step {
+    }
+
+    /** Back to PENDING, off its worker, to be placed again; the instance keeps its identity. */
+    public record PlaceAgain(Why why) implements Step {
+    }
+
     /** @param worker null for an instance that is not placed */
-    public static Step next(InstanceFacts instance, WorkerFacts worker, boolean restartOnError, Duration backoffBase,
-                            Instant now) {
+    public static Step next(InstanceFacts instance, WorkerFacts worker, Policy policy, Instant now) {
         if (worker == null || instance.state() == InstanceState.PENDING) {
             return new Stay();
         }
+        if (worker.draining()) {
+            return new Replace(Why.DRAINED);
+        }
         if (worker.state() == WorkerState.UNREACHABLE) {
-            return instance.state() == InstanceState.UNREACHABLE ? new Stay() : new MarkUnreachable();
+            if (instance.state() != InstanceState.UNREACHABLE) {
+                return new MarkUnreachable();
+            }
+            return lasted(instance, policy.unreachableGrace(), now) ? new Replace(Why.WORKER_LOST) : new Stay();
         }
         if (instance.state() == InstanceState.UNREACHABLE) {
             return new Restore(restoredState(instance, worker));
         }
-        if (instance.state() == InstanceState.ERROR && restartOnError
-                && !now.isBefore(instance.stateSince().plus(
-                        RestartBackoff.delay(instance.recentRestarts() + 1, backoffBase)))) {
+        if (instance.state() == InstanceState.SCHEDULED && worker.state() == WorkerState.READY
+                && instance.observedState() == null && worker.listedState() == null
+                && lasted(instance, policy.scheduledTimeout(), now)) {
+            return new PlaceAgain(Why.NEVER_PICKED_UP);
+        }
+        if (instance.state() == InstanceState.ERROR && policy.restartOnError()
+                && lasted(instance, RestartBackoff.delay(instance.recentRestarts() + 1, policy.backoffBase()), now)) {
             return new Restart();
         }
         if (instance.state() == InstanceState.RUNNING && instance.recentRestarts() > 0
@@ -77,6 +121,10 @@ public final class InstanceLifecycle {
             return new ResetBackoff();
         }
         return new Stay();
+    }
+
+    private static boolean lasted(InstanceFacts instance, Duration period, Instant now) {
+        return !now.isBefore(instance.stateSince().plus(period));
     }
 
     /** The heartbeat is the freshest word; else the last observation (taken in while unreachable too). */

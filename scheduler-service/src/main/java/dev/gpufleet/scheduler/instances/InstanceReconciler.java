@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -58,17 +59,26 @@ public class InstanceReconciler {
                 OR (i.state = 'RUNNING' AND i.recent_restarts > 0)
                 OR (w.state = 'UNREACHABLE' AND i.state <> 'UNREACHABLE')
                 OR (i.state = 'UNREACHABLE' AND w.state <> 'UNREACHABLE')
+                OR (i.state = 'UNREACHABLE' AND i.state_since <= ?1)
+                OR (i.state = 'SCHEDULED' AND i.observed_state IS NULL AND i.state_since <= ?2)
+                OR w.draining
             ORDER BY 1""";
 
     private final InstanceEvents events;
     private final Clock clock;
     private final Duration backoffBase;
+    private final Duration unreachableGrace;
+    private final Duration scheduledTimeout;
 
     public InstanceReconciler(InstanceEvents events, Clock clock,
-                              @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase) {
+                              @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase,
+                              @ConfigProperty(name = "gpufleet.scheduler.unreachable-grace") Duration unreachableGrace,
+                              @ConfigProperty(name = "gpufleet.scheduler.scheduled-timeout") Duration scheduledTimeout) {
         this.events = events;
         this.clock = clock;
         this.backoffBase = backoffBase;
+        this.unreachableGrace = unreachableGrace;
+        this.scheduledTimeout = scheduledTimeout;
     }
 
     /**
@@ -93,7 +103,10 @@ public class InstanceReconciler {
 
     /** Models with something to do; run in a session. */
     public Uni<List<String>> modelsNeedingWork() {
+        Instant now = now();
         return Panache.getSession().chain(session -> session.createNativeQuery(NEEDING_WORK, String.class)
+                .setParameter(1, now.minus(unreachableGrace).atOffset(ZoneOffset.UTC))
+                .setParameter(2, now.minus(scheduledTimeout).atOffset(ZoneOffset.UTC))
                 .getResultList());
     }
 
@@ -109,7 +122,7 @@ public class InstanceReconciler {
         return Instance.<Instance>list("modelId", model.id).chain(instances -> {
             ReplicaReconciliation.Plan plan = ReplicaReconciliation.plan(
                     new ReplicaReconciliation.Desired(model.replicas, model.deleted),
-                    instances.stream().map(i -> new ReplicaReconciliation.Current(i.id, i.state, i.createdAt)).toList());
+                    instances.stream().map(InstanceReconciler::current).toList());
             Map<UUID, Instance> byId = instances.stream().collect(Collectors.toMap(i -> i.id, Function.identity()));
             List<Instance> kept = instances.stream().filter(i -> !plan.delete().contains(i.id))
                     .collect(Collectors.toCollection(ArrayList::new));
@@ -142,6 +155,13 @@ public class InstanceReconciler {
         });
     }
 
+    private static ReplicaReconciliation.Current current(Instance instance) {
+        ReplicaReconciliation.Offload offload = instance.assignment == null ? null
+                : ReplicaReconciliation.Offload.of(null, instance.assignment.claim().vramBytesByGpu().values().stream()
+                        .mapToLong(Long::longValue).sum());
+        return new ReplicaReconciliation.Current(instance.id, instance.state, instance.createdAt, offload, null);
+    }
+
     private Instance newInstance(Model model) {
         Instant now = now();
         Instance instance = new Instance();
@@ -160,6 +180,7 @@ public class InstanceReconciler {
 
     private Uni<Void> delete(Instance instance, Changes changes) {
         changes.published = true;
+        changes.changed.remove(instance);
         return instance.delete().chain(() -> events.deleted(instance));
     }
 
@@ -169,21 +190,55 @@ public class InstanceReconciler {
         if (workerIds.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        boolean restartOnError = model.spec == null || model.spec.restartOnError();
-        return Worker.<Worker>list("id in ?1", workerIds).invoke(workers -> {
+        InstanceLifecycle.Policy policy = new InstanceLifecycle.Policy(
+                model.spec == null || model.spec.restartOnError(), backoffBase, unreachableGrace, scheduledTimeout);
+        return Worker.<Worker>list("id in ?1", workerIds).chain(workers -> {
             Map<String, Worker> byId = workers.stream().collect(Collectors.toMap(w -> w.id, Function.identity()));
             Instant now = now();
-            for (Instance instance : instances) {
+            List<Supplier<Uni<Void>>> replacements = new ArrayList<>();
+            for (Instance instance : List.copyOf(instances)) {
                 Worker worker = instance.workerId == null ? null : byId.get(instance.workerId);
                 InstanceLifecycle.Step step = InstanceLifecycle.next(
                         new InstanceLifecycle.InstanceFacts(instance.state, instance.stateSince,
                                 instance.recentRestarts, instance.observedState),
                         worker == null ? null : new InstanceLifecycle.WorkerFacts(worker.state,
-                                listedState(worker, instance.id)),
-                        restartOnError, backoffBase, now);
-                apply(step, instance, worker, now, changes);
+                                listedState(worker, instance.id), worker.draining),
+                        policy, now);
+                if (step instanceof InstanceLifecycle.Replace replace) {
+                    replacements.add(() -> replace(model, instance, worker, replace.why(), instances, changes));
+                } else {
+                    apply(step, instance, worker, now, changes);
+                }
             }
-        }).replaceWithVoid();
+            return inOrder(replacements);
+        });
+    }
+
+    /**
+     * Deletes the instance (its worker stops it as one it no longer owns, now or when it is back) and gives its
+     * replica to a new PENDING instance, which {@link #place} then puts elsewhere.
+     */
+    private Uni<Void> replace(Model model, Instance instance, Worker worker, InstanceLifecycle.Why why,
+                              List<Instance> instances, Changes changes) {
+        String reason = why(why, worker);
+        Instance replacement = newInstance(model);
+        replacement.stateMessage = "replaces " + instance.name + ": " + reason;
+        LOG.infof("Instance %s (%s): %s; replaced by %s (%s)", instance.id, instance.name, reason, replacement.id,
+                replacement.name);
+        instances.remove(instance);
+        instances.add(replacement);
+        changes.created(replacement);
+        return delete(instance, changes).chain(() -> replacement.persist()).replaceWithVoid();
+    }
+
+    private String why(InstanceLifecycle.Why why, Worker worker) {
+        return switch (why) {
+            case WORKER_LOST -> "worker " + worker.name + " has been unreachable for more than "
+                    + unreachableGrace.toSeconds() + "s";
+            case DRAINED -> "worker " + worker.name + " is being drained";
+            case NEVER_PICKED_UP -> "worker " + worker.name + " did not pick it up within "
+                    + scheduledTimeout.toSeconds() + "s";
+        };
     }
 
     private void apply(InstanceLifecycle.Step step, Instance instance, Worker worker, Instant now, Changes changes) {
@@ -206,6 +261,19 @@ public class InstanceReconciler {
                     instance.id, instance.name, instance.restartCount, worker.name, instance.recentRestarts);
             moveTo(instance, InstanceState.SCHEDULED, "restart " + instance.restartCount + " after an error", null,
                     now);
+            instance.port = null;
+            instance.pid = null;
+            instance.downloadProgress = null;
+            instance.observedState = null;
+            changes.add(instance);
+        } else if (step instanceof InstanceLifecycle.PlaceAgain again) {
+            String reason = why(again.why(), worker) + "; placing it again";
+            LOG.infof("Instance %s (%s): %s", instance.id, instance.name, reason);
+            moveTo(instance, InstanceState.PENDING, reason, null, now);
+            instance.workerId = null;
+            instance.workerName = null;
+            instance.assignment = null;
+            instance.launchPlan = null;
             instance.port = null;
             instance.pid = null;
             instance.downloadProgress = null;

@@ -6,6 +6,8 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
+import dev.gpufleet.scheduler.usage.MeasuredUsage;
+import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -17,6 +19,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -37,9 +40,12 @@ public class InstanceStatusConsumer {
     private final InstanceEventRelay relay;
     private final WorkNotice notice;
     private final Clock clock;
+    private final MeasuredUsageStore measuredUsage;
 
     public InstanceStatusConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEvents events,
-                                  InstanceEventRelay relay, WorkNotice notice, Clock clock) {
+                                  InstanceEventRelay relay, WorkNotice notice, Clock clock,
+                                  MeasuredUsageStore measuredUsage) {
+        this.measuredUsage = measuredUsage;
         this.intake = intake;
         this.reconciler = reconciler;
         this.events = events;
@@ -108,7 +114,9 @@ public class InstanceStatusConsumer {
             // kept for when the worker is back (InstanceLifecycle.Restore); until then it is not routed to
             return Uni.createFrom().item(false);
         }
-        return Worker.<Worker>findById(instance.workerId).chain(worker -> {
+        return Worker.<Worker>findById(instance.workerId)
+                .call(worker -> recordUsage(instance, worker, observed, now))
+                .chain(worker -> {
             String endpoint = observed.state() == InstanceState.RUNNING
                     ? Observations.endpoint(worker == null ? null : worker.address, instance.workerName,
                     observed.port())
@@ -132,6 +140,17 @@ public class InstanceStatusConsumer {
             }
             return written.replaceWith(true);
         });
+    }
+
+    /** A RUNNING instance's measurement raises its model's peaks per GPU product (placement reads them). */
+    private Uni<Void> recordUsage(Instance instance, Worker worker, InstanceObserved observed, Instant now) {
+        if (observed.state() != InstanceState.RUNNING || observed.measuredUsage() == null || worker == null
+                || worker.gpus == null || instance.launchPlan == null || instance.launchPlan.backend() == null) {
+            return Uni.createFrom().voidItem();
+        }
+        Map<String, Long> peaks = MeasuredUsage.peakPerGpuProduct(observed.measuredUsage(), worker.gpus.devices());
+        return peaks.isEmpty() ? Uni.createFrom().voidItem()
+                : measuredUsage.record(instance.modelId, instance.launchPlan.backend(), peaks, now);
     }
 
     private static Uni<String> modelIdOf(UUID instanceId) {

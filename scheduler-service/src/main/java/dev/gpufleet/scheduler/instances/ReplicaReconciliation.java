@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.PlacementShape;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -20,8 +21,37 @@ public final class ReplicaReconciliation {
         }
     }
 
-    /** An instance the model has now. */
-    public record Current(UUID id, InstanceState state, Instant createdAt) {
+    /** How much of an instance sits on GPUs; the least offloaded go first when scaling down. */
+    public enum Offload {
+        CPU_ONLY, PARTIAL, FULL;
+
+        /**
+         * From the placement's shape where it has one, else from the VRAM it claims (none: CPU only).
+         *
+         * @param kind null for instances placed before shapes were kept
+         */
+        public static Offload of(PlacementShape.Kind kind, long claimedGpuBytes) {
+            if (kind == null) {
+                return claimedGpuBytes > 0 ? FULL : CPU_ONLY;
+            }
+            return switch (kind) {
+                case CPU_ONLY -> CPU_ONLY;
+                case PARTIAL_OFFLOAD -> PARTIAL;
+                case SINGLE_GPU, MULTI_GPU, DISTRIBUTED -> FULL;
+            };
+        }
+    }
+
+    /**
+     * An instance the model has now.
+     *
+     * @param offload null while not placed
+     * @param score   the placement's score; null when unknown (goes before any known score)
+     */
+    public record Current(UUID id, InstanceState state, Instant createdAt, Offload offload, Double score) {
+        public Current(UUID id, InstanceState state, Instant createdAt) {
+            this(id, state, createdAt, null, null);
+        }
     }
 
     /** {@code create} new PENDING instances; delete the instances in {@code delete}. */
@@ -36,13 +66,27 @@ public final class ReplicaReconciliation {
     }
 
     /**
-     * Surplus instances go in this order: PENDING ones first (they serve nothing yet), then the newest (the
+     * Surplus instances go in GPUStack's order: unhealthy ones first (see {@link #healthRank}), then the least
+     * offloaded (they free the least GPU, and serve slowest), then the lowest placement score, then the newest (the
      * oldest have proven themselves longest); the id breaks ties so the choice is deterministic.
      */
     static final Comparator<Current> REMOVAL_ORDER = Comparator
-            .comparing((Current c) -> c.state() != InstanceState.PENDING)
+            .comparingInt((Current c) -> healthRank(c.state()))
+            .thenComparing(Current::offload, Comparator.nullsFirst(Comparator.naturalOrder()))
+            .thenComparing(Current::score, Comparator.nullsFirst(Comparator.naturalOrder()))
             .thenComparing(Current::createdAt, Comparator.reverseOrder())
             .thenComparing(Current::id, Comparator.reverseOrder());
+
+    /** ERROR, UNREACHABLE, PENDING, then the states on the way to RUNNING, then RUNNING. */
+    static int healthRank(InstanceState state) {
+        return switch (state) {
+            case ERROR -> 0;
+            case UNREACHABLE -> 1;
+            case PENDING -> 2;
+            case SCHEDULED, DOWNLOADING, STARTING -> 3;
+            case RUNNING -> 4;
+        };
+    }
 
     private ReplicaReconciliation() {
     }

@@ -50,7 +50,8 @@ public class HeartbeatCheck {
         // leader consumed may be late while the consumer group rebalances
         Instant since = leadership.leaderSince();
         Instant checkingSince = since != null && since.isAfter(startedAt) ? since : startedAt;
-        return Worker.<Worker>list("state in ?1", List.of(WorkerState.READY, WorkerState.NOT_READY))
+        return Worker.<Worker>list("state in ?1",
+                        List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
                 .chain(workers -> {
                     Uni<Integer> marked = Uni.createFrom().item(0);
                     for (Worker worker : workers) {

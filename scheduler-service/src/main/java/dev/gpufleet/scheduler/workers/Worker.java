@@ -41,6 +41,10 @@ public class Worker extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     public WorkerState state;
     public String stateMessage;
+    /** An admin cordoned it: MAINTENANCE, no new placements, until uncordoned (heartbeats do not lift it). */
+    public boolean cordoned;
+    /** An admin drains it: cordoned, and its instances are replaced elsewhere. */
+    public boolean draining;
     public Instant lastHeartbeatAt;
     public int heartbeatIntervalSeconds;
     public long revision;

@@ -34,6 +34,11 @@ public final class WorkerLiveness {
         return reported == WorkerState.READY ? WorkerState.READY : WorkerState.NOT_READY;
     }
 
+    /** A cordoned worker is MAINTENANCE unless it is lost: its instances must know that it is. */
+    public static WorkerState withCordon(WorkerState live, boolean cordoned) {
+        return cordoned && live != WorkerState.UNREACHABLE ? WorkerState.MAINTENANCE : live;
+    }
+
     public static Duration unreachableAfter(int intervalSeconds) {
         int interval = intervalSeconds > 0 ? intervalSeconds : DEFAULT_INTERVAL_SECONDS;
         return Duration.ofSeconds((long) interval * MISSED_HEARTBEATS);

@@ -14,7 +14,8 @@ import java.util.Map;
 public record WorkerView(String id, String name, String address, int agentPort, String os, String arch,
                          Map<String, String> labels, int cpuCores, double cpuUtilizationPercent,
                          long memoryTotalBytes, long memoryUsedBytes, List<Gpu> gpus, WorkerState state,
-                         WorkerState reportedState, String stateMessage, Instant lastHeartbeatAt,
+                         WorkerState reportedState, String stateMessage, boolean cordoned, boolean draining,
+                         Instant lastHeartbeatAt,
                          int heartbeatIntervalSeconds, Instant createdAt, Instant updatedAt) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -30,7 +31,7 @@ public record WorkerView(String id, String name, String address, int agentPort, 
         return new WorkerView(w.id, w.name, w.address, w.agentPort, w.os, w.arch,
                 w.labels == null ? Map.of() : w.labels, w.cpuCores, w.cpuUtilizationPercent, w.memoryTotalBytes,
                 w.memoryUsedBytes, w.gpus == null ? List.of() : w.gpus.devices().stream().map(Gpu::of).toList(), w.state,
-                w.reportedState, w.stateMessage, w.lastHeartbeatAt, w.heartbeatIntervalSeconds, w.createdAt,
+                w.reportedState, w.stateMessage, w.cordoned, w.draining, w.lastHeartbeatAt, w.heartbeatIntervalSeconds, w.createdAt,
                 w.updatedAt);
     }
 }

@@ -1,6 +1,8 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.PlacementShape;
+import dev.gpufleet.scheduler.instances.ReplicaReconciliation.Offload;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -10,7 +12,14 @@ import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
 
+import static dev.gpufleet.events.InstanceState.DOWNLOADING;
+import static dev.gpufleet.events.InstanceState.ERROR;
 import static dev.gpufleet.events.InstanceState.PENDING;
+import static dev.gpufleet.events.InstanceState.STARTING;
+import static dev.gpufleet.events.InstanceState.UNREACHABLE;
+import static dev.gpufleet.scheduler.instances.ReplicaReconciliation.Offload.CPU_ONLY;
+import static dev.gpufleet.scheduler.instances.ReplicaReconciliation.Offload.FULL;
+import static dev.gpufleet.scheduler.instances.ReplicaReconciliation.Offload.PARTIAL;
 import static dev.gpufleet.events.InstanceState.RUNNING;
 import static dev.gpufleet.events.InstanceState.SCHEDULED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,9 +51,9 @@ class ReplicaReconciliationTest {
                         List.of(inst(1, PENDING), inst(2, PENDING)), 0, List.of(2)),
                 row("scale down removes PENDING before running ones, even older PENDING", 2, false,
                         List.of(inst(1, PENDING), inst(2, RUNNING), inst(3, RUNNING)), 0, List.of(1)),
-                row("then the newest of the running ones", 1, false,
+                row("then the not-yet-running ones, then the newest of the running ones", 1, false,
                         List.of(inst(1, RUNNING), inst(2, PENDING), inst(3, SCHEDULED), inst(4, RUNNING)), 0,
-                        List.of(2, 4, 3)),
+                        List.of(2, 3, 4)),
                 row("scale to zero removes all", 0, false, List.of(inst(1, RUNNING), inst(2, PENDING)), 0,
                         List.of(2, 1)),
                 row("deleted model removes all whatever its replicas", 3, true,
@@ -61,6 +70,63 @@ class ReplicaReconciliationTest {
                 new ReplicaReconciliation.Desired(replicas, deleted), current);
         assertEquals(create, plan.create(), "create");
         assertEquals(delete.stream().map(ReplicaReconciliationTest::id).toList(), plan.delete(), "delete");
+    }
+
+    /** Placed instances: digit-named as {@link #inst}, with how far they are offloaded and their score. */
+    static ReplicaReconciliation.Current placed(int n, InstanceState state, Offload offload, Double score) {
+        return new ReplicaReconciliation.Current(id(n), state, T0.plusSeconds(n), offload, score);
+    }
+
+    static Stream<Arguments> scaleDownTable() {
+        return Stream.of(
+                Arguments.of("ERROR before UNREACHABLE before PENDING before starting ones before RUNNING",
+                        List.of(placed(1, RUNNING, CPU_ONLY, null), placed(2, STARTING, FULL, 9.0),
+                                inst(3, PENDING), placed(4, UNREACHABLE, FULL, 9.0), placed(5, ERROR, FULL, 9.0),
+                                placed(6, DOWNLOADING, FULL, 9.0), placed(7, SCHEDULED, FULL, 9.0)),
+                        List.of(5, 4, 3, 7, 6, 2, 1)),
+                Arguments.of("healthy ones: CPU only, then partial offload, then full GPU, even when older",
+                        List.of(placed(1, RUNNING, FULL, 1.0), placed(2, RUNNING, PARTIAL, 1.0),
+                                placed(3, RUNNING, CPU_ONLY, 1.0), placed(4, RUNNING, FULL, 1.0)),
+                        List.of(3, 2, 4, 1)),
+                Arguments.of("same offload: lowest placement score first, unknown scores before known ones",
+                        List.of(placed(1, RUNNING, FULL, 0.2), placed(2, RUNNING, FULL, 0.9),
+                                placed(3, RUNNING, FULL, null), placed(4, RUNNING, FULL, 0.5)),
+                        List.of(3, 1, 4, 2)),
+                Arguments.of("offload ranks before score",
+                        List.of(placed(1, RUNNING, FULL, 0.1), placed(2, RUNNING, PARTIAL, 0.9)),
+                        List.of(2, 1)),
+                Arguments.of("health ranks before offload",
+                        List.of(placed(1, ERROR, FULL, 0.9), placed(2, RUNNING, CPU_ONLY, 0.1)),
+                        List.of(1, 2)));
+    }
+
+    @ParameterizedTest(name = "scale to zero removes in this order: {0}")
+    @MethodSource("scaleDownTable")
+    void ranksSurplusInstancesLikeGpuStack(String why, List<ReplicaReconciliation.Current> current,
+                                          List<Integer> order) {
+        for (int keep = current.size() - 1; keep >= 0; keep--) {
+            List<UUID> deleted = ReplicaReconciliation.plan(new ReplicaReconciliation.Desired(keep, false), current)
+                    .delete();
+            assertEquals(order.subList(0, current.size() - keep).stream().map(ReplicaReconciliationTest::id).toList(),
+                    deleted, "keeping " + keep);
+        }
+    }
+
+    static Stream<Arguments> offloadTable() {
+        return Stream.of(
+                Arguments.of(null, 0L, CPU_ONLY),
+                Arguments.of(null, 1L << 30, FULL),
+                Arguments.of(PlacementShape.Kind.CPU_ONLY, 0L, CPU_ONLY),
+                Arguments.of(PlacementShape.Kind.PARTIAL_OFFLOAD, 1L << 30, PARTIAL),
+                Arguments.of(PlacementShape.Kind.SINGLE_GPU, 1L << 30, FULL),
+                Arguments.of(PlacementShape.Kind.MULTI_GPU, 1L << 30, FULL),
+                Arguments.of(PlacementShape.Kind.DISTRIBUTED, 1L << 30, FULL));
+    }
+
+    @ParameterizedTest(name = "shape {0}, {1} GPU bytes: {2}")
+    @MethodSource("offloadTable")
+    void offloadComesFromTheShapeElseTheClaim(PlacementShape.Kind kind, long gpuBytes, Offload expected) {
+        assertEquals(expected, Offload.of(kind, gpuBytes));
     }
 
     @ParameterizedTest(name = "ties on creation time are broken by id: {0}")

@@ -98,6 +98,35 @@ class WorkerHeartbeatTest {
         given().auth().oauth2(TOKEN).get("/api/v1/workers/" + workerId).then().body("state", equalTo("NOT_READY"));
     }
 
+    @Test
+    void impossibleValuesAreCorrectedAndASecondHostUnderALiveWorkersIdIsIgnored() {
+        String workerId = UUID.randomUUID().toString();
+        GpuDevice h100 = new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-1", 85899345920L, -1L, 3.0);
+        GpuDevice twinA = new GpuDevice(1, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-2", 85899345920L, 0L, 0.0);
+        GpuDevice twinB = new GpuDevice(1, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-3", 85899345920L, 0L, 0.0);
+        events.send(Topics.WORKERS, Envelope.of(new WorkerReported(workerId, "gpu-node-2", "10.0.0.8", 10150, "linux",
+                "amd64", Map.of(), 16, 12.5, 68719476736L, 99999999999999L, List.of(h100, twinA, twinB),
+                WorkerState.READY, null, List.of(), 5), 1, clock));
+        awaitState(workerId, "READY");
+        given().auth().oauth2(TOKEN).get("/api/v1/workers/" + workerId).then()
+                .body("memory_used_bytes", equalTo(68719476736L))    // more than the total: all of it
+                .body("gpus.index", equalTo(List.of(0)))              // index 1 twice: neither is trusted
+                .body("gpus[0].memory_used_bytes", equalTo(85899345920L)); // negative: all of it
+
+        // another host claims the id while the first is alive: nothing of it is taken
+        events.send(Topics.WORKERS, Envelope.of(new WorkerReported(workerId, "impostor", "10.9.9.9", 10150, "linux",
+                "amd64", Map.of(), 2, 0.0, 1L << 30, 0L, List.of(), WorkerState.NOT_READY, "not me", List.of(), 5),
+                2, clock));
+        String markerId = UUID.randomUUID().toString();
+        report(markerId, WorkerState.READY, 1);
+        awaitState(markerId, "READY");
+        given().auth().oauth2(TOKEN).get("/api/v1/workers/" + workerId).then()
+                .body("name", equalTo("gpu-node-2"))
+                .body("address", equalTo("10.0.0.8"))
+                .body("state", equalTo("READY"))
+                .body("cpu_cores", equalTo(16));
+    }
+
     private void report(String workerId, WorkerState state, long revision) {
         WorkerReported report = new WorkerReported(workerId, "gpu-node-1", "10.0.0.7", 10150, "linux", "amd64",
                 Map.of("zone", "a"), 16, 12.5, 68719476736L, 8589934592L,

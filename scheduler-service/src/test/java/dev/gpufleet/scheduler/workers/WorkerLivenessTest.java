@@ -47,4 +47,17 @@ class WorkerLivenessTest {
         assertEquals(expected, WorkerLiveness.stateOf(WorkerState.READY, NOW.minusSeconds(ageSeconds), 5,
                 NOW.minusSeconds(watchingSeconds), NOW));
     }
+
+    @ParameterizedTest(name = "live {0}, cordoned {1} -> {2}")
+    @CsvSource({
+            "READY,       false, READY",
+            "NOT_READY,   false, NOT_READY",
+            "UNREACHABLE, false, UNREACHABLE",
+            "READY,       true,  MAINTENANCE",   // heartbeats do not lift a cordon
+            "NOT_READY,   true,  MAINTENANCE",
+            "UNREACHABLE, true,  UNREACHABLE",   // a lost worker is lost, cordoned or not
+    })
+    void aCordonHoldsUnlessTheWorkerIsLost(WorkerState live, boolean cordoned, WorkerState expected) {
+        assertEquals(expected, WorkerLiveness.withCordon(live, cordoned));
+    }
 }
