@@ -54,6 +54,18 @@ class InferenceFlowTest {
         try (LocalStack stack = startQuietly(options)) {
             String token = stack.clusterToken();
             String gateway = stack.gatewayUrl();
+            String spec = "{\"name\": \"tiny\", \"source\": {\"type\": \"local_path\", \"path\": \""
+                    + modelFile.toAbsolutePath() + "\"}, \"backend_parameters\": [\"--ctx-size=512\"]}";
+            // the dry run first: the registry analyses, the scheduler answers where it would go, nothing is created
+            JsonNode evaluation = await().atMost(Duration.ofSeconds(30)).until(() -> Http.json(Http.send("POST",
+                    stack.registryUrl() + "/api/v1/model-evaluations", token, "{\"model_specs\": [" + spec + "]}"),
+                    200).get("results").get(0), r -> r.path("compatible").asBoolean());
+            assertEquals("ANALYZED", evaluation.path("analysis").path("state").asText(), evaluation.toString());
+            assertTrue(evaluation.path("placement").path("worker_name").asText().length() > 0, evaluation.toString());
+            assertTrue(evaluation.path("placement").path("rationale").asText().length() > 0, evaluation.toString());
+            assertEquals(0, Http.json(Http.send("GET", stack.schedulerUrl() + "/api/v1/instances", token, null), 200)
+                    .path("pagination").path("total").asInt(), "a dry run creates nothing");
+
             String modelId = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
                     "{\"name\": \"tiny\", \"source\": {\"type\": \"local_path\", \"path\": \"" + modelFile.toAbsolutePath()
                             + "\"}, \"backend_parameters\": [\"--ctx-size=512\"]}"), 201).get("id").asText();

@@ -4,6 +4,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.models.Model;
+import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
@@ -65,17 +66,19 @@ public class InstanceReconciler {
             ORDER BY 1""";
 
     private final InstanceEvents events;
+    private final MeasuredUsageStore measuredUsage;
     private final Clock clock;
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
 
-    public InstanceReconciler(InstanceEvents events, Clock clock,
+    public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
                               @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase,
                               @ConfigProperty(name = "gpufleet.scheduler.unreachable-grace") Duration unreachableGrace,
                               @ConfigProperty(name = "gpufleet.scheduler.scheduled-timeout") Duration scheduledTimeout) {
         this.events = events;
         this.clock = clock;
+        this.measuredUsage = measuredUsage;
         this.backoffBase = backoffBase;
         this.unreachableGrace = unreachableGrace;
         this.scheduledTimeout = scheduledTimeout;
@@ -156,10 +159,12 @@ public class InstanceReconciler {
     }
 
     private static ReplicaReconciliation.Current current(Instance instance) {
-        ReplicaReconciliation.Offload offload = instance.assignment == null ? null
-                : ReplicaReconciliation.Offload.of(null, instance.assignment.claim().vramBytesByGpu().values().stream()
-                        .mapToLong(Long::longValue).sum());
-        return new ReplicaReconciliation.Current(instance.id, instance.state, instance.createdAt, offload, null);
+        Assignment a = instance.assignment;
+        ReplicaReconciliation.Offload offload = a == null ? null
+                : ReplicaReconciliation.Offload.of(a.shape() == null ? null : a.shape().kind(),
+                        a.claim().vramBytesByGpu().values().stream().mapToLong(Long::longValue).sum());
+        return new ReplicaReconciliation.Current(instance.id, instance.state, instance.createdAt, offload,
+                a == null ? null : a.score());
     }
 
     private Instance newInstance(Model model) {
@@ -294,7 +299,12 @@ public class InstanceReconciler {
         if (pending.isEmpty() || model.spec == null) {
             return Uni.createFrom().voidItem();
         }
-        PlacementRequest request = PlacementRequest.of(model.id, model.spec, model.estimate);
+        PlacementRequest plain = PlacementRequest.of(model.id, model.spec, model.estimate);
+        return measuredUsage.peaks(model.id, model.spec.backend()).chain(measured -> place(model, pending,
+                plain.withMeasuredVram(measured), changes));
+    }
+
+    private Uni<Void> place(Model model, List<Instance> pending, PlacementRequest request, Changes changes) {
         return lockPlacement()
                 .chain(() -> Worker.<Worker>listAll())
                 .chain(workers -> Instance.<Instance>list("workerId is not null")

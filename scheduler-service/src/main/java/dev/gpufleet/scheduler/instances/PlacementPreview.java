@@ -5,6 +5,7 @@ import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
+import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,14 +16,14 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class PlacementPreview {
-    private final MeasuredUsageLookup measuredUsage;
+    private final MeasuredUsageStore measuredUsage;
 
-    public PlacementPreview(MeasuredUsageLookup measuredUsage) {
+    public PlacementPreview(MeasuredUsageStore measuredUsage) {
         this.measuredUsage = measuredUsage;
     }
 
     public Uni<PlacementDecision> evaluate(String modelId, ModelSpec spec, ResourceEstimate estimate) {
-        return measuredUsage.forModel(modelId, spec.backend())
+        return measuredUsage.peaks(modelId, spec.backend())
                 .chain(measured -> Worker.<Worker>listAll()
                         .chain(workers -> Instance.<Instance>list("workerId is not null")
                                 .map(placed -> PlacementEngine.place(CapacitySnapshot.of(workers, placed).cluster(),
