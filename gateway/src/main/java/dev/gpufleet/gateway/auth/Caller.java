@@ -1,0 +1,28 @@
+package dev.gpufleet.gateway.auth;
+
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Who made a request, once authenticated: put on the Vert.x {@link RoutingContext} by the authentication filter
+ * and read by routing, metering and the admin API.
+ *
+ * @param keyId    the API key's id (never the key itself); {@link #CLUSTER} for the cluster token
+ * @param userId   the key's owner
+ * @param admin    may use the admin API ({@code /api/v1/**})
+ * @param requestsPerMinute 0 = unlimited
+ * @param tokensPerMinute   0 = unlimited
+ */
+public record Caller(String keyId, String userId, String userName, boolean admin, int requestsPerMinute,
+                     long tokensPerMinute) {
+    public static final String CONTEXT_KEY = "gpufleet.caller";
+    public static final String CLUSTER = "cluster";
+
+    /** Services and operators holding the cluster token: admin, not rate-limited, metered as "cluster". */
+    public static final Caller CLUSTER_TOKEN = new Caller(CLUSTER, CLUSTER, CLUSTER, true, 0, 0);
+
+    /** The caller of this request; the cluster token's when no key was used. */
+    public static Caller of(RoutingContext ctx) {
+        Caller caller = ctx.get(CONTEXT_KEY);
+        return caller == null ? CLUSTER_TOKEN : caller;
+    }
+}
