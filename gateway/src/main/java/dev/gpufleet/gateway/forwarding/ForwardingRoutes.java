@@ -3,9 +3,11 @@ package dev.gpufleet.gateway.forwarding;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
+import dev.gpufleet.gateway.usage.UsageTap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Future;
@@ -60,9 +62,10 @@ public class ForwardingRoutes {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final long maxBodyBytes;
+    private final UsageTap usage;
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
-                            MeterRegistry meters,
+                            MeterRegistry meters, UsageTap usage,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         this.table = table;
@@ -71,6 +74,7 @@ public class ForwardingRoutes {
         this.json = json;
         this.meters = meters;
         this.maxBodyBytes = maxBodySize.asLongValue();
+        this.usage = usage;
     }
 
     void register(@Observes Router router) {
@@ -96,7 +100,10 @@ public class ForwardingRoutes {
             refuse(ctx, 404, OpenAiError.modelNotFound(request.model()), "model_not_found");
             return;
         }
-        new Exchange(ctx, request, body, receivedAt).attempt();
+        // usage metering: a stream asks its backend for usage; the tap sees the answer go by (usage.UsageTap)
+        UsageTap.Metered metered = usage.open(Caller.of(ctx), ctx.request().path(), request.model(),
+                request.stream(), body);
+        new Exchange(ctx, request, metered.requestBody(), receivedAt, metered).attempt();
     }
 
     /** One client request on its way to a backend, and the backend's answer on its way back. */
@@ -113,8 +120,10 @@ public class ForwardingRoutes {
         private Balancer.Lease relayingLease;
         private HttpClientResponse relayingAnswer;
         private boolean finished;
+        private final UsageTap.Metered metered;
 
-        Exchange(RoutingContext ctx, ForwardRequest request, Buffer body, long receivedAt) {
+        Exchange(RoutingContext ctx, ForwardRequest request, Buffer body, long receivedAt, UsageTap.Metered metered) {
+            this.metered = metered;
             this.ctx = ctx;
             this.request = request;
             this.body = body;
@@ -222,12 +231,17 @@ public class ForwardingRoutes {
                 response.setChunked(true);
             }
             response.putHeader(OVERHEAD_HEADER, overhead);
+            metered.answered(answer.statusCode(), answer.getHeader(HttpHeaders.CONTENT_TYPE));
             // each buffer goes out as it arrives; a slow client pauses the backend (backpressure)
             answer.handler(chunk -> {
                 if (clientGone) {
                     return;
                 }
-                response.write(chunk);
+                Buffer passed = metered.chunk(chunk);
+                if (passed.length() == 0) {
+                    return;
+                }
+                response.write(passed);
                 if (response.writeQueueFull()) {
                     answer.pause();
                     response.drainHandler(ignored -> answer.resume());
@@ -245,8 +259,12 @@ public class ForwardingRoutes {
                 }
             });
             answer.endHandler(ignored -> {
+                Buffer rest = metered.end();
                 // released before the client sees the end, so its next request finds the count already down
                 if (finish(lease, answer, "complete") && !clientGone) {
+                    if (rest != null) {
+                        response.write(rest);
+                    }
                     response.end();
                 }
             });
@@ -260,6 +278,7 @@ public class ForwardingRoutes {
             finished = true;
             inProgress = null;
             lease.release();
+            metered.finished();
             meters.timer("gpufleet.gateway.forwarded", "model", request.model(),
                             "status", Integer.toString(answer.statusCode()),
                             "stream", Boolean.toString(request.stream()), "outcome", outcome)

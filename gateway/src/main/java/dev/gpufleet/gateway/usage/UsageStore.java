@@ -1,0 +1,109 @@
+package dev.gpufleet.gateway.usage;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.Date;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Table {@code gateway.usage_daily}: counts are added to (upsert), never replaced, so writes can be batched. */
+public final class UsageStore {
+    private static final String UPSERT = "INSERT INTO gateway.usage_daily AS u (key_id, model, day, prompt_tokens, "
+            + "completion_tokens, requests) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, model, day) DO UPDATE SET "
+            + "prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, "
+            + "completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens, "
+            + "requests = u.requests + EXCLUDED.requests";
+    private static final String FILTER = " WHERE (CAST(? AS text) IS NULL OR key_id = ?)"
+            + " AND (CAST(? AS text) IS NULL OR model = ?)"
+            + " AND (CAST(? AS date) IS NULL OR day >= ?) AND (CAST(? AS date) IS NULL OR day <= ?)";
+
+    /** One row of {@code /api/v1/usage}. */
+    public record Row(UsageKey key, UsageCounts counts) {
+    }
+
+    /** The filters of {@code /api/v1/usage}; null = any. Days inclusive. */
+    public record Query(String keyId, String model, LocalDate from, LocalDate to) {
+    }
+
+    private final DataSource dataSource;
+
+    public UsageStore(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Adds all of these in one transaction: either every row is counted or none. */
+    public void add(Map<UsageKey, UsageCounts> counts) throws SQLException {
+        if (counts.isEmpty()) {
+            return;
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement upsert = connection.prepareStatement(UPSERT)) {
+                for (Map.Entry<UsageKey, UsageCounts> e : counts.entrySet()) {
+                    upsert.setString(1, e.getKey().keyId());
+                    upsert.setString(2, e.getKey().model());
+                    upsert.setDate(3, Date.valueOf(e.getKey().day()));
+                    upsert.setLong(4, e.getValue().promptTokens());
+                    upsert.setLong(5, e.getValue().completionTokens());
+                    upsert.setLong(6, e.getValue().requests());
+                    upsert.addBatch();
+                }
+                upsert.executeBatch();
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    public long count(Query query) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement(
+                     "SELECT count(*) FROM gateway.usage_daily" + FILTER)) {
+            bind(select, query);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    /** Oldest day first, then by key and model. */
+    public List<Row> find(Query query, long offset, int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement select = connection.prepareStatement("SELECT key_id, model, day, prompt_tokens, "
+                     + "completion_tokens, requests FROM gateway.usage_daily" + FILTER
+                     + " ORDER BY day, key_id, model LIMIT ? OFFSET ?")) {
+            int next = bind(select, query);
+            select.setInt(next, limit);
+            select.setLong(next + 1, offset);
+            List<Row> found = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    found.add(new Row(new UsageKey(rows.getString(1), rows.getString(2),
+                            rows.getDate(3).toLocalDate()),
+                            new UsageCounts(rows.getLong(4), rows.getLong(5), rows.getLong(6))));
+                }
+            }
+            return found;
+        }
+    }
+
+    private static int bind(PreparedStatement statement, Query query) throws SQLException {
+        statement.setString(1, query.keyId());
+        statement.setString(2, query.keyId());
+        statement.setString(3, query.model());
+        statement.setString(4, query.model());
+        statement.setDate(5, query.from() == null ? null : Date.valueOf(query.from()));
+        statement.setDate(6, query.from() == null ? null : Date.valueOf(query.from()));
+        statement.setDate(7, query.to() == null ? null : Date.valueOf(query.to()));
+        statement.setDate(8, query.to() == null ? null : Date.valueOf(query.to()));
+        return 9;
+    }
+}

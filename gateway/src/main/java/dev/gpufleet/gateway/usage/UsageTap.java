@@ -1,0 +1,123 @@
+package dev.gpufleet.gateway.usage;
+
+import dev.gpufleet.gateway.auth.Caller;
+import io.quarkus.arc.All;
+import io.vertx.core.buffer.Buffer;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.util.List;
+
+/**
+ * Where forwarding hands usage metering what passes through: the request body before it leaves (a stream gets
+ * {@code stream_options.include_usage}), each answer buffer, and the end. Tells every {@link UsageListener} once
+ * per answered request.
+ */
+@Singleton
+public class UsageTap {
+    private static final Logger LOG = Logger.getLogger(UsageTap.class);
+    /** The endpoints whose streams can carry a usage chunk. */
+    private static final List<String> STREAM_USAGE_PATHS = List.of("/v1/chat/completions", "/v1/completions");
+
+    private final List<UsageListener> listeners;
+
+    public UsageTap(@All List<UsageListener> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    /** @param body the request body as the client sent it (a JSON object, already checked) */
+    public Metered open(Caller caller, String path, String model, boolean stream, Buffer body) {
+        return new Metered(caller, model, stream && STREAM_USAGE_PATHS.contains(path), body);
+    }
+
+    /** One request's metering. Its methods are called on the request's event loop, in order. */
+    public final class Metered {
+        private final Caller caller;
+        private final String model;
+        private final byte[] clientBody;
+        private final Buffer backendBody;
+        private final boolean clientAskedForUsage;
+        private UsageScanner json;
+        private SseUsageFilter sse;
+        private boolean answered;
+        private boolean done;
+
+        private Metered(Caller caller, String model, boolean streamWithUsage, Buffer body) {
+            this.caller = caller;
+            this.model = model;
+            this.clientBody = body == null ? new byte[0] : body.getBytes();
+            if (streamWithUsage) {
+                StreamOptions options = StreamOptions.withUsage(clientBody);
+                this.backendBody = options.body() == clientBody ? body : Buffer.buffer(options.body());
+                this.clientAskedForUsage = options.clientAskedForUsage();
+            } else {
+                this.backendBody = body;
+                this.clientAskedForUsage = true;
+            }
+        }
+
+        /** The body to send to the backend. */
+        public Buffer requestBody() {
+            return backendBody;
+        }
+
+        /** The backend answered with this status and content type; only a 2xx answer is metered. */
+        public void answered(int status, String contentType) {
+            if (status < 200 || status >= 300) {
+                return;
+            }
+            answered = true;
+            if (contentType != null && contentType.startsWith("text/event-stream")) {
+                sse = new SseUsageFilter(!clientAskedForUsage);
+            } else {
+                json = UsageScanner.incremental();
+            }
+        }
+
+        /** What of this answer buffer goes on to the client; usually the buffer itself. */
+        public Buffer chunk(Buffer chunk) {
+            if (sse != null) {
+                byte[] bytes = chunk.getBytes();
+                byte[] out = sse.accept(bytes);
+                return out == bytes ? chunk : Buffer.buffer(out);
+            }
+            if (json != null) {
+                json.feed(chunk.getBytes());
+            }
+            return chunk;
+        }
+
+        /** The answer ended whole: anything held back, to write before the end. */
+        public Buffer end() {
+            if (sse != null) {
+                byte[] rest = sse.rest();
+                return rest.length == 0 ? null : Buffer.buffer(rest);
+            }
+            if (json != null) {
+                json.end();
+            }
+            return null;
+        }
+
+        /** The exchange is over, whole or not; usage is told once. Safe to call more than once. */
+        public void finished() {
+            if (done || !answered) {
+                return;
+            }
+            done = true;
+            TokenUsage usage = sse != null ? sse.usage() : json.usage();
+            if (usage == null) {
+                // the backend never said (a broken stream, or one that ignores include_usage): what was seen
+                usage = new TokenUsage(PromptEstimate.tokens(clientBody), sse == null ? 0 : sse.contentChunks());
+            }
+            for (UsageListener listener : listeners) {
+                try {
+                    listener.used(caller, model, usage);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "Usage listener %s failed for model %s", listener.getClass().getSimpleName(),
+                            model);
+                }
+            }
+        }
+    }
+}
