@@ -31,6 +31,8 @@ import org.jboss.logging.Logger;
 
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,11 +118,20 @@ public class AdminRoutes {
         if (target instanceof AdminPaths.Forward forward) {
             forward(ctx, forward.service());
         } else if (target instanceof AdminPaths.GpuDevices gpus) {
-            gpuDevices(ctx, gpus.id());
+            gpuDevices(ctx, gpus.id() == null ? null : decoded(gpus.id()));
         } else {
             error(ctx, 404, "no admin route " + ctx.request().method() + " " + ctx.normalizedPath()
                     + "; the admin API has models, model-evaluations, instances, workers, gpu-devices, "
                     + "placement-evaluations, scheduler, usage, users and api-keys");
+        }
+    }
+
+    /** A path segment as the client meant it ({@code w-1%3A0} is {@code w-1:0}); malformed escapes stay as sent. */
+    private static String decoded(String segment) {
+        try {
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
         }
     }
 
