@@ -34,7 +34,7 @@ public class UsageTap {
     public final class Metered {
         private final Caller caller;
         private final String model;
-        private final byte[] clientBody;
+        private final Buffer clientBody;
         private final Buffer backendBody;
         private final boolean clientAskedForUsage;
         private UsageScanner json;
@@ -45,10 +45,11 @@ public class UsageTap {
         private Metered(Caller caller, String model, boolean streamWithUsage, Buffer body) {
             this.caller = caller;
             this.model = model;
-            this.clientBody = body == null ? new byte[0] : body.getBytes();
+            this.clientBody = body == null ? Buffer.buffer() : body;
             if (streamWithUsage) {
-                StreamOptions options = StreamOptions.withUsage(clientBody);
-                this.backendBody = options.body() == clientBody ? body : Buffer.buffer(options.body());
+                byte[] bytes = clientBody.getBytes();
+                StreamOptions options = StreamOptions.withUsage(bytes);
+                this.backendBody = options.body() == bytes ? clientBody : Buffer.buffer(options.body());
                 this.clientAskedForUsage = options.clientAskedForUsage();
             } else {
                 this.backendBody = body;
@@ -108,7 +109,8 @@ public class UsageTap {
             TokenUsage usage = sse != null ? sse.usage() : json.usage();
             if (usage == null) {
                 // the backend never said (a broken stream, or one that ignores include_usage): what was seen
-                usage = new TokenUsage(PromptEstimate.tokens(clientBody), sse == null ? 0 : sse.contentChunks());
+                usage = new TokenUsage(PromptEstimate.tokens(clientBody.getBytes()),
+                        sse == null ? 0 : sse.contentChunks());
             }
             for (UsageListener listener : listeners) {
                 try {

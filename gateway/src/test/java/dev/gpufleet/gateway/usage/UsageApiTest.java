@@ -292,7 +292,8 @@ class UsageApiTest {
                 // the stream breaks off, as asked: its warning is one of the lines checked
             }
             given().auth().oauth2(TOKEN).header("x-fake-drop", "1").get("/api/v1/workers").then().statusCode(502);
-            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("did not answer")));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> lines.stream().anyMatch(l -> l.contains("did not answer")));
         } finally {
             root.removeHandler(capture);
         }

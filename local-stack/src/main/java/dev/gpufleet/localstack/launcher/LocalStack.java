@@ -146,7 +146,7 @@ public final class LocalStack implements AutoCloseable {
         List<ManagedProcess> services = List.of(
                 service("model-registry", options.registryPort(), registryEnv(), logs, run),
                 service("scheduler-service", options.schedulerPort(), databaseEnv(), logs, run),
-                service("gateway", options.gatewayPort(), databaseEnv(), logs, run),
+                service("gateway", options.gatewayPort(), gatewayEnv(), logs, run),
                 service("worker-agent", options.workerPort(), workerEnv(), logs, run));
         inParallel(services.stream().<Runnable>map(s -> () -> s.awaitHttpOk(s.url() + "/q/health/ready",
                 options.readyTimeout())).toArray(Runnable[]::new));
@@ -181,6 +181,14 @@ public final class LocalStack implements AutoCloseable {
     private Map<String, String> registryEnv() {
         Map<String, String> env = new HashMap<>(databaseEnv());
         env.put("GPUFLEET_REGISTRY_SCHEDULER_URL", "http://127.0.0.1:" + options.schedulerPort());
+        return env;
+    }
+
+    /** The gateway forwards the admin API to the registry and the scheduler. */
+    private Map<String, String> gatewayEnv() {
+        Map<String, String> env = new HashMap<>(databaseEnv());
+        env.put("GPUFLEET_GATEWAY_REGISTRY_URL", registryUrl());
+        env.put("GPUFLEET_GATEWAY_SCHEDULER_URL", schedulerUrl());
         return env;
     }
 
