@@ -8,6 +8,7 @@ import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
+import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -67,18 +68,21 @@ public class InstanceReconciler {
 
     private final InstanceEvents events;
     private final MeasuredUsageStore measuredUsage;
+    private final PlacementSettings placementSettings;
     private final Clock clock;
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
+                              PlacementSettings placementSettings,
                               @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase,
                               @ConfigProperty(name = "gpufleet.scheduler.unreachable-grace") Duration unreachableGrace,
                               @ConfigProperty(name = "gpufleet.scheduler.scheduled-timeout") Duration scheduledTimeout) {
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
+        this.placementSettings = placementSettings;
         this.backoffBase = backoffBase;
         this.unreachableGrace = unreachableGrace;
         this.scheduledTimeout = scheduledTimeout;
@@ -308,7 +312,7 @@ public class InstanceReconciler {
         return lockPlacement()
                 .chain(() -> Worker.<Worker>listAll())
                 .chain(workers -> Instance.<Instance>list("workerId is not null")
-                        .map(placed -> CapacitySnapshot.of(workers, placed)))
+                        .map(placed -> CapacitySnapshot.of(workers, placed, placementSettings)))
                 .invoke(snapshot -> {
                     Instant now = now();
                     for (Instance instance : pending) {
