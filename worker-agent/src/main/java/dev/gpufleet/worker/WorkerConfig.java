@@ -28,6 +28,16 @@ public interface WorkerConfig {
     /** Stand-in for GPU detection: see {@link dev.gpufleet.worker.devices.SimulatedDevices}. */
     Optional<String> simulatedDevices();
 
+    /** A JSON file describing devices the agent cannot detect: see {@link dev.gpufleet.worker.devices.ResourcesFile}. */
+    Optional<String> resourcesFile();
+
+    /** Directories searched for nvidia-smi, npu-smi, rocm-smi and system_profiler, like PATH; unset = PATH. */
+    Optional<String> deviceToolPath();
+
+    /** How long one device tool may run; one that takes longer is killed and the worker is NOT_READY. */
+    @WithDefault("5s")
+    Duration deviceToolTimeout();
+
     /** Ports handed to backends, {@code FROM-TO} inclusive; ports something else listens on are skipped. */
     @WithDefault("40000-40063")
     String portRange();
