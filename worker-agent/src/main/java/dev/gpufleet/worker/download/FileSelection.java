@@ -48,6 +48,7 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
                 }
                 files.add(found.get());
             }
+            model = files.get(0); // llama.cpp is given the first part and finds the others beside it
         } else {
             files.add(model);
         }
