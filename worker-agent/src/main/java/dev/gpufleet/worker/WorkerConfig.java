@@ -70,6 +70,46 @@ public interface WorkerConfig {
     @WithDefault("10s")
     Duration stopTimeout();
 
+    HubAccess huggingface();
+
+    HubAccess modelscope();
+
+    Download download();
+
+    /** A model hub: where it is and the token for gated or private models (a secret: never logged). */
+    interface HubAccess {
+        /** unset = the public hub */
+        Optional<String> endpoint();
+
+        Optional<String> token();
+    }
+
+    interface Download {
+        /** How many files are transferred at once, across all instances. */
+        @WithDefault("4")
+        int parallelFiles();
+
+        /** Bytes that must stay free on the models' disk after a download, e.g. {@code 2GiB}. */
+        @WithDefault("2GiB")
+        String diskMargin();
+
+        /** A transfer that receives nothing for this long is dropped and resumed. */
+        @WithDefault("60s")
+        Duration stallTimeout();
+
+        /** How often one file is tried, resuming each time, before the instance goes to ERROR. */
+        @WithDefault("5")
+        int attempts();
+
+        /** The wait before the second attempt, doubled for each further one. */
+        @WithDefault("2s")
+        Duration retryDelay();
+
+        /** The least time between two progress reports of one instance (each also needs 1 % more). */
+        @WithDefault("1s")
+        Duration progressInterval();
+    }
+
     interface LlamaBox {
         /** A whole command line that replaces the binary search, e.g. {@code java -jar /x/llamacpp-server.jar}. */
         Optional<String> command();
