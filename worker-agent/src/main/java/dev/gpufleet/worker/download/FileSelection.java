@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Which files of a repository an instance needs: the file the source names (a name or an fnmatch glob, matched
  * case-insensitively; of several matches a model beats a projector, a whole file or first split part beats later
  * parts, then the sorted first), every part of a split GGUF ({@code -00001-of-00003.gguf}), and an {@code mmproj}
- * projector in the same directory for a GGUF model (an f16 one preferred). No pattern: the whole repository (a
+ * projector in the same directory for a GGUF model (f32 before f16 before others). No pattern: the whole repository (a
  * safetensors model for vLLM). Pure.
  *
  * @param model  the file the backend is given (the first part of a split model); null with no pattern
@@ -75,8 +75,16 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
     private static RemoteFile projectorBeside(RemoteFile model, List<RemoteFile> listing) {
         List<RemoteFile> projectors = sorted(listing.stream()
                 .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList());
-        return projectors.stream().filter(f -> f.name().toLowerCase(Locale.ROOT).contains("f16")).findFirst()
-                .orElse(projectors.isEmpty() ? null : projectors.get(0));
+        // DESIGN §4 and the registry's MmprojChoice: f32 before f16 before the rest, then by name, descending
+        return projectors.stream()
+                .min(java.util.Comparator.comparingInt(FileSelection::precisionRank)
+                        .thenComparing(RemoteFile::name, java.util.Comparator.reverseOrder()))
+                .orElse(null);
+    }
+
+    private static int precisionRank(RemoteFile file) {
+        String name = file.name().toLowerCase(Locale.ROOT);
+        return name.contains("f32") ? 0 : name.contains("f16") ? 1 : 2;
     }
 
     static boolean isProjector(RemoteFile file) {

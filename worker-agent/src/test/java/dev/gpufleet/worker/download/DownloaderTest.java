@@ -241,12 +241,14 @@ class DownloaderTest {
         hub.put(repo, "llava-q4_k_m-00001-of-00002.gguf", bytes(3_000));
         hub.put(repo, "llava-q4_k_m-00002-of-00002.gguf", bytes(2_000));
         hub.put(repo, "mmproj-llava-f16.gguf", bytes(1_000));
+        hub.put(repo, "mmproj-llava-f32.gguf", bytes(1_500));
+        hub.put(repo, "mmproj-llava-q8_0.gguf", bytes(600));
         hub.put(repo, "llava-q8_0.gguf", bytes(4_000));
 
         ModelFiles.Prepared prepared = get(downloader().prepare("i", hf(repo, "*q4_k_m*.gguf"), p -> { }));
 
         assertEquals(target("huggingface", repo, "llava-q4_k_m-00001-of-00002.gguf"), prepared.model());
-        assertEquals(target("huggingface", repo, "mmproj-llava-f16.gguf"), prepared.mmproj());
+        assertEquals(target("huggingface", repo, "mmproj-llava-f32.gguf"), prepared.mmproj(), "f32 before f16");
         assertTrue(Files.isRegularFile(target("huggingface", repo, "llava-q4_k_m-00002-of-00002.gguf")));
         assertFalse(Files.exists(target("huggingface", repo, "llava-q8_0.gguf")));
     }
