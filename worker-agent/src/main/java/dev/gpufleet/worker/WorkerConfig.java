@@ -110,6 +110,30 @@ public interface WorkerConfig {
         Duration progressInterval();
     }
 
+    /**
+     * Whether backends demand the per-instance API key ({@link dev.gpufleet.kit.auth.InstanceApiKeys}); off
+     * until the gateway sends it.
+     */
+    @WithDefault("false")
+    boolean backendApiKeys();
+
+    /** The llama.cpp RPC servers' ports; the server of GPU i listens on FROM + i. */
+    @WithDefault("40064-40095")
+    String rpcPortRange();
+
+    /** {@code gpufleet.worker.vllm.command}: replaces the search for {@code vllm}. */
+    Command vllm();
+
+    /** {@code gpufleet.worker.vox-box.command}: replaces the search for {@code vox-box}. */
+    Command voxBox();
+
+    /** {@code gpufleet.worker.mindie.command}: replaces the search for {@code mindieservice_daemon}. */
+    Command mindie();
+
+    interface Command {
+        Optional<String> command();
+    }
+
     interface LlamaBox {
         /** A whole command line that replaces the binary search, e.g. {@code java -jar /x/llamacpp-server.jar}. */
         Optional<String> command();

@@ -310,10 +310,8 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     private void launch(Run run, InstanceChanged instance, String reason) {
-        BackendLaunch launch = LaunchPlanner.plan(instance, new LaunchPlanner.Host(settings.binaries().get(),
-                settings.backendHost(), settings.devices(), BackendSupervisor::readableFile,
-                () -> portRange.pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)),
-                portRangeProblem));
+        BackendLaunch launch = LaunchPlanner.plan(instance, BackendHosts.of(settings, () -> portRange
+                .pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)), portRangeProblem));
         if (!launch.ready()) {
             fail(run, launch.problem());
             return;
@@ -327,6 +325,7 @@ public final class BackendSupervisor implements AutoCloseable {
                     + " (restart " + run.restartCount + ") on port " + run.port + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             run.logOffset = Files.size(run.logFile);
+            BackendHosts.writeFiles(launch.files());
             ProcessBuilder builder = new ProcessBuilder(launch.command().args())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(run.logFile.toFile()));
@@ -342,8 +341,8 @@ public final class BackendSupervisor implements AutoCloseable {
         run.pid = process.pid();
         run.deadline = clock.instant().plus(settings.startTimeout());
         writePidFile(run);
-        LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s", run.name, run.instanceId, reason,
-                run.port, run.pid, launch.command().redacted());
+        LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s (version: %s)", run.name, run.instanceId,
+                reason, run.port, run.pid, launch.command().redacted(), launch.version());
         observe(run, InstanceState.STARTING, run.warnings);
         process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run, process.exitValue())));
         scheduleProbe(run, run.startingProbeDelay);

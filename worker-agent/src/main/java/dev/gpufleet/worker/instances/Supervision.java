@@ -2,7 +2,10 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.worker.WorkerConfig;
+import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.LaunchPlanner;
+import org.eclipse.microprofile.config.ConfigProvider;
 import dev.gpufleet.worker.backend.ExecutableSearch;
 import dev.gpufleet.worker.devices.ByteSize;
 import dev.gpufleet.worker.devices.SimulatedDevices;
@@ -42,7 +45,16 @@ public class Supervision {
                 SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus(),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
-                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout()),
+                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
+                backend -> BackendBinaries.choose(backend, switch (backend) {
+                    case LaunchPlanner.VLLM -> config.vllm().command();
+                    case LaunchPlanner.VOX_BOX -> config.voxBox().command();
+                    case LaunchPlanner.MINDIE -> config.mindie().command();
+                    default -> Optional.<String>empty();
+                }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
+                config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
+                        : null,
+                config.rpcPortRange()),
                 publisher, clock, downloader);
         supervisor.start();
     }
