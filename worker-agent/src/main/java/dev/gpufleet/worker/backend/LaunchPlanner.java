@@ -112,7 +112,8 @@ public final class LaunchPlanner {
         List<String> rpcServers = new ArrayList<>();
         if (backend.equals(LLAMA_BOX)) {
             for (SubordinateWorker subordinate : instance.subordinateWorkers()) {
-                Optional<String> address = host.workerAddress().apply(subordinate.workerId());
+                Optional<String> address = subordinate.address() != null && !subordinate.address().isBlank()
+                        ? Optional.of(subordinate.address()) : host.workerAddress().apply(subordinate.workerId());
                 if (address.isEmpty()) {
                     return BackendLaunch.failed("the address of subordinate worker " + subordinate.workerId()
                             + " is unknown to this worker, so its RPC servers cannot be reached");
