@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -19,6 +20,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -37,6 +39,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * OpenAI's model-named endpoints: the gateway reads {@code model} (and {@code stream}) from the JSON body or, for
@@ -112,25 +115,70 @@ public class ForwardingRoutes {
     }
 
     private void route(Router router, String path, boolean form) {
-        router.post(path)
-                .handler(this::checkHeaders)
-                .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                .handler(ctx -> forward(ctx, path, form))
-                .failureHandler(this::failed);
+        // before Quarkus's own body size check (an empty 413), so the client gets OpenAI's shape
+        router.post(path).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkLimits);
+        Route route = router.post(path);
+        if (form) {
+            // Vert.x's BodyHandler decodes multipart forms and keeps no body; the form goes on as it came
+            route.handler(ctx -> collectBody(ctx, body -> forward(ctx, path, true, body)));
+        } else {
+            route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                    .handler(ctx -> forward(ctx, path, false, ctx.body().buffer()));
+        }
+        route.failureHandler(this::failed);
     }
 
-    private void checkHeaders(RoutingContext ctx) {
+    /** Refuses, before any of the body is read, a request with too many headers or a declared body too large. */
+    private void checkLimits(RoutingContext ctx) {
         int count = ctx.request().headers().size();
         if (count > maxHeaders) {
             refuse(ctx, 431, OpenAiError.tooManyHeaders(count, maxHeaders), "too_many_headers", NO_MODEL);
             return;
         }
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && declaredTooLarge(length)) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
+            return;
+        }
         ctx.next();
     }
 
-    private void forward(RoutingContext ctx, String path, boolean form) {
+    private boolean declaredTooLarge(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return false; // Vert.x rejects a malformed length itself
+        }
+    }
+
+    /** The whole body, at most {@code maxBodyBytes} of it; a larger one is refused with a 413. */
+    private void collectBody(RoutingContext ctx, Consumer<Buffer> then) {
+        Buffer body = Buffer.buffer();
+        boolean[] refused = {false};
+        ctx.request().handler(chunk -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > maxBodyBytes) {
+                refused[0] = true;
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        ctx.request().exceptionHandler(ctx::fail);
+        ctx.request().endHandler(ignored -> {
+            if (!refused[0]) {
+                then.accept(body);
+            }
+        });
+        ctx.request().resume();
+    }
+
+    private void forward(RoutingContext ctx, String path, boolean form, Buffer body) {
         long receivedAt = System.nanoTime();
-        Buffer body = ctx.body().buffer();
         byte[] bytes = body == null ? new byte[0] : body.getBytes();
         ForwardRequest request;
         try {
@@ -254,7 +302,6 @@ public class ForwardingRoutes {
                             backends.vertx().cancelTimer(firstByteTimer);
                             firstByteTimer = -1;
                         }
-                        inProgress = null;
                         if (answered.succeeded()) {
                             answered(lease, answered.result(), overhead);
                         } else {
@@ -265,6 +312,7 @@ public class ForwardingRoutes {
 
         /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
         private void failedBeforeAnswer(Balancer.Lease lease, Throwable cause) {
+            inProgress = null;
             lease.failed();
             if (clientGone) {
                 record(499, "client_gone");
@@ -391,6 +439,7 @@ public class ForwardingRoutes {
                 return false;
             }
             finished = true;
+            inProgress = null;
             if (outcome.equals("broken") || answer.statusCode() >= 500) {
                 lease.failed();
             } else {
