@@ -247,7 +247,8 @@ public class ForwardingRoutes {
             if (acquired.isEmpty()) {
                 if (tried.isEmpty()) {
                     ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                    refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready", request.model(), receivedAt);
+                    refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready", request.model(),
+                            receivedAt);
                 } else {
                     refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()), "backend_unreachable",
                             request.model(), receivedAt);
@@ -323,7 +324,8 @@ public class ForwardingRoutes {
                 LOG.warnf("Instance %s of model %s at %s did not begin its answer within %d ms", instance.instanceId(),
                         request.model(), instance.endpoint(), firstByteTimeoutMillis);
                 refuse(ctx, 504, OpenAiError.backendTimeout(request.model(),
-                        TimeUnit.MILLISECONDS.toSeconds(firstByteTimeoutMillis)), "backend_timeout", request.model(), receivedAt);
+                                TimeUnit.MILLISECONDS.toSeconds(firstByteTimeoutMillis)), "backend_timeout",
+                        request.model(), receivedAt);
                 return;
             }
             LOG.warnf("Instance %s of model %s at %s did not answer: %s", instance.instanceId(), request.model(),

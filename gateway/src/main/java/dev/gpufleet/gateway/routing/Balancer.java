@@ -97,7 +97,7 @@ public class Balancer {
             return instance;
         }
 
-        /** The instance answered (whatever the status below 500). Idempotent with {@link #failed}: the first call counts. */
+        /** The instance answered (any status below 500). Idempotent with {@link #failed}: the first call counts. */
         public void release() {
             if (released.compareAndSet(false, true)) {
                 Balancer.this.release(instance.instanceId(), false);

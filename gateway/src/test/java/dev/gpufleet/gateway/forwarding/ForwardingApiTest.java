@@ -423,7 +423,8 @@ class ForwardingApiTest {
         assertEquals(200, response.statusCode());
         List<String> events = List.of(response.body().split("\n\n"));
         assertEquals(3, events.size(), response.body());
-        assertTrue(events.get(0).contains(backend.token(0)) && events.get(1).contains(backend.token(1)), events.toString());
+        assertTrue(events.get(0).contains(backend.token(0)) && events.get(1).contains(backend.token(1)),
+                events.toString());
         var error = JSON.readTree(events.get(2).substring("data: ".length())).path("error");
         assertEquals("backend_disconnected", error.path("code").asText());
         assertEquals("api_error", error.path("type").asText());
@@ -622,7 +623,8 @@ class ForwardingApiTest {
                 && line.endsWith(" 1.0")), metrics);
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_bucket{")
                 && line.contains(tags) && line.contains("stream=\"true\"")), "no latency histogram");
-        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_time_to_first_token_seconds_bucket{")
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith(
+                "gpufleet_gateway_time_to_first_token_seconds_bucket{")
                 && line.contains(tags)), "no time-to-first-token histogram");
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_overhead_seconds_bucket{")),
                 "no overhead histogram");

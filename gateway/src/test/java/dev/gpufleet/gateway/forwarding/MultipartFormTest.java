@@ -43,6 +43,14 @@ class MultipartFormTest {
                         "org/whisper-1", false),
                 Arguments.of("other fields and stream", TYPE,
                         form("file:", "language=en", "stream=true", "model=w", "response_format=json"), "w", true),
+                Arguments.of("as openai-node 6.49 (undici) sends it", "multipart/form-data; "
+                        + "boundary=----formdata-undici-057856036079", ("------formdata-undici-057856036079\r\n"
+                        + "Content-Disposition: form-data; name=\"model\"\r\n\r\nnode-model\r\n"
+                        + "------formdata-undici-057856036079\r\n"
+                        + "Content-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n"
+                        + "Content-Type: application/octet-stream\r\n\r\n\u0001\u0002\u0003\u0004\r\n"
+                        + "------formdata-undici-057856036079--\r\n").getBytes(StandardCharsets.ISO_8859_1),
+                        "node-model", false),
                 Arguments.of("quoted boundary, other parameters", "multipart/form-data; charset=utf-8; boundary=\""
                         + BOUNDARY + "\"", form("model=w", "file:"), "w", false));
     }
