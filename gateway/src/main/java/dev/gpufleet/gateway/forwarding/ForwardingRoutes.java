@@ -314,11 +314,13 @@ public class ForwardingRoutes {
         /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
         private void failedBeforeAnswer(Balancer.Lease lease, Throwable cause) {
             inProgress = null;
-            lease.failed();
             if (clientGone) {
+                // cut off by the gateway itself: no fault of the instance's
+                lease.release();
                 record(499, "client_gone");
                 return;
             }
+            lease.failed();
             InstanceChanged instance = lease.instance();
             if (timedOut) {
                 LOG.warnf("Instance %s of model %s at %s did not begin its answer within %d ms", instance.instanceId(),
@@ -394,7 +396,7 @@ public class ForwardingRoutes {
                     timeToFirstToken().record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
                 }
                 if (usage != null) {
-                    usage.add(chunk.getBytes());
+                    usage.add(chunk);
                 }
                 for (int i = Math.max(0, chunk.length() - 4); i < chunk.length(); i++) {
                     lastBytes = (lastBytes << 8) | (chunk.getByte(i) & 0xff);

@@ -3,6 +3,7 @@ package dev.gpufleet.gateway.forwarding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,11 @@ public final class UsageTail {
 
     private final byte[] tail = new byte[KEEP];
     private int length;
+
+    public void add(Buffer buffer) {
+        int size = buffer.length();
+        add(buffer.getBytes(Math.max(0, size - KEEP), size));
+    }
 
     public void add(byte[] chunk) {
         if (chunk.length >= KEEP) {
