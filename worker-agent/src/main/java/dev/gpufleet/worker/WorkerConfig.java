@@ -111,10 +111,10 @@ public interface WorkerConfig {
     }
 
     /**
-     * Whether backends demand the per-instance API key ({@link dev.gpufleet.kit.auth.InstanceApiKeys}); off
-     * until the gateway sends it.
+     * Whether backends demand the per-instance API key ({@link dev.gpufleet.kit.auth.InstanceApiKeys}), which the
+     * gateway sends.
      */
-    @WithDefault("false")
+    @WithDefault("true")
     boolean backendApiKeys();
 
     /** The llama.cpp RPC servers' ports; the server of GPU i listens on FROM + i. */
