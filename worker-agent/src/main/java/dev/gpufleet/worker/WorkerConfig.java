@@ -28,6 +28,16 @@ public interface WorkerConfig {
     /** Stand-in for GPU detection: see {@link dev.gpufleet.worker.devices.SimulatedDevices}. */
     Optional<String> simulatedDevices();
 
+    /** A JSON file describing devices the agent cannot detect: see {@link dev.gpufleet.worker.devices.ResourcesFile}. */
+    Optional<String> resourcesFile();
+
+    /** Directories searched for nvidia-smi, npu-smi, rocm-smi and system_profiler, like PATH; unset = PATH. */
+    Optional<String> deviceToolPath();
+
+    /** How long one device tool may run; one that takes longer is killed and the worker is NOT_READY. */
+    @WithDefault("5s")
+    Duration deviceToolTimeout();
+
     /** Ports handed to backends, {@code FROM-TO} inclusive; ports something else listens on are skipped. */
     @WithDefault("40000-40063")
     String portRange();
@@ -59,6 +69,70 @@ public interface WorkerConfig {
     /** How long a backend gets to exit after TERM before it is killed. */
     @WithDefault("10s")
     Duration stopTimeout();
+
+    HubAccess huggingface();
+
+    HubAccess modelscope();
+
+    Download download();
+
+    /** A model hub: where it is and the token for gated or private models (a secret: never logged). */
+    interface HubAccess {
+        /** unset = the public hub */
+        Optional<String> endpoint();
+
+        Optional<String> token();
+    }
+
+    interface Download {
+        /** How many files are transferred at once, across all instances. */
+        @WithDefault("4")
+        int parallelFiles();
+
+        /** Bytes that must stay free on the models' disk after a download, e.g. {@code 2GiB}. */
+        @WithDefault("2GiB")
+        String diskMargin();
+
+        /** A transfer that receives nothing for this long is dropped and resumed. */
+        @WithDefault("60s")
+        Duration stallTimeout();
+
+        /** How often one file is tried, resuming each time, before the instance goes to ERROR. */
+        @WithDefault("5")
+        int attempts();
+
+        /** The wait before the second attempt, doubled for each further one. */
+        @WithDefault("2s")
+        Duration retryDelay();
+
+        /** The least time between two progress reports of one instance (each also needs 1 % more). */
+        @WithDefault("1s")
+        Duration progressInterval();
+    }
+
+    /**
+     * Whether backends demand the per-instance API key ({@link dev.gpufleet.kit.auth.InstanceApiKeys}), which the
+     * gateway sends.
+     */
+    @WithDefault("true")
+    boolean backendApiKeys();
+
+    /** The llama.cpp RPC servers' ports; the server of GPU i listens on FROM + i. */
+    @WithDefault("40064-40095")
+    String rpcPortRange();
+
+    /** {@code gpufleet.worker.vllm.command}: replaces the search for {@code vllm}. */
+    Command vllm();
+
+    /** {@code gpufleet.worker.vox-box.command}: replaces the search for {@code vox-box}. */
+    Command voxBox();
+
+    /** {@code gpufleet.worker.mindie.command}: replaces the search for {@code mindieservice_daemon}. */
+    Command mindie();
+
+    interface Command {
+        Optional<String> command();
+    }
 
     interface LlamaBox {
         /** A whole command line that replaces the binary search, e.g. {@code java -jar /x/llamacpp-server.jar}. */

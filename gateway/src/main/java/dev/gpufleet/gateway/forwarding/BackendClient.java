@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 public class BackendClient {
     private final HttpClient client;
     private final long idleTimeoutMillis;
+    private final io.vertx.core.Vertx vertx;
 
     public BackendClient(Vertx vertx, BackendConfig config) {
         HttpClientOptions options = new HttpClientOptions()
@@ -26,6 +27,11 @@ public class BackendClient {
         // the core (callback) API: its pipes carry backpressure between the two connections
         this.client = vertx.getDelegate().createHttpClient(options, pool);
         this.idleTimeoutMillis = config.idleTimeout().toMillis();
+        this.vertx = vertx.getDelegate();
+    }
+
+    public io.vertx.core.Vertx vertx() {
+        return vertx;
     }
 
     public HttpClient client() {

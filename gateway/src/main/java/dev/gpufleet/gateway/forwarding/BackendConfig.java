@@ -27,4 +27,12 @@ public interface BackendConfig {
     /** Pooled connections unused for this long are closed. */
     @WithDefault("60s")
     Duration keepAliveTimeout();
+
+    /**
+     * A backend that has not begun its answer (status and headers) this long after the request left is given up:
+     * the client gets a 504 and the instance a failure. Long by default: a CPU backend may think for minutes.
+     */
+    @WithDefault("5m")
+    Duration firstByteTimeout();
+
 }

@@ -8,8 +8,12 @@ import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.gateway.usage.UsageTap;
+import dev.gpufleet.kit.auth.InstanceApiKeys;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -18,6 +22,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -26,34 +31,47 @@ import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * OpenAI's model-named endpoints: the gateway reads {@code model} (and {@code stream}) from the JSON body,
- * picks a RUNNING instance of that model and passes the request through to it unchanged, and the answer back as
- * it arrives: an SSE stream chunk by chunk, with backpressure from the client to the backend. The client's Authorization header stays
- * here: the cluster token must never reach a backend.
+ * OpenAI's model-named endpoints: the gateway reads {@code model} (and {@code stream}) from the JSON body or, for
+ * audio transcriptions and translations, the multipart form, picks a RUNNING instance of that model and passes
+ * the request through to it unchanged, and the answer back as it arrives: an SSE stream chunk by chunk, with
+ * backpressure from the client to the backend. The client's Authorization header stays here (the cluster token
+ * or a user's key must never reach a backend); the backend gets its own per-instance key instead.
  *
  * <p>A plain Vert.x route rather than a REST resource: the answer is relayed between two connections buffer by
- * buffer, never collected. The kit's ClusterTokenFilter has already checked the caller before any of this runs.
+ * buffer, never collected. Authentication has already run before any of this.
  */
 @Singleton
 public class ForwardingRoutes {
-    /** The OpenAI endpoints whose body names the model. */
-    public static final List<String> PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings");
+    /** The OpenAI endpoints whose JSON body names the model. */
+    public static final List<String> PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
+            "/v1/rerank", "/v1/reranking", "/v1/images/generations", "/v1/audio/speech");
+    /** The OpenAI endpoints that take a multipart form with a {@code model} field. */
+    public static final List<String> FORM_PATHS = List.of("/v1/audio/transcriptions", "/v1/audio/translations");
+    /** Aliases: the path the backend is called on when it differs from the client's. */
+    private static final Map<String, String> BACKEND_PATHS = Map.of("/v1/reranking", "/v1/rerank");
     /** Time spent in the gateway from the whole request body to the request leaving for the backend. */
     public static final String OVERHEAD_HEADER = "x-gpufleet-overhead-ms";
     public static final String RETRY_AFTER_SECONDS = "5";
-    /** The first instance, and one other if the first cannot be reached. */
+    /** The first instance, and one other if the first cannot be reached or answers 5xx. */
     private static final int MAX_ATTEMPTS = 2;
     private static final List<CharSequence> REQUEST_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT);
     private static final List<CharSequence> RESPONSE_HEADERS = List.of(HttpHeaders.CONTENT_TYPE,
-            HttpHeaders.CACHE_CONTROL);
+            HttpHeaders.CACHE_CONTROL, HttpHeaders.CONTENT_DISPOSITION);
+    /** A model name that is not registered: never a metric tag (clients choose it). */
+    private static final String NO_MODEL = "-";
     private static final Logger LOG = Logger.getLogger(ForwardingRoutes.class);
 
     private final RoutingTable table;
@@ -62,10 +80,17 @@ public class ForwardingRoutes {
     private final ObjectMapper json;
     private final MeterRegistry meters;
     private final long maxBodyBytes;
-    private final UsageTap usage;
+    private final int maxHeaders;
+    private final long firstByteTimeoutMillis;
+    private final String clusterToken;
+    private final Map<String, String> instanceKeys = new ConcurrentHashMap<>();
+    private final Timer overheadTimer;
+    private final UsageTap usageTap;
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
-                            MeterRegistry meters, UsageTap usage,
+                            MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
+                            UsageTap usageTap,
+                            @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         this.table = table;
@@ -74,60 +99,148 @@ public class ForwardingRoutes {
         this.json = json;
         this.meters = meters;
         this.maxBodyBytes = maxBodySize.asLongValue();
-        this.usage = usage;
+        this.maxHeaders = limits.maxHeaders();
+        this.firstByteTimeoutMillis = backendConfig.firstByteTimeout().toMillis();
+        this.clusterToken = clusterToken;
+        this.usageTap = usageTap;
+        this.overheadTimer = Timer.builder("gpufleet.gateway.overhead")
+                .description("Time in the gateway from the whole request to its leaving for the backend")
+                .serviceLevelObjectives(millis(0.05), millis(0.1), millis(0.2), millis(0.3), millis(0.5), millis(1),
+                        millis(1.5), millis(2), millis(5), millis(10), millis(50))
+                .register(meters);
     }
 
     void register(@Observes Router router) {
         for (String path : PATHS) {
-            router.post(path)
-                    .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                    .handler(this::forward)
-                    .failureHandler(this::failed);
+            route(router, path, false);
+        }
+        for (String path : FORM_PATHS) {
+            route(router, path, true);
         }
     }
 
-    private void forward(RoutingContext ctx) {
+    private void route(Router router, String path, boolean form) {
+        // before Quarkus's own body size check (an empty 413), so the client gets OpenAI's shape
+        router.post(path).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkLimits);
+        Route route = router.post(path);
+        if (form) {
+            // Vert.x's BodyHandler decodes multipart forms and keeps no body; the form goes on as it came
+            route.handler(ctx -> collectBody(ctx, body -> forward(ctx, path, true, body)));
+        } else {
+            route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+                    .handler(ctx -> forward(ctx, path, false, ctx.body().buffer()));
+        }
+        route.failureHandler(this::failed);
+    }
+
+    /** Refuses, before any of the body is read, a request with too many headers or a declared body too large. */
+    private void checkLimits(RoutingContext ctx) {
+        int count = ctx.request().headers().size();
+        if (count > maxHeaders) {
+            refuse(ctx, 431, OpenAiError.tooManyHeaders(count, maxHeaders), "too_many_headers", NO_MODEL);
+            return;
+        }
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && declaredTooLarge(length)) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+            refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
+            return;
+        }
+        ctx.next();
+    }
+
+    private boolean declaredTooLarge(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return false; // Vert.x rejects a malformed length itself
+        }
+    }
+
+    /** The whole body, at most {@code maxBodyBytes} of it; a larger one is refused with a 413. */
+    private void collectBody(RoutingContext ctx, Consumer<Buffer> then) {
+        Buffer body = Buffer.buffer();
+        boolean[] refused = {false};
+        ctx.request().handler(chunk -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > maxBodyBytes) {
+                refused[0] = true;
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        ctx.request().exceptionHandler(ctx::fail);
+        ctx.request().endHandler(ignored -> {
+            if (!refused[0]) {
+                then.accept(body);
+            }
+        });
+        ctx.request().resume();
+    }
+
+    private void forward(RoutingContext ctx, String path, boolean form, Buffer body) {
         long receivedAt = System.nanoTime();
-        Buffer body = ctx.body().buffer();
+        byte[] bytes = body == null ? new byte[0] : body.getBytes();
         ForwardRequest request;
         try {
-            request = ForwardRequest.parse(body == null ? new byte[0] : body.getBytes());
+            request = form
+                    ? MultipartForm.parse(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), bytes)
+                    : ForwardRequest.parse(bytes);
         } catch (ForwardRequest.Rejected rejected) {
-            refuse(ctx, 400, rejected.error(), "bad_request");
+            refuse(ctx, 400, rejected.error(), "bad_request", NO_MODEL);
             return;
         }
         if (table.model(request.model()).isEmpty()) {
-            refuse(ctx, 404, OpenAiError.modelNotFound(request.model()), "model_not_found");
+            refuse(ctx, 404, OpenAiError.modelNotFound(request.model()), "model_not_found", NO_MODEL);
             return;
         }
         // usage metering: a stream asks its backend for usage; the tap sees the answer go by (usage.UsageTap)
-        UsageTap.Metered metered = usage.open(Caller.of(ctx), ctx.request().path(), request.model(),
-                request.stream(), body);
-        new Exchange(ctx, request, metered.requestBody(), receivedAt, metered).attempt();
+        UsageTap.Metered metered = usageTap.open(Caller.of(ctx), path, request.model(), request.stream(), body);
+        new Exchange(ctx, path, request, metered.requestBody(), receivedAt, metered).attempt();
+    }
+
+    /** The key this instance's backend was started with; derived once per instance, never logged. */
+    private String instanceKey(String instanceId) {
+        return instanceKeys.computeIfAbsent(instanceId, id -> InstanceApiKeys.forInstance(clusterToken, id));
     }
 
     /** One client request on its way to a backend, and the backend's answer on its way back. */
     private final class Exchange {
         private final RoutingContext ctx;
+        private final String path;
         private final ForwardRequest request;
         private final Buffer body;
         private final long receivedAt;
+        private final OptionalLong affinity;
         private final Set<String> tried = new HashSet<>();
         /** The request to the backend now in progress, to cut off when the client goes away. */
         private HttpClientRequest inProgress;
+        private long firstByteTimer = -1;
+        private boolean timedOut;
         private boolean clientGone;
         /** Set once the backend has answered: the hold and the answer being relayed. */
         private Balancer.Lease relayingLease;
         private HttpClientResponse relayingAnswer;
         private boolean finished;
+        private boolean firstChunkSeen;
+        /** The last four bytes relayed, to tell whether the client's stream ends between two SSE events. */
+        private int lastBytes = 0x0A0A;
+        private UsageTail usage;
         private final UsageTap.Metered metered;
 
-        Exchange(RoutingContext ctx, ForwardRequest request, Buffer body, long receivedAt, UsageTap.Metered metered) {
+        Exchange(RoutingContext ctx, String path, ForwardRequest request, Buffer body, long receivedAt,
+                 UsageTap.Metered metered) {
             this.metered = metered;
             this.ctx = ctx;
+            this.path = path;
             this.request = request;
             this.body = body;
             this.receivedAt = receivedAt;
+            this.affinity = balancer.affinityKey(request.leadingText());
             ctx.response().closeHandler(ignored -> {
                 clientGone = true;
                 if (inProgress != null) {
@@ -140,17 +253,22 @@ public class ForwardingRoutes {
         }
 
         void attempt() {
-            Optional<Balancer.Lease> acquired = balancer.acquire(request.model(), tried);
+            Optional<Balancer.Lease> acquired = balancer.acquire(request.model(), tried, affinity);
             if (acquired.isEmpty()) {
                 if (tried.isEmpty()) {
                     ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                    refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready");
+                    refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready", request.model(),
+                            receivedAt);
                 } else {
-                    refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()), "backend_unreachable");
+                    refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()), "backend_unreachable",
+                            request.model(), receivedAt);
                 }
                 return;
             }
-            Balancer.Lease lease = acquired.get();
+            send(acquired.get());
+        }
+
+        private void send(Balancer.Lease lease) {
             InstanceChanged instance = lease.instance();
             tried.add(instance.instanceId());
             Optional<BackendEndpoint> endpoint = BackendEndpoint.parse(instance.endpoint());
@@ -163,7 +281,7 @@ public class ForwardingRoutes {
                     .setMethod(HttpMethod.POST)
                     .setHost(endpoint.get().host())
                     .setPort(endpoint.get().port())
-                    .setURI(ctx.request().path() + (query == null ? "" : "?" + query))
+                    .setURI(BACKEND_PATHS.getOrDefault(path, path) + (query == null ? "" : "?" + query))
                     .setIdleTimeout(backends.idleTimeoutMillis());
             for (CharSequence name : REQUEST_HEADERS) {
                 String value = ctx.request().getHeader(name);
@@ -171,7 +289,10 @@ public class ForwardingRoutes {
                     options.putHeader(name, value);
                 }
             }
-            String overhead = String.format(Locale.ROOT, "%.3f", (System.nanoTime() - receivedAt) / 1e6);
+            options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + instanceKey(instance.instanceId()));
+            long overheadNanos = System.nanoTime() - receivedAt;
+            overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
+            String overhead = String.format(Locale.ROOT, "%.3f", overheadNanos / 1e6);
             backends.client().request(options)
                     .compose(backendRequest -> {
                         if (clientGone) {
@@ -179,42 +300,81 @@ public class ForwardingRoutes {
                             return Future.failedFuture("the client went away");
                         }
                         inProgress = backendRequest;
+                        timedOut = false;
+                        firstByteTimer = backends.vertx().setTimer(firstByteTimeoutMillis, id -> {
+                            firstByteTimer = -1;
+                            timedOut = true;
+                            backendRequest.reset();
+                        });
                         return backendRequest.send(body == null ? Buffer.buffer() : body);
                     })
                     .onComplete(answered -> {
+                        if (firstByteTimer >= 0) {
+                            backends.vertx().cancelTimer(firstByteTimer);
+                            firstByteTimer = -1;
+                        }
                         if (answered.succeeded()) {
-                            relay(lease, answered.result(), overhead);
+                            answered(lease, answered.result(), overhead);
                         } else {
                             failedBeforeAnswer(lease, answered.cause());
                         }
                     });
         }
 
-        /** Nothing came back from the instance: another one may take the request, once. */
+        /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
         private void failedBeforeAnswer(Balancer.Lease lease, Throwable cause) {
             inProgress = null;
-            lease.release();
             if (clientGone) {
+                // cut off by the gateway itself: no fault of the instance's
+                lease.release();
+                record(499, "client_gone");
                 return;
             }
+            lease.failed();
             InstanceChanged instance = lease.instance();
+            if (timedOut) {
+                LOG.warnf("Instance %s of model %s at %s did not begin its answer within %d ms", instance.instanceId(),
+                        request.model(), instance.endpoint(), firstByteTimeoutMillis);
+                refuse(ctx, 504, OpenAiError.backendTimeout(request.model(),
+                                TimeUnit.MILLISECONDS.toSeconds(firstByteTimeoutMillis)), "backend_timeout",
+                        request.model(), receivedAt);
+                return;
+            }
             LOG.warnf("Instance %s of model %s at %s did not answer: %s", instance.instanceId(), request.model(),
                     instance.endpoint(), cause.toString());
             if (tried.size() < MAX_ATTEMPTS) {
                 attempt();
             } else {
-                refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()), "backend_unreachable");
+                refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()), "backend_unreachable",
+                        request.model(), receivedAt);
             }
+        }
+
+        /** The instance answered: relayed, unless it is a 5xx and another instance can take the request. */
+        private void answered(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
+            if (clientGone) {
+                lease.release();
+                answer.request().reset();
+                record(499, "client_gone");
+                return;
+            }
+            if (answer.statusCode() >= 500 && tried.size() < MAX_ATTEMPTS) {
+                Optional<Balancer.Lease> next = balancer.acquire(request.model(), tried, affinity);
+                if (next.isPresent()) {
+                    LOG.warnf("Instance %s of model %s answered %d; retrying on instance %s",
+                            lease.instance().instanceId(), request.model(), answer.statusCode(),
+                            next.get().instance().instanceId());
+                    lease.failed();
+                    answer.request().reset();
+                    send(next.get());
+                    return;
+                }
+            }
+            relay(lease, answer, overhead);
         }
 
         private void relay(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
             HttpServerResponse response = ctx.response();
-            if (clientGone) {
-                inProgress = null;
-                lease.release();
-                answer.request().reset();
-                return;
-            }
             this.relayingLease = lease;
             this.relayingAnswer = answer;
             response.setStatusCode(answer.statusCode());
@@ -232,16 +392,30 @@ public class ForwardingRoutes {
             }
             response.putHeader(OVERHEAD_HEADER, overhead);
             metered.answered(answer.statusCode(), answer.getHeader(HttpHeaders.CONTENT_TYPE));
+            String type = answer.getHeader(HttpHeaders.CONTENT_TYPE);
+            boolean sse = type != null && type.startsWith("text/event-stream");
+            if (answer.statusCode() == 200 && (sse || (type != null && type.contains("json")))) {
+                usage = new UsageTail();
+            }
             // each buffer goes out as it arrives; a slow client pauses the backend (backpressure)
             answer.handler(chunk -> {
                 if (clientGone) {
                     return;
                 }
-                Buffer passed = metered.chunk(chunk);
-                if (passed.length() == 0) {
-                    return;
+                if (!firstChunkSeen) {
+                    firstChunkSeen = true;
+                    timeToFirstToken().record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
                 }
-                response.write(passed);
+                if (usage != null) {
+                    usage.add(chunk);
+                }
+                Buffer passed = metered.chunk(chunk);
+                for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
+                    lastBytes = (lastBytes << 8) | (passed.getByte(i) & 0xff);
+                }
+                if (passed.length() > 0) {
+                    response.write(passed);
+                }
                 if (response.writeQueueFull()) {
                     answer.pause();
                     response.drainHandler(ignored -> answer.resume());
@@ -251,9 +425,16 @@ public class ForwardingRoutes {
                 if (!finish(lease, answer, clientGone ? "client_gone" : "broken")) {
                     return;
                 }
-                if (!clientGone) {
-                    LOG.warnf("Instance %s of model %s broke off its answer: %s", lease.instance().instanceId(),
-                            request.model(), error.toString());
+                if (clientGone) {
+                    return;
+                }
+                LOG.warnf("Instance %s of model %s broke off its answer: %s", lease.instance().instanceId(),
+                        request.model(), error.toString());
+                if (sse) {
+                    // the client sees why its stream ends here, in the shape OpenAI's clients raise as an error
+                    response.end((atEventBoundary() ? "" : "\n\n") + "data: "
+                            + render(OpenAiError.backendBrokeOff(request.model())) + "\n\n");
+                } else {
                     // a backend that dies mid-answer must not look like a complete answer to the client
                     response.reset();
                 }
@@ -270,6 +451,10 @@ public class ForwardingRoutes {
             });
         }
 
+        private boolean atEventBoundary() {
+            return (lastBytes & 0xFFFF) == 0x0A0A || lastBytes == 0x0D0A0D0A;
+        }
+
         /** Ends the exchange once, whichever way it ends; false if it had ended already. */
         private boolean finish(Balancer.Lease lease, HttpClientResponse answer, String outcome) {
             if (finished) {
@@ -277,14 +462,55 @@ public class ForwardingRoutes {
             }
             finished = true;
             inProgress = null;
-            lease.release();
+            if (outcome.equals("broken") || answer.statusCode() >= 500) {
+                lease.failed();
+            } else {
+                lease.release();
+            }
+            record(answer.statusCode(), outcome);
             metered.finished();
-            meters.timer("gpufleet.gateway.forwarded", "model", request.model(),
-                            "status", Integer.toString(answer.statusCode()),
-                            "stream", Boolean.toString(request.stream()), "outcome", outcome)
-                    .record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
+            if (usage != null && outcome.equals("complete")) {
+                usage.usage().ifPresent(counts -> {
+                    tokens("prompt").increment(counts.promptTokens());
+                    tokens("completion").increment(counts.completionTokens());
+                });
+            }
             return true;
         }
+
+        private void record(int status, String outcome) {
+            ForwardingRoutes.this.record(path, request.model(), status, request.stream(), outcome, receivedAt);
+        }
+
+        private Timer timeToFirstToken() {
+            return Timer.builder("gpufleet.gateway.time.to.first.token")
+                    .description("From the whole request to the first byte of the answer's body")
+                    .tags("endpoint", path, "model", request.model(), "stream", Boolean.toString(request.stream()))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofMinutes(5))
+                    .register(meters);
+        }
+
+        private Counter tokens(String kind) {
+            return Counter.builder("gpufleet.gateway.tokens")
+                    .description("Tokens in answers, from their usage")
+                    .tags("model", request.model(), "type", kind)
+                    .register(meters);
+        }
+    }
+
+    /** One request's outcome: count, status and latency to the end of the answer, per endpoint and model. */
+    private void record(String path, String model, int status, boolean stream, String outcome, long receivedAt) {
+        Timer.builder("gpufleet.gateway.requests")
+                .description("OpenAI requests, from the whole request to the end of the answer")
+                .tags("endpoint", path, "model", model, "status", Integer.toString(status),
+                        "stream", Boolean.toString(stream), "outcome", outcome)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(meters)
+                .record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
     }
 
     private void failed(RoutingContext ctx) {
@@ -292,25 +518,41 @@ public class ForwardingRoutes {
         if (status >= 500) {
             LOG.error("Could not forward " + ctx.request().path(), ctx.failure());
         }
-        String message = status == 413
-                ? "The request body is larger than the gateway accepts (" + maxBodyBytes + " bytes)."
-                : "The gateway could not handle this request.";
-        refuse(ctx, status, OpenAiError.of(message, status < 500 ? OpenAiError.INVALID_REQUEST : "api_error",
-                null, null), "failed");
+        OpenAiError error = status == 413
+                ? OpenAiError.bodyTooLarge(maxBodyBytes)
+                : OpenAiError.of("The gateway could not handle this request.",
+                status < 500 ? OpenAiError.INVALID_REQUEST : "api_error", null, null);
+        refuse(ctx, status, error, status == 413 ? "body_too_large" : "failed", NO_MODEL);
     }
 
-    private void refuse(RoutingContext ctx, int status, OpenAiError error, String reason) {
+    /** The gateway answers itself; {@code model} is a metric tag, so only a registered model's name or "-". */
+    private void refuse(RoutingContext ctx, int status, OpenAiError error, String reason, String model) {
+        refuse(ctx, status, error, reason, model, System.nanoTime());
+    }
+
+    private void refuse(RoutingContext ctx, int status, OpenAiError error, String reason, String model,
+                        long receivedAt) {
         meters.counter("gpufleet.gateway.refused", "reason", reason).increment();
+        String endpoint = ctx.currentRoute() == null ? null : ctx.currentRoute().getPath();
+        record(endpoint == null ? "other" : endpoint, model, status, false, reason, receivedAt);
         HttpServerResponse response = ctx.response();
         if (response.headWritten() || response.closed()) {
             return;
         }
+        response.setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .end(render(error));
+    }
+
+    private String render(OpenAiError error) {
         try {
-            response.setStatusCode(status)
-                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                    .end(json.writeValueAsString(error));
+            return json.writeValueAsString(error);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render " + error, e);
         }
+    }
+
+    private static Duration millis(double millis) {
+        return Duration.ofNanos((long) (millis * 1_000_000));
     }
 }

@@ -24,4 +24,25 @@ public record OpenAiError(Detail error) {
         return of("The model '" + model + "' is registered but its backend is unreachable (backend unreachable)",
                 "api_error", null, "backend_unreachable");
     }
+
+    public static OpenAiError backendTimeout(String model, long seconds) {
+        return of("The model '" + model + "' did not start answering within " + seconds + " s (backend timeout)",
+                "timeout", null, "backend_timeout");
+    }
+
+    /** Sent as the last event of a stream whose backend broke off. */
+    public static OpenAiError backendBrokeOff(String model) {
+        return of("The backend of model '" + model + "' broke off its answer before the end; the answer is incomplete",
+                "api_error", null, "backend_disconnected");
+    }
+
+    public static OpenAiError bodyTooLarge(long maxBytes) {
+        return of("The request body is larger than the gateway accepts (" + maxBytes + " bytes).",
+                INVALID_REQUEST, null, "request_too_large");
+    }
+
+    public static OpenAiError tooManyHeaders(int count, int maxHeaders) {
+        return of("The request has " + count + " headers; the gateway accepts at most " + maxHeaders + ".",
+                INVALID_REQUEST, null, "too_many_headers");
+    }
 }

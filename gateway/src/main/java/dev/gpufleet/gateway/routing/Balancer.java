@@ -1,46 +1,87 @@
 package dev.gpufleet.gateway.routing;
 
 import dev.gpufleet.events.InstanceChanged;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Hands out the routable instances of a model by {@link InstanceChoice}, counting the requests in flight on each.
- * Whoever acquires a {@link Lease} releases it when the exchange with the backend is over, however it ends.
+ * Hands out the routable instances of a model by {@link InstanceChoice}, counting the requests in flight on each
+ * and keeping each instance's {@link InstanceHealth}. Whoever acquires a {@link Lease} releases it when the
+ * exchange with the backend is over, however it ends, and reports whether the instance failed.
  */
 @Singleton
 public class Balancer {
     private final RoutingTable table;
+    private final RoutingConfig config;
+    private final InstanceHealth.Policy healthPolicy;
+    private final Clock clock;
     /** Guarded by {@code this}; an instance is absent once nothing is in flight on it. */
     private final Map<String, Integer> outstanding = new HashMap<>();
+    /** Guarded by {@code this}; an instance is absent while it has no failure to its name. */
+    private final Map<String, InstanceHealth> health = new HashMap<>();
     private long turn;
 
-    public Balancer(RoutingTable table) {
+    @Inject
+    public Balancer(RoutingTable table, RoutingConfig config) {
+        this(table, config, Clock.systemUTC());
+    }
+
+    Balancer(RoutingTable table, RoutingConfig config, Clock clock) {
         this.table = table;
+        this.config = config;
+        this.healthPolicy = new InstanceHealth.Policy(config.failuresToSkip(), config.skipFor());
+        this.clock = clock;
+    }
+
+    /** The affinity key of a prompt that starts with this text, under the configured block size and count. */
+    public OptionalLong affinityKey(String leadingText) {
+        return PrefixKey.of(leadingText, config.affinityBlockChars(), config.affinityBlocks());
     }
 
     /** A routable instance of the model other than {@code excluded}, now counted as busy; empty if none. */
-    public synchronized Optional<Lease> acquire(String modelName, Collection<String> excluded) {
+    public synchronized Optional<Lease> acquire(String modelName, Collection<String> excluded, OptionalLong affinity) {
         List<InstanceChanged> routable = table.routableInstances(modelName);
         List<String> ids = routable.stream().map(InstanceChanged::instanceId).toList();
-        return InstanceChoice.choose(ids, outstanding, excluded, turn++).map(id -> {
-            outstanding.merge(id, 1, Integer::sum);
-            return new Lease(routable.get(ids.indexOf(id)));
-        });
+        Instant now = clock.instant();
+        List<String> skipped = ids.stream()
+                .filter(id -> health.getOrDefault(id, InstanceHealth.GOOD).skippedAt(now)).toList();
+        return InstanceChoice.choose(ids, outstanding, excluded, skipped, affinity, config.affinitySlack(), turn++)
+                .map(id -> {
+                    outstanding.merge(id, 1, Integer::sum);
+                    return new Lease(routable.get(ids.indexOf(id)));
+                });
+    }
+
+    public Optional<Lease> acquire(String modelName, Collection<String> excluded) {
+        return acquire(modelName, excluded, OptionalLong.empty());
     }
 
     public synchronized int outstanding(String instanceId) {
         return outstanding.getOrDefault(instanceId, 0);
     }
 
-    private synchronized void release(String instanceId) {
+    public synchronized InstanceHealth health(String instanceId) {
+        return health.getOrDefault(instanceId, InstanceHealth.GOOD);
+    }
+
+    private synchronized void release(String instanceId, boolean failed) {
         outstanding.computeIfPresent(instanceId, (id, count) -> count <= 1 ? null : count - 1);
+        if (failed) {
+            health.put(instanceId, health.getOrDefault(instanceId, InstanceHealth.GOOD)
+                    .afterFailure(clock.instant(), healthPolicy));
+        } else {
+            health.remove(instanceId);
+        }
     }
 
     /** One request's hold on an instance. */
@@ -56,10 +97,17 @@ public class Balancer {
             return instance;
         }
 
-        /** Idempotent: only the first call counts. */
+        /** The instance answered (any status below 500). Idempotent with {@link #failed}: the first call counts. */
         public void release() {
             if (released.compareAndSet(false, true)) {
-                Balancer.this.release(instance.instanceId());
+                Balancer.this.release(instance.instanceId(), false);
+            }
+        }
+
+        /** The instance could not be reached, answered 5xx, timed out or broke off its answer. */
+        public void failed() {
+            if (released.compareAndSet(false, true)) {
+                Balancer.this.release(instance.instanceId(), true);
             }
         }
     }

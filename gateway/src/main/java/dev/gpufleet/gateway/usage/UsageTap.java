@@ -82,7 +82,8 @@ public class UsageTap {
                 byte[] out = sse.accept(bytes);
                 return out == bytes ? chunk : Buffer.buffer(out);
             }
-            if (json != null) {
+            if (json != null && !json.broken()) {
+                // an answer that is not JSON (audio, images) stops the scanner at its first byte
                 json.feed(chunk.getBytes());
             }
             return chunk;

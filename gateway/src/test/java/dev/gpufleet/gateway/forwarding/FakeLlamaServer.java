@@ -25,12 +25,17 @@ import java.util.stream.Collectors;
  * it and when it wrote each chunk, so a test can tell what the gateway forwarded and how promptly.
  *
  * <p>Request hints it obeys: {@code "max_tokens": -1} → 400 like llama.cpp; {@code "break_after": n} → the
- * connection drops after n chunks, without the end of the stream.
+ * connection drops after n chunks, without the end of the stream; {@code "hang_ms": n} → nothing for n ms first.
+ * {@link #forcedStatus}, when set, answers every request with that status. Besides chat, completions and
+ * embeddings it answers rerank, image generation, speech (binary) and multipart transcriptions.
  */
 final class FakeLlamaServer implements AutoCloseable {
     /** What arrived: the path, the headers (lower-case names) and the body as sent. */
-    record Received(String path, Map<String, String> headers, String body) {
+    record Received(String path, Map<String, String> headers, String body, byte[] raw) {
     }
+
+    /** The bytes of every speech answer. */
+    static final byte[] SPEECH = speech();
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,6 +46,8 @@ final class FakeLlamaServer implements AutoCloseable {
     /** Streams the other side broke off while this server was still writing. */
     final AtomicInteger abortedStreams = new AtomicInteger();
     final AtomicInteger streamsInProgress = new AtomicInteger();
+    /** When not 0, every request is answered with this status and an error body. */
+    volatile int forcedStatus;
     private final int chunks;
     private final Duration chunkDelay;
     private final HttpServer server;
@@ -78,11 +85,31 @@ final class FakeLlamaServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        received.add(new Received(exchange.getRequestURI().toString(), exchange.getRequestHeaders().entrySet()
+        byte[] raw = exchange.getRequestBody().readAllBytes();
+        String body = new String(raw, StandardCharsets.UTF_8);
+        Map<String, String> headers = exchange.getRequestHeaders().entrySet()
                 .stream().collect(Collectors.toMap(e -> e.getKey().toLowerCase(), e -> String.join(",", e.getValue()),
-                        (a, b) -> a + "," + b)), body));
+                        (a, b) -> a + "," + b));
+        received.add(new Received(exchange.getRequestURI().toString(), headers, body, raw));
+        if (forcedStatus != 0) {
+            send(exchange, forcedStatus, "{\"error\":{\"message\":\"" + name + " is failing\"}}");
+            return;
+        }
+        if (headers.getOrDefault("content-type", "").startsWith("multipart/form-data")) {
+            send(exchange, 200, "{\"text\":\"transcribed by " + name + "\"}");
+            return;
+        }
         JsonNode request = JSON.readTree(body);
+        long hang = request.path("hang_ms").asLong(0);
+        if (hang > 0) {
+            try {
+                TimeUnit.MILLISECONDS.sleep(hang);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                exchange.close();
+                return;
+            }
+        }
         if (request.path("max_tokens").asInt(1) < 0) {
             send(exchange, 400, "{\"error\":{\"code\":400,\"message\":\"max_tokens must be positive\","
                     + "\"type\":\"invalid_request_error\"}}");
@@ -93,6 +120,24 @@ final class FakeLlamaServer implements AutoCloseable {
             send(exchange, 200, "{\"object\":\"list\",\"model\":\"" + request.path("model").asText()
                     + "\",\"data\":[{\"object\":\"embedding\",\"index\":0,\"embedding\":[0.25,-0.5,1.0]}],"
                     + "\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}");
+            return;
+        }
+        if (path.equals("/v1/rerank")) {
+            send(exchange, 200, "{\"model\":\"" + request.path("model").asText() + "\",\"results\":["
+                    + "{\"index\":1,\"relevance_score\":0.9},{\"index\":0,\"relevance_score\":0.1}],"
+                    + "\"usage\":{\"prompt_tokens\":7,\"total_tokens\":7}}");
+            return;
+        }
+        if (path.equals("/v1/images/generations")) {
+            send(exchange, 200, "{\"created\":1764158400,\"data\":[{\"b64_json\":\"aGk=\"}]}");
+            return;
+        }
+        if (path.equals("/v1/audio/speech")) {
+            exchange.getResponseHeaders().add("Content-Type", "audio/mpeg");
+            exchange.sendResponseHeaders(200, SPEECH.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(SPEECH);
+            }
             return;
         }
         boolean chat = path.equals("/v1/chat/completions");
@@ -148,6 +193,14 @@ final class FakeLlamaServer implements AutoCloseable {
         } finally {
             streamsInProgress.decrementAndGet();
         }
+    }
+
+    private static byte[] speech() {
+        byte[] bytes = new byte[70_000];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 31);
+        }
+        return bytes;
     }
 
     private static void send(HttpExchange exchange, int status, String json) throws IOException {

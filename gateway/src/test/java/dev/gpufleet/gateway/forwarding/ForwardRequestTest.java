@@ -33,7 +33,36 @@ class ForwardRequestTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("accepted")
     void readsModelAndStream(String label, String body, String model, boolean stream) throws Exception {
-        assertEquals(new ForwardRequest(model, stream), ForwardRequest.parse(body.getBytes(StandardCharsets.UTF_8)));
+        ForwardRequest request = ForwardRequest.parse(body.getBytes(StandardCharsets.UTF_8));
+        assertEquals(model, request.model());
+        assertEquals(stream, request.stream());
+    }
+
+    static Stream<Arguments> leadingTexts() {
+        return Stream.of(
+                Arguments.of("chat messages in order, roles left out",
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                                + "{\"role\":\"user\",\"content\":\"Hi\"}]}", "Be brief.Hi"),
+                Arguments.of("content parts: text only, images skipped",
+                        "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Look\"},"
+                                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:x\"}}]}],\"model\":\"m\"}",
+                        "Look"),
+                Arguments.of("completion prompt", "{\"model\":\"m\",\"prompt\":\"Once upon\"}", "Once upon"),
+                Arguments.of("prompt array", "{\"model\":\"m\",\"prompt\":[\"a\",\"b\"]}", "ab"),
+                Arguments.of("embedding input", "{\"input\":\"text\",\"model\":\"m\"}", "text"),
+                Arguments.of("token arrays carry no text", "{\"input\":[[1,2],[3]],\"model\":\"m\"}", ""),
+                Arguments.of("rerank query", "{\"model\":\"m\",\"query\":\"q\",\"documents\":[\"d\"]}", "q"),
+                Arguments.of("tool calls and names are not text",
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"assistant\",\"content\":null,"
+                                + "\"tool_calls\":[{\"id\":\"c\"}]},{\"role\":\"tool\",\"content\":\"42\"}]}", "42"),
+                Arguments.of("capped", "{\"model\":\"m\",\"prompt\":\"" + "x".repeat(5000) + "\"}",
+                        "x".repeat(ForwardRequest.MAX_LEADING_CHARS)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leadingTexts")
+    void readsThePromptsLeadingText(String label, String body, String leading) throws Exception {
+        assertEquals(leading, ForwardRequest.parse(body.getBytes(StandardCharsets.UTF_8)).leadingText());
     }
 
     static Stream<Arguments> rejected() {
@@ -41,6 +70,10 @@ class ForwardRequestTest {
                 Arguments.of("empty body", "", null, "invalid_json"),
                 Arguments.of("not JSON", "model=qwen", null, "invalid_json"),
                 Arguments.of("truncated JSON", "{\"model\":\"qwen\",\"messages\":[", null, "invalid_json"),
+                Arguments.of("truncated inside a message", "{\"model\":\"q\",\"messages\":[{\"content\":\"a\"",
+                        null, "invalid_json"),
+                Arguments.of("truncated inside a prompt array", "{\"model\":\"q\",\"prompt\":[\"a\",", null,
+                        "invalid_json"),
                 Arguments.of("an array", "[{\"model\":\"qwen\"}]", null, "invalid_json"),
                 Arguments.of("a string", "\"qwen\"", null, "invalid_json"),
                 Arguments.of("two objects", "{\"model\":\"a\"}{\"model\":\"b\"}", null, "invalid_json"),

@@ -9,6 +9,7 @@ import dev.gpufleet.events.Topics;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.Events;
 import dev.gpufleet.gateway.routing.RoutingTable;
+import dev.gpufleet.kit.auth.InstanceApiKeys;
 import dev.gpufleet.localstack.testing.KafkaTestResource;
 import dev.gpufleet.localstack.testing.PostgresTestResource;
 import io.quarkus.test.common.TestResourceScope;
@@ -52,6 +53,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -151,7 +153,8 @@ class ForwardingApiTest {
     @Test
     void aPlainAnswerComesBackAsTheBackendSentItWithoutTheClientsToken() throws Exception {
         FakeLlamaServer backend = backend("alpha", 3, Duration.ZERO);
-        String model = runningModel(unique("plain"), backend.endpoint());
+        String modelId = unique("plain");
+        String model = runningModel(modelId, backend.endpoint());
         String body = chat(model, false);
 
         Response chat = post(CHAT, body);
@@ -168,7 +171,8 @@ class ForwardingApiTest {
         assertEquals(CHAT, received.path());
         assertEquals(body, received.body());
         assertEquals("application/json", received.headers().get("content-type"));
-        assertFalse(received.headers().containsKey("authorization"), received.headers().toString());
+        assertEquals("Bearer " + InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
+                received.headers().get("authorization"));
         assertFalse(received.headers().toString().contains(TOKEN), received.headers().toString());
 
         post("/v1/completions", "{\"model\":\"" + model + "\",\"prompt\":\"Once\"}").then().statusCode(200)
@@ -405,29 +409,29 @@ class ForwardingApiTest {
     }
 
     @Test
-    void aBackendThatBreaksOffMidStreamBreaksTheClientsStreamToo() throws Exception {
+    void aBackendThatBreaksOffMidStreamEndsTheClientsStreamWithAnErrorEvent() throws Exception {
         FakeLlamaServer backend = backend("alpha", 5, Duration.ofMillis(50));
         String modelId = unique("broken");
         String model = runningModel(modelId, backend.endpoint());
         String body = "{\"model\":\"" + model + "\",\"stream\":true,\"break_after\":2,\"messages\":[]}";
 
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
                 .header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
 
         assertEquals(200, response.statusCode());
-        List<String> lines = new ArrayList<>();
-        assertThrows(IOException.class, () -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(),
-                    StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    lines.add(line);
-                }
-            }
-        }, "the stream ended as if complete: " + lines);
-        assertFalse(lines.contains("data: [DONE]"));
+        List<String> events = List.of(response.body().split("\n\n"));
+        assertEquals(3, events.size(), response.body());
+        assertTrue(events.get(0).contains(backend.token(0)) && events.get(1).contains(backend.token(1)),
+                events.toString());
+        var error = JSON.readTree(events.get(2).substring("data: ".length())).path("error");
+        assertEquals("backend_disconnected", error.path("code").asText());
+        assertEquals("api_error", error.path("type").asText());
+        assertTrue(error.path("message").asText().contains(model), error.toString());
+        assertFalse(response.body().contains("[DONE]"));
         await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0);
+        assertEquals(1, balancer.health(modelId + "-i0").consecutiveFailures());
     }
 
     @Test
@@ -448,5 +452,229 @@ class ForwardingApiTest {
         assertTrue(response.body().endsWith("data: [DONE]\n\n"), response.body());
         assertEquals(3, response.body().split("\n\n").length, response.body());
         assertEquals("text/event-stream", backend.received.get(0).headers().get("accept"));
+    }
+
+    private HttpResponse<byte[]> send(String path, String contentType, byte[] body) throws Exception {
+        return http.send(HttpRequest.newBuilder(gateway.toURI().resolve(path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    @Test
+    void rerankImagesAndSpeechPassThroughTheirAnswersAsSent() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("surface"), backend.endpoint());
+        String rerank = "{\"model\":\"" + model + "\",\"query\":\"q\",\"documents\":[\"a\",\"b\"]}";
+
+        post("/v1/rerank", rerank).then().statusCode(200)
+                .body("results[0].index", equalTo(1))
+                .body("results[0].relevance_score", equalTo(0.9f));
+        post("/v1/reranking", rerank).then().statusCode(200).body("results[1].index", equalTo(0));
+        post("/v1/images/generations", "{\"model\":\"" + model + "\",\"prompt\":\"a cat\",\"n\":1}")
+                .then().statusCode(200).body("data[0].b64_json", equalTo("aGk="));
+        HttpResponse<byte[]> speech = send("/v1/audio/speech", "application/json", ("{\"model\":\"" + model
+                + "\",\"input\":\"Hello\",\"voice\":\"alloy\"}").getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(200, speech.statusCode());
+        assertEquals("audio/mpeg", speech.headers().firstValue("content-type").orElse(""));
+        assertArrayEquals(FakeLlamaServer.SPEECH, speech.body());
+        // the alias reaches the backend under the name llama.cpp and vLLM both serve
+        assertEquals(List.of("/v1/rerank", "/v1/rerank", "/v1/images/generations", "/v1/audio/speech"),
+                backend.paths());
+        assertEquals(rerank, backend.received.get(1).body());
+    }
+
+    @Test
+    void aTranscriptionFormReachesTheBackendByteForByte() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String modelId = unique("whisper");
+        String model = runningModel(modelId, backend.endpoint());
+        String type = "multipart/form-data; boundary=" + MultipartFormTest.BOUNDARY;
+        byte[] form = MultipartFormTest.form("file:", "model=" + model, "response_format=json");
+
+        HttpResponse<byte[]> answer = send("/v1/audio/transcriptions", type, form);
+
+        assertEquals(200, answer.statusCode(), new String(answer.body(), StandardCharsets.UTF_8));
+        assertEquals("transcribed by alpha", JSON.readTree(answer.body()).path("text").asText());
+        FakeLlamaServer.Received received = backend.received.get(0);
+        assertEquals("/v1/audio/transcriptions", received.path());
+        assertEquals(type, received.headers().get("content-type"));
+        assertArrayEquals(form, received.raw());
+        assertEquals("Bearer " + InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
+                received.headers().get("authorization"));
+
+        HttpResponse<byte[]> noModel = send("/v1/audio/transcriptions", type, MultipartFormTest.form("file:"));
+        assertEquals(400, noModel.statusCode());
+        assertEquals("model", JSON.readTree(noModel.body()).path("error").path("param").asText());
+        HttpResponse<byte[]> unknown = send("/v1/audio/translations", type,
+                MultipartFormTest.form("model=" + unique("nope"), "file:"));
+        assertEquals(404, unknown.statusCode());
+        assertEquals("model_not_found", JSON.readTree(unknown.body()).path("error").path("code").asText());
+        assertEquals(1, backend.received.size());
+    }
+
+    @Test
+    void a5xxBeforeTheAnswerIsRetriedElsewhereAndAFailingInstanceIsThenSkipped() throws Exception {
+        FakeLlamaServer failing = backend("failing", 1, Duration.ZERO);
+        failing.forcedStatus = 503;
+        FakeLlamaServer good = backend("good", 1, Duration.ZERO);
+        String modelId = unique("fivexx");
+        String model = runningModel(modelId, failing.endpoint(), good.endpoint());
+
+        for (int i = 0; i < 10; i++) {
+            post(CHAT, chat(model, false)).then().statusCode(200)
+                    .body("choices[0].message.content", equalTo(good.streamedText()));
+        }
+        // three failures in a row, then skipped (gpufleet.gateway.routing.skip-for is long in tests)
+        assertEquals(3, failing.received.size());
+        assertEquals(10, good.received.size());
+        assertEquals(0, balancer.outstanding(modelId + "-i0"));
+    }
+
+    @Test
+    void aLoneInstancesErrorIsPassedOnAsItsOwn() throws Exception {
+        FakeLlamaServer failing = backend("failing", 1, Duration.ZERO);
+        failing.forcedStatus = 500;
+        String model = runningModel(unique("lone500"), failing.endpoint());
+
+        post(CHAT, chat(model, false)).then().statusCode(500).body("error.message", equalTo("failing is failing"));
+        assertEquals(1, failing.received.size());
+    }
+
+    @Test
+    void aBackendThatHangsIs504InOpenAiShape() throws Exception {
+        FakeLlamaServer hanging = backend("hanging", 1, Duration.ZERO);
+        String modelId = unique("hang");
+        String model = runningModel(modelId, hanging.endpoint());
+
+        post(CHAT, "{\"model\":\"" + model + "\",\"hang_ms\":60000,\"messages\":[]}").then().statusCode(504)
+                .contentType(startsWith("application/json"))
+                .body("error.code", equalTo("backend_timeout"))
+                .body("error.message", containsString(model));
+        assertEquals(1, hanging.received.size());
+        assertEquals(1, balancer.health(modelId + "-i0").consecutiveFailures());
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0);
+    }
+
+    @Test
+    void aSharedLongPromptPrefixKeepsGoingToTheSameInstance() throws Exception {
+        FakeLlamaServer a = backend("a", 1, Duration.ZERO);
+        FakeLlamaServer b = backend("b", 1, Duration.ZERO);
+        String model = runningModel(unique("affinity"), a.endpoint(), b.endpoint());
+        String system = "You are a careful assistant. ".repeat(60);
+
+        for (int i = 0; i < 6; i++) {
+            post(CHAT, "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"system\",\"content\":\""
+                    + system + "\"},{\"role\":\"user\",\"content\":\"question " + i + "\"}]}")
+                    .then().statusCode(200);
+        }
+        assertTrue(a.received.size() == 6 || b.received.size() == 6,
+                "a got " + a.received.size() + ", b got " + b.received.size());
+    }
+
+    @Test
+    void anOversizedBodyIs413InOpenAiShapeAndNothingIsForwarded() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("big"), backend.endpoint());
+        byte[] body = ("{\"model\":\"" + model + "\",\"prompt\":\"" + "x".repeat(11 * 1024 * 1024) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        HttpResponse<byte[]> answer = send("/v1/completions", "application/json", body);
+
+        assertEquals(413, answer.statusCode());
+        var error = JSON.readTree(answer.body()).path("error");
+        assertEquals("request_too_large", error.path("code").asText(), error.toString());
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertTrue(backend.received.isEmpty());
+    }
+
+    @Test
+    void tooManyHeadersIs431InOpenAiShape() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("headers"), backend.endpoint());
+        HttpRequest.Builder request = HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(chat(model, false)));
+        for (int i = 0; i < 120; i++) {
+            request.header("x-extra-" + i, "v");
+        }
+
+        HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(431, answer.statusCode());
+        assertEquals("too_many_headers", JSON.readTree(answer.body()).path("error").path("code").asText());
+        assertTrue(backend.received.isEmpty());
+    }
+
+    @Test
+    void metricsCountRequestsByModelAndStatusWithLatencyFirstTokenOverheadAndTokens() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 4, Duration.ZERO);
+        String model = runningModel(unique("metrics"), backend.endpoint());
+
+        post(CHAT, chat(model, false)).then().statusCode(200);
+        post(CHAT, chat(model, true)).then().statusCode(200);
+
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        String tags = "endpoint=\"/v1/chat/completions\",model=\"" + model + "\"";
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_count{")
+                && line.contains(tags) && line.contains("status=\"200\"") && line.contains("stream=\"false\"")
+                && line.endsWith(" 1.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_bucket{")
+                && line.contains(tags) && line.contains("stream=\"true\"")), "no latency histogram");
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith(
+                "gpufleet_gateway_time_to_first_token_seconds_bucket{")
+                && line.contains(tags)), "no time-to-first-token histogram");
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_overhead_seconds_bucket{")),
+                "no overhead histogram");
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_tokens_total{")
+                && line.contains("model=\"" + model + "\"") && line.contains("type=\"completion\"")
+                && line.endsWith(" 4.0")), metrics);
+    }
+
+    @Test
+    void noTokenOrInstanceKeyEverAppearsInALogLine() throws Exception {
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                String message = record instanceof org.jboss.logmanager.ExtLogRecord ext
+                        ? ext.getFormattedMessage() : record.getMessage();
+                lines.add(message + (record.getThrown() == null ? "" : " " + record.getThrown()));
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            FakeLlamaServer failing = backend("failing", 1, Duration.ZERO);
+            failing.forcedStatus = 502;
+            FakeLlamaServer breaking = backend("breaking", 5, Duration.ZERO);
+            String modelId = unique("secrets");
+            String model = runningModel(modelId, failing.endpoint(), breaking.endpoint(),
+                    "127.0.0.1:" + freePortNobodyListensOn());
+            for (int i = 0; i < 4; i++) {
+                post(CHAT, "{\"model\":\"" + model + "\",\"stream\":true,\"break_after\":1,\"messages\":[]}");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains(modelId)));
+            List<String> secrets = List.of(TOKEN, InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
+                    InstanceApiKeys.forInstance(TOKEN, modelId + "-i1"),
+                    InstanceApiKeys.forInstance(TOKEN, modelId + "-i2"));
+            for (String line : lines) {
+                for (String secret : secrets) {
+                    assertFalse(line.contains(secret), "a secret in a log line: " + line);
+                }
+            }
+        } finally {
+            root.removeHandler(capture);
+        }
     }
 }

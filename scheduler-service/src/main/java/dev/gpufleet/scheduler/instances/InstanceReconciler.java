@@ -3,11 +3,13 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
+import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -67,18 +69,21 @@ public class InstanceReconciler {
 
     private final InstanceEvents events;
     private final MeasuredUsageStore measuredUsage;
+    private final PlacementSettings placementSettings;
     private final Clock clock;
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
+                              PlacementSettings placementSettings,
                               @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase,
                               @ConfigProperty(name = "gpufleet.scheduler.unreachable-grace") Duration unreachableGrace,
                               @ConfigProperty(name = "gpufleet.scheduler.scheduled-timeout") Duration scheduledTimeout) {
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
+        this.placementSettings = placementSettings;
         this.backoffBase = backoffBase;
         this.unreachableGrace = unreachableGrace;
         this.scheduledTimeout = scheduledTimeout;
@@ -308,32 +313,50 @@ public class InstanceReconciler {
         return lockPlacement()
                 .chain(() -> Worker.<Worker>listAll())
                 .chain(workers -> Instance.<Instance>list("workerId is not null")
-                        .map(placed -> CapacitySnapshot.of(workers, placed)))
-                .invoke(snapshot -> {
-                    Instant now = now();
-                    for (Instance instance : pending) {
-                        PlacementDecision decision = PlacementEngine.place(snapshot.cluster(), request);
-                        if (decision instanceof PlacementDecision.Placed placed) {
-                            LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
-                            instance.workerId = placed.workerId();
-                            instance.workerName = placed.workerName();
-                            instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim(),
-                                    placed.shape(), placed.subordinates(), placed.score(), placed.rationale());
-                            instance.launchPlan = LaunchPlan.of(model.spec);
-                            moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
-                            snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
-                                    request.backend(), placed.subordinates()));
-                            changes.add(instance);
-                        } else if (decision instanceof PlacementDecision.NoFit noFit
-                                && !noFit.reason().equals(instance.stateMessage)) {
-                            LOG.infof("Instance %s (%s) stays PENDING: %s", instance.id, instance.name, noFit.reason());
-                            instance.stateMessage = noFit.reason();
-                            instance.updatedAt = now;
-                            changes.add(instance);
-                        }
-                    }
-                })
+                        .invoke(placed -> placeAll(model, pending, request, changes,
+                                CapacitySnapshot.of(workers, placed, placementSettings), workers)))
                 .replaceWithVoid();
+    }
+
+    private void placeAll(Model model, List<Instance> pending, PlacementRequest request, Changes changes,
+                          CapacitySnapshot snapshot, List<Worker> workers) {
+        Instant now = now();
+        for (Instance instance : pending) {
+            PlacementDecision decision = PlacementEngine.place(snapshot.cluster(), request);
+            if (decision instanceof PlacementDecision.Placed placed) {
+                LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
+                instance.workerId = placed.workerId();
+                instance.workerName = placed.workerName();
+                instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim(),
+                        placed.shape(), withAddresses(placed.subordinates(), workers),
+                        placed.score(), placed.rationale());
+                instance.launchPlan = LaunchPlan.of(model.spec);
+                moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
+                snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
+                        request.backend(), placed.subordinates()));
+                changes.add(instance);
+            } else if (decision instanceof PlacementDecision.NoFit noFit
+                    && !noFit.reason().equals(instance.stateMessage)) {
+                LOG.infof("Instance %s (%s) stays PENDING: %s", instance.id, instance.name, noFit.reason());
+                instance.stateMessage = noFit.reason();
+                instance.updatedAt = now;
+                changes.add(instance);
+            }
+        }
+    }
+
+    /** Subordinate workers as the main worker's agent needs them: with the address their heartbeats gave. */
+    private static List<SubordinateWorker> withAddresses(List<SubordinateWorker> subordinates, List<Worker> workers) {
+        if (subordinates.isEmpty()) {
+            return subordinates;
+        }
+        Map<String, String> addresses = new java.util.HashMap<>();
+        for (Worker worker : workers) {
+            if (worker.address != null) {
+                addresses.put(worker.id, worker.address);
+            }
+        }
+        return subordinates.stream().map(sub -> sub.withAddress(addresses.get(sub.workerId()))).toList();
     }
 
     private static void moveTo(Instance instance, InstanceState state, String message, String endpoint,

@@ -5,6 +5,7 @@ import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
+import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.smallrye.mutiny.Uni;
@@ -17,16 +18,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class PlacementPreview {
     private final MeasuredUsageStore measuredUsage;
+    private final PlacementSettings settings;
 
-    public PlacementPreview(MeasuredUsageStore measuredUsage) {
+    public PlacementPreview(MeasuredUsageStore measuredUsage, PlacementSettings settings) {
         this.measuredUsage = measuredUsage;
+        this.settings = settings;
     }
 
     public Uni<PlacementDecision> evaluate(String modelId, ModelSpec spec, ResourceEstimate estimate) {
         return measuredUsage.peaks(modelId, spec.backend())
                 .chain(measured -> Worker.<Worker>listAll()
                         .chain(workers -> Instance.<Instance>list("workerId is not null")
-                                .map(placed -> PlacementEngine.place(CapacitySnapshot.of(workers, placed).cluster(),
+                                .map(placed -> PlacementEngine.place(CapacitySnapshot.of(workers, placed, settings).cluster(),
                                         PlacementRequest.of(modelId, spec, estimate).withMeasuredVram(measured)))));
     }
 }

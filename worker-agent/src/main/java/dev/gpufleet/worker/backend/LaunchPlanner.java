@@ -3,32 +3,79 @@ package dev.gpufleet.worker.backend;
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.SubordinateWorker;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Turns a placed instance into a {@link BackendLaunch}: checks the backend, finds the model file, picks the binary,
- * builds the environment and the command line. Pure: what exists on the host comes in as values and functions.
+ * Turns a placed instance into a {@link BackendLaunch}: checks the backend, finds the model, picks the binary,
+ * builds the environment, the command line and the files the backend reads. Pure: what exists on the host comes
+ * in as values and functions.
  */
 public final class LaunchPlanner {
     public static final String LLAMA_BOX = "llama-box";
+    public static final String VLLM = "vllm";
+    public static final String VOX_BOX = "vox-box";
+    public static final String MINDIE = "mindie";
+    public static final List<String> BACKENDS = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
+    /** Where per-instance files (MindIE's config, vox-box's data dir) live under the data dir. */
+    public static final String INSTANCE_DIR = "instances";
 
     private LaunchPlanner() {
     }
 
     /**
-     * @param backendHost  the address the backend listens on
-     * @param devices      this worker's GPUs
-     * @param readableFile whether a model path is a regular file this agent can read
-     * @param freePort     the port to use, asked for only when everything else is in order
+     * @param binaries          the program of each backend ({@link #BACKENDS}), chosen when asked
+     * @param backendHost       the address the backend listens on
+     * @param devices           this worker's GPUs
+     * @param readableFile      whether a model path is a regular file this agent can read
+     * @param readableDirectory whether a model path is a directory this agent can read
+     * @param listDirectory     the file names in a directory (empty when unreadable)
+     * @param readText          a small text file's content (a model's config.json)
+     * @param freePort          the port to use, asked for only when everything else is in order
+     * @param clusterToken      keys the instance API keys ({@link dev.gpufleet.kit.auth.InstanceApiKeys}); null starts backends without
+     * @param workerAddress     the address another worker reported, by worker id
+     * @param version           what a binary's {@code --version} says (cached by the caller)
+     * @param os                {@code linux}, {@code darwin}, {@code windows}
+     * @param arch              {@code amd64}, {@code arm64}
      */
-    public record Host(BinaryChoice binary, String backendHost, List<GpuDevice> devices,
-                       Predicate<Path> readableFile, Supplier<OptionalInt> freePort, String portRangeProblem) {
+    public record Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
+                       Predicate<Path> readableFile, Predicate<Path> readableDirectory,
+                       Function<Path, List<String>> listDirectory, Function<Path, Optional<String>> readText,
+                       Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
+                       PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
+                       Function<List<String>, String> version, String os, String arch) {
+
+        /** A llama-box-only host, as before other backends existed. */
+        public Host(BinaryChoice binary, String backendHost, List<GpuDevice> devices, Predicate<Path> readableFile,
+                    Supplier<OptionalInt> freePort, String portRangeProblem) {
+            this(backend -> binary, backendHost, devices, readableFile, path -> false, path -> List.of(),
+                    path -> Optional.empty(), freePort, portRangeProblem, null, Path.of("."),
+                    PortRange.parse(RpcServers.DEFAULT_RANGE), id -> Optional.empty(), command -> null, "linux",
+                    "amd64");
+        }
+    }
+
+    /** The backend's canonical name ({@code ascend-mindie} is MindIE), or null when it is none of them. */
+    public static String canonicalBackend(String backend) {
+        if (backend == null || backend.isBlank()) {
+            return LLAMA_BOX;
+        }
+        String name = backend.toLowerCase(Locale.ROOT).trim();
+        if (name.equals("ascend-mindie")) {
+            return MINDIE;
+        }
+        return BACKENDS.contains(name) ? name : null;
     }
 
     public static BackendLaunch plan(InstanceChanged instance, Host host) {
@@ -36,33 +83,154 @@ public final class LaunchPlanner {
         if (plan == null) {
             return BackendLaunch.failed("the instance has no launch plan yet");
         }
-        String backend = plan.backend() == null ? LLAMA_BOX : plan.backend().toLowerCase(Locale.ROOT);
-        if (!backend.equals(LLAMA_BOX)) {
-            return BackendLaunch.failed("backend " + plan.backend() + " cannot run on this worker yet: this release "
-                    + "starts " + LLAMA_BOX + " only");
+        String backend = canonicalBackend(plan.backend());
+        if (backend == null) {
+            return BackendLaunch.failed("backend '" + plan.backend() + "' is not one of "
+                    + String.join(", ", BACKENDS));
         }
-        ModelLocation model = ModelLocation.of(plan.source(), host.readableFile());
+        boolean file = backend.equals(LLAMA_BOX);
+        ModelLocation model = ModelLocation.of(plan.source(), file ? host.readableFile() : host.readableDirectory(),
+                file ? "model file" : "model directory");
         if (model.problem() != null) {
             return BackendLaunch.failed(model.problem());
         }
-        if (!host.binary().found()) {
-            return BackendLaunch.failed(host.binary().problem());
+        BinaryChoice binary = host.binaries().apply(backend);
+        if (!binary.found()) {
+            return BackendLaunch.failed(binary.problem());
         }
-        BackendEnvironment environment = BackendEnvironment.of(plan.env(), host.devices(), instance.gpuIndexes());
+        String distributedProblem = distributedProblem(backend, instance);
+        if (distributedProblem != null) {
+            return BackendLaunch.failed(distributedProblem);
+        }
+        if (backend.equals(VOX_BOX)) {
+            String platform = VoxBoxCommand.platformProblem(instance.modelName() + " " + model.path(),
+                    vendors(instance.gpuIndexes(), host.devices()), host.os(), host.arch());
+            if (platform != null) {
+                return BackendLaunch.failed(platform);
+            }
+        }
+        List<String> rpcServers = new ArrayList<>();
+        if (backend.equals(LLAMA_BOX)) {
+            for (SubordinateWorker subordinate : instance.subordinateWorkers()) {
+                Optional<String> address = subordinate.address() != null && !subordinate.address().isBlank()
+                        ? Optional.of(subordinate.address()) : host.workerAddress().apply(subordinate.workerId());
+                if (address.isEmpty()) {
+                    return BackendLaunch.failed("the address of subordinate worker " + subordinate.workerId()
+                            + " is unknown to this worker, so its RPC servers cannot be reached");
+                }
+                rpcServers.addAll(RpcServers.endpoints(address.get(), subordinate.gpuIndexes(),
+                        host.rpcPortRange()));
+            }
+        }
+        BackendEnvironment environment = BackendEnvironment.of(plan.env(), host.devices(),
+                backend.equals(MINDIE) ? List.of() : instance.gpuIndexes());
         if (environment.problem() != null) {
             return BackendLaunch.failed(environment.problem());
         }
         if (host.portRangeProblem() != null) {
             return BackendLaunch.failed(host.portRangeProblem());
         }
+        String apiKey;
+        try {
+            apiKey = host.clusterToken() == null ? null
+                    : dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(host.clusterToken(), instance.instanceId());
+        } catch (IllegalArgumentException e) {
+            return BackendLaunch.failed(e.getMessage());
+        }
         OptionalInt port = host.freePort().get();
         if (port.isEmpty()) {
             return BackendLaunch.failed("no free port for the backend: every port of gpufleet.worker.port-range is "
                     + "taken; widen the range or run fewer instances on this worker");
         }
-        BackendCommand command = LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(host.binary().command(),
-                host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
-                !instance.gpuIndexes().isEmpty(), plan.categories(), plan.backendParameters()));
-        return BackendLaunch.ready(command, environment, port.getAsInt());
+        BackendLaunch launch = switch (backend) {
+            case LLAMA_BOX -> BackendLaunch.ready(LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(
+                    binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
+                    mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
+                    instance.shape(), rpcServers, apiKey, plan.categories(), plan.backendParameters())),
+                    environment, port.getAsInt());
+            case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
+                    host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), apiKey,
+                    modelMaxLength(model.path(), host), instance.gpuIndexes().size(),
+                    instance.subordinateWorkers().stream().map(s -> s.gpuIndexes().size()).toList(),
+                    plan.backendParameters())), environment, port.getAsInt());
+            case VOX_BOX -> BackendLaunch.ready(VoxBoxCommand.build(new VoxBoxCommand.Inputs(binary.command(),
+                    host.backendHost(), port.getAsInt(), model.path(),
+                    instanceDir(host, instance).resolve("vox-box").toString(), !instance.gpuIndexes().isEmpty(),
+                    plan.backendParameters())), environment, port.getAsInt());
+            default -> mindie(instance, host, binary, model.path(), port.getAsInt());
+        };
+        return launch.withVersion(host.version().apply(binary.command()));
+    }
+
+    private static BackendLaunch mindie(InstanceChanged instance, Host host, BinaryChoice binary, String modelDir,
+                                        int port) {
+        LaunchPlan plan = instance.launchPlan();
+        List<Integer> npus = new ArrayList<>();
+        for (int index : instance.gpuIndexes()) {
+            GpuDevice device = host.devices().stream().filter(d -> d.index() == index).findFirst().orElse(null);
+            if (device == null || !"ascend".equals(device.vendor())) {
+                return BackendLaunch.failed("MindIE runs on Ascend NPUs; GPU " + index + " of this worker is "
+                        + (device == null ? "not there" : "a " + device.vendor() + " device"));
+            }
+            npus.add(BackendEnvironment.vendorOrdinal(host.devices(), device));
+        }
+        if (npus.isEmpty()) {
+            return BackendLaunch.failed("MindIE needs at least one Ascend NPU; the instance has none");
+        }
+        Path config = instanceDir(host, instance).resolve("mindie-config.json");
+        MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), modelDir,
+                host.backendHost(), port, npus, npus.size(), modelMaxLength(modelDir, host), null, null,
+                config.toString(), null, plan.env(), plan.backendParameters()));
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(config.toString(), result.configJson());
+        return new BackendLaunch(new BackendCommand(binary.command(), List.of()), result.environment(), port,
+                result.warnings(), null, files, null);
+    }
+
+    /**
+     * Multi-worker vLLM needs Ray processes and multi-node MindIE needs the NPUs' network addresses; the builders
+     * exist ({@link RayCommands}, {@link MindieConfig#rankTable}), but this agent does not start Ray yet and the
+     * placement does not carry the device addresses.
+     */
+    private static String distributedProblem(String backend, InstanceChanged instance) {
+        if (instance.subordinateWorkers().isEmpty()) {
+            return null;
+        }
+        return switch (backend) {
+            case VLLM -> "vLLM across workers needs a Ray cluster, which this worker agent does not start yet; "
+                    + "place the instance on one worker";
+            case MINDIE -> "MindIE across workers needs the NPUs' network addresses for its rank table, which the "
+                    + "placement does not carry yet; place the instance on one worker";
+            case VOX_BOX -> "vox-box runs on one worker only";
+            default -> null;
+        };
+    }
+
+    private static String mmproj(String modelPath, List<String> backendParameters, Host host) {
+        if (UserParameters.parse(backendParameters).stream().anyMatch(p -> p.is(LlamaBoxCommand.MMPROJ))) {
+            return null;
+        }
+        Path dir = Path.of(modelPath).toAbsolutePath().getParent();
+        if (dir == null) {
+            return null;
+        }
+        return Mmproj.choose(host.listDirectory().apply(dir)).map(name -> dir.resolve(name).toString())
+                .orElse(null);
+    }
+
+    private static Integer modelMaxLength(String modelDir, Host host) {
+        OptionalInt length = host.readText().apply(Path.of(modelDir, "config.json"))
+                .map(ModelMaxLength::derive).orElse(OptionalInt.empty());
+        return length.isPresent() ? length.getAsInt() : null;
+    }
+
+    private static List<String> vendors(List<Integer> gpuIndexes, List<GpuDevice> devices) {
+        return gpuIndexes.stream().map(i -> devices.stream().filter(d -> d.index() == i).findFirst()
+                .map(GpuDevice::vendor).orElse("unknown")).toList();
+    }
+
+    static Path instanceDir(Host host, InstanceChanged instance) {
+        return host.dataDir().resolve(INSTANCE_DIR).resolve(instance.instanceId().replaceAll("[^A-Za-z0-9._-]",
+                "_"));
     }
 }

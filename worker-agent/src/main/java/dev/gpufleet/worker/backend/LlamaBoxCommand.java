@@ -1,15 +1,18 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.PlacementShape;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
- * The llama-box command line of one instance: {@code <binary> --host H --port P -m PATH --alias NAME -c CTX -np N
- * -ngl N [--embeddings]} followed by the user's backend parameters. The user's {@code -c}, {@code -np} and
- * {@code -ngl} replace the defaults; what the agent must decide itself (host, port, model path, alias) is dropped
+ * The llama-box command line of one instance: {@code <binary> --host H --port P -m PATH --alias NAME [--mmproj F]
+ * -c CTX -np N -ngl N [--tensor-split ...] [--rpc ...] [--embeddings] [--rerank] [--api-key K]} followed by the
+ * user's backend parameters. The user's {@code -c}, {@code -np}, {@code -ngl}, {@code -ts}, {@code --mmproj} replace
+ * the agent's; what the agent must decide itself (host, port, model path, alias, RPC servers, API key) is dropped
  * from the user's parameters with a warning. Parameters given as {@code --flag=value} or {@code "--flag value"}
  * are passed as two arguments, the form every llama.cpp-style parser reads.
  */
@@ -19,126 +22,130 @@ public final class LlamaBoxCommand {
     /** More layers than any model has: "all on the GPUs". */
     public static final int ALL_LAYERS = 999;
     public static final String EMBEDDING_CATEGORY = "embedding";
+    public static final String RERANKER_CATEGORY = "reranker";
 
     static final Set<String> CONTEXT = Set.of("-c", "--ctx-size");
     static final Set<String> PARALLEL = Set.of("-np", "--parallel");
     static final Set<String> GPU_LAYERS = Set.of("-ngl", "--gpu-layers", "--n-gpu-layers");
+    static final Set<String> TENSOR_SPLIT = Set.of("-ts", "--tensor-split");
+    static final Set<String> MMPROJ = Set.of("--mmproj");
     static final Set<String> EMBEDDINGS = Set.of("--embedding", "--embeddings");
-    private static final List<AgentOwned> AGENT_OWNED = List.of(
-            new AgentOwned(Set.of("--host"), "the agent sets the listen address (gpufleet.worker.backend-host)"),
-            new AgentOwned(Set.of("--port"), "the agent assigns the port from gpufleet.worker.port-range"),
-            new AgentOwned(Set.of("-m", "--model"), "the agent passes the model file of the model's source"),
-            new AgentOwned(Set.of("-a", "--alias"), "the alias is the model name clients ask for"));
-    private static final Pattern NEGATIVE_NUMBER = Pattern.compile("-\\.?\\d.*");
+    static final Set<String> RERANK = Set.of("--rerank", "--reranking");
+    static final List<UserParameters.AgentOwned> AGENT_OWNED = List.of(
+            new UserParameters.AgentOwned(Set.of("--host"),
+                    "the agent sets the listen address (gpufleet.worker.backend-host)"),
+            new UserParameters.AgentOwned(Set.of("--port"),
+                    "the agent assigns the port from gpufleet.worker.port-range"),
+            new UserParameters.AgentOwned(Set.of("-m", "--model"),
+                    "the agent passes the model file of the model's source"),
+            new UserParameters.AgentOwned(Set.of("-a", "--alias"), "the alias is the model name clients ask for"),
+            new UserParameters.AgentOwned(Set.of("--rpc"),
+                    "the agent wires the RPC servers of the instance's subordinate workers"),
+            new UserParameters.AgentOwned(Set.of("--api-key", "--api-key-file"),
+                    "the agent sets the instance's API key, which the gateway uses"));
 
     private LlamaBoxCommand() {
     }
 
     /**
-     * @param binary the command that runs llama-box (or a compatible server), one or more words
+     * @param binary     the command that runs llama-box (or a compatible server), one or more words
+     * @param mmprojPath the projector beside the model (see {@link Mmproj}); null for none
+     * @param shape      the placement's layout; null = one GPU per index, all layers (or none without GPUs)
+     * @param rpcServers {@code host:port} of each subordinate worker's RPC server, in tensor-split order
+     * @param apiKey     null to start without one (a compatible server that has no {@code --api-key})
      */
-    public record Inputs(List<String> binary, String host, int port, String modelPath, String alias, boolean hasGpus,
-                         List<String> categories, List<String> backendParameters) {
+    public record Inputs(List<String> binary, String host, int port, String modelPath, String alias,
+                         String mmprojPath, boolean hasGpus, PlacementShape shape, List<String> rpcServers,
+                         String apiKey, List<String> categories, List<String> backendParameters) {
         public Inputs {
             binary = List.copyOf(binary);
+            rpcServers = rpcServers == null ? List.of() : List.copyOf(rpcServers);
             categories = categories == null ? List.of() : List.copyOf(categories);
             backendParameters = backendParameters == null ? List.of() : List.copyOf(backendParameters);
         }
-    }
 
-    /** A user parameter: a flag with its value (null for a switch), or a lone value (flag null). */
-    record Parameter(String flag, String value) {
-        boolean is(Set<String> names) {
-            return flag != null && names.contains(flag);
+        public Inputs(List<String> binary, String host, int port, String modelPath, String alias, boolean hasGpus,
+                      List<String> categories, List<String> backendParameters) {
+            this(binary, host, port, modelPath, alias, null, hasGpus, null, List.of(), null, categories,
+                    backendParameters);
         }
-
-        List<String> words() {
-            List<String> words = new ArrayList<>(2);
-            if (flag != null) {
-                words.add(flag);
-            }
-            if (value != null) {
-                words.add(value);
-            }
-            return words;
-        }
-    }
-
-    private record AgentOwned(Set<String> flags, String why) {
     }
 
     public static BackendCommand build(Inputs in) {
-        List<Parameter> user = parse(in.backendParameters());
-        List<String> warnings = new ArrayList<>();
-        List<Parameter> kept = new ArrayList<>();
-        for (Parameter parameter : user) {
-            AgentOwned owned = AGENT_OWNED.stream().filter(o -> parameter.is(o.flags())).findFirst().orElse(null);
-            if (owned == null) {
-                kept.add(parameter);
-            } else {
-                warnings.add("backend parameter " + parameter.flag() + " was ignored: " + owned.why());
-            }
-        }
+        UserParameters.Kept kept = UserParameters.withoutAgentOwned(in.backendParameters(), AGENT_OWNED);
 
         List<String> args = new ArrayList<>(in.binary());
         args.addAll(List.of("--host", in.host(), "--port", String.valueOf(in.port()), "-m", in.modelPath(),
                 "--alias", in.alias()));
-        if (kept.stream().noneMatch(p -> p.is(CONTEXT))) {
+        if (in.mmprojPath() != null && !kept.has(MMPROJ)) {
+            args.addAll(List.of("--mmproj", in.mmprojPath()));
+        }
+        if (!kept.has(CONTEXT)) {
             args.addAll(List.of("-c", String.valueOf(DEFAULT_CONTEXT)));
         }
-        if (kept.stream().noneMatch(p -> p.is(PARALLEL))) {
+        if (!kept.has(PARALLEL)) {
             args.addAll(List.of("-np", String.valueOf(DEFAULT_PARALLEL)));
         }
-        if (kept.stream().noneMatch(p -> p.is(GPU_LAYERS))) {
-            args.addAll(List.of("-ngl", String.valueOf(in.hasGpus() ? ALL_LAYERS : 0)));
+        if (!kept.has(GPU_LAYERS)) {
+            args.addAll(List.of("-ngl", String.valueOf(gpuLayers(in))));
         }
-        boolean embedding = in.categories().stream()
-                .anyMatch(c -> EMBEDDING_CATEGORY.equals(c.toLowerCase(Locale.ROOT)));
-        if (embedding && kept.stream().noneMatch(p -> p.is(EMBEDDINGS))) {
+        List<Double> split = tensorSplit(in);
+        if (!split.isEmpty() && !kept.has(TENSOR_SPLIT)) {
+            args.addAll(List.of("--tensor-split", split.stream().map(LlamaBoxCommand::share)
+                    .collect(Collectors.joining(","))));
+        }
+        if (!in.rpcServers().isEmpty()) {
+            args.addAll(List.of("--rpc", String.join(",", in.rpcServers())));
+        }
+        if (hasCategory(in, EMBEDDING_CATEGORY) && !kept.has(EMBEDDINGS)) {
             args.add("--embeddings");
         }
-        kept.forEach(p -> args.addAll(p.words()));
-        return new BackendCommand(args, warnings);
-    }
-
-    static List<Parameter> parse(List<String> raw) {
-        List<Parameter> parameters = new ArrayList<>();
-        for (int i = 0; i < raw.size(); i++) {
-            String word = raw.get(i) == null ? "" : raw.get(i).trim();
-            if (word.isEmpty()) {
-                continue;
-            }
-            if (!isFlag(word)) {
-                parameters.add(new Parameter(null, word));
-                continue;
-            }
-            int eq = word.indexOf('=');
-            int space = indexOfWhitespace(word);
-            if (eq > 0 && (space < 0 || eq < space)) {
-                parameters.add(new Parameter(word.substring(0, eq), word.substring(eq + 1)));
-            } else if (space > 0) {
-                parameters.add(new Parameter(word.substring(0, space), word.substring(space + 1).trim()));
-            } else if (i + 1 < raw.size() && raw.get(i + 1) != null && !raw.get(i + 1).isBlank()
-                    && !isFlag(raw.get(i + 1).trim())) {
-                parameters.add(new Parameter(word, raw.get(i + 1).trim()));
-                i++;
-            } else {
-                parameters.add(new Parameter(word, null));
-            }
+        if (hasCategory(in, RERANKER_CATEGORY) && !kept.has(RERANK)) {
+            args.add("--rerank");
         }
-        return parameters;
-    }
-
-    private static boolean isFlag(String word) {
-        return word.startsWith("-") && word.length() > 1 && !NEGATIVE_NUMBER.matcher(word).matches();
-    }
-
-    private static int indexOfWhitespace(String word) {
-        for (int i = 0; i < word.length(); i++) {
-            if (Character.isWhitespace(word.charAt(i))) {
-                return i;
-            }
+        if (in.apiKey() != null) {
+            args.addAll(List.of("--api-key", in.apiKey()));
         }
-        return -1;
+        args.addAll(kept.words());
+        return new BackendCommand(args, kept.warnings());
     }
+
+    private static int gpuLayers(Inputs in) {
+        PlacementShape shape = in.shape();
+        if (shape == null) {
+            return in.hasGpus() ? ALL_LAYERS : 0;
+        }
+        return switch (shape.kind()) {
+            case CPU_ONLY -> 0;
+            case PARTIAL_OFFLOAD -> Math.max(0, shape.gpuLayers());
+            default -> ALL_LAYERS;
+        };
+    }
+
+    /**
+     * The shape lists the main worker's GPUs first, then the subordinates'; llama.cpp numbers the devices of
+     * {@code --rpc} servers before its local ones, so the subordinates' shares go first on the command line.
+     */
+    private static List<Double> tensorSplit(Inputs in) {
+        PlacementShape shape = in.shape();
+        if (shape == null || shape.tensorSplit().size() < 2) {
+            return List.of();
+        }
+        List<Double> shares = shape.tensorSplit();
+        int remote = Math.min(in.rpcServers().size(), shares.size());
+        int local = shares.size() - remote;
+        List<Double> ordered = new ArrayList<>(shares.subList(local, shares.size()));
+        ordered.addAll(shares.subList(0, local));
+        return ordered;
+    }
+
+    private static String share(double value) {
+        return value == Math.rint(value) && Math.abs(value) < 1e15 ? String.valueOf((long) value)
+                : String.valueOf(value);
+    }
+
+    private static boolean hasCategory(Inputs in, String category) {
+        return in.categories().stream().anyMatch(c -> category.equals(c.toLowerCase(Locale.ROOT)));
+    }
+
 }

@@ -17,12 +17,21 @@ public record ModelLocation(String path, String problem) {
 
     /** @param readableFile whether a path is a regular file this agent can read */
     public static ModelLocation of(ModelSource source, Predicate<Path> readableFile) {
+        return of(source, readableFile, "model file");
+    }
+
+    /**
+     * @param readable whether a path is what the backend reads (a file, or a directory for vLLM, vox-box, MindIE)
+     * @param what     "model file" or "model directory", for the message
+     */
+    public static ModelLocation of(ModelSource source, Predicate<Path> readable, String what) {
+        Predicate<Path> readableFile = readable;
         if (source == null || source.type() == null) {
             return failed("the launch plan has no model source");
         }
         switch (source.type()) {
             case ModelSource.LOCAL_PATH:
-                return local(source.path(), readableFile);
+                return local(source.path(), readableFile, what);
             case ModelSource.HUGGINGFACE:
             case ModelSource.MODELSCOPE:
                 return failed("model source " + source.type() + ": downloads come in a later release; register "
@@ -33,7 +42,7 @@ public record ModelLocation(String path, String problem) {
         }
     }
 
-    private static ModelLocation local(String path, Predicate<Path> readableFile) {
+    private static ModelLocation local(String path, Predicate<Path> readableFile, String what) {
         if (path == null || path.isBlank()) {
             return failed("model source local_path has no path");
         }
@@ -44,7 +53,7 @@ public record ModelLocation(String path, String problem) {
         } catch (InvalidPathException e) {
             // not a path on this worker's file system: not found, like any other
         }
-        return failed("model file not found: " + path);
+        return failed(what + " not found: " + path);
     }
 
     private static ModelLocation failed(String problem) {

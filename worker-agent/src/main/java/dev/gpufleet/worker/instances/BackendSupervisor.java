@@ -13,6 +13,7 @@ import dev.gpufleet.worker.backend.LocalPorts;
 import dev.gpufleet.worker.backend.LogTail;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.ProcessTree;
+import dev.gpufleet.worker.download.ModelFiles;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -70,6 +71,7 @@ public final class BackendSupervisor implements AutoCloseable {
     private final String probeHost;
     private final PortRange portRange;
     private final String portRangeProblem;
+    private final ModelFiles modelFiles;
 
     private final InstanceTable table = new InstanceTable();
     private final Map<String, Run> runs = new HashMap<>();
@@ -97,6 +99,8 @@ public final class BackendSupervisor implements AutoCloseable {
         String failure;
         ScheduledFuture<?> probeTask;
         CompletableFuture<Void> stopped;
+        /** the model's files on their way (phase STARTING, no process yet); null once they are here */
+        CompletableFuture<ModelFiles.Prepared> download;
 
         Run(InstanceChanged instance) {
             this.instanceId = instance.instanceId();
@@ -110,7 +114,12 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock) {
+        this(settings, sink, clock, ModelFiles.LOCAL_ONLY);
+    }
+
+    public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles) {
         this.settings = settings;
+        this.modelFiles = modelFiles;
         this.sink = sink;
         this.clock = clock;
         this.executor = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -267,10 +276,42 @@ public final class BackendSupervisor implements AutoCloseable {
         runs.remove(instance.instanceId());
         Run run = new Run(instance);
         runs.put(run.instanceId, run);
-        BackendLaunch launch = LaunchPlanner.plan(instance, new LaunchPlanner.Host(settings.binaries().get(),
-                settings.backendHost(), settings.devices(), BackendSupervisor::readableFile,
-                () -> portRange.pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)),
-                portRangeProblem));
+        if (instance.launchPlan() != null && modelFiles.needsDownload(instance.launchPlan().source())) {
+            download(run, instance, reason);
+            return;
+        }
+        launch(run, instance, reason);
+    }
+
+    private void download(Run run, InstanceChanged instance, String reason) {
+        LOG.infof("Instance %s (%s): downloading its model before it starts", run.name, run.instanceId);
+        sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING, 0.0, null,
+                null, null, run.restartCount));
+        run.download = modelFiles.prepare(run.name, instance.launchPlan().source(), progress -> post(() -> {
+            if (runs.get(run.instanceId) == run && run.download != null && run.phase == Held.Phase.STARTING) {
+                sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING,
+                        progress, null, null, null, run.restartCount));
+            }
+        }));
+        run.download.whenComplete((prepared, failure) -> post(() -> {
+            if (runs.get(run.instanceId) != run || run.phase != Held.Phase.STARTING || run.download == null) {
+                return;
+            }
+            run.download = null;
+            if (failure != null) {
+                fail(run, "model download failed: " + (failure.getCause() != null
+                        && failure instanceof java.util.concurrent.CompletionException
+                        ? failure.getCause().getMessage() : failure.getMessage()));
+            } else {
+                launch(run, ModelFiles.withLocalFiles(instance, prepared), reason);
+            }
+            publishObserved();
+        }));
+    }
+
+    private void launch(Run run, InstanceChanged instance, String reason) {
+        BackendLaunch launch = LaunchPlanner.plan(instance, BackendHosts.of(settings, () -> portRange
+                .pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)), portRangeProblem));
         if (!launch.ready()) {
             fail(run, launch.problem());
             return;
@@ -284,6 +325,7 @@ public final class BackendSupervisor implements AutoCloseable {
                     + " (restart " + run.restartCount + ") on port " + run.port + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             run.logOffset = Files.size(run.logFile);
+            BackendHosts.writeFiles(launch.files());
             ProcessBuilder builder = new ProcessBuilder(launch.command().args())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(run.logFile.toFile()));
@@ -299,8 +341,8 @@ public final class BackendSupervisor implements AutoCloseable {
         run.pid = process.pid();
         run.deadline = clock.instant().plus(settings.startTimeout());
         writePidFile(run);
-        LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s", run.name, run.instanceId, reason,
-                run.port, run.pid, launch.command().redacted());
+        LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s (version: %s)", run.name, run.instanceId,
+                reason, run.port, run.pid, launch.command().redacted(), launch.version());
         observe(run, InstanceState.STARTING, run.warnings);
         process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run, process.exitValue())));
         scheduleProbe(run, run.startingProbeDelay);
@@ -382,7 +424,12 @@ public final class BackendSupervisor implements AutoCloseable {
     private void stopProcess(Run run) {
         run.phase = Held.Phase.STOPPING;
         cancelProbe(run);
-        run.stopped = ProcessTree.stop(run.handle, settings.stopTimeout(), killTimer);
+        if (run.download != null) {
+            run.download.cancel(false);
+            run.download = null;
+        }
+        run.stopped = run.handle == null ? CompletableFuture.completedFuture(null)
+                : ProcessTree.stop(run.handle, settings.stopTimeout(), killTimer);
         run.stopped.whenComplete((ignored, failure) -> post(() -> onStopped(run)));
         publishObserved();
     }
@@ -432,7 +479,8 @@ public final class BackendSupervisor implements AutoCloseable {
         runs.values().stream().sorted(Comparator.comparing(r -> r.instanceId)).forEach(run -> {
             switch (run.phase) {
                 case STARTING:
-                    list.add(new ObservedInstance(run.instanceId, InstanceState.STARTING));
+                    list.add(new ObservedInstance(run.instanceId, run.download != null ? InstanceState.DOWNLOADING
+                            : InstanceState.STARTING));
                     break;
                 case RUNNING:
                     list.add(new ObservedInstance(run.instanceId, InstanceState.RUNNING));

@@ -2,9 +2,16 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.worker.WorkerConfig;
+import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.LaunchPlanner;
+import org.eclipse.microprofile.config.ConfigProvider;
 import dev.gpufleet.worker.backend.ExecutableSearch;
+import dev.gpufleet.worker.devices.ByteSize;
 import dev.gpufleet.worker.devices.SimulatedDevices;
+import dev.gpufleet.worker.download.DownloadSettings;
+import dev.gpufleet.worker.download.Downloader;
+import dev.gpufleet.worker.download.Hub;
 import dev.gpufleet.worker.identity.AgentIdentity;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
@@ -24,6 +31,7 @@ import java.util.Optional;
 public class Supervision {
     private final BackendSupervisor supervisor;
     private final ObservationPublisher publisher;
+    private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer) {
         Path dataDir = Path.of(config.dataDir());
@@ -31,14 +39,43 @@ public class Supervision {
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
         Optional<String> agentJava = ProcessHandle.current().info().command();
         this.publisher = new ObservationPublisher(producer, dataDir, clock);
+        this.downloader = new Downloader(downloadSettings(config, dataDir));
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
                 config.backendHost(), config.portRange(),
                 SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus(),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
-                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout()),
-                publisher, clock);
+                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
+                backend -> BackendBinaries.choose(backend, switch (backend) {
+                    case LaunchPlanner.VLLM -> config.vllm().command();
+                    case LaunchPlanner.VOX_BOX -> config.voxBox().command();
+                    case LaunchPlanner.MINDIE -> config.mindie().command();
+                    default -> Optional.<String>empty();
+                }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
+                config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
+                        : null,
+                config.rpcPortRange()),
+                publisher, clock, downloader);
         supervisor.start();
+    }
+
+    private static long diskMargin(String text) {
+        try {
+            return ByteSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("gpufleet.worker.download.disk-margin: " + e.getMessage(), e);
+        }
+    }
+
+    static DownloadSettings downloadSettings(WorkerConfig config, Path dataDir) {
+        WorkerConfig.Download download = config.download();
+        return new DownloadSettings(dataDir.resolve("models"),
+                Hub.huggingFace(config.huggingface().endpoint().orElse(Hub.HUGGINGFACE_ENDPOINT),
+                        config.huggingface().token()),
+                Hub.modelScope(config.modelscope().endpoint().orElse(Hub.MODELSCOPE_ENDPOINT),
+                        config.modelscope().token()),
+                download.parallelFiles(), diskMargin(download.diskMargin()), java.time.Duration.ofSeconds(10),
+                download.stallTimeout(), download.attempts(), download.retryDelay(), download.progressInterval());
     }
 
     public BackendSupervisor supervisor() {
@@ -51,6 +88,7 @@ public class Supervision {
 
     void stop(@Observes ShutdownEvent ignored) {
         supervisor.close();
+        downloader.close();
         publisher.close();
     }
 }

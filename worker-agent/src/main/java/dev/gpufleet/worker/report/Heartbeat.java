@@ -6,8 +6,11 @@ import dev.gpufleet.events.Topics;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.worker.WorkerConfig;
+import dev.gpufleet.worker.devices.DeviceDetector;
 import dev.gpufleet.worker.devices.DeviceInventory;
-import dev.gpufleet.worker.devices.SimulatedDevices;
+import dev.gpufleet.worker.devices.DeviceSource;
+import dev.gpufleet.worker.devices.ProcessCommandRunner;
+import dev.gpufleet.worker.host.HostResources;
 import dev.gpufleet.worker.host.HostProbe;
 import dev.gpufleet.worker.host.Platform;
 import dev.gpufleet.worker.identity.AgentIdentity;
@@ -34,6 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -58,9 +62,11 @@ public class Heartbeat {
     private final HostProbe host = HostProbe.ofThisHost();
     private final AtomicReference<Envelope<WorkerReported>> latest = new AtomicReference<>();
     private final AtomicBoolean awaitingAck = new AtomicBoolean();
+    private final AtomicLong hostMemoryUsed = new AtomicLong();
 
     private AgentSetup setup;
     private RevisionSequence revisions;
+    private DeviceSource deviceSource;
     private ScheduledExecutorService executor;
     private ExecutorService sender;
 
@@ -79,14 +85,18 @@ public class Heartbeat {
         Path dataDir = Path.of(config.dataDir());
         WorkerIdentity identity = agentIdentity.get();
         revisions = RevisionSequence.open(dataDir, clock);
-        DeviceInventory devices = SimulatedDevices.parse(config.simulatedDevices().orElse(""));
+        deviceSource = DeviceSource.choose(config.simulatedDevices(), config.resourcesFile(),
+                new DeviceDetector(config.deviceToolPath().filter(p -> !p.isBlank())
+                        .map(ProcessCommandRunner::new).orElseGet(ProcessCommandRunner::onAgentPath),
+                        config.deviceToolTimeout(), hostMemoryUsed::get));
+        DeviceInventory devices = deviceSource.sample();
         setup = new AgentSetup(identity, config.address().filter(a -> !a.isBlank())
                 .orElseGet(HostNetwork::detectAddress),
                 Platform.os(System.getProperty("os.name")), Platform.arch(System.getProperty("os.arch")),
                 config.labels(), devices, ReportAssembler.intervalSeconds(config.heartbeatInterval()));
-        LOG.infof("Worker '%s' (id %s), data dir %s, address %s, %d GPU(s), heartbeat every %s",
+        LOG.infof("Worker '%s' (id %s), data dir %s, address %s, %d GPU(s) from %s, heartbeat every %s",
                 identity.name(), identity.workerId(), dataDir, setup.address(), devices.gpus().size(),
-                config.heartbeatInterval());
+                deviceSource.description(), config.heartbeatInterval());
 
         executor = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "gpufleet-heartbeat"));
         sender = Executors.newSingleThreadExecutor(task -> daemon(task, "gpufleet-heartbeat-send"));
@@ -118,8 +128,12 @@ public class Heartbeat {
                 // a report must carry the port actually bound; with a random port (tests) that comes a moment later
                 return;
             }
+            HostResources hostNow = host.sample();
+            hostMemoryUsed.set(hostNow.memoryUsedBytes());
+            // live used memory and utilisation; a tool that fails makes this beat NOT_READY, a later one READY again
+            setup = setup.withDevices(deviceSource.sample());
             Envelope<WorkerReported> report = Envelope.of(
-                    ReportAssembler.assemble(setup, host.sample(), agentPort(),
+                    ReportAssembler.assemble(setup, hostNow, agentPort(),
                             supervision.observed()), revisions.next(), clock);
             logStateChange(latest.getAndSet(report), report.payload());
             publish(report);

@@ -67,6 +67,24 @@ class LaunchPlannerTest {
     }
 
     @Test
+    void aDistributedInstanceReachesItsSubordinatesRpcServersAtTheAddressThePlacementCarries() {
+        InstanceChanged distributed = new InstanceChanged("i-1", "demo-1a2b", "m-1", "demo", "w-1", "node-1",
+                List.of(0), List.of(new dev.gpufleet.events.SubordinateWorker("w-2", List.of(0, 1),
+                new ResourceClaim(1L << 28, Map.of(0, 8L << 30, 1, 8L << 30)), "10.0.0.7")),
+                new ResourceClaim(1L << 30, Map.of(0, 8L << 30)), InstanceState.SCHEDULED, null, null, 0,
+                plan("llama-box", ModelSource.localPath(MODEL), List.of(), Map.of()),
+                new dev.gpufleet.events.PlacementShape(dev.gpufleet.events.PlacementShape.Kind.DISTRIBUTED, 999,
+                        List.of(1.0, 1.0, 1.0), 1, 1));
+
+        BackendLaunch launch = LaunchPlanner.plan(distributed, host(LLAMA_BOX, OptionalInt.of(40001), null,
+                new AtomicBoolean()));
+
+        assertNull(launch.problem());
+        List<String> args = launch.command().args();
+        assertEquals("10.0.0.7:40064,10.0.0.7:40065", args.get(args.indexOf("--rpc") + 1), args.toString());
+    }
+
+    @Test
     void noBackendNameMeansLlamaBox() {
         BackendLaunch launch = LaunchPlanner.plan(instance(plan(null, ModelSource.localPath(MODEL), List.of(),
                 Map.of()), List.of()), host(LLAMA_BOX, OptionalInt.of(40000), null, new AtomicBoolean()));
@@ -80,9 +98,12 @@ class LaunchPlannerTest {
         return Stream.of(
                 arguments("no launch plan", instance(null, List.of()), LLAMA_BOX, OptionalInt.of(1), null,
                         "the instance has no launch plan yet"),
-                arguments("another backend", instance(plan("vllm", ModelSource.localPath(MODEL), List.of(), Map.of()),
-                        List.of()), LLAMA_BOX, OptionalInt.of(1), null,
-                        "backend vllm cannot run on this worker yet: this release starts llama-box only"),
+                arguments("vLLM reads a model directory, not a GGUF file",
+                        instance(plan("vllm", ModelSource.localPath(MODEL), List.of(), Map.of()), List.of()),
+                        LLAMA_BOX, OptionalInt.of(1), null, "model directory not found: " + MODEL),
+                arguments("an unknown backend", instance(plan("tgi", ModelSource.localPath(MODEL), List.of(),
+                        Map.of()), List.of()), LLAMA_BOX, OptionalInt.of(1), null,
+                        "backend 'tgi' is not one of llama-box, vllm, vox-box, mindie"),
                 arguments("the model file is checked before the binary",
                         instance(plan("llama-box", ModelSource.localPath("/nope.gguf"), List.of(), Map.of()),
                                 List.of()), none, OptionalInt.of(1), null, "model file not found: /nope.gguf"),

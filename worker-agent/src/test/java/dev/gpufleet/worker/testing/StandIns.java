@@ -27,6 +27,22 @@ public final class StandIns {
         return script;
     }
 
+    /** An executable named like vLLM, vox-box or MindIE's daemon that runs {@link StandInEngine} in that mode. */
+    public static Path installEngine(Path dir, String binaryName, String mode) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path script = dir.resolve(binaryName);
+        String text = "#!/bin/sh\nexec '" + java + "' -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx48m"
+                + " -cp '" + testClasses() + "' " + StandInEngine.class.getName() + " " + mode + " \"$@\"\n";
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(script, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return script;
+    }
+
     /** Where the compiled test classes are; the stand-in needs nothing else on its class path. */
     static Path testClasses() {
         Path fromBuild = Path.of(System.getProperty("user.dir"), "target", "test-classes");

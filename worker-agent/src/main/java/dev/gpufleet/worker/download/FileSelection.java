@@ -1,0 +1,146 @@
+package dev.gpufleet.worker.download;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which files of a repository an instance needs: the file the source names (a name or an fnmatch glob, matched
+ * case-insensitively; of several matches a model beats a projector, a whole file or first split part beats later
+ * parts, then the sorted first), every part of a split GGUF ({@code -00001-of-00003.gguf}), and an {@code mmproj}
+ * projector in the same directory for a GGUF model (f32 before f16 before others). No pattern: the whole repository (a
+ * safetensors model for vLLM). Pure.
+ *
+ * @param model  the file the backend is given (the first part of a split model); null with no pattern
+ * @param mmproj the projector, or null
+ * @param files  everything to download
+ */
+public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile> files, String problem) {
+    static final Pattern SPLIT_PART = Pattern.compile("-(\\d{5})-of-(\\d{5})\\.gguf$", Pattern.CASE_INSENSITIVE);
+    private static final int NAMED_IN_PROBLEM = 8;
+
+    public static FileSelection select(String pattern, List<RemoteFile> listing) {
+        if (pattern == null || pattern.isBlank()) {
+            return listing.isEmpty() ? failed("the repository has no files")
+                    : new FileSelection(null, null, sorted(listing), null);
+        }
+        Pattern glob = globToRegex(pattern.strip());
+        List<RemoteFile> matches = sorted(listing.stream().filter(f -> glob.matcher(f.path()).matches()).toList());
+        if (matches.isEmpty()) {
+            return failed("no file matches '" + pattern + "'; the repository has " + sample(listing));
+        }
+        RemoteFile model = pick(matches);
+        List<RemoteFile> files = new ArrayList<>();
+        Matcher split = SPLIT_PART.matcher(model.path());
+        if (split.find()) {
+            int count = Integer.parseInt(split.group(2));
+            String prefix = model.path().substring(0, split.start());
+            for (int part = 1; part <= count; part++) {
+                String name = String.format(Locale.ROOT, "%s-%05d-of-%s.gguf", prefix, part, split.group(2));
+                Optional<RemoteFile> found = listing.stream().filter(f -> f.path().equalsIgnoreCase(name)).findFirst();
+                if (found.isEmpty()) {
+                    return failed("split model " + model.path() + " has " + count + " parts but the repository lacks "
+                            + name);
+                }
+                files.add(found.get());
+            }
+            model = files.get(0); // llama.cpp is given the first part and finds the others beside it
+        } else {
+            files.add(model);
+        }
+        RemoteFile mmproj = isProjector(model) || !isGguf(model) ? null : projectorBeside(model, listing);
+        if (mmproj != null) {
+            files.add(mmproj);
+        }
+        return new FileSelection(model, mmproj, List.copyOf(files), null);
+    }
+
+    private static RemoteFile pick(List<RemoteFile> sortedMatches) {
+        List<RemoteFile> candidates = sortedMatches;
+        List<RemoteFile> models = candidates.stream().filter(f -> !isProjector(f)).toList();
+        if (!models.isEmpty()) {
+            candidates = models;
+        }
+        List<RemoteFile> firstParts = candidates.stream().filter(FileSelection::isWholeOrFirstPart).toList();
+        if (!firstParts.isEmpty()) {
+            candidates = firstParts;
+        }
+        return candidates.get(0);
+    }
+
+    private static RemoteFile projectorBeside(RemoteFile model, List<RemoteFile> listing) {
+        List<RemoteFile> projectors = sorted(listing.stream()
+                .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList());
+        // DESIGN §4 and the registry's MmprojChoice: f32 before f16 before the rest, then by name, descending
+        return projectors.stream()
+                .min(java.util.Comparator.comparingInt(FileSelection::precisionRank)
+                        .thenComparing(RemoteFile::name, java.util.Comparator.reverseOrder()))
+                .orElse(null);
+    }
+
+    private static int precisionRank(RemoteFile file) {
+        String name = file.name().toLowerCase(Locale.ROOT);
+        return name.contains("f32") ? 0 : name.contains("f16") ? 1 : 2;
+    }
+
+    static boolean isProjector(RemoteFile file) {
+        return file.name().toLowerCase(Locale.ROOT).contains("mmproj");
+    }
+
+    private static boolean isGguf(RemoteFile file) {
+        return file.name().toLowerCase(Locale.ROOT).endsWith(".gguf");
+    }
+
+    private static boolean isWholeOrFirstPart(RemoteFile file) {
+        Matcher split = SPLIT_PART.matcher(file.path());
+        return !split.find() || Integer.parseInt(split.group(1)) == 1;
+    }
+
+    private static List<RemoteFile> sorted(List<RemoteFile> files) {
+        List<RemoteFile> list = new ArrayList<>(files);
+        list.sort(Comparator.comparing(RemoteFile::path));
+        return List.copyOf(list);
+    }
+
+    private static FileSelection failed(String problem) {
+        return new FileSelection(null, null, List.of(), problem);
+    }
+
+    private static String sample(List<RemoteFile> files) {
+        if (files.isEmpty()) {
+            return "no files";
+        }
+        List<String> gguf = files.stream().map(RemoteFile::path)
+                .filter(p -> p.toLowerCase(Locale.ROOT).endsWith(".gguf")).sorted().toList();
+        List<String> shown = gguf.isEmpty() ? files.stream().map(RemoteFile::path).sorted().toList() : gguf;
+        int more = shown.size() - NAMED_IN_PROBLEM;
+        return String.join(", ", shown.subList(0, Math.min(NAMED_IN_PROBLEM, shown.size())))
+                + (more > 0 ? " and " + more + " more" : "");
+    }
+
+    /** fnmatch: {@code *} any run (slashes too), {@code ?} one character, {@code [...]} a class. */
+    static Pattern globToRegex(String glob) {
+        StringBuilder regex = new StringBuilder();
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*') {
+                regex.append(".*");
+            } else if (c == '?') {
+                regex.append('.');
+            } else if (c == '[' && glob.indexOf(']', i + 1) > i + 1) {
+                int close = glob.indexOf(']', i + 1);
+                String body = glob.substring(i + 1, close);
+                regex.append('[').append(body.startsWith("!") ? "^" + body.substring(1) : body.replace("\\", "\\\\"))
+                        .append(']');
+                i = close;
+            } else {
+                regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.DOTALL);
+    }
+}

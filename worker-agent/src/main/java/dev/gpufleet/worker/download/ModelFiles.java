@@ -1,0 +1,68 @@
+package dev.gpufleet.worker.download;
+
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.ModelSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.DoubleConsumer;
+
+/**
+ * What the supervisor asks before starting a backend: get the model's files onto this worker. Cancelling the
+ * returned future says this instance no longer waits; a file nobody waits for stops transferring (its part file
+ * stays for the next try).
+ */
+public interface ModelFiles {
+    String HUGGINGFACE = ModelSource.HUGGINGFACE;
+    String MODELSCOPE = ModelSource.MODELSCOPE;
+
+    /** For agents and tests that serve local files only: nothing is ever downloaded. */
+    ModelFiles LOCAL_ONLY = new ModelFiles() {
+        @Override
+        public boolean needsDownload(ModelSource source) {
+            return false;
+        }
+
+        @Override
+        public CompletableFuture<Prepared> prepare(String instance, ModelSource source, DoubleConsumer progress) {
+            return CompletableFuture.failedFuture(new IllegalStateException("downloads are off"));
+        }
+    };
+
+    /**
+     * @param model  the file (first part of a split model) or, for a whole repository, its directory
+     * @param mmproj the multimodal projector beside a GGUF model, or null
+     */
+    record Prepared(Path model, Path mmproj) {
+    }
+
+    default boolean needsDownload(ModelSource source) {
+        return source != null && (HUGGINGFACE.equals(source.type()) || MODELSCOPE.equals(source.type()));
+    }
+
+    /**
+     * @param progress called with 0..1 (throttled) while the files arrive; on a thread of the downloader
+     * @return completes with the local paths, or exceptionally with a {@link DownloadException} saying why
+     */
+    CompletableFuture<Prepared> prepare(String instance, ModelSource source, DoubleConsumer progress);
+
+    /** The instance as it is started once its files are here: a local_path source, plus the projector for llama-box. */
+    static InstanceChanged withLocalFiles(InstanceChanged instance, Prepared prepared) {
+        LaunchPlan plan = instance.launchPlan();
+        List<String> parameters = new ArrayList<>(plan.backendParameters());
+        if (prepared.mmproj() != null && parameters.stream().noneMatch(p -> p.equals("--mmproj")
+                || p.startsWith("--mmproj=") || p.startsWith("--mmproj "))) {
+            parameters.add("--mmproj");
+            parameters.add(prepared.mmproj().toString());
+        }
+        LaunchPlan local = new LaunchPlan(plan.backend(), plan.backendVersion(),
+                ModelSource.localPath(prepared.model().toString()), parameters, plan.env(), plan.categories());
+        return new InstanceChanged(instance.instanceId(), instance.name(), instance.modelId(), instance.modelName(),
+                instance.workerId(), instance.workerName(), instance.gpuIndexes(), instance.subordinateWorkers(),
+                instance.claim(), instance.state(), instance.stateMessage(), instance.endpoint(),
+                instance.restartCount(), local, instance.shape());
+    }
+}

@@ -1,0 +1,167 @@
+package dev.gpufleet.worker.testing;
+
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Stands in for vLLM ({@code vllm serve MODEL ...}), vox-box ({@code vox-box start ...}) and MindIE's daemon (no
+ * arguments; reads the config file named by {@code MIES_CONFIG_JSON_PATH}). The first argument says which
+ * ({@code vllm}, {@code vox-box}, {@code mindie}; {@link StandIns#installEngine} writes it). Refuses arguments the
+ * real one would not take (exit 2, like argparse). Records its arguments, environment and config file under
+ * {@code $GPUFLEET_TEST_RECORD} ({@code argv}, {@code env}, {@code config.json}) and serves the real health routes:
+ * vLLM {@code /health}, {@code /v1/models}; vox-box {@code /health}, {@code /v1/models}; MindIE {@code /health},
+ * {@code /v2/health/ready}, {@code /v1/models}. {@code $GPUFLEET_TEST_RECORD/behaviour.properties} can say
+ * {@code hang-after-ms}, {@code exit-code} with {@code exit-after-ms}, or {@code crash=true} (exits 134 at once).
+ */
+public final class StandInEngine {
+    static final Set<String> VLLM_VALUED = Set.of("--host", "--port", "--served-model-name", "--api-key",
+            "--gpu-memory-utilization", "--max-model-len", "--tensor-parallel-size", "-tp",
+            "--pipeline-parallel-size", "-pp", "--distributed-executor-backend", "--dtype", "--seed");
+    static final Set<String> VLLM_SWITCHES = Set.of("--enforce-eager", "--trust-remote-code");
+    static final Set<String> VOX_VALUED = Set.of("--host", "--port", "--model", "--data-dir", "--device",
+            "--huggingface-repo-id", "--model-scope-model-id");
+    static final Set<String> VOX_SWITCHES = Set.of("-d", "--debug");
+
+    private StandInEngine() {
+    }
+
+    public static void main(String[] all) throws Exception {
+        String mode = all[0];
+        List<String> args = List.of(all).subList(1, all.length);
+        Path record = Path.of(System.getenv().getOrDefault("GPUFLEET_TEST_RECORD", "."));
+        Files.createDirectories(record);
+        Files.write(record.resolve("argv"), args, StandardCharsets.UTF_8);
+        List<String> envLines = new ArrayList<>();
+        new TreeMap<>(System.getenv()).forEach((name, value) -> envLines.add(name + "=" + value));
+        Files.write(record.resolve("env"), envLines, StandardCharsets.UTF_8);
+
+        Map<String, String> flags;
+        String host;
+        int port;
+        switch (mode) {
+            case "vllm" -> {
+                if (args.size() < 2 || !args.get(0).equals("serve")) {
+                    usage("usage: vllm serve MODEL [options]");
+                }
+                flags = parse(args.subList(2, args.size()), VLLM_VALUED, VLLM_SWITCHES);
+                host = flags.getOrDefault("--host", "0.0.0.0");
+                port = Integer.parseInt(flags.getOrDefault("--port", "8000"));
+            }
+            case "vox-box" -> {
+                if (args.isEmpty() || !args.get(0).equals("start")) {
+                    usage("usage: vox-box start [options]");
+                }
+                flags = parse(args.subList(1, args.size()), VOX_VALUED, VOX_SWITCHES);
+                if (!flags.containsKey("--model") || !flags.containsKey("--data-dir")) {
+                    usage("vox-box start: --model and --data-dir are required");
+                }
+                host = flags.getOrDefault("--host", "0.0.0.0");
+                port = Integer.parseInt(flags.getOrDefault("--port", "80"));
+            }
+            case "mindie" -> {
+                if (!args.isEmpty()) {
+                    usage("mindieservice_daemon takes no arguments");
+                }
+                String configPath = System.getenv("MIES_CONFIG_JSON_PATH");
+                if (configPath == null) {
+                    usage("MIES_CONFIG_JSON_PATH is not set");
+                }
+                String config = Files.readString(Path.of(configPath));
+                Files.writeString(record.resolve("config.json"), config);
+                host = find(config, "\"ipAddress\"\\s*:\\s*\"([^\"]+)\"");
+                port = Integer.parseInt(find(config, "\"port\"\\s*:\\s*(\\d+)"));
+            }
+            default -> throw new IllegalArgumentException("unknown stand-in mode " + mode);
+        }
+
+        Properties behaviour = new Properties();
+        Path behaviourFile = record.resolve("behaviour.properties");
+        if (Files.isRegularFile(behaviourFile)) {
+            try (var in = Files.newBufferedReader(behaviourFile)) {
+                behaviour.load(in);
+            }
+        }
+        if (Boolean.parseBoolean(behaviour.getProperty("crash", "false"))) {
+            System.err.println(mode + " stand-in: crashing");
+            System.exit(134);
+        }
+        long started = System.currentTimeMillis();
+        long hangAfter = Long.parseLong(behaviour.getProperty("hang-after-ms", "-1"));
+        CountDownLatch never = new CountDownLatch(1);
+        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+        List<String> routes = switch (mode) {
+            case "mindie" -> List.of("/health", "/v2/health/ready", "/v1/models");
+            default -> List.of("/health", "/v1/models");
+        };
+        for (String route : routes) {
+            server.createContext(route, exchange -> {
+                if (hangAfter >= 0 && System.currentTimeMillis() - started >= hangAfter) {
+                    try {
+                        never.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return;
+                }
+                byte[] body = (route.equals("/v1/models") ? "{\"object\":\"list\",\"data\":[]}" : "")
+                        .getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+        }
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        server.start();
+        System.out.println(mode + " stand-in: listening on " + host + ":" + port);
+        System.out.flush();
+        String exitCode = behaviour.getProperty("exit-code");
+        if (exitCode != null) {
+            Thread.sleep(Long.parseLong(behaviour.getProperty("exit-after-ms", "0")));
+            System.exit(Integer.parseInt(exitCode));
+        }
+        never.await();
+    }
+
+    private static Map<String, String> parse(List<String> args, Set<String> valued, Set<String> switches) {
+        Map<String, String> flags = new TreeMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (valued.contains(arg) && i + 1 < args.size()) {
+                flags.put(arg, args.get(++i));
+            } else if (switches.contains(arg)) {
+                flags.put(arg, "true");
+            } else {
+                usage("error: unrecognized arguments: " + arg);
+            }
+        }
+        return flags;
+    }
+
+    private static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        if (!m.find()) {
+            usage("config has no " + regex);
+        }
+        return m.group(1);
+    }
+
+    private static void usage(String message) {
+        System.err.println(message);
+        System.exit(2);
+    }
+}
