@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.kit.http.ApiError;
-import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -29,7 +28,6 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +36,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The admin API's door: {@code /api/v1/**} calls pass through to the service that owns them (models to the
@@ -214,16 +211,11 @@ public class AdminRoutes {
     }
 
     private void unreachable(RoutingContext ctx, AdminPaths.Service service, Throwable cause) {
-        String where = base(service).toString();
-        if (cause instanceof TimeoutException) {
-            error(ctx, 504, service.displayName() + " at " + where + " did not answer within "
-                    + timeoutMillis + " ms");
-        } else if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException) {
+        ServiceFailure failure = ServiceFailure.of(service, base(service).toString(), cause, timeoutMillis);
+        if (failure.retryLater()) {
             ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-            error(ctx, 503, service.displayName() + " is not reachable at " + where + ": " + cause.getMessage());
-        } else {
-            error(ctx, 502, service.displayName() + " at " + where + " did not answer: " + cause.getMessage());
         }
+        error(ctx, failure.status(), failure.message());
         LOG.warnf("Admin call %s %s: %s did not answer: %s", ctx.request().method(), ctx.normalizedPath(),
                 service.displayName(), cause.toString());
     }
