@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
 public final class BackendSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BackendSupervisor.class);
     static final String LOG_DIR = "logs";
-    /** {@code <instanceId>.pid}: "pid startMillis" of each running backend, to stop leftovers after a crash. */
+    /** {@code <instanceId>.pid}: each running backend as a {@link Leftover} line, to adopt or stop it after a crash. */
     static final String PID_DIR = "backends";
     static final int FAILED_PROBES_TO_KILL = 3;
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
@@ -76,6 +76,10 @@ public final class BackendSupervisor implements AutoCloseable {
     private final Set<Integer> allocatedPorts = new HashSet<>();
     private boolean reconcileScheduled;
     private boolean closing;
+    /** Backends an earlier run of this agent left running, by instance id, until adopted or stopped. */
+    private final Map<String, Leftover> leftovers = new HashMap<>();
+    private boolean heardFromScheduler;
+    private boolean adoptionGraceOver;
     private volatile List<ObservedInstance> observed = List.of();
 
     /** One attempt at running an instance's backend. Touched only on the supervisor thread. */
@@ -98,10 +102,18 @@ public final class BackendSupervisor implements AutoCloseable {
         ScheduledFuture<?> probeTask;
         CompletableFuture<Void> stopped;
 
+        /** taken over from an earlier run of the agent: not its child, so its exit code is unknown */
+        boolean adopted;
+
         Run(InstanceChanged instance) {
-            this.instanceId = instance.instanceId();
-            this.name = instance.name() == null ? instance.instanceId() : instance.name();
-            this.restartCount = instance.restartCount();
+            this(instance.instanceId(), instance.name() == null ? instance.instanceId() : instance.name(),
+                    instance.restartCount());
+        }
+
+        Run(String instanceId, String name, int restartCount) {
+            this.instanceId = instanceId;
+            this.name = name;
+            this.restartCount = restartCount;
         }
 
         Held held() {
@@ -137,13 +149,17 @@ public final class BackendSupervisor implements AutoCloseable {
         this.portRangeProblem = problem;
     }
 
-    /** Stops backends that an earlier run of this agent left behind (it crashed or was killed). */
+    /**
+     * Finds the backends an earlier run of this agent left behind (it crashed or was killed): those the scheduler
+     * still wants here are adopted, the rest stopped (see {@link Adoption}).
+     */
     public void start() {
-        post(this::stopLeftovers);
+        post(this::loadLeftovers);
     }
 
     public void accept(Envelope<? extends EventPayload> envelope) {
         post(() -> {
+            heardFromScheduler();
             if (table.apply(envelope) == InstanceTable.Outcome.APPLIED) {
                 scheduleReconcile();
             }
@@ -152,6 +168,7 @@ public final class BackendSupervisor implements AutoCloseable {
 
     public void tombstone(String instanceId) {
         post(() -> {
+            heardFromScheduler();
             if (table.tombstone(instanceId) == InstanceTable.Outcome.APPLIED) {
                 scheduleReconcile();
             }
@@ -173,6 +190,12 @@ public final class BackendSupervisor implements AutoCloseable {
         post(() -> {
             closing = true;
             List<CompletableFuture<Void>> stops = new ArrayList<>();
+            for (Leftover leftover : leftovers.values()) {
+                leftover.process().ifPresent(process -> stops.add(
+                        ProcessTree.stop(process, settings.stopTimeout(), killTimer)));
+                deletePidFile(leftover.instanceId());
+            }
+            leftovers.clear();
             for (Run run : runs.values()) {
                 if (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING) {
                     LOG.infof("Stopping instance %s: the agent is shutting down", run.name);
@@ -201,6 +224,20 @@ public final class BackendSupervisor implements AutoCloseable {
             if (run.handle != null && !run.handle.isAlive()) {
                 deletePidFile(run);
             }
+        }
+    }
+
+    /**
+     * What a crash of the agent does, for tests: supervision ends at once, backends keep running and their pid files
+     * stay for the next agent.
+     */
+    void abandon() {
+        executor.shutdownNow();
+        killTimer.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -241,6 +278,7 @@ public final class BackendSupervisor implements AutoCloseable {
         if (closing) {
             return;
         }
+        settleLeftovers();
         List<Held> held = runs.values().stream().map(Run::held).toList();
         for (Action action : Reconciler.decide(settings.workerId(), table.live(), held)) {
             switch (action.kind()) {
@@ -302,18 +340,19 @@ public final class BackendSupervisor implements AutoCloseable {
         LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s", run.name, run.instanceId, reason,
                 run.port, run.pid, launch.command().redacted());
         observe(run, InstanceState.STARTING, run.warnings);
-        process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run, process.exitValue())));
+        process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run,
+                "backend exited with code " + process.exitValue())));
         scheduleProbe(run, run.startingProbeDelay);
     }
 
-    private void onExit(Run run, int exitCode) {
+    private void onExit(Run run, String exited) {
         if (runs.get(run.instanceId) != run
                 || (run.phase != Held.Phase.STARTING && run.phase != Held.Phase.RUNNING)) {
             return;
         }
         cancelProbe(run);
         release(run);
-        fail(run, "backend exited with code " + exitCode + "; last log lines:\n"
+        fail(run, exited + "; last log lines:\n"
                 + LogTail.of(run.logFile, run.logOffset));
         scheduleReconcile();
     }
@@ -472,7 +511,8 @@ public final class BackendSupervisor implements AutoCloseable {
             Path dir = settings.dataDir().resolve(PID_DIR);
             Files.createDirectories(dir);
             long started = run.handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-            Files.writeString(dir.resolve(pidFileName(run.instanceId)), run.pid + " " + started + "\n");
+            Files.writeString(dir.resolve(pidFileName(run.instanceId)), new Leftover(run.pid, started, run.port,
+                    run.restartCount, run.logOffset, run.instanceId).line());
         } catch (IOException e) {
             LOG.warnf("Cannot record pid %d of instance %s (a crash of the agent would leave it running): %s",
                     run.pid, run.name, e.toString());
@@ -480,10 +520,14 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     private void deletePidFile(Run run) {
+        deletePidFile(run.instanceId);
+    }
+
+    private void deletePidFile(String instanceId) {
         try {
-            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(run.instanceId)));
+            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(instanceId)));
         } catch (IOException e) {
-            LOG.debugf("Cannot delete the pid file of %s: %s", run.instanceId, e);
+            LOG.debugf("Cannot delete the pid file of %s: %s", instanceId, e);
         }
     }
 
@@ -491,7 +535,7 @@ public final class BackendSupervisor implements AutoCloseable {
         return instanceId.replaceAll("[^A-Za-z0-9._-]", "_") + ".pid";
     }
 
-    private void stopLeftovers() {
+    private void loadLeftovers() {
         Path dir = settings.dataDir().resolve(PID_DIR);
         if (!Files.isDirectory(dir)) {
             return;
@@ -499,12 +543,25 @@ public final class BackendSupervisor implements AutoCloseable {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pid")) {
             for (Path file : files) {
-                leftover(file).ifPresent(process -> {
-                    LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s)",
-                            process.pid(), file.getFileName());
-                    stops.add(ProcessTree.stop(process, settings.stopTimeout(), killTimer));
-                });
-                Files.deleteIfExists(file);
+                Optional<Leftover> found = readPidFile(file);
+                Optional<ProcessHandle> process = found.flatMap(Leftover::process);
+                if (process.isEmpty()) {
+                    Files.deleteIfExists(file); // its process is gone, or the pid now belongs to another one
+                } else if (!found.get().adoptable()
+                        || !file.getFileName().toString().equals(pidFileName(found.get().instanceId()))) {
+                    LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s): its pid "
+                            + "file does not say which instance and port it serves", process.get().pid(),
+                            file.getFileName());
+                    stops.add(ProcessTree.stop(process.get(), settings.stopTimeout(), killTimer));
+                    Files.deleteIfExists(file);
+                } else {
+                    Leftover leftover = found.get();
+                    LOG.infof("Found backend pid %d of instance %s (restart %d, port %d) left running by an earlier "
+                            + "run of this agent; it is adopted if the scheduler still wants it here",
+                            leftover.pid(), leftover.instanceId(), leftover.restartCount(), leftover.port());
+                    leftovers.put(leftover.instanceId(), leftover);
+                    allocatedPorts.add(leftover.port());
+                }
             }
         } catch (IOException e) {
             LOG.warnf("Cannot look for backends left by an earlier run in %s: %s", dir, e.toString());
@@ -515,15 +572,67 @@ public final class BackendSupervisor implements AutoCloseable {
         }
     }
 
-    private static Optional<ProcessHandle> leftover(Path pidFile) {
+    private static Optional<Leftover> readPidFile(Path file) {
         try {
-            String[] parts = Files.readString(pidFile).trim().split("\\s+");
-            long pid = Long.parseLong(parts[0]);
-            long started = Long.parseLong(parts[1]);
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> p.info().startInstant()
-                    .map(Instant::toEpochMilli).map(millis -> millis == started).orElse(false));
-        } catch (IOException | RuntimeException e) {
+            return Leftover.parse(Files.readString(file));
+        } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The grace for the scheduler to claim leftovers starts with its first word: a broker away kills nothing. */
+    private void heardFromScheduler() {
+        if (heardFromScheduler) {
+            return;
+        }
+        heardFromScheduler = true;
+        if (!leftovers.isEmpty()) {
+            schedule(() -> {
+                adoptionGraceOver = true;
+                scheduleReconcile();
+            }, settings.adoptionGrace());
+        }
+    }
+
+    /** Adopts or stops each leftover the scheduler has decided about; runs before the {@link Reconciler}. */
+    private void settleLeftovers() {
+        Map<String, InstanceChanged> live = leftovers.isEmpty() ? Map.of() : table.live();
+        for (Leftover leftover : List.copyOf(leftovers.values())) {
+            Adoption.Verdict verdict = Adoption.decide(settings.workerId(), live, leftover, adoptionGraceOver);
+            Optional<ProcessHandle> process = leftover.process();
+            if (verdict.kind() == Adoption.Kind.WAIT && process.isPresent()) {
+                continue;
+            }
+            leftovers.remove(leftover.instanceId());
+            if (process.isEmpty()) {
+                // it ended while waiting: the Reconciler starts it anew if it is wanted
+                allocatedPorts.remove(leftover.port());
+                deletePidFile(leftover.instanceId());
+                continue;
+            }
+            InstanceChanged instance = live.get(leftover.instanceId());
+            Run run = instance != null ? new Run(instance) : new Run(leftover.instanceId(), leftover.instanceId(),
+                    leftover.restartCount());
+            run.adopted = true;
+            run.port = leftover.port();
+            run.pid = leftover.pid();
+            run.logOffset = leftover.logOffset();
+            run.handle = process.get();
+            run.logFile = settings.dataDir().resolve(LOG_DIR).resolve(logFileName(run.name, run.instanceId));
+            if (verdict.kind() == Adoption.Kind.STOP) {
+                LOG.infof("Stopping backend pid %d of instance %s left by an earlier run of this agent: %s",
+                        run.pid, run.name, verdict.reason());
+                runs.put(run.instanceId, run);
+                stopProcess(run);
+                continue;
+            }
+            LOG.infof("Adopting backend pid %d of instance %s on port %d: %s; RUNNING once it answers GET /health",
+                    run.pid, run.name, run.port, verdict.reason());
+            runs.put(run.instanceId, run);
+            run.deadline = clock.instant().plus(settings.startTimeout());
+            run.handle.onExit().whenComplete((exited, failure) -> post(() -> onExit(run,
+                    "backend exited (it was adopted from an earlier run of the agent, so its exit code is unknown)")));
+            scheduleProbe(run, Duration.ZERO);
         }
     }
 

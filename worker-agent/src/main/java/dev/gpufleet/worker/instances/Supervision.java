@@ -36,7 +36,8 @@ public class Supervision {
                 SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus(),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
-                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout()),
+                config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
+                config.adoptionGrace()),
                 publisher, clock);
         supervisor.start();
     }
