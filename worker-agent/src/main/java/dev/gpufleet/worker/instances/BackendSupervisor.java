@@ -180,6 +180,45 @@ public final class BackendSupervisor implements AutoCloseable {
         return observed;
     }
 
+    /**
+     * The log of an instance this worker knows (by id or name): where it is and when its writer ends.
+     *
+     * @return empty when the scheduler has no such instance on this worker and nothing of it runs here
+     */
+    public Optional<LogSource> logSource(String instance) {
+        CompletableFuture<Optional<LogSource>> found = new CompletableFuture<>();
+        post(() -> found.complete(findLogSource(instance)));
+        try {
+            return found.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the supervisor did not answer: " + e, e);
+        }
+    }
+
+    private Optional<LogSource> findLogSource(String wanted) {
+        Run run = runs.get(wanted);
+        if (run == null) {
+            run = runs.values().stream().filter(r -> r.name.equals(wanted)).findFirst().orElse(null);
+        }
+        InstanceChanged instance = table.current(run != null ? run.instanceId : wanted).orElse(null);
+        if (instance == null && run == null) {
+            instance = table.live().values().stream().filter(i -> wanted.equals(i.name())).findFirst().orElse(null);
+        }
+        if (instance == null && run == null) {
+            return Optional.empty();
+        }
+        if (run == null) {
+            run = runs.get(instance.instanceId());
+        }
+        String id = run != null ? run.instanceId : instance.instanceId();
+        String name = run != null ? run.name : instance.name() == null ? id : instance.name();
+        boolean alive = run != null && run.handle != null && run.handle.isAlive();
+        CompletableFuture<Void> ended = alive ? run.handle.onExit().thenApply(ignored -> null)
+                : CompletableFuture.completedFuture(null);
+        return Optional.of(new LogSource(id, name, settings.dataDir().resolve(LOG_DIR).resolve(logFileName(name, id)),
+                ended));
+    }
+
     /** Stops every backend this agent started and waits for them (at most the stop timeout and a little). */
     @Override
     public void close() {
