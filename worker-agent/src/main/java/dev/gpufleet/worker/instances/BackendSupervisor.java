@@ -57,8 +57,8 @@ public final class BackendSupervisor implements AutoCloseable {
     static final int FAILED_PROBES_TO_KILL = 3;
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration SLOWEST_STARTING_PROBE = Duration.ofSeconds(2);
-    /** Lets a burst of events (a topic read from its beginning) land before deciding. */
-    private static final Duration RECONCILE_DELAY = Duration.ofMillis(100);
+    /** Lets the burst of events of the topic read from its beginning at start land before the first decision. */
+    private static final Duration FIRST_RECONCILE_DELAY = Duration.ofMillis(100);
 
     private final SupervisorSettings settings;
     private final ObservationSink sink;
@@ -75,6 +75,7 @@ public final class BackendSupervisor implements AutoCloseable {
     private final Map<String, Run> runs = new HashMap<>();
     private final Set<Integer> allocatedPorts = new HashSet<>();
     private boolean reconcileScheduled;
+    private boolean reconciledOnce;
     private boolean closing;
     /** Backends an earlier run of this agent left running, by instance id, until adopted or stopped. */
     private final Map<String, Leftover> leftovers = new HashMap<>();
@@ -307,10 +308,14 @@ public final class BackendSupervisor implements AutoCloseable {
             return;
         }
         reconcileScheduled = true;
+        // later events come one by one: decide at once (events already queued are still applied first), so a
+        // placement's backend starts within milliseconds (bench/agent)
+        Duration delay = reconciledOnce ? Duration.ZERO : FIRST_RECONCILE_DELAY;
+        reconciledOnce = true;
         schedule(() -> {
             reconcileScheduled = false;
             reconcile();
-        }, RECONCILE_DELAY);
+        }, delay);
     }
 
     private void reconcile() {
