@@ -27,7 +27,6 @@ import java.time.Instant;
  */
 @Path("/api/v1/api-keys")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 public class ApiKeysResource {
     static final int MAX_REQUESTS_PER_MINUTE = 1_000_000;
     static final long MAX_TOKENS_PER_MINUTE = 1_000_000_000_000L;
@@ -55,6 +54,7 @@ public class ApiKeysResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> create(CreateKey request, @Context RoutingContext ctx) {
         if (request == null) {
             throw ApiException.badRequest("body: must be a JSON object {\"name\", \"user_id\", \"expires_at\", "

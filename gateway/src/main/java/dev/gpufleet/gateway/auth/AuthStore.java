@@ -79,7 +79,7 @@ public class AuthStore {
                         : conn.preparedQuery("INSERT INTO gateway.api_keys (id, user_id, name, hash, created_at) "
                                         + "VALUES ($1, $2, $3, $4, $5)")
                                 .execute(Tuple.of(key.id(), userId, name,
-                                        io.vertx.mutiny.core.buffer.Buffer.buffer(key.hash()), now))
+                                        io.vertx.core.buffer.Buffer.buffer(key.hash()), now))
                                 .map(ignored -> true)));
     }
 
@@ -136,7 +136,7 @@ public class AuthStore {
         return pool.preparedQuery("INSERT INTO gateway.api_keys (id, user_id, name, hash, created_at, expires_at, "
                         + "requests_per_minute, tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .execute(Tuple.from(new Object[]{made.id(), UUID.fromString(owner.id()), name,
-                        io.vertx.mutiny.core.buffer.Buffer.buffer(made.hash()), offset(now), offset(expiresAt),
+                        io.vertx.core.buffer.Buffer.buffer(made.hash()), offset(now), offset(expiresAt),
                         requestsPerMinute, tokensPerMinute}))
                 .map(ignored -> new KeyView(made.id(), name, owner.id(), owner.name(), now, expiresAt, null, null,
                         requestsPerMinute, tokensPerMinute, KeyView.status(expiresAt, null, now), made.key()));

@@ -24,7 +24,6 @@ import java.util.Optional;
 /** {@code /api/v1/users}: admins only (the auth filter turns everyone else away). */
 @Path("/api/v1/users")
 @Produces(MediaType.APPLICATION_JSON)
-@Consumes(MediaType.APPLICATION_JSON)
 public class UsersResource {
     private static final Logger LOG = Logger.getLogger(UsersResource.class);
 
@@ -41,6 +40,7 @@ public class UsersResource {
     }
 
     @POST
+    @Consumes(MediaType.APPLICATION_JSON)
     public Uni<Response> create(CreateUser request) {
         if (request == null) {
             throw ApiException.badRequest("body: must be a JSON object {\"name\": ..., \"admin\": true|false}");
