@@ -123,8 +123,16 @@ public class ApiKeysResource {
     @Path("{id}/expire")
     public Uni<KeyView> expire(@PathParam("id") String id, Expire request, @Context RoutingContext ctx) {
         Instant at = request == null || request.expiresAt() == null ? clock.instant() : request.expiresAt();
-        return visible(id, Caller.of(ctx))
-                .chain(key -> store.expireKey(key.id(), at))
+        Caller caller = Caller.of(ctx);
+        return visible(id, caller)
+                .chain(key -> {
+                    // an owner may end its key sooner, not outlive what an admin set
+                    if (!caller.admin() && key.expiresAt() != null && at.isAfter(key.expiresAt())) {
+                        throw ApiException.badRequest("expires_at: must not be later than the key's current "
+                                + "expiry " + key.expiresAt() + " (only an admin may extend a key)");
+                    }
+                    return store.expireKey(key.id(), at);
+                })
                 .chain(ignored -> {
                     authenticator.evict(id);
                     LOG.infof("API key %s expires at %s", id, at);

@@ -153,6 +153,11 @@ class AuthApiTest {
         User user = user(false);
         String[] made = key(user, Map.of("expires_at", Instant.now().plusSeconds(3600).toString()));
         given().auth().oauth2(made[1]).get("/v1/models").then().statusCode(200);
+        // its owner cannot extend it
+        given().auth().oauth2(made[1]).contentType("application/json")
+                .body(Map.of("expires_at", Instant.now().plusSeconds(7200).toString()))
+                .post("/api/v1/api-keys/" + made[0] + "/expire").then().statusCode(400)
+                .body("message", containsString("expires_at: must not be later"));
         given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of())
                 .post("/api/v1/api-keys/" + made[0] + "/expire").then().statusCode(200)
                 .body("status", equalTo("expired"));
