@@ -146,7 +146,7 @@ public final class LocalStack implements AutoCloseable {
         List<ManagedProcess> services = List.of(
                 service("model-registry", options.registryPort(), registryEnv(), logs, run),
                 service("scheduler-service", options.schedulerPort(), databaseEnv(), logs, run),
-                service("gateway", options.gatewayPort(), databaseEnv(), logs, run),
+                service("gateway", options.gatewayPort(), gatewayEnv(), logs, run),
                 service("worker-agent", options.workerPort(), workerEnv(), logs, run));
         inParallel(services.stream().<Runnable>map(s -> () -> s.awaitHttpOk(s.url() + "/q/health/ready",
                 options.readyTimeout())).toArray(Runnable[]::new));
@@ -176,6 +176,22 @@ public final class LocalStack implements AutoCloseable {
                 "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://" + hostPort,
                 "QUARKUS_DATASOURCE_USERNAME", DATABASE_USER,
                 "QUARKUS_DATASOURCE_PASSWORD", settings.databasePassword());
+    }
+
+    private Map<String, String> gatewayEnv() {
+        Map<String, String> env = new HashMap<>(databaseEnv());
+        // the first start writes the admin user's API key here
+        env.put("GPUFLEET_GATEWAY_DATA_DIR", gatewayDataDir().toString());
+        return env;
+    }
+
+    private Path gatewayDataDir() {
+        return options.dataDir().resolve("gateway");
+    }
+
+    /** Written by the gateway on its first start (mode 600): the API key of user {@code admin}. */
+    public Path adminKeyFile() {
+        return gatewayDataDir().resolve("admin-api-key");
     }
 
     private Map<String, String> registryEnv() {
