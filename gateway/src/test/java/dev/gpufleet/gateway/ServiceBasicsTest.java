@@ -51,12 +51,13 @@ class ServiceBasicsTest {
     }
 
     @Test
-    void flywayCreatedTheGatewaySchemaAndItsTables() {
+    void flywayCreatedTheGatewaySchemaWithItsTables() {
         List<String> tables = database.query("SELECT table_name FROM information_schema.tables "
                         + "WHERE table_schema = 'gateway' ORDER BY table_name")
                 .execute().await().atMost(Duration.ofSeconds(10))
                 .stream().map(row -> row.getString(0)).toList();
-        assertTrue(tables.containsAll(List.of("flyway_schema_history", "usage_daily")), tables.toString());
+        assertTrue(tables.containsAll(List.of("api_keys", "flyway_schema_history", "usage_daily", "users")),
+                tables.toString());
     }
 
     @Test

@@ -134,6 +134,13 @@ public interface WorkerConfig {
         Optional<String> command();
     }
 
+    /**
+     * After the scheduler's first instance event, how long a backend left running by an earlier run of this agent
+     * may wait to be claimed (adopted) before it is stopped.
+     */
+    @WithDefault("10s")
+    Duration adoptionGrace();
+
     interface LlamaBox {
         /** A whole command line that replaces the binary search, e.g. {@code java -jar /x/llamacpp-server.jar}. */
         Optional<String> command();

@@ -210,6 +210,32 @@ class UsageApiTest {
     }
 
     @Test
+    void aRealKeysUsageIsMeteredUnderItsIdAndChargedToItsTokenBudget() throws Exception {
+        String model = runningModel();
+        String userId = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("user"), "admin", false)).post("/api/v1/users")
+                .then().statusCode(201).extract().path("id");
+        Response created = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("key"), "user_id", userId, "tokens_per_minute", 5))
+                .post("/api/v1/api-keys");
+        created.then().statusCode(201);
+        String keyId = created.path("id");
+        String key = created.path("key");
+
+        given().auth().oauth2(key).contentType("application/json").body(chat(model, "")).post(CHAT)
+                .then().statusCode(200);
+        // the answer used 7 + 3 tokens, more than the 5 a minute the key may use
+        given().auth().oauth2(key).contentType("application/json").body(chat(model, "")).post(CHAT)
+                .then().statusCode(429).body("error.code", equalTo("rate_limit_exceeded"));
+
+        usage("?key_id=" + keyId).then().statusCode(200)
+                .body("items[0].prompt_tokens", equalTo(UsageBackend.PROMPT_TOKENS))
+                .body("items[0].completion_tokens", equalTo(3))
+                .body("items[0].requests", equalTo(1));
+        given().auth().oauth2(key).get("/api/v1/usage").then().statusCode(403);
+    }
+
+    @Test
     void usageIsFilteredByDaysAndPaged() throws Exception {
         String key = unique("k");
         UsageStore store = new UsageStore(dataSource);

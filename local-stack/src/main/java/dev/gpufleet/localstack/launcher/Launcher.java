@@ -105,6 +105,8 @@ public final class Launcher {
         out.printf("Cluster token (admin and API access for now): %s%n", stack.clusterTokenFile());
         out.printf("Try:  curl -H \"Authorization: Bearer $(cat %s)\" %s/v1/models%n", stack.clusterTokenFile(),
                 stack.gatewayUrl());
+        out.printf("Admin user's API key (users and keys: %s/api/v1/users, /api/v1/api-keys): %s%n",
+                stack.gatewayUrl(), stack.adminKeyFile());
         out.printf("Admin API: %s/api/v1/models (registry), %s/api/v1/instances (scheduler)%n",
                 stack.registryUrl(), stack.schedulerUrl());
     }

@@ -178,6 +178,22 @@ public final class LocalStack implements AutoCloseable {
                 "QUARKUS_DATASOURCE_PASSWORD", settings.databasePassword());
     }
 
+    private Map<String, String> gatewayEnv() {
+        Map<String, String> env = new HashMap<>(databaseEnv());
+        // the first start writes the admin user's API key here
+        env.put("GPUFLEET_GATEWAY_DATA_DIR", gatewayDataDir().toString());
+        return env;
+    }
+
+    private Path gatewayDataDir() {
+        return options.dataDir().resolve("gateway");
+    }
+
+    /** Written by the gateway on its first start (mode 600): the API key of user {@code admin}. */
+    public Path adminKeyFile() {
+        return gatewayDataDir().resolve("admin-api-key");
+    }
+
     private Map<String, String> registryEnv() {
         Map<String, String> env = new HashMap<>(databaseEnv());
         env.put("GPUFLEET_REGISTRY_SCHEDULER_URL", "http://127.0.0.1:" + options.schedulerPort());

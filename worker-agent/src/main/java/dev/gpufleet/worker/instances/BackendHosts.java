@@ -38,7 +38,7 @@ final class BackendHosts {
         return new LaunchPlanner.Host(
                 backend -> backend.equals(LaunchPlanner.LLAMA_BOX) ? settings.binaries().get()
                         : settings.backendBinaries().apply(backend),
-                settings.backendHost(), settings.devices(),
+                settings.backendHost(), settings.devices().get(),
                 path -> Files.isRegularFile(path) && Files.isReadable(path),
                 path -> Files.isDirectory(path) && Files.isReadable(path),
                 BackendHosts::list, BackendHosts::read, freePort, portRangeProblem, settings.clusterToken(),

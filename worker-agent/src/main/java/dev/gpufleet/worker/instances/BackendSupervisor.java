@@ -53,13 +53,13 @@ import java.util.concurrent.TimeUnit;
 public final class BackendSupervisor implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(BackendSupervisor.class);
     static final String LOG_DIR = "logs";
-    /** {@code <instanceId>.pid}: "pid startMillis" of each running backend, to stop leftovers after a crash. */
+    /** {@code <instanceId>.pid}: each running backend as a {@link Leftover} line, to adopt or stop it after a crash. */
     static final String PID_DIR = "backends";
     static final int FAILED_PROBES_TO_KILL = 3;
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration SLOWEST_STARTING_PROBE = Duration.ofSeconds(2);
-    /** Lets a burst of events (a topic read from its beginning) land before deciding. */
-    private static final Duration RECONCILE_DELAY = Duration.ofMillis(100);
+    /** Lets the burst of events of the topic read from its beginning at start land before the first decision. */
+    private static final Duration FIRST_RECONCILE_DELAY = Duration.ofMillis(100);
 
     private final SupervisorSettings settings;
     private final ObservationSink sink;
@@ -77,7 +77,12 @@ public final class BackendSupervisor implements AutoCloseable {
     private final Map<String, Run> runs = new HashMap<>();
     private final Set<Integer> allocatedPorts = new HashSet<>();
     private boolean reconcileScheduled;
+    private boolean reconciledOnce;
     private boolean closing;
+    /** Backends an earlier run of this agent left running, by instance id, until adopted or stopped. */
+    private final Map<String, Leftover> leftovers = new HashMap<>();
+    private boolean heardFromScheduler;
+    private boolean adoptionGraceOver;
     private volatile List<ObservedInstance> observed = List.of();
 
     /** One attempt at running an instance's backend. Touched only on the supervisor thread. */
@@ -102,10 +107,18 @@ public final class BackendSupervisor implements AutoCloseable {
         /** the model's files on their way (phase STARTING, no process yet); null once they are here */
         CompletableFuture<ModelFiles.Prepared> download;
 
+        /** taken over from an earlier run of the agent: not its child, so its exit code is unknown */
+        boolean adopted;
+
         Run(InstanceChanged instance) {
-            this.instanceId = instance.instanceId();
-            this.name = instance.name() == null ? instance.instanceId() : instance.name();
-            this.restartCount = instance.restartCount();
+            this(instance.instanceId(), instance.name() == null ? instance.instanceId() : instance.name(),
+                    instance.restartCount());
+        }
+
+        Run(String instanceId, String name, int restartCount) {
+            this.instanceId = instanceId;
+            this.name = name;
+            this.restartCount = restartCount;
         }
 
         Held held() {
@@ -146,13 +159,17 @@ public final class BackendSupervisor implements AutoCloseable {
         this.portRangeProblem = problem;
     }
 
-    /** Stops backends that an earlier run of this agent left behind (it crashed or was killed). */
+    /**
+     * Finds the backends an earlier run of this agent left behind (it crashed or was killed): those the scheduler
+     * still wants here are adopted, the rest stopped (see {@link Adoption}).
+     */
     public void start() {
-        post(this::stopLeftovers);
+        post(this::loadLeftovers);
     }
 
     public void accept(Envelope<? extends EventPayload> envelope) {
         post(() -> {
+            heardFromScheduler();
             if (table.apply(envelope) == InstanceTable.Outcome.APPLIED) {
                 scheduleReconcile();
             }
@@ -161,6 +178,7 @@ public final class BackendSupervisor implements AutoCloseable {
 
     public void tombstone(String instanceId) {
         post(() -> {
+            heardFromScheduler();
             if (table.tombstone(instanceId) == InstanceTable.Outcome.APPLIED) {
                 scheduleReconcile();
             }
@@ -170,6 +188,45 @@ public final class BackendSupervisor implements AutoCloseable {
     /** What this agent runs (or failed to run), for the heartbeat. */
     public List<ObservedInstance> observed() {
         return observed;
+    }
+
+    /**
+     * The log of an instance this worker knows (by id or name): where it is and when its writer ends.
+     *
+     * @return empty when the scheduler has no such instance on this worker and nothing of it runs here
+     */
+    public Optional<LogSource> logSource(String instance) {
+        CompletableFuture<Optional<LogSource>> found = new CompletableFuture<>();
+        post(() -> found.complete(findLogSource(instance)));
+        try {
+            return found.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the supervisor did not answer: " + e, e);
+        }
+    }
+
+    private Optional<LogSource> findLogSource(String wanted) {
+        Run run = runs.get(wanted);
+        if (run == null) {
+            run = runs.values().stream().filter(r -> r.name.equals(wanted)).findFirst().orElse(null);
+        }
+        InstanceChanged instance = table.current(run != null ? run.instanceId : wanted).orElse(null);
+        if (instance == null && run == null) {
+            instance = table.live().values().stream().filter(i -> wanted.equals(i.name())).findFirst().orElse(null);
+        }
+        if (instance == null && run == null) {
+            return Optional.empty();
+        }
+        if (run == null) {
+            run = runs.get(instance.instanceId());
+        }
+        String id = run != null ? run.instanceId : instance.instanceId();
+        String name = run != null ? run.name : instance.name() == null ? id : instance.name();
+        boolean alive = run != null && run.handle != null && run.handle.isAlive();
+        CompletableFuture<Void> ended = alive ? run.handle.onExit().thenApply(ignored -> null)
+                : CompletableFuture.completedFuture(null);
+        return Optional.of(new LogSource(id, name, settings.dataDir().resolve(LOG_DIR).resolve(logFileName(name, id)),
+                ended));
     }
 
     /** Stops every backend this agent started and waits for them (at most the stop timeout and a little). */
@@ -182,6 +239,12 @@ public final class BackendSupervisor implements AutoCloseable {
         post(() -> {
             closing = true;
             List<CompletableFuture<Void>> stops = new ArrayList<>();
+            for (Leftover leftover : leftovers.values()) {
+                leftover.process().ifPresent(process -> stops.add(
+                        ProcessTree.stop(process, settings.stopTimeout(), killTimer)));
+                deletePidFile(leftover.instanceId());
+            }
+            leftovers.clear();
             for (Run run : runs.values()) {
                 if (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING) {
                     LOG.infof("Stopping instance %s: the agent is shutting down", run.name);
@@ -213,6 +276,20 @@ public final class BackendSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * What a crash of the agent does, for tests: supervision ends at once, backends keep running and their pid files
+     * stay for the next agent.
+     */
+    void abandon() {
+        executor.shutdownNow();
+        killTimer.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void post(Runnable task) {
         try {
             executor.execute(() -> {
@@ -240,16 +317,21 @@ public final class BackendSupervisor implements AutoCloseable {
             return;
         }
         reconcileScheduled = true;
+        // later events come one by one: decide at once (events already queued are still applied first), so a
+        // placement's backend starts within milliseconds (bench/agent)
+        Duration delay = reconciledOnce ? Duration.ZERO : FIRST_RECONCILE_DELAY;
+        reconciledOnce = true;
         schedule(() -> {
             reconcileScheduled = false;
             reconcile();
-        }, RECONCILE_DELAY);
+        }, delay);
     }
 
     private void reconcile() {
         if (closing) {
             return;
         }
+        settleLeftovers();
         List<Held> held = runs.values().stream().map(Run::held).toList();
         for (Action action : Reconciler.decide(settings.workerId(), table.live(), held)) {
             switch (action.kind()) {
@@ -344,18 +426,19 @@ public final class BackendSupervisor implements AutoCloseable {
         LOG.infof("Starting instance %s (%s, %s) on port %d as pid %d: %s (version: %s)", run.name, run.instanceId,
                 reason, run.port, run.pid, launch.command().redacted(), launch.version());
         observe(run, InstanceState.STARTING, run.warnings);
-        process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run, process.exitValue())));
+        process.onExit().whenComplete((exited, failure) -> post(() -> onExit(run,
+                "backend exited with code " + process.exitValue())));
         scheduleProbe(run, run.startingProbeDelay);
     }
 
-    private void onExit(Run run, int exitCode) {
+    private void onExit(Run run, String exited) {
         if (runs.get(run.instanceId) != run
                 || (run.phase != Held.Phase.STARTING && run.phase != Held.Phase.RUNNING)) {
             return;
         }
         cancelProbe(run);
         release(run);
-        fail(run, "backend exited with code " + exitCode + "; last log lines:\n"
+        fail(run, exited + "; last log lines:\n"
                 + LogTail.of(run.logFile, run.logOffset));
         scheduleReconcile();
     }
@@ -520,7 +603,8 @@ public final class BackendSupervisor implements AutoCloseable {
             Path dir = settings.dataDir().resolve(PID_DIR);
             Files.createDirectories(dir);
             long started = run.handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
-            Files.writeString(dir.resolve(pidFileName(run.instanceId)), run.pid + " " + started + "\n");
+            Files.writeString(dir.resolve(pidFileName(run.instanceId)), new Leftover(run.pid, started, run.port,
+                    run.restartCount, run.logOffset, run.instanceId).line());
         } catch (IOException e) {
             LOG.warnf("Cannot record pid %d of instance %s (a crash of the agent would leave it running): %s",
                     run.pid, run.name, e.toString());
@@ -528,10 +612,14 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     private void deletePidFile(Run run) {
+        deletePidFile(run.instanceId);
+    }
+
+    private void deletePidFile(String instanceId) {
         try {
-            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(run.instanceId)));
+            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(instanceId)));
         } catch (IOException e) {
-            LOG.debugf("Cannot delete the pid file of %s: %s", run.instanceId, e);
+            LOG.debugf("Cannot delete the pid file of %s: %s", instanceId, e);
         }
     }
 
@@ -539,7 +627,7 @@ public final class BackendSupervisor implements AutoCloseable {
         return instanceId.replaceAll("[^A-Za-z0-9._-]", "_") + ".pid";
     }
 
-    private void stopLeftovers() {
+    private void loadLeftovers() {
         Path dir = settings.dataDir().resolve(PID_DIR);
         if (!Files.isDirectory(dir)) {
             return;
@@ -547,12 +635,25 @@ public final class BackendSupervisor implements AutoCloseable {
         List<CompletableFuture<Void>> stops = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pid")) {
             for (Path file : files) {
-                leftover(file).ifPresent(process -> {
-                    LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s)",
-                            process.pid(), file.getFileName());
-                    stops.add(ProcessTree.stop(process, settings.stopTimeout(), killTimer));
-                });
-                Files.deleteIfExists(file);
+                Optional<Leftover> found = readPidFile(file);
+                Optional<ProcessHandle> process = found.flatMap(Leftover::process);
+                if (process.isEmpty()) {
+                    Files.deleteIfExists(file); // its process is gone, or the pid now belongs to another one
+                } else if (!found.get().adoptable()
+                        || !file.getFileName().toString().equals(pidFileName(found.get().instanceId()))) {
+                    LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s): its pid "
+                            + "file does not say which instance and port it serves", process.get().pid(),
+                            file.getFileName());
+                    stops.add(ProcessTree.stop(process.get(), settings.stopTimeout(), killTimer));
+                    Files.deleteIfExists(file);
+                } else {
+                    Leftover leftover = found.get();
+                    LOG.infof("Found backend pid %d of instance %s (restart %d, port %d) left running by an earlier "
+                            + "run of this agent; it is adopted if the scheduler still wants it here",
+                            leftover.pid(), leftover.instanceId(), leftover.restartCount(), leftover.port());
+                    leftovers.put(leftover.instanceId(), leftover);
+                    allocatedPorts.add(leftover.port());
+                }
             }
         } catch (IOException e) {
             LOG.warnf("Cannot look for backends left by an earlier run in %s: %s", dir, e.toString());
@@ -563,15 +664,67 @@ public final class BackendSupervisor implements AutoCloseable {
         }
     }
 
-    private static Optional<ProcessHandle> leftover(Path pidFile) {
+    private static Optional<Leftover> readPidFile(Path file) {
         try {
-            String[] parts = Files.readString(pidFile).trim().split("\\s+");
-            long pid = Long.parseLong(parts[0]);
-            long started = Long.parseLong(parts[1]);
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> p.info().startInstant()
-                    .map(Instant::toEpochMilli).map(millis -> millis == started).orElse(false));
-        } catch (IOException | RuntimeException e) {
+            return Leftover.parse(Files.readString(file));
+        } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** The grace for the scheduler to claim leftovers starts with its first word: a broker away kills nothing. */
+    private void heardFromScheduler() {
+        if (heardFromScheduler) {
+            return;
+        }
+        heardFromScheduler = true;
+        if (!leftovers.isEmpty()) {
+            schedule(() -> {
+                adoptionGraceOver = true;
+                scheduleReconcile();
+            }, settings.adoptionGrace());
+        }
+    }
+
+    /** Adopts or stops each leftover the scheduler has decided about; runs before the {@link Reconciler}. */
+    private void settleLeftovers() {
+        Map<String, InstanceChanged> live = leftovers.isEmpty() ? Map.of() : table.live();
+        for (Leftover leftover : List.copyOf(leftovers.values())) {
+            Adoption.Verdict verdict = Adoption.decide(settings.workerId(), live, leftover, adoptionGraceOver);
+            Optional<ProcessHandle> process = leftover.process();
+            if (verdict.kind() == Adoption.Kind.WAIT && process.isPresent()) {
+                continue;
+            }
+            leftovers.remove(leftover.instanceId());
+            if (process.isEmpty()) {
+                // it ended while waiting: the Reconciler starts it anew if it is wanted
+                allocatedPorts.remove(leftover.port());
+                deletePidFile(leftover.instanceId());
+                continue;
+            }
+            InstanceChanged instance = live.get(leftover.instanceId());
+            Run run = instance != null ? new Run(instance) : new Run(leftover.instanceId(), leftover.instanceId(),
+                    leftover.restartCount());
+            run.adopted = true;
+            run.port = leftover.port();
+            run.pid = leftover.pid();
+            run.logOffset = leftover.logOffset();
+            run.handle = process.get();
+            run.logFile = settings.dataDir().resolve(LOG_DIR).resolve(logFileName(run.name, run.instanceId));
+            if (verdict.kind() == Adoption.Kind.STOP) {
+                LOG.infof("Stopping backend pid %d of instance %s left by an earlier run of this agent: %s",
+                        run.pid, run.name, verdict.reason());
+                runs.put(run.instanceId, run);
+                stopProcess(run);
+                continue;
+            }
+            LOG.infof("Adopting backend pid %d of instance %s on port %d: %s; RUNNING once it answers GET /health",
+                    run.pid, run.name, run.port, verdict.reason());
+            runs.put(run.instanceId, run);
+            run.deadline = clock.instant().plus(settings.startTimeout());
+            run.handle.onExit().whenComplete((exited, failure) -> post(() -> onExit(run,
+                    "backend exited (it was adopted from an earlier run of the agent, so its exit code is unknown)")));
+            scheduleProbe(run, Duration.ZERO);
         }
     }
 

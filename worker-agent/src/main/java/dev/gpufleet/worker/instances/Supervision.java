@@ -33,7 +33,8 @@ public class Supervision {
     private final ObservationPublisher publisher;
     private final Downloader downloader;
 
-    public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer) {
+    public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
+                       jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -42,7 +43,7 @@ public class Supervision {
         this.downloader = new Downloader(downloadSettings(config, dataDir));
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
                 config.backendHost(), config.portRange(),
-                SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus(),
+                () -> currentDevices(heartbeat, config),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
                 config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
@@ -54,9 +55,19 @@ public class Supervision {
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
                 config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
                         : null,
-                config.rpcPortRange()),
+                config.rpcPortRange(), config.adoptionGrace()),
                 publisher, clock, downloader);
         supervisor.start();
+    }
+
+    /**
+     * The GPUs the latest heartbeat detected (live: a device tool may find others later); before the first beat,
+     * the simulated ones if any are set.
+     */
+    private static List<dev.gpufleet.events.GpuDevice> currentDevices(
+            jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat, WorkerConfig config) {
+        return heartbeat.get().latest().map(report -> report.payload().gpus())
+                .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
     }
 
     private static long diskMargin(String text) {

@@ -11,26 +11,62 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
+ * @param devices         this worker's GPUs as detected now (asked at every start: a heartbeat may have found
+ *                        others since)
  * @param binaries        chosen anew for every start, so a llama-box installed while the agent runs is used next time
  * @param backendBinaries the program of every other backend (vllm, vox-box, mindie), also chosen for every start
  * @param clusterToken    keys the per-instance API keys; null starts backends without one
  * @param rpcPortRange    the llama.cpp RPC servers' ports (gpufleet.worker.rpc-port-range)
+ * @param adoptionGrace   how long after the scheduler's first event a backend left by an earlier run of the agent
+ *                        may wait to be claimed before it is stopped
  */
 public record SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
-                                 List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
-                                 Duration livenessInterval, Duration probeTimeout, Duration stopTimeout,
-                                 Function<String, BinaryChoice> backendBinaries, String clusterToken,
-                                 String rpcPortRange) {
-    public SupervisorSettings {
-        devices = List.copyOf(devices);
-    }
+                                 Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
+                                 Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
+                                 Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
+                                 String clusterToken, String rpcPortRange, Duration adoptionGrace) {
+    public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
 
-    /** llama-box only, without API keys. */
+    /** Fixed devices, llama-box only, without API keys. */
     public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
                               List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
                               Duration livenessInterval, Duration probeTimeout, Duration stopTimeout) {
         this(workerId, dataDir, backendHost, portRange, devices, binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, DEFAULT_ADOPTION_GRACE);
+    }
+
+    /** Fixed devices, llama-box only, without API keys, with an adoption grace. */
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
+                              Duration livenessInterval, Duration probeTimeout, Duration stopTimeout,
+                              Duration adoptionGrace) {
+        this(workerId, dataDir, backendHost, portRange, devices, binaries, startTimeout, livenessInterval,
                 probeTimeout, stopTimeout, backend -> new BinaryChoice(List.of(), "no " + backend
-                        + " backend is configured for this supervisor"), null, RpcServers.DEFAULT_RANGE);
+                        + " backend is configured for this supervisor"), null, RpcServers.DEFAULT_RANGE,
+                adoptionGrace);
+    }
+
+    /** Fixed devices, every backend. */
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
+                              Duration livenessInterval, Duration probeTimeout, Duration stopTimeout,
+                              Function<String, BinaryChoice> backendBinaries, String clusterToken,
+                              String rpcPortRange) {
+        this(workerId, dataDir, backendHost, portRange, fixed(devices), binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, DEFAULT_ADOPTION_GRACE);
+    }
+
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
+                              Duration livenessInterval, Duration probeTimeout, Duration stopTimeout,
+                              Function<String, BinaryChoice> backendBinaries, String clusterToken,
+                              String rpcPortRange, Duration adoptionGrace) {
+        this(workerId, dataDir, backendHost, portRange, fixed(devices), binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace);
+    }
+
+    private static Supplier<List<GpuDevice>> fixed(List<GpuDevice> devices) {
+        List<GpuDevice> copy = List.copyOf(devices);
+        return () -> copy;
     }
 }

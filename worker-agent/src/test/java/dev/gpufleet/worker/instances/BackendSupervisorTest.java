@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The supervisor without Kafka: real stand-in processes, observations collected in a list. */
 class BackendSupervisorTest {
     private static final String PORTS = "46140-46149";
+    private static final Duration ADOPTION_GRACE = Duration.ofSeconds(1);
 
     @TempDir
     Path dir;
@@ -56,7 +57,8 @@ class BackendSupervisorTest {
     private BackendSupervisor supervisor(List<InstanceObserved> sink, Duration startTimeout) {
         BackendSupervisor supervisor = new BackendSupervisor(new SupervisorSettings(ME, dataDir, "127.0.0.1", PORTS,
                 List.of(), () -> new BinaryChoice(List.of(binary.toString()), null), startTimeout,
-                Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(3)), sink::add, Clock.systemUTC());
+                Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(3), ADOPTION_GRACE), sink::add,
+                Clock.systemUTC());
         supervisor.start();
         supervisors.add(supervisor);
         return supervisor;
@@ -148,10 +150,95 @@ class BackendSupervisorTest {
         publish(crashed, instance("left", model, ME, InstanceState.SCHEDULED, 0));
         long pid = awaitObservation(sink, "left", InstanceState.RUNNING, 0).pid();
         assertTrue(Files.exists(dataDir.resolve("backends").resolve("left.pid")));
+        crashed.abandon();
 
-        supervisor(new CopyOnWriteArrayList<>(), Duration.ofSeconds(30));
+        BackendSupervisor next = supervisor(new CopyOnWriteArrayList<>(), Duration.ofSeconds(30));
+        publish(next, Instances.placed("unrelated", OTHER, InstanceState.RUNNING, 0));
 
         awaitGone(pid);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(dataDir.resolve("backends/left.pid")));
+    }
+
+    @Test
+    void aBackendStillWantedAfterAnAgentCrashIsAdoptedWithoutARestart() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor crashed = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        InstanceChanged kept = instance("kept", model, ME, InstanceState.SCHEDULED, 2);
+        publish(crashed, kept);
+        InstanceObserved running = awaitObservation(sink, "kept", InstanceState.RUNNING, 2);
+        crashed.abandon();
+        String logBefore = Files.readString(dataDir.resolve("logs/kept-name.log"));
+
+        List<InstanceObserved> after = new CopyOnWriteArrayList<>();
+        BackendSupervisor next = supervisor(after, Duration.ofSeconds(30));
+        publish(next, instance("kept", model, ME, InstanceState.RUNNING, 2));
+
+        InstanceObserved adopted = awaitObservation(after, "kept", InstanceState.RUNNING, 2);
+        assertEquals(running.pid(), adopted.pid(), "the same process");
+        assertEquals(running.port(), adopted.port());
+        assertEquals(List.of(InstanceState.RUNNING), after.stream().map(InstanceObserved::state).toList(),
+                "no STARTING: nothing was started");
+        assertEquals(logBefore, Files.readString(dataDir.resolve("logs/kept-name.log")), "no second start line");
+        await().atMost(Duration.ofSeconds(5)).until(next::observed,
+                List.of(new ObservedInstance("kept", InstanceState.RUNNING))::equals);
+        Thread.sleep(ADOPTION_GRACE.toMillis() + 500);
+        assertTrue(ProcessHandle.of(running.pid()).map(ProcessHandle::isAlive).orElse(false),
+                "still running after the grace");
+
+        // adopted backends are supervised like any other: the scheduler's restart replaces it
+        publish(next, instance("kept", model, ME, InstanceState.SCHEDULED, 3));
+        InstanceObserved restarted = awaitObservation(after, "kept", InstanceState.RUNNING, 3);
+        assertTrue(restarted.pid() != running.pid());
+        awaitGone(running.pid());
+    }
+
+    @Test
+    void leftoversTheSchedulerNoLongerWantsHereAreStoppedWithTheirTrees() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor crashed = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        publish(crashed, instance("moved", model, ME, InstanceState.SCHEDULED, 0));
+        publish(crashed, instance("older", model, ME, InstanceState.SCHEDULED, 0));
+        publish(crashed, instance("forgotten", model, ME, InstanceState.SCHEDULED, 0));
+        long moved = awaitObservation(sink, "moved", InstanceState.RUNNING, 0).pid();
+        long older = awaitObservation(sink, "older", InstanceState.RUNNING, 0).pid();
+        long forgotten = awaitObservation(sink, "forgotten", InstanceState.RUNNING, 0).pid();
+        crashed.abandon();
+
+        List<InstanceObserved> after = new CopyOnWriteArrayList<>();
+        BackendSupervisor next = supervisor(after, Duration.ofSeconds(30));
+        publish(next, instance("moved", model, OTHER, InstanceState.SCHEDULED, 0));
+        publish(next, instance("older", model, ME, InstanceState.SCHEDULED, 1));
+
+        awaitGone(moved);
+        awaitGone(older);
+        InstanceObserved restarted = awaitObservation(after, "older", InstanceState.RUNNING, 1);
+        assertTrue(restarted.pid() != older);
+        assertTrue(ProcessHandle.of(forgotten).map(ProcessHandle::isAlive).orElse(false), "waits for the grace");
+        awaitGone(forgotten);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Files.exists(dataDir.resolve("backends/forgotten.pid"))
+                && !Files.exists(dataDir.resolve("backends/moved.pid")));
+        assertTrue(after.stream().noneMatch(o -> o.state() == InstanceState.ERROR), "a stop is no error: " + after);
+    }
+
+    @Test
+    void stalePidFilesAreRemovedAndNeverActedOn() throws Exception {
+        Path pids = Files.createDirectories(dataDir.resolve("backends"));
+        long self = ProcessHandle.current().pid();
+        // this JVM's pid with a wrong start time: a reused pid that must not be stopped
+        Files.writeString(pids.resolve("reused.pid"), new Leftover(self, 12345L, 46141, 0, 0, "reused").line());
+        Files.writeString(pids.resolve("gone.pid"), new Leftover(Long.MAX_VALUE - 1, 1L, 46142, 0, 0, "gone").line());
+        Files.writeString(pids.resolve("garbled.pid"), "not a pid file\n");
+
+        BackendSupervisor next = supervisor(new CopyOnWriteArrayList<>(), Duration.ofSeconds(30));
+        publish(next, Instances.placed("unrelated", OTHER, InstanceState.RUNNING, 0));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            try (var files = Files.list(pids)) {
+                return files.findAny().isEmpty();
+            }
+        });
     }
 
     @Test

@@ -147,8 +147,9 @@ class InstanceSupervisionTest {
                 "observation revisions are reserved in the data dir, so they grow across agent restarts");
 
         assertEquals(List.of("--host", "127.0.0.1", "--port", String.valueOf(port), "-m", model.toString(),
-                "--alias", "demo-chat", "-np", "4", "-ngl", "999", "--ctx-size", "4096", "--seed", "42"),
-                StandInBackend.recordedArgs(model));
+                "--alias", "demo-chat", "-np", "4", "-ngl", "999", "--api-key",
+                dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, running.payload().instanceId()),
+                "--ctx-size", "4096", "--seed", "42"), StandInBackend.recordedArgs(model));
         assertEquals(List.of("ASCEND_RT_VISIBLE_DEVICES=", "CUDA_VISIBLE_DEVICES=1",
                 "GPUFLEET_TEST_SECRET=s3cr3t-value", "HIP_VISIBLE_DEVICES="), StandInBackend.recordedEnv(model));
         String log = Files.readString(Path.of(dataDir, "logs", "demo-chat-1a2b.log"));
@@ -193,7 +194,7 @@ class InstanceSupervisionTest {
     }
 
     @Test
-    void aHungBackendIsKilledAfterThreeFailedProbes() throws Exception {
+    void aHungBackendIsKilledAfterThreeFailedProbesAndStartsAgainOnTheSchedulersRestart() throws Exception {
         Path model = StandInBackend.modelFile(models, "hang.gguf", "hang-after-ms=2500");
         InstanceChanged instance = placed("hang-1", "hang", List.of(), 0, plan(model, List.of(), Map.of()));
         topics.publish(instance, 1);
@@ -205,6 +206,17 @@ class InstanceSupervisionTest {
                 + "(last: no answer within 300 ms); it was killed; last log lines:\n"), error.message());
         assertTrue(error.message().contains("stand-in: listening on 127.0.0.1:" + running.port()), error.message());
         awaitGone(running.pid(), running.port());
+
+        // the scheduler applies ERROR, waits its backoff (DESIGN §3) and places the instance again
+        topics.publish(again(instance, InstanceState.ERROR, 0), 2);
+        topics.publish(again(instance, InstanceState.SCHEDULED, 1), 3);
+
+        InstanceObserved again = awaitObserved(instance.instanceId(), InstanceState.RUNNING, 1).payload();
+        assertTrue(again.pid() != running.pid(), "a new process");
+        awaitObserved(instance.instanceId(), InstanceState.ERROR, 1);
+        assertEquals(List.of("STARTING/0", "RUNNING/0", "ERROR/0", "STARTING/1", "RUNNING/1", "ERROR/1"),
+                topics.observationsOf(instance.instanceId()).stream()
+                        .map(e -> e.payload().state() + "/" + e.payload().restartCount()).toList());
     }
 
     @Test

@@ -42,7 +42,10 @@ public final class StandInEngine {
     public static void main(String[] all) throws Exception {
         String mode = all[0];
         List<String> args = List.of(all).subList(1, all.length);
-        Path record = Path.of(System.getenv().getOrDefault("GPUFLEET_TEST_RECORD", "."));
+        // never the working directory: the environment it records must not land in the source tree
+        String recordDir = System.getenv("GPUFLEET_TEST_RECORD");
+        Path record = recordDir == null || recordDir.isBlank() ? Files.createTempDirectory("stand-in-engine")
+                : Path.of(recordDir);
         Files.createDirectories(record);
         Files.write(record.resolve("argv"), args, StandardCharsets.UTF_8);
         List<String> envLines = new ArrayList<>();

@@ -1,0 +1,165 @@
+package dev.gpufleet.gateway.auth;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpufleet.gateway.openai.OpenAiError;
+import dev.gpufleet.kit.http.ApiError;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * The gateway's door: every route but {@code /q/health*} needs {@code Authorization: Bearer <API key or cluster
+ * token>}. It replaces service-kit's ClusterTokenFilter here (excluded in application.properties), puts the
+ * {@link Caller} on the routing context, keeps non-admins off {@code /api/v1/**} (but for their own keys) and
+ * {@code /q/**}, and applies the caller's rate limits. Errors come in OpenAI's shape on {@code /v1}, as
+ * {@code {code, reason, message}} elsewhere. Tokens are never logged.
+ */
+@Singleton
+public class AuthFilter implements TokenBudget {
+    /** Runs before Quarkus' own handlers, including the /q endpoints (the kit filter's place). */
+    static final int PRIORITY = 10_000;
+    /** Admin API paths any authenticated user may call; the resources check ownership themselves. */
+    public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys");
+    private static final String BEARER = "Bearer ";
+    private static final Logger LOG = Logger.getLogger(AuthFilter.class);
+
+    private final Authenticator authenticator;
+    private final RateLimits limits = new RateLimits();
+    private final Clock clock;
+    private final ObjectMapper json;
+
+    public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json) {
+        this.authenticator = authenticator;
+        this.clock = clock;
+        this.json = json;
+    }
+
+    void onStart(@Observes StartupEvent ignored) {
+        // eager: a bad cluster token setting fails the start, not the first request
+    }
+
+    void register(@Observes Filters filters) {
+        filters.register(this::check, PRIORITY);
+    }
+
+    @Override
+    public void charge(Caller caller, long tokens) {
+        limits.charge(caller, tokens, clock.millis());
+    }
+
+    private void check(RoutingContext ctx) {
+        String path = ctx.normalizedPath();
+        if (isPublic(path)) {
+            ctx.next();
+            return;
+        }
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
+            return;
+        }
+        String token = header.substring(BEARER.length()).trim();
+        Authenticator.Outcome now = authenticator.decideNow(token);
+        if (now != null) {
+            proceed(ctx, path, now);
+            return;
+        }
+        // the key's row must come from the database: hold the body until a handler is there to read it
+        Context context = Vertx.currentContext();
+        ctx.request().pause();
+        authenticator.decideLater(token).subscribe().with(
+                outcome -> context.runOnContext(ignored -> {
+                    proceed(ctx, path, outcome);
+                    ctx.request().resume();
+                }),
+                failure -> context.runOnContext(ignored -> {
+                    LOG.errorf("Could not check an API key: %s", failure.toString());
+                    refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly.");
+                    ctx.request().resume();
+                }));
+    }
+
+    private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome) {
+        if (outcome instanceof Authenticator.Refused refused) {
+            refuse(ctx, path, 401, refused.message());
+            return;
+        }
+        Caller caller = ((Authenticator.Allowed) outcome).caller();
+        ctx.put(Caller.CONTEXT_KEY, caller);
+        if (!caller.admin() && needsAdmin(path)) {
+            refuse(ctx, path, 403, "This route needs an admin user's key.");
+            return;
+        }
+        long retryAfter = limits.admit(caller, clock.millis());
+        if (retryAfter > 0) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+            refuse(ctx, path, 429, "Rate limit reached for this API key (" + describeLimits(caller)
+                    + "); retry after " + retryAfter + " s.");
+            return;
+        }
+        ctx.next();
+    }
+
+    static boolean isPublic(String path) {
+        return path.equals("/q/health") || path.startsWith("/q/health/");
+    }
+
+    static boolean isOpenAi(String path) {
+        return path.equals("/v1") || path.startsWith("/v1/");
+    }
+
+    /** Everything but the OpenAI surface and the self-service paths: the admin API, /q/metrics, /q/openapi. */
+    static boolean needsAdmin(String path) {
+        if (isOpenAi(path)) {
+            return false;
+        }
+        for (String self : SELF_SERVICE_PATHS) {
+            if (path.equals(self) || path.startsWith(self + "/")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describeLimits(Caller caller) {
+        String requests = caller.requestsPerMinute() > 0 ? caller.requestsPerMinute() + " requests per minute" : "";
+        String tokens = caller.tokensPerMinute() > 0 ? caller.tokensPerMinute() + " tokens per minute" : "";
+        return requests.isEmpty() ? tokens : tokens.isEmpty() ? requests : requests + ", " + tokens;
+    }
+
+    private void refuse(RoutingContext ctx, String path, int status, String message) {
+        Object body;
+        if (isOpenAi(path)) {
+            body = switch (status) {
+                case 401 -> OpenAiError.of(message, OpenAiError.INVALID_REQUEST, null, "invalid_api_key");
+                case 403 -> OpenAiError.of(message, OpenAiError.INVALID_REQUEST, null, "insufficient_permissions");
+                case 429 -> OpenAiError.of(message, "requests", null, "rate_limit_exceeded");
+                default -> OpenAiError.of(message, "api_error", null, "auth_unavailable");
+            };
+        } else {
+            io.netty.handler.codec.http.HttpResponseStatus reason =
+                    io.netty.handler.codec.http.HttpResponseStatus.valueOf(status);
+            body = new ApiError(status, reason.reasonPhrase(), message);
+        }
+        if (status == 401) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+        }
+        try {
+            ctx.response().setStatusCode(status)
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(json.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render " + body, e);
+        }
+    }
+}

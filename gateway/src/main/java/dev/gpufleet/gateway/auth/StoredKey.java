@@ -1,0 +1,37 @@
+package dev.gpufleet.gateway.auth;
+
+import java.time.Instant;
+
+/** An API key's row joined with its owner, as the authenticator needs it. */
+public record StoredKey(String id, String userId, String userName, boolean admin, boolean userDisabled, byte[] hash,
+                        Instant expiresAt, Instant revokedAt, int requestsPerMinute, long tokensPerMinute) {
+
+    /** Why a key was refused, or {@link #OK}. */
+    public enum Verdict { OK, WRONG_SECRET, EXPIRED, REVOKED, USER_DISABLED }
+
+    /** The pure check: secret (constant time), then revocation, expiry and the owner. */
+    public Verdict verify(ApiKeyFormat.Parsed presented, Instant now) {
+        if (!ApiKeyFormat.matches(presented, hash)) {
+            return Verdict.WRONG_SECRET;
+        }
+        if (revokedAt != null) {
+            return Verdict.REVOKED;
+        }
+        if (expiresAt != null && !now.isBefore(expiresAt)) {
+            return Verdict.EXPIRED;
+        }
+        if (userDisabled) {
+            return Verdict.USER_DISABLED;
+        }
+        return Verdict.OK;
+    }
+
+    public Caller caller() {
+        return new Caller(id, userId, userName, admin, requestsPerMinute, tokensPerMinute);
+    }
+
+    @Override
+    public String toString() {
+        return "StoredKey[id=" + id + ", user=" + userName + "]";
+    }
+}
