@@ -6,6 +6,7 @@ import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.worker.backend.BackendLaunch;
 import dev.gpufleet.worker.backend.HealthProbe;
 import dev.gpufleet.worker.backend.LaunchPlanner;
@@ -58,6 +59,8 @@ public final class BackendSupervisor implements AutoCloseable {
     static final int FAILED_PROBES_TO_KILL = 3;
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration SLOWEST_STARTING_PROBE = Duration.ofSeconds(2);
+    /** How often a RUNNING backend's memory is measured (the first time at its first liveness probe). */
+    static final Duration USAGE_INTERVAL = Duration.ofSeconds(30);
     /** Lets the burst of events of the topic read from its beginning at start land before the first decision. */
     private static final Duration FIRST_RECONCILE_DELAY = Duration.ofMillis(100);
 
@@ -68,6 +71,8 @@ public final class BackendSupervisor implements AutoCloseable {
     /** KILL timers of stopping process trees, apart so they fire even while the supervisor thread waits. */
     private final ScheduledExecutorService killTimer;
     private final HealthProbe healthProbe;
+    private final UsageSampler usageSampler = UsageSampler.forThisHost(
+            dev.gpufleet.worker.devices.ProcessCommandRunner.onAgentPath());
     private final String probeHost;
     private final PortRange portRange;
     private final String portRangeProblem;
@@ -109,6 +114,10 @@ public final class BackendSupervisor implements AutoCloseable {
 
         /** taken over from an earlier run of the agent: not its child, so its exit code is unknown */
         boolean adopted;
+        List<Integer> gpuIndexes = List.of();
+        /** when the memory its processes hold is measured next (RUNNING only), and what was last reported */
+        Instant nextUsageSample;
+        ResourceClaim reportedUsage;
 
         Run(InstanceChanged instance) {
             this(instance.instanceId(), instance.name() == null ? instance.instanceId() : instance.name(),
@@ -357,6 +366,7 @@ public final class BackendSupervisor implements AutoCloseable {
     private void start(InstanceChanged instance, String reason) {
         runs.remove(instance.instanceId());
         Run run = new Run(instance);
+        run.gpuIndexes = instance.gpuIndexes();
         runs.put(run.instanceId, run);
         if (instance.launchPlan() != null && modelFiles.needsDownload(instance.launchPlan().source())) {
             download(run, instance, reason);
@@ -490,6 +500,7 @@ public final class BackendSupervisor implements AutoCloseable {
         }
         if (result.healthy()) {
             run.failedProbes = 0;
+            sampleUsageIfDue(run);
         } else if (++run.failedProbes >= FAILED_PROBES_TO_KILL) {
             killForError(run, "backend stopped answering GET /health: " + FAILED_PROBES_TO_KILL
                     + " probes in a row failed (last: " + result.detail() + "); it was killed");
@@ -543,6 +554,48 @@ public final class BackendSupervisor implements AutoCloseable {
         sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.ERROR, null, null, null,
                 message, run.restartCount));
         publishObserved();
+    }
+
+    /**
+     * Measures what the backend's processes hold (off this thread: nvidia-smi takes a while) and reports it with a
+     * RUNNING observation when it changed by more than 1 %, so the scheduler can keep the peak per GPU product.
+     */
+    private void sampleUsageIfDue(Run run) {
+        Instant now = clock.instant();
+        if (run.handle == null || (run.nextUsageSample != null && now.isBefore(run.nextUsageSample))) {
+            return;
+        }
+        run.nextUsageSample = now.plus(USAGE_INTERVAL);
+        ProcessHandle handle = run.handle;
+        List<Integer> gpus = run.gpuIndexes;
+        CompletableFuture.supplyAsync(() -> usageSampler.sample(handle, settings.devices().get(), gpus), killTimer)
+                .whenComplete((usage, failure) -> post(() -> {
+                    if (usage == null || runs.get(run.instanceId) != run || run.phase != Held.Phase.RUNNING
+                            || !changed(run.reportedUsage, usage)) {
+                        return;
+                    }
+                    run.reportedUsage = usage;
+                    sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.RUNNING,
+                            null, run.port, run.pid, run.warnings, run.restartCount, usage));
+                }));
+    }
+
+    static boolean changed(ResourceClaim before, ResourceClaim now) {
+        if (before == null) {
+            return true;
+        }
+        if (!before.vramBytesByGpu().keySet().equals(now.vramBytesByGpu().keySet())) {
+            return true;
+        }
+        if (moreThanOnePercent(before.ramBytes(), now.ramBytes())) {
+            return true;
+        }
+        return now.vramBytesByGpu().entrySet().stream()
+                .anyMatch(e -> moreThanOnePercent(before.vramBytesByGpu().get(e.getKey()), e.getValue()));
+    }
+
+    private static boolean moreThanOnePercent(long before, long now) {
+        return Math.abs(now - before) * 100 > Math.max(before, 1);
     }
 
     private void observe(Run run, InstanceState state, String message) {

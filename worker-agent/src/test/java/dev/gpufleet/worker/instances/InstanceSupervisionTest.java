@@ -214,9 +214,15 @@ class InstanceSupervisionTest {
         InstanceObserved again = awaitObserved(instance.instanceId(), InstanceState.RUNNING, 1).payload();
         assertTrue(again.pid() != running.pid(), "a new process");
         awaitObserved(instance.instanceId(), InstanceState.ERROR, 1);
+        // a RUNNING backend is measured at its first liveness probe and reported again with its memory: the
+        // transitions are what counts here
         assertEquals(List.of("STARTING/0", "RUNNING/0", "ERROR/0", "STARTING/1", "RUNNING/1", "ERROR/1"),
-                topics.observationsOf(instance.instanceId()).stream()
-                        .map(e -> e.payload().state() + "/" + e.payload().restartCount()).toList());
+                transitions(topics.observationsOf(instance.instanceId()).stream()
+                        .map(e -> e.payload().state() + "/" + e.payload().restartCount()).toList()));
+        assertTrue(topics.observationsOf(instance.instanceId()).stream()
+                        .anyMatch(e -> e.payload().measuredUsage() != null
+                                && e.payload().measuredUsage().ramBytes() > 0),
+                "the stand-in's resident memory was measured while it ran");
     }
 
     @Test
@@ -232,5 +238,15 @@ class InstanceSupervisionTest {
         assertNull(error.pid());
         awaitHeartbeatLists(instance.instanceId(), "ERROR");
         assertFalse(Files.exists(Path.of(missing + ".argv")), "nothing was started");
+    }
+
+    private static List<String> transitions(List<String> states) {
+        List<String> collapsed = new java.util.ArrayList<>();
+        for (String state : states) {
+            if (collapsed.isEmpty() || !collapsed.get(collapsed.size() - 1).equals(state)) {
+                collapsed.add(state);
+            }
+        }
+        return collapsed;
     }
 }
