@@ -182,6 +182,9 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> env = new HashMap<>(databaseEnv());
         // the first start writes the admin user's API key here
         env.put("GPUFLEET_GATEWAY_DATA_DIR", gatewayDataDir().toString());
+        // the admin API (/api/v1/**) is forwarded to the owning service
+        env.put("GPUFLEET_GATEWAY_REGISTRY_URL", registryUrl());
+        env.put("GPUFLEET_GATEWAY_SCHEDULER_URL", schedulerUrl());
         return env;
     }
 
@@ -201,13 +204,6 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /** The gateway forwards the admin API to the registry and the scheduler. */
-    private Map<String, String> gatewayEnv() {
-        Map<String, String> env = new HashMap<>(databaseEnv());
-        env.put("GPUFLEET_GATEWAY_REGISTRY_URL", registryUrl());
-        env.put("GPUFLEET_GATEWAY_SCHEDULER_URL", schedulerUrl());
-        return env;
-    }
-
     private Map<String, String> workerEnv() {
         Map<String, String> env = new HashMap<>();
         env.put("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
