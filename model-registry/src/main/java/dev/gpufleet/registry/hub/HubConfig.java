@@ -18,6 +18,7 @@ public interface HubConfig {
     Hub modelscope();
 
     /** Not a hub: the scheduler model evaluations ask; here because this mapping owns the prefix. */
+    @io.smallrye.config.WithDefault("http://127.0.0.1:8082")
     java.net.URI schedulerUrl();
 
     interface Hub {
