@@ -83,6 +83,7 @@ public final class Kustomize {
             if (Files.isDirectory(p)) {
                 addAll(objects, render(p, visiting), file);
             } else if (Files.isRegularFile(p)) {
+                underRoot(dir, ref, file, "resource file");
                 List<ObjectNode> loaded = new ArrayList<>();
                 for (JsonNode doc : readYaml(p)) {
                     if (doc == null || doc.isNull() || doc.isMissingNode()) {
@@ -153,6 +154,16 @@ public final class Kustomize {
     private static String group(JsonNode o) {
         String api = o.path("apiVersion").asText();
         return api.contains("/") ? api.substring(0, api.indexOf('/')) : "";
+    }
+
+    /** kustomize's default load restrictor: files (not kustomization directories) must lie in or below the root. */
+    private static Path underRoot(Path dir, String ref, Path file, String what) {
+        Path p = dir.resolve(ref).normalize();
+        if (!p.startsWith(dir)) {
+            throw new KustomizeException(file + ": " + what + " '" + ref + "' is not in or below " + dir
+                    + " (kustomize's load restrictor rejects it; move the file or make its folder a kustomization)");
+        }
+        return p;
     }
 
     private static void addAll(List<ObjectNode> into, List<ObjectNode> more, Path file) {
@@ -226,7 +237,8 @@ public final class Kustomize {
             for (JsonNode f : g.path("files")) {
                 String spec = f.asText();
                 String key = spec.contains("=") ? spec.substring(0, spec.indexOf('=')) : null;
-                Path p = dir.resolve(spec.contains("=") ? spec.substring(spec.indexOf('=') + 1) : spec).normalize();
+                Path p = underRoot(dir, spec.contains("=") ? spec.substring(spec.indexOf('=') + 1) : spec, file,
+                        "configMapGenerator file");
                 if (!Files.isRegularFile(p)) {
                     throw new KustomizeException(file + ": configMapGenerator file '" + spec + "' does not exist");
                 }
@@ -246,7 +258,7 @@ public final class Kustomize {
         if (!entry.hasNonNull("path")) {
             throw new KustomizeException(file + ": patches[] entry needs a path (inline patches are not supported)");
         }
-        Path p = dir.resolve(entry.get("path").asText()).normalize();
+        Path p = underRoot(dir, entry.get("path").asText(), file, "patch");
         if (!Files.isRegularFile(p)) {
             throw new KustomizeException(file + ": patch '" + entry.get("path").asText() + "' does not exist");
         }

@@ -95,7 +95,8 @@ public final class SchemaCatalog {
             if (in == null) {
                 return Optional.empty();
             }
-            JsonNode node = JSON.readTree(in);
+            ObjectNode node = (ObjectNode) JSON.readTree(in);
+            node.remove("$schema"); // "http://json-schema.org/schema#" names no draft; the factory's V7 is used
             close(node);
             return Optional.of(factory.getSchema(node, config));
         } catch (IOException e) {
