@@ -62,6 +62,7 @@ public final class GatewayBench {
     private static final String PATH = "/v1/chat/completions";
     private static final String MODEL = "bench-model";
     private static final int STREAMS_IN_FLIGHT = 16;
+    private static final int ROUNDS = 3;
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -104,6 +105,7 @@ public final class GatewayBench {
                         MODEL, "w-bench", "bench-host", List.of(0), List.of(), null, InstanceState.RUNNING, null,
                         "127.0.0.1:" + backendPort, 0, null), 1, Clock.systemUTC()));
             }
+            try {
             String key = awaitGateway(processes.get(1), gatewayPort, work, body);
             System.out.printf("%ngateway bench: backend :%d, gateway :%d, nginx :%d, %d s per phase, %d CPUs%n",
                     backendPort, gatewayPort, nginxPort, seconds, Runtime.getRuntime().availableProcessors());
@@ -116,12 +118,28 @@ public final class GatewayBench {
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                     .setTcpNoDelay(true).setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(256));
 
-            Map<String, long[]> fixed = new LinkedHashMap<>();
-            for (var t : targets.entrySet()) {
-                fixedRate(vertx, client, t.getValue(), body, rate, 3);  // warm-up
-                fixed.put(t.getKey(), fixedRate(vertx, client, t.getValue(), body, rate, seconds));
+            Map<String, ProcessHandle> servers = Map.of("direct", processes.get(0).toHandle(),
+                    "gateway", processes.get(1).toHandle(), "nginx", processes.get(2).toHandle());
+            for (Target t : targets.values()) {
+                fixedRate(vertx, client, t, body, rate, 5);  // warm-up: every JIT involved, the load generator's too
             }
-            printFixed(rate, seconds, fixed);
+            // in rounds, so that a burst of other work on the machine does not land on one path only
+            Map<String, List<long[]>> rounds = new LinkedHashMap<>();
+            Map<String, Double> cpu = new LinkedHashMap<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (var t : targets.entrySet()) {
+                    long cpuBefore = cpuTicks(servers.get(t.getKey()));
+                    long[] n = fixedRate(vertx, client, t.getValue(), body, rate, Math.max(1, seconds / ROUNDS));
+                    cpu.merge(t.getKey(), (cpuTicks(servers.get(t.getKey())) - cpuBefore) * 10_000.0 / n.length,
+                            Double::sum);  // ticks of 10 ms -> microseconds per request
+                    rounds.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(n);
+                }
+            }
+            Map<String, long[]> fixed = new LinkedHashMap<>();
+            rounds.forEach((k, v) -> fixed.put(k, v.stream().flatMapToLong(Arrays::stream).sorted().toArray()));
+            cpu.replaceAll((k, v) -> v / ROUNDS);
+            printFixed(rate, seconds, fixed, cpu);
+            printOverheadMetric(gatewayPort, key);
 
             Path lua = work.resolve("post.lua");
             Map<String, Peak> peaks = new LinkedHashMap<>();
@@ -138,15 +156,18 @@ public final class GatewayBench {
                 streams.put(t.getKey(), streaming(vertx, client, t.getValue(), streamBody, seconds));
             }
             printStreams(seconds, streams);
-        } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            java.util.Collections.reverse(processes);
-            for (Process p : processes) {
-                p.destroy();
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            } finally {
+                // before the broker and the database go, so the gateway stops cleanly
+                java.util.Collections.reverse(processes);
+                for (Process p : processes) {
+                    p.destroy();
+                    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
                 }
             }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
         System.out.println("\nlogs: " + work);
     }
@@ -298,20 +319,51 @@ public final class GatewayBench {
 
     // ---------------------------------------------------------------------------------------------- tables
 
-    private static void printFixed(int rate, int seconds, Map<String, long[]> fixed) {
-        System.out.printf("%n1) fixed rate %d req/s for %d s (open loop; latency = request handed to the client ->"
+    /**
+     * The gateway's own view (its overhead timer: request fully read -> leaving for the backend), over every request
+     * so far, warm-up and the streaming phase excluded as they have not run yet.
+     */
+    private static void printOverheadMetric(int port, String key) throws Exception {
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/q/metrics")).header("authorization", "Bearer " + key)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("\ngateway /q/metrics, its own overhead timer (seconds; all requests so far):");
+        r.body().lines().filter(l -> l.startsWith("gpufleet_gateway_overhead")).forEach(l -> System.out.println("  " + l));
+    }
+
+    /** utime + stime of a process and its children (nginx's workers), in clock ticks (10 ms), from /proc. */
+    private static long cpuTicks(ProcessHandle process) {
+        long ticks = 0;
+        for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process),
+                process.descendants()).toList()) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (java.io.IOException gone) {
+                // a worker that just exited
+            }
+        }
+        return ticks;
+    }
+
+    private static void printFixed(int rate, int seconds, Map<String, long[]> fixed, Map<String, Double> cpu) {
+        System.out.printf("%n1) fixed rate %d req/s, %d s per path in 3 interleaved rounds (open loop; latency = request handed to the client ->"
                 + " last byte; ms)%n%n", rate, seconds);
-        System.out.println("| path | requests | p50 | p90 | p99 | p99.9 | max | added p50 | added p99 |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| path | requests | p50 | p90 | p99 | p99.9 | max | added p50 | added p99 |"
+                + " server CPU µs/req |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         long[] direct = fixed.get("direct");
         for (var e : fixed.entrySet()) {
             long[] n = e.getValue();
             boolean base = e.getKey().equals("direct");
-            System.out.printf("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s |%n", e.getKey(), n.length,
+            System.out.printf("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s | %.0f |%n", e.getKey(), n.length,
                     ms(pct(n, 50)), ms(pct(n, 90)), ms(pct(n, 99)), ms(pct(n, 99.9)), ms(n[n.length - 1]),
                     base ? "-" : String.format("%+.3f", ms(pct(n, 50) - pct(direct, 50))),
-                    base ? "-" : String.format("%+.3f", ms(pct(n, 99) - pct(direct, 99))));
+                    base ? "-" : String.format("%+.3f", ms(pct(n, 99) - pct(direct, 99))), cpu.get(e.getKey()));
         }
+        System.out.println("\nserver CPU: the serving process's (gateway JVM, nginx master + workers, fake backend)"
+                + " user + system time over the phase, per request; proxies' figures exclude the backend's.");
         double addedP50 = ms(pct(fixed.get("gateway"), 50) - pct(direct, 50));
         double addedP99 = ms(pct(fixed.get("gateway"), 99) - pct(direct, 99));
         System.out.printf("%ngateway added p50 %.3f ms (goal <= 0.3: %s), added p99 %.3f ms (goal <= 1.5: %s)%n",
@@ -381,7 +433,14 @@ public final class GatewayBench {
     private static Process startGateway(Path jar, Path work, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
                                         String password, int port) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toAbsolutePath().toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        // e.g. GATEWAY_JAVA_OPTS=-XX:StartFlightRecording=filename=gw.jfr to see where the gateway's CPU goes
+        String extra = System.getenv("GATEWAY_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(work.resolve("gateway.log").toFile());
