@@ -120,6 +120,10 @@ public final class GatewayBench {
 
             Map<String, ProcessHandle> servers = Map.of("direct", processes.get(0).toHandle(),
                     "gateway", processes.get(1).toHandle(), "nginx", processes.get(2).toHandle());
+            long idleBefore = cpuTicks(servers.get("gateway"));
+            Thread.sleep(5_000);
+            System.out.printf("gateway idle (no requests, 5 s): %.1f %% of one core%n",
+                    (cpuTicks(servers.get("gateway")) - idleBefore) * 10 / 5_000.0 * 100);
             for (Target t : targets.values()) {
                 fixedRate(vertx, client, t, body, rate, 5);  // warm-up: every JIT involved, the load generator's too
             }
