@@ -55,6 +55,11 @@ public final class SubordinateServers implements AutoCloseable {
     /** A server that listened this long before it exited restarts after the first delay again. */
     static final Duration STABLE = Duration.ofMinutes(1);
     private static final Duration READY_POLL = Duration.ofMillis(200);
+    /**
+     * A server that exits sooner after its start did not start, even if its port answered (another process may
+     * hold the port, and a server that cannot bind exits within moments).
+     */
+    static final Duration MIN_UPTIME = Duration.ofSeconds(3);
 
     private final SupervisorSettings settings;
     private final ObservationSink sink;
@@ -82,6 +87,7 @@ public final class SubordinateServers implements AutoCloseable {
         ProcessHandle handle;
         Path logFile;
         long logOffset;
+        Instant startedAt;
         Instant readyAt;
         Instant deadline;
         Duration restartDelay = FIRST_RESTART_DELAY;
@@ -217,7 +223,8 @@ public final class SubordinateServers implements AutoCloseable {
         }
         server.handle = process.toHandle();
         server.pid = process.pid();
-        server.deadline = clock.instant().plus(settings.startTimeout());
+        server.startedAt = clock.instant();
+        server.deadline = server.startedAt.plus(settings.startTimeout());
         writePidFile(server);
         LOG.infof("Starting the RPC server of %s (%s) on port %d as pid %d: %s", server.key, reason, server.port,
                 server.pid, rpc.command().redacted());
@@ -263,9 +270,12 @@ public final class SubordinateServers implements AutoCloseable {
         cancel(server);
         deletePidFile(server.key);
         server.handle = null;
-        if (server.readyAt == null) {
+        boolean early = server.startedAt != null
+                && Duration.between(server.startedAt, clock.instant()).compareTo(MIN_UPTIME) < 0;
+        if (server.readyAt == null || early) {
             fail(server, "the RPC server of GPU " + server.key.gpuIndex() + " on subordinate worker "
-                    + settings.workerId() + " " + exited + " before it listened on port " + server.port
+                    + settings.workerId() + " " + exited + (server.readyAt == null ? " before it listened on port "
+                    + server.port : " within " + MIN_UPTIME.toSeconds() + "s of its start on port " + server.port)
                     + "; last log lines:\n" + LogTail.of(server.logFile, server.logOffset));
             return;
         }
@@ -339,6 +349,7 @@ public final class SubordinateServers implements AutoCloseable {
                 leftover.process().ifPresent(p -> stops.add(ProcessTree.stop(p, settings.stopTimeout(), killTimer)));
             }
             for (Server server : servers.values()) {
+                server.phase = RpcServerPlan.Phase.STOPPING;
                 cancel(server);
                 if (server.handle != null) {
                     LOG.infof("Stopping the RPC server of %s: the agent is shutting down", server.key);
