@@ -7,6 +7,7 @@ import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
+import dev.gpufleet.gateway.usage.TokenUsage;
 import dev.gpufleet.gateway.usage.UsageTap;
 import dev.gpufleet.kit.auth.InstanceApiKeys;
 import io.micrometer.core.instrument.Counter;
@@ -34,7 +35,6 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -229,7 +229,6 @@ public class ForwardingRoutes {
         private boolean firstChunkSeen;
         /** The last four bytes relayed, to tell whether the client's stream ends between two SSE events. */
         private int lastBytes = 0x0A0A;
-        private UsageTail usage;
         private final UsageTap.Metered metered;
 
         Exchange(RoutingContext ctx, String path, ForwardRequest request, Buffer body, long receivedAt,
@@ -292,7 +291,7 @@ public class ForwardingRoutes {
             options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + instanceKey(instance.instanceId()));
             long overheadNanos = System.nanoTime() - receivedAt;
             overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
-            String overhead = String.format(Locale.ROOT, "%.3f", overheadNanos / 1e6);
+            String overhead = millisText(overheadNanos);
             backends.client().request(options)
                     .compose(backendRequest -> {
                         if (clientGone) {
@@ -391,12 +390,9 @@ public class ForwardingRoutes {
                 response.setChunked(true);
             }
             response.putHeader(OVERHEAD_HEADER, overhead);
-            metered.answered(answer.statusCode(), answer.getHeader(HttpHeaders.CONTENT_TYPE));
             String type = answer.getHeader(HttpHeaders.CONTENT_TYPE);
+            metered.answered(answer.statusCode(), type);
             boolean sse = type != null && type.startsWith("text/event-stream");
-            if (answer.statusCode() == 200 && (sse || (type != null && type.contains("json")))) {
-                usage = new UsageTail();
-            }
             // each buffer goes out as it arrives; a slow client pauses the backend (backpressure)
             answer.handler(chunk -> {
                 if (clientGone) {
@@ -405,9 +401,6 @@ public class ForwardingRoutes {
                 if (!firstChunkSeen) {
                     firstChunkSeen = true;
                     timeToFirstToken().record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
-                }
-                if (usage != null) {
-                    usage.add(chunk);
                 }
                 Buffer passed = metered.chunk(chunk);
                 for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
@@ -468,12 +461,11 @@ public class ForwardingRoutes {
                 lease.release();
             }
             record(answer.statusCode(), outcome);
-            metered.finished();
-            if (usage != null && outcome.equals("complete")) {
-                usage.usage().ifPresent(counts -> {
-                    tokens("prompt").increment(counts.promptTokens());
-                    tokens("completion").increment(counts.completionTokens());
-                });
+            TokenUsage reported = metered.finished();
+            if (reported != null && outcome.equals("complete")) {
+                ModelMeters modelMeters = modelMeters(request.model());
+                modelMeters.promptTokens.increment(reported.promptTokens());
+                modelMeters.completionTokens.increment(reported.completionTokens());
             }
             return true;
         }
@@ -483,33 +475,59 @@ public class ForwardingRoutes {
         }
 
         private Timer timeToFirstToken() {
-            return Timer.builder("gpufleet.gateway.time.to.first.token")
-                    .description("From the whole request to the first byte of the answer's body")
-                    .tags("endpoint", path, "model", request.model(), "stream", Boolean.toString(request.stream()))
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1))
-                    .maximumExpectedValue(Duration.ofMinutes(5))
-                    .register(meters);
+            return firstTokenTimers.computeIfAbsent(new FirstTokenTags(path, request.model(), request.stream()),
+                    tags -> Timer.builder("gpufleet.gateway.time.to.first.token")
+                            .description("From the whole request to the first byte of the answer's body")
+                            .tags("endpoint", tags.path(), "model", tags.model(),
+                                    "stream", Boolean.toString(tags.stream()))
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofMillis(1))
+                            .maximumExpectedValue(Duration.ofMinutes(5))
+                            .register(meters));
         }
+    }
 
-        private Counter tokens(String kind) {
-            return Counter.builder("gpufleet.gateway.tokens")
-                    .description("Tokens in answers, from their usage")
-                    .tags("model", request.model(), "type", kind)
-                    .register(meters);
-        }
+    // Meters are looked up by their tags in these maps rather than built and registered per request: the
+    // registry's lookup (a Meter.Id with sorted Tags, then a map) costs more than the recording. The tags come
+    // only from fixed sets (paths, statuses, outcomes) and registered model names, so the maps stay small.
+    private record RequestTags(String path, String model, int status, boolean stream, String outcome) {
+    }
+
+    private record FirstTokenTags(String path, String model, boolean stream) {
+    }
+
+    private record ModelMeters(Counter promptTokens, Counter completionTokens) {
+    }
+
+    private final Map<RequestTags, Timer> requestTimers = new ConcurrentHashMap<>();
+    private final Map<FirstTokenTags, Timer> firstTokenTimers = new ConcurrentHashMap<>();
+    private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+
+    private ModelMeters modelMeters(String model) {
+        return modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt"),
+                tokens(name, "completion")));
+    }
+
+    private Counter tokens(String model, String kind) {
+        return Counter.builder("gpufleet.gateway.tokens")
+                .description("Tokens in answers, from their usage")
+                .tags("model", model, "type", kind)
+                .register(meters);
     }
 
     /** One request's outcome: count, status and latency to the end of the answer, per endpoint and model. */
     private void record(String path, String model, int status, boolean stream, String outcome, long receivedAt) {
-        Timer.builder("gpufleet.gateway.requests")
-                .description("OpenAI requests, from the whole request to the end of the answer")
-                .tags("endpoint", path, "model", model, "status", Integer.toString(status),
-                        "stream", Boolean.toString(stream), "outcome", outcome)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
-                .register(meters)
+        requestTimers.computeIfAbsent(new RequestTags(path, model, status, stream, outcome),
+                        tags -> Timer.builder("gpufleet.gateway.requests")
+                                .description("OpenAI requests, from the whole request to the end of the answer")
+                                .tags("endpoint", tags.path(), "model", tags.model(),
+                                        "status", Integer.toString(tags.status()),
+                                        "stream", Boolean.toString(tags.stream()), "outcome", tags.outcome())
+                                .publishPercentileHistogram()
+                                .minimumExpectedValue(Duration.ofMillis(1))
+                                .maximumExpectedValue(Duration.ofMinutes(10))
+                                .register(meters))
                 .record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
     }
 
@@ -532,7 +550,7 @@ public class ForwardingRoutes {
 
     private void refuse(RoutingContext ctx, int status, OpenAiError error, String reason, String model,
                         long receivedAt) {
-        meters.counter("gpufleet.gateway.refused", "reason", reason).increment();
+        refusals.computeIfAbsent(reason, r -> meters.counter("gpufleet.gateway.refused", "reason", r)).increment();
         String endpoint = ctx.currentRoute() == null ? null : ctx.currentRoute().getPath();
         record(endpoint == null ? "other" : endpoint, model, status, false, reason, receivedAt);
         HttpServerResponse response = ctx.response();
@@ -550,6 +568,13 @@ public class ForwardingRoutes {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot render " + error, e);
         }
+    }
+
+    /** Nanoseconds as milliseconds with three decimals ("0.042"), as String.format would, without its cost. */
+    static String millisText(long nanos) {
+        long micros = (Math.max(0, nanos) + 500) / 1000;
+        long fraction = micros % 1000;
+        return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
     }
 
     private static Duration millis(double millis) {

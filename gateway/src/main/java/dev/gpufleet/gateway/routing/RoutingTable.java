@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -61,8 +62,27 @@ public final class RoutingTable {
 
     private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, InstanceEntry> instances = new ConcurrentHashMap<>();
+    /** Bumped after every applied change; {@link Views} computed before a bump are not used again. */
+    private final AtomicLong version = new AtomicLong();
+    private volatile Views views;
+
+    /**
+     * The answers requests ask for, computed once per change of the table rather than on each request (changes
+     * are rare, requests many).
+     */
+    private record Views(long version, List<ModelEntry> models, Map<String, ModelEntry> byName,
+                         Map<String, List<InstanceChanged>> routableByModelId) {
+    }
 
     public Outcome apply(Envelope<? extends EventPayload> envelope) {
+        Outcome outcome = applyToMaps(envelope);
+        if (outcome == Outcome.APPLIED) {
+            version.incrementAndGet();
+        }
+        return outcome;
+    }
+
+    private Outcome applyToMaps(Envelope<? extends EventPayload> envelope) {
         EventPayload payload = envelope.payload();
         if (problemWith(payload).isPresent()) {
             return Outcome.UNUSABLE;
@@ -147,32 +167,47 @@ public final class RoutingTable {
      * changed wins.
      */
     public List<ModelEntry> models() {
-        return models.values().stream()
+        return views().models();
+    }
+
+    public Optional<ModelEntry> model(String name) {
+        return Optional.ofNullable(views().byName().get(name));
+    }
+
+    /** The instances the gateway may send requests for this model to: RUNNING with an endpoint (DESIGN §2). */
+    public List<InstanceChanged> routableInstances(String modelName) {
+        ModelEntry model = views().byName().get(modelName);
+        if (model == null) {
+            return List.of();
+        }
+        return views().routableByModelId().getOrDefault(model.modelId(), List.of());
+    }
+
+    private Views views() {
+        Views held = views;
+        long now = version.get();
+        if (held != null && held.version() == now) {
+            return held;
+        }
+        // read after the version: what it holds is at least as new as that version
+        List<ModelEntry> byNameSorted = models.values().stream()
                 .filter(entry -> !entry.deleted())
                 .collect(Collectors.toMap(ModelEntry::name, Function.identity(), RoutingTable::newer))
                 .values().stream()
                 .sorted(Comparator.comparing(ModelEntry::name))
                 .toList();
-    }
-
-    public Optional<ModelEntry> model(String name) {
-        return models().stream().filter(entry -> entry.name().equals(name)).findFirst();
-    }
-
-    /** The instances the gateway may send requests for this model to: RUNNING with an endpoint (DESIGN §2). */
-    public List<InstanceChanged> routableInstances(String modelName) {
-        Optional<ModelEntry> model = model(modelName);
-        if (model.isEmpty()) {
-            return List.of();
-        }
-        return instances.values().stream()
+        Map<String, ModelEntry> byName = byNameSorted.stream()
+                .collect(Collectors.toUnmodifiableMap(ModelEntry::name, Function.identity()));
+        Map<String, List<InstanceChanged>> routable = instances.values().stream()
                 .filter(entry -> !entry.deleted())
                 .map(InstanceEntry::instance)
-                .filter(instance -> model.get().modelId().equals(instance.modelId())
-                        && instance.state() == InstanceState.RUNNING
+                .filter(instance -> instance.modelId() != null && instance.state() == InstanceState.RUNNING
                         && instance.endpoint() != null && !instance.endpoint().isBlank())
                 .sorted(Comparator.comparing(InstanceChanged::instanceId))
-                .toList();
+                .collect(Collectors.groupingBy(InstanceChanged::modelId, Collectors.toUnmodifiableList()));
+        Views computed = new Views(now, byNameSorted, byName, Map.copyOf(routable));
+        views = computed;
+        return computed;
     }
 
     public Snapshot snapshot() {

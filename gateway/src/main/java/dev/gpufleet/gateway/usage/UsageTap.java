@@ -101,13 +101,18 @@ public class UsageTap {
             return null;
         }
 
-        /** The exchange is over, whole or not; usage is told once. Safe to call more than once. */
-        public void finished() {
+        /**
+         * The exchange is over, whole or not; usage is told once. Safe to call more than once.
+         *
+         * @return the usage the backend reported (null when it said none, or on a later call), for the token metrics
+         */
+        public TokenUsage finished() {
             if (done || !answered) {
-                return;
+                return null;
             }
             done = true;
-            TokenUsage usage = sse != null ? sse.usage() : json.usage();
+            TokenUsage reported = sse != null ? sse.usage() : json.usage();
+            TokenUsage usage = reported;
             if (usage == null) {
                 // the backend never said (a broken stream, or one that ignores include_usage): what was seen
                 usage = new TokenUsage(PromptEstimate.tokens(clientBody.getBytes()),
@@ -121,6 +126,7 @@ public class UsageTap {
                             model);
                 }
             }
+            return reported;
         }
     }
 }

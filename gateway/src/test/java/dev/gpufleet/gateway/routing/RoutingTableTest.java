@@ -201,6 +201,35 @@ class RoutingTableTest {
         assertEquals(routable, table.routableInstances("qwen").stream().map(InstanceChanged::instanceId).toList());
     }
 
+    /** The answers are computed once per change: asked between changes, each answer still follows the last one. */
+    @Test
+    void answersFollowEveryChangeWhenAskedBetweenThem() {
+        RoutingTable table = new RoutingTable();
+        record Expect(Envelope<EventPayload> event, List<String> models, List<String> routableQwen) {
+        }
+        List<Expect> steps = List.of(
+                new Expect(modelChanged("m1", "qwen", 1, 0), List.of("qwen"), List.of()),
+                new Expect(instanceChanged("i2", "m1", InstanceState.RUNNING, "10.0.0.6:40000", 1), List.of("qwen"),
+                        List.of("i2")),
+                new Expect(instanceChanged("i1", "m1", InstanceState.RUNNING, "10.0.0.5:40000", 1), List.of("qwen"),
+                        List.of("i1", "i2")),
+                new Expect(instanceChanged("i2", "m1", InstanceState.UNREACHABLE, "10.0.0.6:40000", 2),
+                        List.of("qwen"), List.of("i1")),
+                new Expect(modelChanged("m1", "qwen-2", 2, 5), List.of("qwen-2"), List.of()),
+                new Expect(modelChanged("m1", "qwen", 3, 6), List.of("qwen"), List.of("i1")),
+                new Expect(instanceDeleted("i1", "m1", 3), List.of("qwen"), List.of()),
+                new Expect(modelDeleted("m1", "qwen", 4, 9), List.of(), List.of()));
+        for (Expect step : steps) {
+            table.apply(step.event());
+            String after = step.event().payload().toString();
+            assertEquals(step.models(), table.models().stream().map(ModelEntry::name).toList(), after);
+            assertEquals(step.routableQwen(), table.routableInstances("qwen").stream()
+                    .map(InstanceChanged::instanceId).toList(), after);
+            assertEquals(!step.models().isEmpty() && step.models().get(0).equals("qwen"),
+                    table.model("qwen").isPresent(), after);
+        }
+    }
+
     @Test
     void noInstancesForAnUnknownOrDeletedModel() {
         RoutingTable table = new RoutingTable();
