@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The Kubernetes topic definitions must name exactly the topics of the contract, compacted where it says so. */
 class DeployedTopicsTest {
-    private static final Path MANIFEST = Path.of("..", "deploy", "base", "kafka-topics.yaml");
+    private static final Path MANIFEST = Path.of("..", "deploy", "kubernetes", "base", "kafka-topics.yaml");
 
     @Test
     void deployedTopicsMatchTheContract() throws Exception {

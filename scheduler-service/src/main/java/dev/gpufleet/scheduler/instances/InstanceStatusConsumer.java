@@ -3,6 +3,7 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -95,6 +97,26 @@ public class InstanceStatusConsumer {
     }
 
     private Uni<Boolean> applyLocked(Instance instance, long revision, InstanceObserved observed) {
+        List<String> subordinates = instance.assignment == null ? List.of()
+                : instance.assignment.subordinates().stream().map(SubordinateWorker::workerId).toList();
+        Observations.Held held = new Observations.Held(instance.workerId, instance.observedRevision,
+                instance.restartCount);
+        if (Observations.isSubordinateError(held, subordinates, instance.state, observed)) {
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+            LOG.infof("Instance %s (%s) is ERROR: subordinate worker %s reports %s", instance.id, instance.name,
+                    observed.workerId(), observed.message());
+            instance.state = InstanceState.ERROR;
+            instance.stateSince = now;
+            instance.endpoint = null;
+            instance.stateMessage = "subordinate worker " + observed.workerId() + ": " + observed.message();
+            instance.updatedAt = now;
+            instance.revision++;
+            Uni<Void> written = events.changed(instance);
+            if (!notice.isLeader()) {
+                written = written.chain(() -> notice.wakeLeader(instance.modelId));
+            }
+            return written.replaceWith(true);
+        }
         String ignored = Observations.whyIgnored(
                 new Observations.Held(instance.workerId, instance.observedRevision, instance.restartCount),
                 revision, observed);

@@ -61,6 +61,22 @@ public final class Observations {
         return null;
     }
 
+    /**
+     * Whether an ERROR comes from a worker that lends GPUs to the instance (its llama.cpp RPC servers could not
+     * run) and applies to the current run: the instance fails as a whole and is restarted with backoff. A
+     * subordinate's observation revisions are its own agent's sequence, not comparable with the main worker's, so
+     * the run (restart count) decides, and the instance's observed revision stays the main worker's.
+     */
+    public static boolean isSubordinateError(Held held, java.util.List<String> subordinateWorkerIds,
+                                             InstanceState currentState, InstanceObserved observed) {
+        return observed.state() == InstanceState.ERROR
+                && held.workerId() != null && !held.workerId().equals(observed.workerId())
+                && subordinateWorkerIds.contains(observed.workerId())
+                && observed.restartCount() >= held.restartCount()
+                && currentState != InstanceState.ERROR && currentState != InstanceState.PENDING
+                && currentState != InstanceState.UNREACHABLE;
+    }
+
     /** {@code host:port}; the host is the worker's address (its name when it reports none). */
     public static String endpoint(String address, String workerName, int port) {
         String host = address == null || address.isBlank() ? workerName : address;

@@ -31,6 +31,27 @@ class ObservationsTest {
                 revision, observed));
     }
 
+    @ParameterizedTest(name = "instance {0} on w1 run {1}, subordinates {2}; {3} from {4} run {5} -> {6}")
+    @CsvSource(nullValues = "-", delimiter = '|', value = {
+            // instance state | held run | subordinates | observed | from | run | fails the instance
+            "RUNNING   | 0 | w2    | ERROR   | w2 | 0 | true",
+            "STARTING  | 1 | w2,w3 | ERROR   | w3 | 1 | true",
+            "RUNNING   | 0 | w2    | RUNNING | w2 | 0 | false",  // a subordinate reports only failures
+            "RUNNING   | 0 | w2    | ERROR   | w9 | 0 | false",  // not one of its subordinates
+            "RUNNING   | 2 | w2    | ERROR   | w2 | 1 | false",  // an earlier run's failure
+            "ERROR     | 0 | w2    | ERROR   | w2 | 0 | false",  // already failed
+            "PENDING   | 0 | w2    | ERROR   | w2 | 0 | false",
+            "RUNNING   | 0 | w1    | ERROR   | w1 | 0 | false",  // the main worker's own ERROR takes the usual path
+    })
+    void aSubordinatesErrorFailsTheCurrentRunOfTheInstance(InstanceState current, int heldRun, String subordinates,
+                                                          InstanceState observedState, String from, int run,
+                                                          boolean fails) {
+        InstanceObserved observed = new InstanceObserved(ID, from, observedState, null,
+                observedState == InstanceState.RUNNING ? 40000 : null, null, "rpc server exited", run);
+        assertEquals(fails, Observations.isSubordinateError(new Observations.Held("w1", 12L, heldRun),
+                java.util.List.of(subordinates.split(",")), current, observed));
+    }
+
     @ParameterizedTest(name = "{0} {1} port {2} -> {3}")
     @CsvSource(nullValues = "-", delimiter = '|', value = {
             "w1 | STARTING    | -     | 0  | -",

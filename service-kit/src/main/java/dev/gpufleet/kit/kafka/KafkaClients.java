@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Kafka client settings shared by the outbox relay and the dead-letter publisher. */
 public final class KafkaClients {
@@ -18,7 +19,13 @@ public final class KafkaClients {
      * and the relay tries again, so waiting minutes inside the client buys nothing.
      */
     public static Producer<String, String> stringProducer(String bootstrapServers, String clientId) {
-        Map<String, Object> config = new HashMap<>();
+        return stringProducer(bootstrapServers, clientId, Map.of());
+    }
+
+    /** As above, connecting with {@code security}: the settings {@link #securitySettings} picked. */
+    public static Producer<String, String> stringProducer(String bootstrapServers, String clientId,
+                                                          Map<String, ?> security) {
+        Map<String, Object> config = new HashMap<>(securitySettings(security));
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
@@ -31,5 +38,22 @@ public final class KafkaClients {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
         return new KafkaProducer<>(config);
+    }
+
+    /**
+     * The settings of {@code kafkaConfig} (a service's {@code kafka.*} configuration without the prefix, e.g. from
+     * {@code KAFKA_SASL_JAAS_CONFIG}) that say how to connect: {@code security.protocol}, {@code sasl.*} and
+     * {@code ssl.*}. The SmallRye channels get them from Quarkus; the plain producer must be handed them, or it
+     * cannot authenticate where the channels can (SCRAM on Kubernetes, deploy/kubernetes).
+     */
+    public static Map<String, Object> securitySettings(Map<String, ?> kafkaConfig) {
+        Map<String, Object> picked = new TreeMap<>();
+        kafkaConfig.forEach((key, value) -> {
+            if (value != null && !value.toString().isEmpty()
+                    && (key.equals("security.protocol") || key.startsWith("sasl.") || key.startsWith("ssl."))) {
+                picked.put(key, value);
+            }
+        });
+        return picked;
     }
 }

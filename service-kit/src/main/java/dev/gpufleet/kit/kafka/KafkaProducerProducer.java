@@ -1,6 +1,7 @@
 package dev.gpufleet.kit.kafka;
 
 import io.quarkus.arc.DefaultBean;
+import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -9,6 +10,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
+import java.util.Map;
 
 /** One plain Kafka producer per service, for the outbox relay and dead letters. */
 @ApplicationScoped
@@ -18,8 +20,9 @@ public class KafkaProducerProducer {
     @Singleton
     @DefaultBean
     Producer<String, String> producer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-                                      @ConfigProperty(name = "quarkus.application.name") String applicationName) {
-        return KafkaClients.stringProducer(bootstrapServers, applicationName);
+                                      @ConfigProperty(name = "quarkus.application.name") String applicationName,
+                                    @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+        return KafkaClients.stringProducer(bootstrapServers, applicationName, kafkaConfig);
     }
 
     void close(@Disposes Producer<String, String> producer) {

@@ -77,6 +77,8 @@ public final class BackendSupervisor implements AutoCloseable {
     private final PortRange portRange;
     private final String portRangeProblem;
     private final ModelFiles modelFiles;
+    /** The RPC servers this worker lends to distributed instances whose main backend runs elsewhere. */
+    private final SubordinateServers subordinates;
 
     private final InstanceTable table = new InstanceTable();
     private final Map<String, Run> runs = new HashMap<>();
@@ -166,6 +168,7 @@ public final class BackendSupervisor implements AutoCloseable {
         }
         this.portRange = range;
         this.portRangeProblem = problem;
+        this.subordinates = new SubordinateServers(settings, sink, clock);
     }
 
     /**
@@ -173,6 +176,7 @@ public final class BackendSupervisor implements AutoCloseable {
      * still wants here are adopted, the rest stopped (see {@link Adoption}).
      */
     public void start() {
+        subordinates.start();
         post(this::loadLeftovers);
     }
 
@@ -244,6 +248,7 @@ public final class BackendSupervisor implements AutoCloseable {
         if (executor.isShutdown()) {
             return;
         }
+        subordinates.close();
         CompletableFuture<Void> allStopped = new CompletableFuture<>();
         post(() -> {
             closing = true;
@@ -290,6 +295,7 @@ public final class BackendSupervisor implements AutoCloseable {
      * stay for the next agent.
      */
     void abandon() {
+        subordinates.abandon();
         executor.shutdownNow();
         killTimer.shutdownNow();
         try {
@@ -361,6 +367,7 @@ public final class BackendSupervisor implements AutoCloseable {
             }
         }
         publishObserved();
+        subordinates.update(table.live());
     }
 
     private void start(InstanceChanged instance, String reason) {

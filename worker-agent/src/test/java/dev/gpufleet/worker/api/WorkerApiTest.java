@@ -59,7 +59,7 @@ class WorkerApiTest {
     @BeforeEach
     void connect() {
         topics = new InstanceTopics(bootstrapServers);
-        workerId = await().atMost(Duration.ofSeconds(10)).until(() -> given().auth().oauth2(TOKEN)
+        workerId = await().atMost(Duration.ofSeconds(60)).until(() -> given().auth().oauth2(TOKEN)
                 .get("/api/v1/worker").then().extract().path("worker_id"), id -> id != null);
     }
 
@@ -111,7 +111,8 @@ class WorkerApiTest {
     @Test
     void followStreamsUntilTheBackendsProcessEnds() throws Exception {
         Path model = StandInBackend.modelFile(models, "short.gguf", "healthy-after-ms=0", "exit-code=0",
-                "exit-after-ms=2500", "say=short-lived");
+                // long enough to be seen RUNNING on a busy machine before it ends
+                "exit-after-ms=6000", "say=short-lived");
         InstanceChanged instance = place("short-1", model);
         awaitObserved(instance.instanceId(), InstanceState.RUNNING);
 
@@ -122,7 +123,7 @@ class WorkerApiTest {
 
         assertTrue(followed.startsWith("stand-in: listening on"), followed);
         assertTrue(followed.endsWith("stand-in: exiting with code 0\n"), "written after the request: " + followed);
-        assertTrue(Duration.between(asked, Instant.now()).toMillis() < 10_000, "ended with the process");
+        assertTrue(Duration.between(asked, Instant.now()).toMillis() < 30_000, "ended with the process");
     }
 
     @Test

@@ -48,7 +48,7 @@ class BadSettingsTest {
 
     @Test
     void theAgentRunsOnAndReportsNotReadySayingWhichEntryAndWhy() throws Exception {
-        String workerId = await().atMost(Duration.ofSeconds(10)).until(() -> given().auth()
+        String workerId = await().atMost(Duration.ofSeconds(60)).until(() -> given().auth()
                 .oauth2(HeartbeatTest.TOKEN).get("/api/v1/worker").then().extract().path("worker_id"),
                 id -> id != null);
 

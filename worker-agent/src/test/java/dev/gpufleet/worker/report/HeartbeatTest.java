@@ -45,7 +45,7 @@ class HeartbeatTest {
     String dataDir;
 
     private String workerId() {
-        return await().atMost(Duration.ofSeconds(10)).until(() -> given().auth().oauth2(TOKEN)
+        return await().atMost(Duration.ofSeconds(60)).until(() -> given().auth().oauth2(TOKEN)
                 .get("/api/v1/worker").then().extract().path("worker_id"), id -> id != null);
     }
 

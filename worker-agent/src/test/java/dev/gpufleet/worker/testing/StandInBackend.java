@@ -25,9 +25,16 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code never-healthy=true}: /health always answers 503</li>
  *   <li>{@code hang-after-ms}: from then on /health accepts the connection and never answers</li>
  *   <li>{@code exit-code} with {@code exit-after-ms}: exits with that code then</li>
+ *   <li>{@code rpc-wait-ms}: with {@code --rpc host:port,...}, how long it tries to connect to each RPC server
+ *   before it exits with code 1, as llama-box does when one is unreachable (default 5000)</li>
  *   <li>{@code say}: lines (separated by {@code |}) printed at start, like a loader's log</li>
  * </ul>
  * Runs on the JDK alone, with no dependency, so a test can start it as {@code java -cp test-classes ...}.
+ *
+ * <p>With {@code --rpc-server-port} it is a llama.cpp RPC server instead ({@code llama-box --rpc-server-host H
+ * --rpc-server-port P ...}): it listens on that port (a plain TCP socket that accepts and holds connections), exits
+ * with code 1 when the port is taken, and, when {@code GPUFLEET_TEST_RPC_DIR} is set, records its arguments and
+ * environment to {@code rpc-<port>.argv} and {@code rpc-<port>.env} there.
  */
 public final class StandInBackend {
     private StandInBackend() {
@@ -37,6 +44,9 @@ public final class StandInBackend {
         String host = "127.0.0.1";
         int port = -1;
         String model = null;
+        String rpc = null;
+        String rpcHost = "127.0.0.1";
+        int rpcPort = -1;
         for (int i = 0; i < args.length - 1; i++) {
             switch (args[i]) {
                 case "--host":
@@ -48,24 +58,29 @@ public final class StandInBackend {
                 case "-m":
                     model = args[i + 1];
                     break;
+                case "--rpc":
+                    rpc = args[i + 1];
+                    break;
+                case "--rpc-server-host":
+                    rpcHost = args[i + 1];
+                    break;
+                case "--rpc-server-port":
+                    rpcPort = Integer.parseInt(args[i + 1]);
+                    break;
                 default:
                     break;
             }
+        }
+        if (rpcPort >= 0) {
+            rpcServer(args, rpcHost, rpcPort);
+            return;
         }
         if (port < 0 || model == null) {
             System.err.println("usage: llama-box --host H --port P -m MODEL ...");
             System.exit(2);
         }
         Files.write(Path.of(model + ".argv"), List.of(args), StandardCharsets.UTF_8);
-        Map<String, String> env = new TreeMap<>();
-        System.getenv().forEach((name, value) -> {
-            if (name.endsWith("_VISIBLE_DEVICES") || name.startsWith("GPUFLEET_TEST_")) {
-                env.put(name, value);
-            }
-        });
-        List<String> envLines = new ArrayList<>();
-        env.forEach((name, value) -> envLines.add(name + "=" + value));
-        Files.write(Path.of(model + ".env"), envLines, StandardCharsets.UTF_8);
+        Files.write(Path.of(model + ".env"), envLines(), StandardCharsets.UTF_8);
 
         Properties behaviour = new Properties();
         try (var in = Files.newBufferedReader(Path.of(model))) {
@@ -78,6 +93,9 @@ public final class StandInBackend {
         }
         System.out.flush();
 
+        if (rpc != null) {
+            connectRpcServers(rpc, Long.parseLong(behaviour.getProperty("rpc-wait-ms", "5000")));
+        }
         long started = System.currentTimeMillis();
         long healthyAfter = Long.parseLong(behaviour.getProperty("healthy-after-ms", "0"));
         boolean neverHealthy = Boolean.parseBoolean(behaviour.getProperty("never-healthy", "false"));
@@ -116,6 +134,66 @@ public final class StandInBackend {
             System.exit(Integer.parseInt(exitCode));
         }
         never.await();
+    }
+
+    private static void connectRpcServers(String endpoints, long waitMillis) throws InterruptedException {
+        long giveUp = System.currentTimeMillis() + waitMillis;
+        for (String endpoint : endpoints.split(",")) {
+            int colon = endpoint.lastIndexOf(':');
+            String host = endpoint.substring(0, colon).replace("[", "").replace("]", "");
+            int port = Integer.parseInt(endpoint.substring(colon + 1));
+            while (true) {
+                try (java.net.Socket socket = new java.net.Socket()) {
+                    socket.connect(new InetSocketAddress(host, port), 500);
+                    System.out.println("stand-in: connected to RPC server " + endpoint);
+                    break;
+                } catch (IOException e) {
+                    if (System.currentTimeMillis() >= giveUp) {
+                        System.err.println("stand-in: failed to connect to RPC server " + endpoint + ": " + e);
+                        System.err.flush();
+                        System.exit(1);
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+    }
+
+    private static List<String> envLines() {
+        Map<String, String> env = new TreeMap<>();
+        System.getenv().forEach((name, value) -> {
+            if (name.endsWith("_VISIBLE_DEVICES") || name.startsWith("GPUFLEET_TEST_")) {
+                env.put(name, value);
+            }
+        });
+        List<String> lines = new ArrayList<>();
+        env.forEach((name, value) -> lines.add(name + "=" + value));
+        return lines;
+    }
+
+    private static void rpcServer(String[] args, String host, int port) throws Exception {
+        String recordDir = System.getenv("GPUFLEET_TEST_RPC_DIR");
+        if (recordDir != null) {
+            Files.write(Path.of(recordDir, "rpc-" + port + ".argv"), List.of(args), StandardCharsets.UTF_8);
+            Files.write(Path.of(recordDir, "rpc-" + port + ".env"), envLines(), StandardCharsets.UTF_8);
+        }
+        java.net.ServerSocket socket;
+        try {
+            socket = new java.net.ServerSocket();
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            System.err.println("stand-in rpc server: cannot listen on " + host + ":" + port + ": " + e.getMessage());
+            System.err.flush();
+            System.exit(1);
+            return;
+        }
+        System.out.println("stand-in rpc server: listening on " + host + ":" + port);
+        System.out.flush();
+        List<java.net.Socket> held = new ArrayList<>();
+        while (true) {
+            held.add(socket.accept());
+        }
     }
 
     /** Writes a "model file" that makes the stand-in behave as described by {@code behaviour}. */

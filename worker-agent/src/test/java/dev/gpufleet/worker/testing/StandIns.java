@@ -13,9 +13,17 @@ public final class StandIns {
     }
 
     public static Path install(Path dir, String binaryName) {
+        return install(dir, binaryName, java.util.Map.of());
+    }
+
+    /** Like {@link #install(Path, String)}, the script exporting these variables first (simple values only). */
+    public static Path install(Path dir, String binaryName, java.util.Map<String, String> env) {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path script = dir.resolve(binaryName);
-        String text = "#!/bin/sh\nexec '" + java + "' -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx48m"
+        StringBuilder exports = new StringBuilder();
+        env.forEach((name, value) -> exports.append("export ").append(name).append("='").append(value)
+                .append("'\n"));
+        String text = "#!/bin/sh\n" + exports + "exec '" + java + "' -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx48m"
                 + " -cp '" + testClasses() + "' " + StandInBackend.class.getName() + " \"$@\"\n";
         try {
             Files.createDirectories(dir);

@@ -1,0 +1,574 @@
+package dev.gpufleet.bench;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ModelAnalysis;
+import dev.gpufleet.events.ModelChanged;
+import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.localstack.EmbeddedKafka;
+import dev.gpufleet.localstack.EmbeddedPostgresServer;
+import dev.gpufleet.localstack.FreePorts;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Issue 8's overhead numbers: the same 1 KB chat completion request sent straight to a fake backend, through the
+ * packaged gateway (API key auth, routing table fed from Kafka, usage read from the answer) and through nginx
+ * ({@code proxy_pass} with upstream keep-alive), in one run. Three phases: a fixed rate (open loop, latency from the
+ * moment each request is handed to the client), peak throughput (closed loop with {@code wrk}) and streaming (time
+ * to the first of 100 SSE chunks).
+ *
+ * <p>Args: [seconds per phase and target=15] [rate=2000] [peak connections=64] [gateway dir=gateway/target/quarkus-app]
+ */
+public final class GatewayBench {
+    private static final String TOKEN = "bench-cluster-token-0123456789abcdef";
+    private static final String PATH = "/v1/chat/completions";
+    private static final String MODEL = "bench-model";
+    private static final int STREAMS_IN_FLIGHT = 16;
+    private static final int ROUNDS = 3;
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
+        int rate = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+        int connections = args.length > 2 ? Integer.parseInt(args[2]) : 64;
+        Path gatewayDir = Path.of(args.length > 3 ? args[3] : "gateway/target/quarkus-app");
+        Path jar = gatewayDir.resolve("quarkus-run.jar");
+        require(Files.isRegularFile(jar), jar + " is missing; build first: ./mvnw -B -ntp -q package -DskipTests");
+        Path nginxBin = Path.of("/usr/sbin/nginx");
+        require(Files.isExecutable(nginxBin), "nginx is missing: apt-get install -y nginx");
+        Path wrk = Path.of("/usr/bin/wrk");
+        require(Files.isExecutable(wrk), "wrk is missing: apt-get install -y wrk");
+
+        Path work = Files.createTempDirectory("gateway-bench");
+        String body = requestBody(false);
+        String streamBody = requestBody(true);
+        List<Process> processes = new ArrayList<>();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        try (EmbeddedKafka kafka = EmbeddedKafka.throwaway().start();
+             EmbeddedPostgresServer postgres = EmbeddedPostgresServer.start(null, 0)) {
+            kafka.createTopics(4);
+            String password = UUID.randomUUID().toString();
+            postgres.ensureDatabase("gpufleet", "gpufleet", password);
+
+            int backendPort = FreePorts.pick();
+            processes.add(startBackend(backendPort, work));
+            int gatewayPort = FreePorts.pick();
+            processes.add(startGateway(jar, work, kafka, postgres, password, gatewayPort));
+            int nginxPort = FreePorts.pick();
+            processes.add(startNginx(nginxBin, work, nginxPort, backendPort));
+
+            try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
+                String modelId = UUID.randomUUID().toString();
+                ModelSpec spec = new ModelSpec(MODEL, ModelSource.localPath("/models/bench.gguf"), "llama-box", null,
+                        List.of(), Map.of(), 1, List.of("llm"), "spread", true, false, Map.of(), List.of(), true);
+                send(producer, Topics.MODELS, Envelope.of(new ModelChanged(modelId, spec, ModelAnalysis.pending(),
+                        null, null), 1, Clock.systemUTC()));
+                String instanceId = UUID.randomUUID().toString();
+                send(producer, Topics.INSTANCES, Envelope.of(new InstanceChanged(instanceId, MODEL + "-0", modelId,
+                        MODEL, "w-bench", "bench-host", List.of(0), List.of(), null, InstanceState.RUNNING, null,
+                        "127.0.0.1:" + backendPort, 0, null), 1, Clock.systemUTC()));
+            }
+            try {
+            String key = awaitGateway(processes.get(1), gatewayPort, work, body);
+            System.out.printf("%ngateway bench: backend :%d, gateway :%d, nginx :%d, %d s per phase, %d CPUs%n",
+                    backendPort, gatewayPort, nginxPort, seconds, Runtime.getRuntime().availableProcessors());
+
+            Map<String, Target> targets = new LinkedHashMap<>();
+            targets.put("direct", new Target(backendPort, null));
+            targets.put("gateway", new Target(gatewayPort, "Bearer " + key));
+            targets.put("nginx", new Target(nginxPort, null));
+
+            HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                    .setTcpNoDelay(true).setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(256));
+
+            Map<String, ProcessHandle> servers = Map.of("direct", processes.get(0).toHandle(),
+                    "gateway", processes.get(1).toHandle(), "nginx", processes.get(2).toHandle());
+            long idleBefore = cpuTicks(servers.get("gateway"));
+            Thread.sleep(5_000);
+            System.out.printf("gateway idle (no requests, 5 s): %.1f %% of one core%n",
+                    (cpuTicks(servers.get("gateway")) - idleBefore) * 10 / 5_000.0 * 100);
+            for (Target t : targets.values()) {
+                fixedRate(vertx, client, t, body, rate, 5);  // warm-up: every JIT involved, the load generator's too
+            }
+            // in rounds, so that a burst of other work on the machine does not land on one path only
+            Map<String, List<long[]>> rounds = new LinkedHashMap<>();
+            Map<String, Double> cpu = new LinkedHashMap<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                for (var t : targets.entrySet()) {
+                    long cpuBefore = cpuTicks(servers.get(t.getKey()));
+                    long[] n = fixedRate(vertx, client, t.getValue(), body, rate, Math.max(1, seconds / ROUNDS));
+                    cpu.merge(t.getKey(), (cpuTicks(servers.get(t.getKey())) - cpuBefore) * 10_000.0 / n.length,
+                            Double::sum);  // ticks of 10 ms -> microseconds per request
+                    rounds.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(n);
+                }
+            }
+            Map<String, long[]> fixed = new LinkedHashMap<>();
+            rounds.forEach((k, v) -> fixed.put(k, v.stream().flatMapToLong(Arrays::stream).sorted().toArray()));
+            cpu.replaceAll((k, v) -> v / ROUNDS);
+            printFixed(rate, seconds, fixed, cpu);
+            printOverheadMetric(gatewayPort, key);
+
+            Path lua = work.resolve("post.lua");
+            Map<String, Peak> peaks = new LinkedHashMap<>();
+            for (var t : targets.entrySet()) {
+                writeLua(lua, body, t.getValue().auth());
+                runWrk(wrk, lua, t.getValue().port(), connections, 3);  // warm-up
+                peaks.put(t.getKey(), runWrk(wrk, lua, t.getValue().port(), connections, seconds));
+            }
+            printPeaks(connections, seconds, peaks);
+
+            Map<String, long[][]> streams = new LinkedHashMap<>();
+            for (var t : targets.entrySet()) {
+                streaming(vertx, client, t.getValue(), streamBody, 3);
+                streams.put(t.getKey(), streaming(vertx, client, t.getValue(), streamBody, seconds));
+            }
+            printStreams(seconds, streams);
+            } finally {
+                // before the broker and the database go, so the gateway stops cleanly
+                java.util.Collections.reverse(processes);
+                for (Process p : processes) {
+                    p.destroy();
+                    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                    }
+                }
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        System.out.println("\nlogs: " + work);
+    }
+
+    record Target(int port, String auth) {
+    }
+
+    record Peak(double requestsPerSecond, String p50, String p99, long errors) {
+    }
+
+    // ---------------------------------------------------------------------------------------------- load phases
+
+    /**
+     * Sends {@code rate} requests a second for {@code seconds}, each handed to the pooled client when due whether or
+     * not earlier ones have answered; returns each request's latency in nanoseconds (send to last byte), or throws
+     * when any failed.
+     */
+    static long[] fixedRate(Vertx vertx, HttpClient client, Target target, String body, int rate, int seconds)
+            throws Exception {
+        int total = rate * seconds;
+        long[] nanos = new long[total];
+        AtomicLong done = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        Buffer payload = Buffer.buffer(body);
+        vertx.runOnContext(v -> {
+            long start = System.nanoTime();
+            int[] sent = {0};
+            vertx.setPeriodic(1, id -> {
+                long due = Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L + 1);
+                while (sent[0] < due) {
+                    int n = sent[0]++;
+                    long t0 = System.nanoTime();
+                    post(client, target, payload).onComplete(r -> {
+                        nanos[n] = System.nanoTime() - t0;
+                        if (r.failed() || r.result() != 200) {
+                            failed.incrementAndGet();
+                        }
+                        if (done.incrementAndGet() == total) {
+                            finished.complete(null);
+                        }
+                    });
+                }
+                if (sent[0] == total) {
+                    vertx.cancelTimer(id);
+                }
+            });
+        });
+        finished.get(seconds + 60L, TimeUnit.SECONDS);
+        require(failed.get() == 0, failed.get() + " of " + total + " requests to :" + target.port() + " failed");
+        Arrays.sort(nanos);
+        return nanos;
+    }
+
+    private static Future<Integer> post(HttpClient client, Target target, Buffer payload) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                .setPort(target.port()).setURI(PATH).putHeader("content-type", "application/json");
+        if (target.auth() != null) {
+            options.putHeader("authorization", target.auth());
+        }
+        return client.request(options).compose(req -> req.send(payload))
+                .compose(resp -> resp.body().map(b -> resp.statusCode()));
+    }
+
+    /**
+     * Keeps {@link #STREAMS_IN_FLIGHT} streaming requests going for {@code seconds}; returns the sorted times to the
+     * first body chunk and to the end, in nanoseconds.
+     */
+    static long[][] streaming(Vertx vertx, HttpClient client, Target target, String body, int seconds)
+            throws Exception {
+        List<Long> first = new ArrayList<>();
+        List<Long> whole = new ArrayList<>();
+        AtomicLong failed = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        CompletableFuture<Void> finished = new CompletableFuture<>();
+        int[] running = {STREAMS_IN_FLIGHT};
+        Buffer payload = Buffer.buffer(body);
+        vertx.runOnContext(v -> {
+            for (int s = 0; s < STREAMS_IN_FLIGHT; s++) {
+                new Object() {
+                    void next() {
+                        if (System.nanoTime() >= end) {
+                            if (--running[0] == 0) {
+                                finished.complete(null);
+                            }
+                            return;
+                        }
+                        long t0 = System.nanoTime();
+                        long[] firstAt = {0};
+                        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
+                                .setHost("127.0.0.1").setPort(target.port()).setURI(PATH)
+                                .putHeader("content-type", "application/json");
+                        if (target.auth() != null) {
+                            options.putHeader("authorization", target.auth());
+                        }
+                        client.request(options).compose(req -> req.send(payload)).compose(resp -> {
+                            Promise<Integer> p = Promise.promise();
+                            resp.handler(chunk -> {
+                                if (firstAt[0] == 0) {
+                                    firstAt[0] = System.nanoTime();
+                                }
+                            });
+                            resp.exceptionHandler(p::tryFail);
+                            resp.endHandler(x -> p.tryComplete(resp.statusCode()));
+                            return p.future();
+                        }).onComplete(r -> {
+                            if (r.failed() || r.result() != 200 || firstAt[0] == 0) {
+                                failed.incrementAndGet();
+                            } else {
+                                first.add(firstAt[0] - t0);
+                                whole.add(System.nanoTime() - t0);
+                            }
+                            next();
+                        });
+                    }
+                }.next();
+            }
+        });
+        finished.get(seconds + 60L, TimeUnit.SECONDS);
+        require(failed.get() == 0, failed.get() + " streams from :" + target.port() + " failed");
+        return new long[][]{first.stream().mapToLong(Long::longValue).sorted().toArray(),
+                whole.stream().mapToLong(Long::longValue).sorted().toArray()};
+    }
+
+    private static void writeLua(Path lua, String body, String auth) throws Exception {
+        Files.writeString(lua, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + (auth == null ? "" : "wrk.headers[\"Authorization\"] = \"" + auth + "\"\n")
+                + "wrk.body = [==[" + body + "]==]\n"
+                + "done = function(summary, latency, requests)\n"
+                + "  io.write(string.format(\"non2xx %d\\n\", summary.errors.status))\nend\n");
+    }
+
+    private static Peak runWrk(Path wrk, Path lua, int port, int connections, int seconds) throws Exception {
+        Process p = new ProcessBuilder(wrk.toString(), "-t2", "-c" + connections, "-d" + seconds + "s", "--latency",
+                "-s", lua.toString(), "http://127.0.0.1:" + port + PATH).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        require(p.waitFor() == 0, "wrk failed:\n" + out);
+        double rps = Double.parseDouble(find(out, "Requests/sec:\\s+([0-9.]+)"));
+        long errors = Long.parseLong(find(out, "non2xx (\\d+)"));
+        Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(out);
+        if (socket.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errors += Long.parseLong(socket.group(g));
+            }
+        }
+        return new Peak(rps, find(out, "\\n\\s+50%\\s+(\\S+)"), find(out, "\\n\\s+99%\\s+(\\S+)"), errors);
+    }
+
+    // ---------------------------------------------------------------------------------------------- tables
+
+    /**
+     * The gateway's own view (its overhead timer: request fully read -> leaving for the backend), over every request
+     * so far, warm-up and the streaming phase excluded as they have not run yet.
+     */
+    private static void printOverheadMetric(int port, String key) throws Exception {
+        HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/q/metrics")).header("authorization", "Bearer " + key)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        System.out.println("\ngateway /q/metrics, its own overhead timer (seconds; all requests so far):");
+        r.body().lines().filter(l -> l.startsWith("gpufleet_gateway_overhead")).forEach(l -> System.out.println("  " + l));
+    }
+
+    /** utime + stime of a process and its children (nginx's workers), in clock ticks (10 ms), from /proc. */
+    private static long cpuTicks(ProcessHandle process) {
+        long ticks = 0;
+        for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process),
+                process.descendants()).toList()) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (java.io.IOException gone) {
+                // a worker that just exited
+            }
+        }
+        return ticks;
+    }
+
+    private static void printFixed(int rate, int seconds, Map<String, long[]> fixed, Map<String, Double> cpu) {
+        System.out.printf("%n1) fixed rate %d req/s, %d s per path in 3 interleaved rounds (open loop; latency = request handed to the client ->"
+                + " last byte; ms)%n%n", rate, seconds);
+        System.out.println("| path | requests | p50 | p90 | p99 | p99.9 | max | added p50 | added p99 |"
+                + " server CPU µs/req |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        long[] direct = fixed.get("direct");
+        for (var e : fixed.entrySet()) {
+            long[] n = e.getValue();
+            boolean base = e.getKey().equals("direct");
+            System.out.printf("| %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s | %.0f |%n", e.getKey(), n.length,
+                    ms(pct(n, 50)), ms(pct(n, 90)), ms(pct(n, 99)), ms(pct(n, 99.9)), ms(n[n.length - 1]),
+                    base ? "-" : String.format("%+.3f", ms(pct(n, 50) - pct(direct, 50))),
+                    base ? "-" : String.format("%+.3f", ms(pct(n, 99) - pct(direct, 99))), cpu.get(e.getKey()));
+        }
+        System.out.println("\nserver CPU: the serving process's (gateway JVM, nginx master + workers, fake backend)"
+                + " user + system time over the phase, per request; proxies' figures exclude the backend's.");
+        double addedP50 = ms(pct(fixed.get("gateway"), 50) - pct(direct, 50));
+        double addedP99 = ms(pct(fixed.get("gateway"), 99) - pct(direct, 99));
+        System.out.printf("%ngateway added p50 %.3f ms (goal <= 0.3: %s), added p99 %.3f ms (goal <= 1.5: %s)%n",
+                addedP50, addedP50 <= 0.3 ? "met" : "MISSED", addedP99, addedP99 <= 1.5 ? "met" : "MISSED");
+    }
+
+    private static void printPeaks(int connections, int seconds, Map<String, Peak> peaks) {
+        System.out.printf("%n2) peak throughput (wrk, 2 threads, %d connections, %d s, closed loop)%n%n",
+                connections, seconds);
+        System.out.println("| path | req/s | p50 | p99 | errors | % of nginx |");
+        System.out.println("|---|---|---|---|---|---|");
+        double nginx = peaks.get("nginx").requestsPerSecond();
+        for (var e : peaks.entrySet()) {
+            Peak p = e.getValue();
+            System.out.printf("| %s | %.0f | %s | %s | %d | %.0f %% |%n", e.getKey(), p.requestsPerSecond(), p.p50(),
+                    p.p99(), p.errors(), 100 * p.requestsPerSecond() / nginx);
+        }
+        double share = peaks.get("gateway").requestsPerSecond() / nginx;
+        System.out.printf("%ngateway peak %.0f %% of nginx's (goal >= 80 %%: %s)%n", 100 * share,
+                share >= 0.8 ? "met" : "MISSED");
+    }
+
+    private static void printStreams(int seconds, Map<String, long[][]> streams) {
+        System.out.printf("%n3) streaming: %d streams in flight for %d s, %d SSE chunks each, one a ms after the"
+                + " first (ms)%n%n", STREAMS_IN_FLIGHT, seconds, FakeOpenAiBackend.STREAM_CHUNKS);
+        System.out.println("| path | streams | first chunk p50 | p99 | added p50 | added p99 | whole stream p50 |"
+                + " p99 |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
+        long[] direct = streams.get("direct")[0];
+        for (var e : streams.entrySet()) {
+            long[] f = e.getValue()[0];
+            long[] w = e.getValue()[1];
+            boolean base = e.getKey().equals("direct");
+            System.out.printf("| %s | %d | %.3f | %.3f | %s | %s | %.1f | %.1f |%n", e.getKey(), f.length,
+                    ms(pct(f, 50)), ms(pct(f, 99)),
+                    base ? "-" : String.format("%+.3f", ms(pct(f, 50) - pct(direct, 50))),
+                    base ? "-" : String.format("%+.3f", ms(pct(f, 99) - pct(direct, 99))),
+                    ms(pct(w, 50)), ms(pct(w, 99)));
+        }
+    }
+
+    private static long pct(long[] sorted, double p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(index, sorted.length - 1))];
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    // ---------------------------------------------------------------------------------------------- processes
+
+    private static Process startBackend(int port, Path work) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp",
+                System.getProperty("java.class.path"), FakeOpenAiBackend.class.getName(), String.valueOf(port))
+                .redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = out.readLine();
+        require(line != null && line.startsWith("listening"), "fake backend did not start: " + line);
+        Thread drain = new Thread(() -> out.lines().forEach(l -> System.err.println("backend: " + l)));
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+    }
+
+    private static Process startGateway(Path jar, Path work, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
+                                        String password, int port) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+        // e.g. GATEWAY_JAVA_OPTS=-XX:StartFlightRecording=filename=gw.jfr to see where the gateway's CPU goes
+        String extra = System.getenv("GATEWAY_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(work.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("gateway.log").toFile());
+        builder.environment().putAll(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl("gpufleet"),
+                "QUARKUS_DATASOURCE_JDBC_URL", pg.jdbcUrl("gpufleet"),
+                "QUARKUS_DATASOURCE_USERNAME", "gpufleet",
+                "QUARKUS_DATASOURCE_PASSWORD", password,
+                "GPUFLEET_CLUSTER_TOKEN", TOKEN,
+                "GPUFLEET_GATEWAY_DATA_DIR", work.resolve("gateway-data").toString(),
+                "QUARKUS_HTTP_HOST", "127.0.0.1",
+                "QUARKUS_HTTP_PORT", String.valueOf(port)));
+        return builder.start();
+    }
+
+    /** nginx as a reverse proxy in front of the backend, keep-alive both sides, no access log (the gateway has none). */
+    private static Process startNginx(Path nginx, Path work, int port, int backendPort) throws Exception {
+        Path dir = Files.createDirectories(work.resolve("nginx"));
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, """
+                worker_processes auto;
+                pid %1$s/nginx.pid;
+                error_log %1$s/error.log warn;
+                events { worker_connections 4096; }
+                http {
+                  access_log off;
+                  client_body_temp_path %1$s/body;
+                  proxy_temp_path %1$s/proxy;
+                  fastcgi_temp_path %1$s/fastcgi;
+                  uwsgi_temp_path %1$s/uwsgi;
+                  scgi_temp_path %1$s/scgi;
+                  keepalive_requests 1000000;
+                  upstream backend { server 127.0.0.1:%3$d; keepalive 256; keepalive_requests 1000000; }
+                  server {
+                    listen 127.0.0.1:%2$d;
+                    location / {
+                      proxy_pass http://backend;
+                      proxy_http_version 1.1;
+                      proxy_set_header Connection "";
+                    }
+                  }
+                }
+                """.formatted(dir, port, backendPort));
+        Process p = new ProcessBuilder(nginx.toString(), "-p", dir.toString(), "-c", conf.toString(), "-g",
+                "daemon off;").redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            require(p.isAlive(), "nginx exited; see " + dir);
+            try (var s = new java.net.Socket("127.0.0.1", port)) {
+                return p;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("nginx did not listen in 10 s; see " + dir);
+    }
+
+    /** Waits for the gateway's first start (admin key written), then until it routes the model; returns the key. */
+    private static String awaitGateway(Process gateway, int port, Path work, String body) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        Path keyFile = work.resolve("gateway-data").resolve("admin-api-key");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        String last = "not started";
+        while (System.nanoTime() < deadline) {
+            require(gateway.isAlive(), "gateway exited; see " + work.resolve("gateway.log"));
+            try {
+                if (Files.isRegularFile(keyFile)) {
+                    String key = keyFile(keyFile);
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                            + PATH)).header("authorization", "Bearer " + key)
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        return key;
+                    }
+                    last = r.statusCode() + " " + r.body();
+                }
+            } catch (java.io.IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("gateway did not route " + MODEL + " in 120 s (last: " + last + "); see "
+                + work.resolve("gateway.log"));
+    }
+
+    /** The admin key file may carry comments; the key is its one line that is not one. */
+    private static String keyFile(Path file) throws Exception {
+        return Files.readAllLines(file).stream().map(String::trim)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).findFirst()
+                .orElseThrow(() -> new IllegalStateException(file + " holds no key"));
+    }
+
+    private static String requestBody(boolean stream) {
+        String prompt = "Summarise the following text in one sentence. " + "lorem ipsum dolor sit amet ".repeat(33);
+        return "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":\"system\",\"content\":\"You are terse.\"},"
+                + "{\"role\":\"user\",\"content\":\"" + prompt + "\"}],\"max_tokens\":180,\"temperature\":0"
+                + (stream ? ",\"stream\":true" : "") + "}";
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+    }
+
+    private static void send(KafkaProducer<String, String> producer, String topic, Envelope<?> event) {
+        producer.send(new ProducerRecord<>(topic, event.key(), EventCodec.encode(event)));
+        producer.flush();
+    }
+
+    private static String find(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        require(m.find(), "no '" + regex + "' in:\n" + text);
+        return m.group(1);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalStateException(message);
+        }
+    }
+}

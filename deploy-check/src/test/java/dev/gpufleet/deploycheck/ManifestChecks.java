@@ -1,0 +1,76 @@
+package dev.gpufleet.deploycheck;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.gpufleet.events.Topics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** What every overlay of a deploy/kubernetes tree must satisfy; used on the real tree and on the fixture stand-in. */
+final class ManifestChecks {
+    static final SchemaCatalog SCHEMAS = new SchemaCatalog();
+
+    private ManifestChecks() {
+    }
+
+    static List<ObjectNode> render(Path root, String overlay) {
+        Path dir = root.resolve("overlays").resolve(overlay);
+        if (!Files.isDirectory(dir)) {
+            fail(dir.toAbsolutePath().normalize() + " does not exist: the Kubernetes manifests (issue 9, branch "
+                    + "k8s-manifests) must be merged before deploy-check can validate them");
+        }
+        return Kustomize.render(dir);
+    }
+
+    /** Schema problems and cross-reference problems of one rendered overlay, each naming the object. */
+    static List<String> problems(List<ObjectNode> objects) {
+        List<String> problems = new ArrayList<>();
+        for (ObjectNode o : objects) {
+            problems.addAll(SCHEMAS.validate(o));
+        }
+        problems.addAll(CrossReferences.check(objects));
+        problems.addAll(CrossReferences.checkTopics(objects, Topics.ALL, Topics.COMPACTED));
+        return problems;
+    }
+
+    static void assertClean(String overlay, List<ObjectNode> objects) {
+        List<String> problems = problems(objects);
+        assertTrue(problems.isEmpty(), overlay + " has " + problems.size() + " problem(s):\n  "
+                + String.join("\n  ", problems));
+    }
+
+    /** Production: 2 gateways and 2 schedulers, each covered by a PodDisruptionBudget. */
+    static List<String> productionProblems(List<ObjectNode> objects) {
+        List<String> problems = new ArrayList<>();
+        for (String service : List.of("gateway", "scheduler")) {
+            List<ObjectNode> deployments = CrossReferences.ofKind(objects, "Deployment").stream()
+                    .filter(d -> d.path("metadata").path("name").asText().contains(service)).toList();
+            if (deployments.size() != 1) {
+                problems.add("expected one Deployment named like '" + service + "', found "
+                        + deployments.stream().map(Kustomize::id).toList());
+                continue;
+            }
+            ObjectNode d = deployments.get(0);
+            if (d.path("spec").path("replicas").asInt(1) != 2) {
+                problems.add(Kustomize.id(d) + ": production runs 2 replicas, not "
+                        + d.path("spec").path("replicas").asInt(1));
+            }
+            JsonNode podLabels = d.path("spec").path("template").path("metadata").path("labels");
+            java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+            podLabels.fields().forEachRemaining(e -> labels.put(e.getKey(), e.getValue().asText()));
+            boolean covered = CrossReferences.ofKind(objects, "PodDisruptionBudget").stream()
+                    .anyMatch(p -> CrossReferences.ns(p).equals(CrossReferences.ns(d))
+                            && CrossReferences.Selectors.matches(p.path("spec").path("selector"), labels));
+            if (!covered) {
+                problems.add(Kustomize.id(d) + ": no PodDisruptionBudget selects its pods");
+            }
+        }
+        return problems;
+    }
+}
