@@ -3,6 +3,7 @@ package dev.gpufleet.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpufleet.demomodel.DemoModel;
 import dev.gpufleet.demomodel.Preset;
+import dev.gpufleet.e2e.docs.ApiReference;
 import dev.gpufleet.localstack.FreePorts;
 import dev.gpufleet.localstack.launcher.LocalStack;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,8 @@ class EmbeddedDefaultTest {
                 assertEquals("READY", workers.get(0).get("state").asText(), workers.toString());
                 assertTrue(workers.toString().contains("RTX 4090"), workers.toString());
             });
+
+            apiReferenceMatchesTheOpenApiDocuments(stack, token);
         }
 
         // a second run reuses the data: the model is still registered, and the gateway rebuilds its table
@@ -85,6 +88,30 @@ class EmbeddedDefaultTest {
             await().atMost(FLOW_TIMEOUT).untilAsserted(() ->
                     assertEquals(List.of("RUNNING"), instanceStates(stack, token, modelId)));
         }
+    }
+
+    /**
+     * docs/api.md lists exactly the operations each service's OpenAPI document has; with
+     * {@code -Dgpufleet.docs.write=true} it is regenerated from them first (the hand-written text stays).
+     */
+    static void apiReferenceMatchesTheOpenApiDocuments(LocalStack stack, String token) throws Exception {
+        Map<String, List<ApiReference.Operation>> documents = ApiReference.ordered();
+        documents.put("gateway", openApi(stack.gatewayUrl(), token));
+        documents.put("model-registry", openApi(stack.registryUrl(), token));
+        documents.put("scheduler-service", openApi(stack.schedulerUrl(), token));
+        documents.put("worker-agent", openApi(stack.workerUrl(), token));
+        Path doc = Path.of(System.getProperty("gpufleet.root", "..")).resolve("docs/api.md");
+        String markdown = Files.readString(doc);
+        if (Boolean.getBoolean("gpufleet.docs.write")) {
+            markdown = ApiReference.regenerate(markdown, documents);
+            Files.writeString(doc, markdown);
+        }
+        assertEquals(List.of(), ApiReference.drift(markdown, documents),
+                "docs/api.md and the services' /q/openapi differ; regenerate with -Dgpufleet.docs.write=true");
+    }
+
+    static List<ApiReference.Operation> openApi(String serviceUrl, String token) throws Exception {
+        return ApiReference.operations(Http.json(Http.get(serviceUrl + "/q/openapi?format=json", token), 200));
     }
 
     static LocalStack startQuietly(LocalStack.Options options) {
