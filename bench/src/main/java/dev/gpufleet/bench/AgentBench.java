@@ -42,19 +42,24 @@ import java.util.regex.Pattern;
  *   running its first line: the stand-in backend is a shell script that writes the clock and then sleeps;</li>
  *   <li>then, with nothing to run, the agent's RSS and CPU over an idle window.</li>
  * </ol>
- * Args: [window seconds=600] [starts=30] [agent dir=worker-agent/target/quarkus-app] [JVM options...]
+ * Args: [window seconds=600] [starts=30] [agent dir=worker-agent/target/quarkus-app] [JVM options...]; without JVM
+ * options, the worker-agent's recommended set (the local stack's, see bench/README.md). The agent inherits this
+ * environment (MALLOC_ARENA_MAX, for one).
  */
 public final class AgentBench {
     private static final String TOKEN = "bench-cluster-token-0123456789abcdef";
     private static final String GPUS = String.join(";", Collections.nCopies(8, "nvidia:NVIDIA H100 80GB HBM3:80GiB"));
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
+    /** The same as local-stack's LocalStack.WORKER_AGENT_JAVA_OPTIONS (kept in step by hand: bench/README.md). */
+    static final List<String> RECOMMENDED_JVM = List.of("-Xms8m", "-Xmx64m", "-Xmn4m", "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+            "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k");
 
     public static void main(String[] args) throws Exception {
         int window = args.length > 0 ? Integer.parseInt(args[0]) : 600;
         int starts = args.length > 1 ? Integer.parseInt(args[1]) : 30;
         Path app = Path.of(args.length > 2 ? args[2] : "worker-agent/target/quarkus-app");
-        List<String> jvm = args.length > 3 ? List.of(args).subList(3, args.length)
-                : List.of("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k");
+        List<String> jvm = args.length > 3 ? List.of(args).subList(3, args.length) : RECOMMENDED_JVM;
         Path jar = app.resolve("quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             System.err.println("agent: " + jar + " is missing; build first: ./mvnw -B -ntp -q package -DskipTests");
@@ -79,6 +84,7 @@ public final class AgentBench {
                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                     ProducerConfig.LINGER_MS_CONFIG, 0))) {
                 String workerId = awaitWorkerId(agent, port, work);
+                String loadBefore = loadAverage();
                 List<Double> startMillis = new ArrayList<>();
                 for (int i = 0; i < starts; i++) {
                     Path model = Files.writeString(models.resolve("m" + i + ".gguf"), "stand-in model " + i);
@@ -109,6 +115,7 @@ public final class AgentBench {
                 }
                 Thread.sleep(5_000); // the stops settle
 
+                String loadAfterStarts = loadAverage();
                 long pid = agent.pid();
                 long rssBefore = rssKb(pid);
                 long ticksBefore = cpuTicks(pid);
@@ -121,10 +128,16 @@ public final class AgentBench {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 long rssAfter = rssKb(pid);
                 double cpuPercent = 100.0 * (cpuTicks(pid) - ticksBefore) / CLOCK_TICKS / seconds;
+                String loadAfter = loadAverage();
 
                 Collections.sort(startMillis);
                 System.out.printf("%nagent bench: packaged worker-agent JVM (%s), 8 simulated GPUs, 5 s heartbeat,"
-                        + " EmbeddedKafka, %d CPUs%n", String.join(" ", jvm), Runtime.getRuntime().availableProcessors());
+                        + " EmbeddedKafka, %d CPUs, MALLOC_ARENA_MAX=%s%n", String.join(" ", jvm),
+                        Runtime.getRuntime().availableProcessors(), mallocArenaMax());
+                System.out.printf("load average (1/5/15 min): %s before the starts, %s after them, %s after the"
+                        + " window%n", loadBefore, loadAfterStarts, loadAfter);
+                System.out.printf("starts, sorted (ms): %s%n", startMillis.stream().map(m -> String.format("%.0f", m))
+                        .collect(java.util.stream.Collectors.joining(" ")));
                 System.out.println("| measure | value | goal |");
                 System.out.println("|---|---|---|");
                 System.out.printf("| InstanceChanged produced → backend process running, p50 (%d starts) | %.1f ms | ≤ 50 ms |%n",
@@ -196,6 +209,15 @@ public final class AgentBench {
             Thread.sleep(200);
         }
         throw new IllegalStateException("the agent did not report within 90 s; see " + work.resolve("agent.log"));
+    }
+
+    private static String mallocArenaMax() {
+        return System.getenv().getOrDefault("MALLOC_ARENA_MAX", "unset");
+    }
+
+    private static String loadAverage() throws Exception {
+        String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+        return fields[0] + " " + fields[1] + " " + fields[2];
     }
 
     private static long rssKb(long pid) throws Exception {

@@ -164,7 +164,7 @@ public final class LocalStack implements AutoCloseable {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers());
         env.put("GPUFLEET_CLUSTER_TOKEN", settings.clusterToken());
-        List<String> cmd = new ArrayList<>(javaCommand(javaOptions()));
+        List<String> cmd = new ArrayList<>(javaCommand(javaOptions(module)));
         cmd.addAll(List.of("-jar", jar.toString()));
         return track(ManagedProcess.start(module, cmd, env, options.root(), logs, run, "http://127.0.0.1:" + port));
     }
@@ -223,11 +223,26 @@ public final class LocalStack implements AutoCloseable {
         return env;
     }
 
-    /** Small heaps and a serial collector: five JVMs share a 2-core laptop; GPUFLEET_JAVA_OPTS overrides. */
-    private static String[] javaOptions() {
+    /**
+     * The worker-agent's JVM options (also bench/agent's default): it runs on every GPU host beside the backends, so it
+     * is kept small (issue 7: at most 120 MB RSS). Its live heap is about 15 MB; a small young generation keeps the
+     * pages the collector touches few, and the code cache and metaspace are capped well above what it uses.
+     */
+    public static final List<String> WORKER_AGENT_JAVA_OPTIONS = List.of("-Xms8m", "-Xmx64m", "-Xmn4m",
+            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k");
+
+    /**
+     * Small heaps and a serial collector: five JVMs share a 2-core laptop; GPUFLEET_JAVA_OPTS overrides (for every
+     * service, the worker-agent included).
+     */
+    private static String[] javaOptions(String module) {
         String custom = System.getenv("GPUFLEET_JAVA_OPTS");
         if (custom != null && !custom.isBlank()) {
             return custom.trim().split("\\s+");
+        }
+        if (module.equals("worker-agent")) {
+            return WORKER_AGENT_JAVA_OPTIONS.toArray(String[]::new);
         }
         return new String[]{"-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"};
     }
