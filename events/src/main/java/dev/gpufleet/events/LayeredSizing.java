@@ -91,7 +91,8 @@ public record LayeredSizing(
         return new ShapeMemory(ram, vram);
     }
 
-    private static double[] cumulative(List<Double> shares) {
+    /** Each GPU's cumulative share of the layers, from tensor-split shares (equal when none is positive). */
+    public static double[] cumulative(List<Double> shares) {
         double total = 0;
         for (double s : shares) {
             total += Math.max(s, 0);
@@ -105,7 +106,8 @@ public record LayeredSizing(
         return cumulative;
     }
 
-    private static int deviceFor(double[] cumulative, int gpuLayerIndex, int gpuLayers) {
+    /** llama.cpp's rule: the first device whose cumulative share exceeds the layer's position among GPU layers. */
+    public static int deviceFor(double[] cumulative, int gpuLayerIndex, int gpuLayers) {
         double position = (double) gpuLayerIndex / gpuLayers;
         for (int d = 0; d < cumulative.length; d++) {
             if (position < cumulative[d]) {

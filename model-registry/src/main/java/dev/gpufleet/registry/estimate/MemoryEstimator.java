@@ -45,18 +45,20 @@ public final class MemoryEstimator {
         int gpuLayers = gpus == 0 ? 0 : Math.min(Math.max(placement.gpuLayers(), 0), nLayers + 1);
         boolean outputOnGpu = gpuLayers > nLayers;
         int firstGpuLayer = nLayers - Math.min(gpuLayers, nLayers);
-        double[] cumulative = cumulativeShares(placement.tensorSplit());
+        double[] cumulative = LayeredSizing.cumulative(placement.tensorSplit());
 
         long[] weights = new long[gpus + 1]; // index gpus = RAM
         long[] kv = new long[gpus + 1];
         int[] layersOn = new int[gpus + 1];
         for (int il = 0; il < nLayers; il++) {
-            int device = il < firstGpuLayer ? gpus : deviceFor(cumulative, il - firstGpuLayer, gpuLayers);
+            int device = il < firstGpuLayer ? gpus
+                    : LayeredSizing.deviceFor(cumulative, il - firstGpuLayer, gpuLayers);
             weights[device] += il < model.layerWeightBytes().size() ? model.layerWeightBytes().get(il) : 0;
             kv[device] += kvPerLayer;
             layersOn[device]++;
         }
-        int outputDevice = outputOnGpu ? deviceFor(cumulative, nLayers - firstGpuLayer, gpuLayers) : gpus;
+        int outputDevice = outputOnGpu
+                ? LayeredSizing.deviceFor(cumulative, nLayers - firstGpuLayer, gpuLayers) : gpus;
 
         long inputs = INPUT_BYTES_PER_TOKEN * nUbatch;
         long attention = attentionScratch(model, kvSize, nUbatch, params.flashAttention()) + inputs;
@@ -284,31 +286,6 @@ public final class MemoryEstimator {
     static final int INPUT_BYTES_PER_TOKEN = 16;
     /** llama.cpp pads the mask's token rows (GGML_KQ_MASK_PAD). */
     static final int KQ_MASK_PAD = 64;
-
-    private static double[] cumulativeShares(List<Double> shares) {
-        double total = 0;
-        for (double s : shares) {
-            total += Math.max(s, 0);
-        }
-        double[] cumulative = new double[shares.size()];
-        double running = 0;
-        for (int i = 0; i < cumulative.length; i++) {
-            running += total > 0 ? Math.max(shares.get(i), 0) / total : 1.0 / cumulative.length;
-            cumulative[i] = running;
-        }
-        return cumulative;
-    }
-
-    /** llama.cpp's rule: the first device whose cumulative share exceeds the layer's position among GPU layers. */
-    private static int deviceFor(double[] cumulative, int gpuLayerIndex, int gpuLayers) {
-        double position = (double) gpuLayerIndex / gpuLayers;
-        for (int d = 0; d < cumulative.length; d++) {
-            if (position < cumulative[d]) {
-                return d;
-            }
-        }
-        return cumulative.length - 1;
-    }
 
     /** A share in (0, 1]; anything else (the validator refuses it) falls back to the backend's default. */
     private static double share(double value, double fallback) {
