@@ -35,9 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -67,9 +64,7 @@ public final class BackendSupervisor implements AutoCloseable {
     private final SupervisorSettings settings;
     private final ObservationSink sink;
     private final Clock clock;
-    private final ScheduledExecutorService executor;
-    /** KILL timers of stopping process trees, apart so they fire even while the supervisor thread waits. */
-    private final ScheduledExecutorService killTimer;
+    private final StepThread steps;
     private final HealthProbe healthProbe;
     private final UsageSampler usageSampler = UsageSampler.forThisHost(
             dev.gpufleet.worker.devices.ProcessCommandRunner.onAgentPath());
@@ -146,16 +141,7 @@ public final class BackendSupervisor implements AutoCloseable {
         this.modelFiles = modelFiles;
         this.sink = sink;
         this.clock = clock;
-        this.executor = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "gpufleet-supervisor");
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.killTimer = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "gpufleet-backend-kill");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.steps = new StepThread("gpufleet-supervisor", "gpufleet-backend-kill", LOG, "Supervisor step failed");
         this.healthProbe = new HealthProbe(settings.probeTimeout());
         this.probeHost = HealthProbe.probeHost(settings.backendHost());
         PortRange range = null;
@@ -245,7 +231,7 @@ public final class BackendSupervisor implements AutoCloseable {
     /** Stops every backend this agent started and waits for them (at most the stop timeout and a little). */
     @Override
     public void close() {
-        if (executor.isShutdown()) {
+        if (steps.isShutdown()) {
             return;
         }
         subordinates.close();
@@ -255,7 +241,7 @@ public final class BackendSupervisor implements AutoCloseable {
             List<CompletableFuture<Void>> stops = new ArrayList<>();
             for (Leftover leftover : leftovers.values()) {
                 leftover.process().ifPresent(process -> stops.add(
-                        ProcessTree.stop(process, settings.stopTimeout(), killTimer)));
+                        ProcessTree.stop(process, settings.stopTimeout(), steps.killTimer())));
                 deletePidFile(leftover.instanceId());
             }
             leftovers.clear();
@@ -276,13 +262,7 @@ public final class BackendSupervisor implements AutoCloseable {
         } catch (Exception e) {
             LOG.warnf("Not every backend was confirmed stopped: %s", e.toString());
         }
-        executor.shutdownNow();
-        killTimer.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        steps.shutdown();
         for (Run run : runs.values()) {
             if (run.handle != null && !run.handle.isAlive()) {
                 deletePidFile(run);
@@ -296,35 +276,15 @@ public final class BackendSupervisor implements AutoCloseable {
      */
     void abandon() {
         subordinates.abandon();
-        executor.shutdownNow();
-        killTimer.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        steps.shutdown();
     }
 
     private void post(Runnable task) {
-        try {
-            executor.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "Supervisor step failed");
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // shutting down: nothing more to do
-        }
+        steps.post(task);
     }
 
     private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        try {
-            return executor.schedule(() -> post(task), delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            return null; // shutting down
-        }
+        return steps.schedule(task, delay);
     }
 
     private void scheduleReconcile() {
@@ -530,7 +490,7 @@ public final class BackendSupervisor implements AutoCloseable {
             run.download = null;
         }
         run.stopped = run.handle == null ? CompletableFuture.completedFuture(null)
-                : ProcessTree.stop(run.handle, settings.stopTimeout(), killTimer);
+                : ProcessTree.stop(run.handle, settings.stopTimeout(), steps.killTimer());
         run.stopped.whenComplete((ignored, failure) -> post(() -> onStopped(run)));
         publishObserved();
     }
@@ -575,7 +535,8 @@ public final class BackendSupervisor implements AutoCloseable {
         run.nextUsageSample = now.plus(USAGE_INTERVAL);
         ProcessHandle handle = run.handle;
         List<Integer> gpus = run.gpuIndexes;
-        CompletableFuture.supplyAsync(() -> usageSampler.sample(handle, settings.devices().get(), gpus), killTimer)
+        CompletableFuture.supplyAsync(() -> usageSampler.sample(handle, settings.devices().get(), gpus),
+                        steps.killTimer())
                 .whenComplete((usage, failure) -> post(() -> {
                     if (usage == null || runs.get(run.instanceId) != run || run.phase != Held.Phase.RUNNING
                             || !changed(run.reportedUsage, usage)) {
@@ -704,7 +665,7 @@ public final class BackendSupervisor implements AutoCloseable {
                     LOG.warnf("Stopping backend pid %d left running by an earlier run of this agent (%s): its pid "
                             + "file does not say which instance and port it serves", process.get().pid(),
                             file.getFileName());
-                    stops.add(ProcessTree.stop(process.get(), settings.stopTimeout(), killTimer));
+                    stops.add(ProcessTree.stop(process.get(), settings.stopTimeout(), steps.killTimer()));
                     Files.deleteIfExists(file);
                 } else {
                     Leftover leftover = found.get();

@@ -28,9 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -64,8 +61,7 @@ public final class SubordinateServers implements AutoCloseable {
     private final SupervisorSettings settings;
     private final ObservationSink sink;
     private final Clock clock;
-    private final ScheduledExecutorService executor;
-    private final ScheduledExecutorService killTimer;
+    private final StepThread steps;
     private final String probeHost;
     private final PortRange range;
     private final String rangeProblem;
@@ -109,8 +105,7 @@ public final class SubordinateServers implements AutoCloseable {
         this.settings = settings;
         this.sink = sink;
         this.clock = clock;
-        this.executor = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "gpufleet-rpc-servers"));
-        this.killTimer = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, "gpufleet-rpc-kill"));
+        this.steps = new StepThread("gpufleet-rpc-servers", "gpufleet-rpc-kill", LOG, "RPC server step failed");
         this.probeHost = dev.gpufleet.worker.backend.HealthProbe.probeHost(settings.backendHost());
         PortRange parsed = null;
         String problem = null;
@@ -121,12 +116,6 @@ public final class SubordinateServers implements AutoCloseable {
         }
         this.range = parsed;
         this.rangeProblem = problem;
-    }
-
-    private static Thread daemon(Runnable task, String name) {
-        Thread thread = new Thread(task, name);
-        thread.setDaemon(true);
-        return thread;
     }
 
     /** Finds the servers an earlier run of the agent left running, to adopt those still wanted. */
@@ -307,7 +296,7 @@ public final class SubordinateServers implements AutoCloseable {
         server.phase = RpcServerPlan.Phase.STOPPING;
         cancel(server);
         CompletableFuture<Void> stopped = server.handle == null ? CompletableFuture.completedFuture(null)
-                : ProcessTree.stop(server.handle, settings.stopTimeout(), killTimer);
+                : ProcessTree.stop(server.handle, settings.stopTimeout(), steps.killTimer());
         stopped.whenComplete((ignored, failure) -> post(() -> onStopped(server)));
     }
 
@@ -338,7 +327,7 @@ public final class SubordinateServers implements AutoCloseable {
     /** Stops every RPC server this agent runs and waits for them (at most the stop timeout and a little). */
     @Override
     public void close() {
-        if (executor.isShutdown()) {
+        if (steps.isShutdown()) {
             return;
         }
         CompletableFuture<Void> allStopped = new CompletableFuture<>();
@@ -346,14 +335,15 @@ public final class SubordinateServers implements AutoCloseable {
             closing = true;
             List<CompletableFuture<Void>> stops = new ArrayList<>();
             for (Leftover leftover : leftovers.values()) {
-                leftover.process().ifPresent(p -> stops.add(ProcessTree.stop(p, settings.stopTimeout(), killTimer)));
+                leftover.process().ifPresent(p -> stops.add(
+                        ProcessTree.stop(p, settings.stopTimeout(), steps.killTimer())));
             }
             for (Server server : servers.values()) {
                 server.phase = RpcServerPlan.Phase.STOPPING;
                 cancel(server);
                 if (server.handle != null) {
                     LOG.infof("Stopping the RPC server of %s: the agent is shutting down", server.key);
-                    stops.add(ProcessTree.stop(server.handle, settings.stopTimeout(), killTimer));
+                    stops.add(ProcessTree.stop(server.handle, settings.stopTimeout(), steps.killTimer()));
                 }
             }
             CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
@@ -379,35 +369,15 @@ public final class SubordinateServers implements AutoCloseable {
     }
 
     private void shutdown() {
-        executor.shutdownNow();
-        killTimer.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        steps.shutdown();
     }
 
     private void post(Runnable task) {
-        try {
-            executor.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "RPC server step failed");
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // shutting down
-        }
+        steps.post(task);
     }
 
     private ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        try {
-            return executor.schedule(() -> post(task), delay.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            return null;
-        }
+        return steps.schedule(task, delay);
     }
 
     static String logFileName(String instanceName, RpcServerPlan.Key key) {
@@ -460,7 +430,7 @@ public final class SubordinateServers implements AutoCloseable {
                         .equals(pidFileName(key.get())))) {
                     LOG.warnf("Stopping RPC server pid %d left by an earlier run of this agent: its pid file %s "
                             + "does not say which instance it serves", process.get().pid(), file.getFileName());
-                    ProcessTree.stop(process.get(), settings.stopTimeout(), killTimer);
+                    ProcessTree.stop(process.get(), settings.stopTimeout(), steps.killTimer());
                     Files.deleteIfExists(file);
                 } else if (process.isEmpty()) {
                     Files.deleteIfExists(file);
@@ -521,7 +491,7 @@ public final class SubordinateServers implements AutoCloseable {
                 leftovers.remove(key);
                 LOG.infof("Stopping the RPC server of %s (pid %d) left by an earlier run of this agent: %s", key,
                         leftover.pid(), unwanted != null ? unwanted : "gpufleet.worker.rpc-port-range changed");
-                ProcessTree.stop(process.get(), settings.stopTimeout(), killTimer)
+                ProcessTree.stop(process.get(), settings.stopTimeout(), steps.killTimer())
                         .whenComplete((ignored, failure) -> post(() -> {
                             deletePidFile(key);
                             reconcile();
