@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.kit.http.ApiError;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;

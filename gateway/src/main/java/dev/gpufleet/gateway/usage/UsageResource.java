@@ -2,8 +2,8 @@ package dev.gpufleet.gateway.usage;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import dev.gpufleet.gateway.admin.PageRequest;
-import dev.gpufleet.gateway.admin.PageView;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.kit.http.ApiException;
 import io.vertx.ext.web.RoutingContext;

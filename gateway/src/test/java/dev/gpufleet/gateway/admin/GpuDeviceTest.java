@@ -2,6 +2,8 @@ package dev.gpufleet.gateway.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.kit.http.ApiException;
-import dev.gpufleet.scheduler.http.PageRequest;
-import dev.gpufleet.scheduler.http.PageView;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import io.quarkus.hibernate.reactive.panache.PanacheQuery;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;

@@ -1,8 +1,6 @@
-package dev.gpufleet.scheduler.http;
+package dev.gpufleet.kit.http;
 
-import dev.gpufleet.kit.http.ApiException;
-
-/** {@code ?page=&per_page=} of a list endpoint, checked; pages count from 1. */
+/** {@code ?page=&per_page=} of a list endpoint, checked the same in every service; pages count from 1. */
 public record PageRequest(int page, int perPage) {
     public static final int DEFAULT_PER_PAGE = 100;
     public static final int MAX_PER_PAGE = 500;
@@ -10,6 +8,11 @@ public record PageRequest(int page, int perPage) {
     public static PageRequest parse(String page, String perPage) {
         return new PageRequest(parse("page", page, 1, 1, Integer.MAX_VALUE),
                 parse("per_page", perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE));
+    }
+
+    /** Items before this page. */
+    public long offset() {
+        return (long) (page - 1) * perPage;
     }
 
     /** For Panache, whose pages count from 0. */

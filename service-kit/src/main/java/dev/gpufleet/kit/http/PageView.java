@@ -1,11 +1,11 @@
-package dev.gpufleet.gateway.admin;
+package dev.gpufleet.kit.http;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
 import java.util.List;
 
-/** A list endpoint's body, as the other services write it: {@code {"items": [...], "pagination": {...}}}. */
+/** A list endpoint's body: {@code {"items": [...], "pagination": {"page","per_page","total","total_pages"}}}. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record PageView<T>(List<T> items, Pagination pagination) {
 
