@@ -66,6 +66,13 @@ public final class BackendSupervisor implements AutoCloseable {
     private final Clock clock;
     private final StepThread steps;
     private final HealthProbe healthProbe;
+    /** Measuring runs nvidia-smi (up to seconds): its own thread, so it delays neither steps nor KILLs. */
+    private final java.util.concurrent.ExecutorService usageThread =
+            java.util.concurrent.Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, "gpufleet-usage");
+                thread.setDaemon(true);
+                return thread;
+            });
     private final UsageSampler usageSampler = UsageSampler.forThisHost(
             dev.gpufleet.worker.devices.ProcessCommandRunner.onAgentPath());
     private final String probeHost;
@@ -263,6 +270,7 @@ public final class BackendSupervisor implements AutoCloseable {
             LOG.warnf("Not every backend was confirmed stopped: %s", e.toString());
         }
         steps.shutdown();
+        usageThread.shutdownNow();
         for (Run run : runs.values()) {
             if (run.handle != null && !run.handle.isAlive()) {
                 deletePidFile(run);
@@ -277,6 +285,7 @@ public final class BackendSupervisor implements AutoCloseable {
     void abandon() {
         subordinates.abandon();
         steps.shutdown();
+        usageThread.shutdownNow();
     }
 
     private void post(Runnable task) {
@@ -536,7 +545,7 @@ public final class BackendSupervisor implements AutoCloseable {
         ProcessHandle handle = run.handle;
         List<Integer> gpus = run.gpuIndexes;
         CompletableFuture.supplyAsync(() -> usageSampler.sample(handle, settings.devices().get(), gpus),
-                        steps.killTimer())
+                        usageThread)
                 .whenComplete((usage, failure) -> post(() -> {
                     if (usage == null || runs.get(run.instanceId) != run || run.phase != Held.Phase.RUNNING
                             || !changed(run.reportedUsage, usage)) {
