@@ -134,6 +134,46 @@ public interface WorkerConfig {
         Optional<String> command();
     }
 
+    /** {@code gpufleet.worker.ray.*}: the Ray cluster of a vLLM instance across workers (GPUStack's ports). */
+    Ray ray();
+
+    interface Ray {
+        /** Replaces the search for {@code ray}. */
+        Optional<String> command();
+
+        /** The head's GCS port; the same on every worker, since a subordinate dials the main worker's. */
+        @WithDefault("40096")
+        int gcsPort();
+
+        @WithDefault("40097")
+        int clientServerPort();
+
+        @WithDefault("40098")
+        int nodeManagerPort();
+
+        @WithDefault("40099")
+        int objectManagerPort();
+
+        @WithDefault("40100")
+        int runtimeEnvAgentPort();
+
+        @WithDefault("40101")
+        int dashboardAgentGrpcPort();
+
+        @WithDefault("52365")
+        int dashboardAgentListenPort();
+
+        @WithDefault("40103")
+        int metricsExportPort();
+
+        /** FROM-TO: the ports of Ray's worker processes. */
+        @WithDefault("40200-40999")
+        String workerPortRange();
+
+        @WithDefault("8265")
+        int dashboardPort();
+    }
+
     /**
      * After the scheduler's first instance event, how long a backend left running by an earlier run of this agent
      * may wait to be claimed (adopted) before it is stopped.

@@ -11,13 +11,41 @@ import java.util.Map;
  * @param warnings what the agent overrode in the user's parameters and environment (names only, never values)
  * @param files    files to write before starting, absolute path → content (MindIE's config and rank table)
  * @param version  what the binary's {@code --version} said, or null when unknown
+ * @param prelude  a process to start first and keep running beside the backend (the Ray head of a multi-worker
+ *                 vLLM instance); null for most backends
  */
 public record BackendLaunch(BackendCommand command, Map<String, String> environment, int port,
-                            List<String> warnings, String problem, Map<String, String> files, String version) {
+                            List<String> warnings, String problem, Map<String, String> files, String version,
+                            Prelude prelude) {
     public BackendLaunch {
         environment = environment == null ? Map.of() : environment;
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
         files = files == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
+    }
+
+    /**
+     * A process the backend needs running before it starts: started first, the backend started once
+     * {@code readyHost:readyPort} accepts connections. It belongs to the instance: if it exits, the instance fails
+     * like a crashed backend, and stopping the instance stops the backend, then it.
+     *
+     * @param name what it is, for messages ("the Ray head")
+     */
+    public record Prelude(String name, BackendCommand command, Map<String, String> environment, String readyHost,
+                          int readyPort) {
+        public Prelude {
+            environment = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environment));
+        }
+
+        @Override
+        public String toString() {
+            return "Prelude[" + name + ": " + command.redacted() + ", environment=" + environment.keySet()
+                    + ", ready at " + readyHost + ":" + readyPort + "]";
+        }
+    }
+
+    public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
+                         String problem, Map<String, String> files, String version) {
+        this(command, environment, port, warnings, problem, files, version, null);
     }
 
     public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
@@ -36,11 +64,15 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     BackendLaunch withFiles(Map<String, String> files) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
     }
 
     BackendLaunch withVersion(String version) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
+    }
+
+    BackendLaunch withPrelude(Prelude prelude) {
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
     }
 
     /** Environment names and file paths only: the values may be secrets. */
@@ -48,7 +80,7 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     public String toString() {
         return "BackendLaunch[command=" + (command == null ? null : command.redacted()) + ", environment="
                 + environment.keySet() + ", port=" + port + ", warnings=" + warnings + ", problem=" + problem
-                + ", files=" + files.keySet() + ", version=" + version + "]";
+                + ", files=" + files.keySet() + ", version=" + version + ", prelude=" + prelude + "]";
     }
 
     public boolean ready() {

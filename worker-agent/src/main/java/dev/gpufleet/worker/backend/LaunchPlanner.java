@@ -28,6 +28,8 @@ public final class LaunchPlanner {
     public static final String VOX_BOX = "vox-box";
     public static final String MINDIE = "mindie";
     public static final List<String> BACKENDS = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
+    /** Not a backend: the program multi-worker vLLM needs beside it, chosen like one. */
+    public static final String RAY = "ray";
     /** Where per-instance files (MindIE's config, vox-box's data dir) live under the data dir. */
     public static final String INSTANCE_DIR = "instances";
 
@@ -48,13 +50,14 @@ public final class LaunchPlanner {
      * @param version           what a binary's {@code --version} says (cached by the caller)
      * @param os                {@code linux}, {@code darwin}, {@code windows}
      * @param arch              {@code amd64}, {@code arm64}
+     * @param ray               Ray's ports and this worker's address, for vLLM across workers
      */
     public record Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
                        Predicate<Path> readableFile, Predicate<Path> readableDirectory,
                        Function<Path, List<String>> listDirectory, Function<Path, Optional<String>> readText,
                        Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
                        PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
-                       Function<List<String>, String> version, String os, String arch) {
+                       Function<List<String>, String> version, String os, String arch, RaySettings ray) {
 
         /** A llama-box-only host, as before other backends existed. */
         public Host(BinaryChoice binary, String backendHost, List<GpuDevice> devices, Predicate<Path> readableFile,
@@ -62,7 +65,7 @@ public final class LaunchPlanner {
             this(backend -> binary, backendHost, devices, readableFile, path -> false, path -> List.of(),
                     path -> Optional.empty(), freePort, portRangeProblem, null, Path.of("."),
                     PortRange.parse(RpcServers.DEFAULT_RANGE), id -> Optional.empty(), command -> null, "linux",
-                    "amd64");
+                    "amd64", RaySettings.LOCAL);
         }
     }
 
@@ -127,6 +130,20 @@ public final class LaunchPlanner {
         if (environment.problem() != null) {
             return BackendLaunch.failed(environment.problem());
         }
+        BackendLaunch.Prelude rayHead = null;
+        if (backend.equals(VLLM) && !instance.subordinateWorkers().isEmpty()) {
+            BinaryChoice ray = host.binaries().apply(RAY);
+            if (!ray.found()) {
+                return BackendLaunch.failed("vLLM across workers runs on a Ray cluster whose head this worker "
+                        + "starts: " + ray.problem());
+            }
+            BackendEnvironment headEnvironment = RayCommands.environment(host.devices(), instance.gpuIndexes(),
+                    host.ray().nodeAddress());
+            rayHead = new BackendLaunch.Prelude("the Ray head", RayCommands.head(ray.command(),
+                    host.ray().nodeAddress(), instance.gpuIndexes().size(), host.ray().ports()),
+                    headEnvironment.variables(), host.ray().nodeAddress(), host.ray().ports().gcs());
+            environment = joinRay(environment, host.ray());
+        }
         if (host.portRangeProblem() != null) {
             return BackendLaunch.failed(host.portRangeProblem());
         }
@@ -152,7 +169,7 @@ public final class LaunchPlanner {
                     host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), apiKey,
                     modelMaxLength(model.path(), host), instance.gpuIndexes().size(),
                     instance.subordinateWorkers().stream().map(s -> s.gpuIndexes().size()).toList(),
-                    plan.backendParameters())), environment, port.getAsInt());
+                    plan.backendParameters(), instance.shape())), environment, port.getAsInt()).withPrelude(rayHead);
             case VOX_BOX -> BackendLaunch.ready(VoxBoxCommand.build(new VoxBoxCommand.Inputs(binary.command(),
                     host.backendHost(), port.getAsInt(), model.path(),
                     instanceDir(host, instance).resolve("vox-box").toString(), !instance.gpuIndexes().isEmpty(),
@@ -188,17 +205,33 @@ public final class LaunchPlanner {
     }
 
     /**
-     * Multi-worker vLLM needs Ray processes and multi-node MindIE needs the NPUs' network addresses; the builders
-     * exist ({@link RayCommands}, {@link MindieConfig#rankTable}), but this agent does not start Ray yet and the
-     * placement does not carry the device addresses.
+     * vLLM's driver joins the Ray cluster whose head runs beside it: {@code RAY_ADDRESS} for its {@code ray.init()},
+     * {@code VLLM_HOST_IP} for its workers on this node. The agent controls both; a user value is overridden.
+     */
+    static BackendEnvironment joinRay(BackendEnvironment environment, RaySettings ray) {
+        Map<String, String> variables = new LinkedHashMap<>(environment.variables());
+        List<String> warnings = new ArrayList<>(environment.warnings());
+        Map<String, String> controlled = new LinkedHashMap<>();
+        controlled.put(RayCommands.RAY_ADDRESS, RayCommands.gcsAddress(ray.nodeAddress(), ray.ports()));
+        controlled.put(RayCommands.VLLM_HOST_IP, ray.nodeAddress());
+        controlled.forEach((name, value) -> {
+            if (variables.containsKey(name)) {
+                warnings.add("env " + name + " was overridden: the agent sets it to the Ray cluster it starts");
+            }
+            variables.put(name, value);
+        });
+        return new BackendEnvironment(variables, warnings, null);
+    }
+
+    /**
+     * Multi-node MindIE needs the NPUs' network addresses; the builder exists ({@link MindieConfig#rankTable}), but
+     * the placement does not carry the device addresses.
      */
     private static String distributedProblem(String backend, InstanceChanged instance) {
         if (instance.subordinateWorkers().isEmpty()) {
             return null;
         }
         return switch (backend) {
-            case VLLM -> "vLLM across workers needs a Ray cluster, which this worker agent does not start yet; "
-                    + "place the instance on one worker";
             case MINDIE -> "MindIE across workers needs the NPUs' network addresses for its rank table, which the "
                     + "placement does not carry yet; place the instance on one worker";
             case VOX_BOX -> "vox-box runs on one worker only";

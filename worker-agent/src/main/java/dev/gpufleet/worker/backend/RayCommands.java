@@ -1,7 +1,11 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.GpuDevice;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Ray processes a multi-worker vLLM instance needs: a head on the main worker and one worker per subordinate,
@@ -11,6 +15,10 @@ import java.util.List;
  */
 public final class RayCommands {
     public static final int GCS_PORT = 40096;
+    /** Ray's client library (so vLLM's {@code ray.init()}) joins the cluster at this address. */
+    public static final String RAY_ADDRESS = "RAY_ADDRESS";
+    /** The address vLLM uses for this node's workers. */
+    public static final String VLLM_HOST_IP = "VLLM_HOST_IP";
 
     /** Ray's ports; {@link #DEFAULT} is GPUStack's layout. */
     public record Ports(int gcs, int clientServer, int nodeManager, int objectManager, int runtimeEnvAgent,
@@ -35,9 +43,32 @@ public final class RayCommands {
     public static BackendCommand worker(List<String> rayBinary, String headAddress, String nodeIp, int gpus,
                                         Ports ports) {
         List<String> args = new ArrayList<>(rayBinary);
-        args.addAll(List.of("start", "--address", headAddress + ":" + ports.gcs()));
+        args.addAll(List.of("start", "--address", gcsAddress(headAddress, ports)));
         args.addAll(common(nodeIp, gpus, ports));
         return new BackendCommand(args, List.of());
+    }
+
+    /**
+     * The environment of a Ray node (and so of the vLLM workers Ray starts on it): only the instance's GPUs of this
+     * worker visible, and {@code VLLM_HOST_IP}, which vLLM reads to tell the nodes apart.
+     *
+     * @return null when a GPU is not on this worker ({@link BackendEnvironment#problem()} says why)
+     */
+    public static BackendEnvironment environment(List<GpuDevice> devices, List<Integer> gpuIndexes,
+                                                 String nodeAddress) {
+        BackendEnvironment visible = BackendEnvironment.of(Map.of(), devices, gpuIndexes);
+        if (visible.problem() != null) {
+            return visible;
+        }
+        Map<String, String> variables = new LinkedHashMap<>(visible.variables());
+        variables.put(VLLM_HOST_IP, nodeAddress);
+        return new BackendEnvironment(variables, List.of(), null);
+    }
+
+    /** {@code host:port} of the head's GCS, what {@code ray start --address} and {@code RAY_ADDRESS} take. */
+    public static String gcsAddress(String headAddress, Ports ports) {
+        return (headAddress.contains(":") && !headAddress.startsWith("[") ? "[" + headAddress + "]" : headAddress)
+                + ":" + ports.gcs();
     }
 
     private static List<String> common(String nodeIp, int gpus, Ports ports) {

@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.PlacementShape;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,8 +14,9 @@ import java.util.Set;
  *
  * <p>Defaults (the seed): GPU memory utilisation 0.9 unless given; a context of 8192 when the model allows more,
  * unless {@code --max-model-len} is given; tensor parallelism over the main worker's GPUs. With subordinate
- * workers (Ray): pipeline parallelism 1 + subordinates; when the workers' GPU counts differ, tensor parallelism 1
- * and pipeline parallelism over every GPU, with a warning (GPUStack's rule).
+ * workers (Ray): the placement's shape when it is DISTRIBUTED (the scheduler's tensor parallelism = GPUs per
+ * worker, pipeline parallelism = workers); without one, pipeline parallelism 1 + subordinates, and when the workers'
+ * GPU counts differ, tensor parallelism 1 and pipeline parallelism over every GPU, with a warning (GPUStack's rule).
  */
 public final class VllmCommand {
     public static final String DEFAULT_GPU_MEMORY_UTILIZATION = "0.9";
@@ -43,14 +46,22 @@ public final class VllmCommand {
      * @param gpusOnMainWorker  the instance's GPUs on this worker
      * @param gpusPerSubordinate each subordinate worker's GPU count; empty when not distributed
      * @param apiKey            null to start without one
+     * @param shape             the placement's layout; null when the producer sent none
      */
     public record Inputs(List<String> binary, String host, int port, String modelPath, String servedModelName,
                          String apiKey, Integer modelMaxLength, int gpusOnMainWorker,
-                         List<Integer> gpusPerSubordinate, List<String> backendParameters) {
+                         List<Integer> gpusPerSubordinate, List<String> backendParameters, PlacementShape shape) {
         public Inputs {
             binary = List.copyOf(binary);
             gpusPerSubordinate = gpusPerSubordinate == null ? List.of() : List.copyOf(gpusPerSubordinate);
             backendParameters = backendParameters == null ? List.of() : List.copyOf(backendParameters);
+        }
+
+        public Inputs(List<String> binary, String host, int port, String modelPath, String servedModelName,
+                      String apiKey, Integer modelMaxLength, int gpusOnMainWorker, List<Integer> gpusPerSubordinate,
+                      List<String> backendParameters) {
+            this(binary, host, port, modelPath, servedModelName, apiKey, modelMaxLength, gpusOnMainWorker,
+                    gpusPerSubordinate, backendParameters, null);
         }
     }
 
@@ -71,6 +82,9 @@ public final class VllmCommand {
                 if (in.gpusOnMainWorker() > 1) {
                     args.addAll(List.of("--tensor-parallel-size", String.valueOf(in.gpusOnMainWorker())));
                 }
+            } else if (in.shape() != null && in.shape().kind() == PlacementShape.Kind.DISTRIBUTED) {
+                args.addAll(List.of("--tensor-parallel-size", String.valueOf(in.shape().tensorParallelSize()),
+                        "--pipeline-parallel-size", String.valueOf(in.shape().pipelineParallelSize())));
             } else if (in.gpusPerSubordinate().stream().allMatch(n -> n == in.gpusOnMainWorker())) {
                 args.addAll(List.of("--tensor-parallel-size", String.valueOf(in.gpusOnMainWorker()),
                         "--pipeline-parallel-size", String.valueOf(1 + in.gpusPerSubordinate().size())));

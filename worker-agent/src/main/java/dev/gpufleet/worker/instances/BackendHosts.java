@@ -42,9 +42,9 @@ final class BackendHosts {
                 path -> Files.isRegularFile(path) && Files.isReadable(path),
                 path -> Files.isDirectory(path) && Files.isReadable(path),
                 BackendHosts::list, BackendHosts::read, freePort, portRangeProblem, settings.clusterToken(),
-                settings.dataDir(), rpcRange, workerId -> Optional.empty(), VERSIONS::of,
+                settings.dataDir(), rpcRange, settings.ray().workerAddress(), VERSIONS::of,
                 Platform.os(System.getProperty("os.name", "")),
-                Platform.arch(System.getProperty("os.arch", "")));
+                Platform.arch(System.getProperty("os.arch", "")), settings.ray());
     }
 
     /** Writes a launch's files (config files may hold the API key: owner-only). */

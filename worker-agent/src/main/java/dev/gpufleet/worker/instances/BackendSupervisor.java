@@ -53,6 +53,9 @@ public final class BackendSupervisor implements AutoCloseable {
     static final String LOG_DIR = "logs";
     /** {@code <instanceId>.pid}: each running backend as a {@link Leftover} line, to adopt or stop it after a crash. */
     static final String PID_DIR = "backends";
+    /** {@code <instanceId>.prelude.pid}: a backend's {@link BackendLaunch.Prelude}, stopped after a crash. */
+    static final String PRELUDE_PID_SUFFIX = ".prelude.pid";
+    private static final Duration PRELUDE_POLL = Duration.ofMillis(200);
     static final int FAILED_PROBES_TO_KILL = 3;
     private static final Duration FIRST_PROBE = Duration.ofMillis(250);
     private static final Duration SLOWEST_STARTING_PROBE = Duration.ofSeconds(2);
@@ -116,6 +119,9 @@ public final class BackendSupervisor implements AutoCloseable {
         /** the model's files on their way (phase STARTING, no process yet); null once they are here */
         CompletableFuture<ModelFiles.Prepared> download;
 
+        /** the process started before the backend and living beside it (the Ray head); null for most backends */
+        ProcessHandle prelude;
+        long preludePid;
         /** taken over from an earlier run of the agent: not its child, so its exit code is unknown */
         boolean adopted;
         List<Integer> gpuIndexes = List.of();
@@ -275,6 +281,9 @@ public final class BackendSupervisor implements AutoCloseable {
             if (run.handle != null && !run.handle.isAlive()) {
                 deletePidFile(run);
             }
+            if (run.prelude != null && !run.prelude.isAlive()) {
+                deletePidFile(settings.dataDir().resolve(PID_DIR).resolve(preludePidFileName(run.instanceId)));
+            }
         }
     }
 
@@ -386,13 +395,74 @@ public final class BackendSupervisor implements AutoCloseable {
         }
         run.port = launch.port();
         run.warnings = launch.warnings().isEmpty() ? null : "warning: " + String.join("; ", launch.warnings());
-        Process process;
         try {
             run.logFile = logFile(instance);
             Files.writeString(run.logFile, "=== " + clock.instant() + " gpufleet: starting instance " + run.name
                     + " (restart " + run.restartCount + ") on port " + run.port + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             run.logOffset = Files.size(run.logFile);
+        } catch (IOException | RuntimeException e) {
+            fail(run, "cannot write the log of instance " + run.name + ": " + e.getMessage());
+            return;
+        }
+        if (launch.prelude() != null) {
+            startPrelude(run, launch, reason);
+        } else {
+            startBackend(run, launch, reason);
+        }
+    }
+
+    /** Starts the launch's prelude, then the backend once the prelude accepts connections (see {@link Preludes}). */
+    private void startPrelude(Run run, BackendLaunch launch, String reason) {
+        BackendLaunch.Prelude prelude = launch.prelude();
+        Process process;
+        try {
+            process = Preludes.start(prelude, run.logFile, clock);
+        } catch (IOException | RuntimeException e) {
+            fail(run, "cannot start " + prelude.name() + " (" + prelude.command().args().get(0) + "): "
+                    + e.getMessage());
+            return;
+        }
+        allocatedPorts.add(run.port);
+        run.prelude = process.toHandle();
+        run.preludePid = process.pid();
+        run.deadline = clock.instant().plus(settings.startTimeout());
+        Preludes.writePidFile(settings.dataDir().resolve(PID_DIR).resolve(preludePidFileName(run.instanceId)),
+                new Leftover(run.preludePid, startMillis(run.prelude), run.port, run.restartCount, run.logOffset,
+                        run.instanceId));
+        LOG.infof("Starting %s of instance %s (%s) as pid %d: %s", prelude.name(), run.name, run.instanceId,
+                run.preludePid, prelude.command().redacted());
+        observe(run, InstanceState.STARTING, run.warnings);
+        process.onExit().whenComplete((exited, failure) -> post(() -> {
+            if (runs.get(run.instanceId) == run
+                    && (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING)) {
+                killForError(run, prelude.name() + " exited with code " + process.exitValue());
+            }
+        }));
+        run.probeTask = schedule(() -> awaitPrelude(run, launch, reason), PRELUDE_POLL);
+    }
+
+    private void awaitPrelude(Run run, BackendLaunch launch, String reason) {
+        if (runs.get(run.instanceId) != run || run.phase != Held.Phase.STARTING || run.handle != null) {
+            return;
+        }
+        BackendLaunch.Prelude prelude = launch.prelude();
+        if (Preludes.accepts(prelude.readyHost(), prelude.readyPort())) {
+            LOG.infof("%s of instance %s accepts connections on %s:%d", prelude.name(), run.name,
+                    prelude.readyHost(), prelude.readyPort());
+            startBackend(run, launch, reason);
+        } else if (!clock.instant().isBefore(run.deadline)) {
+            killForError(run, prelude.name() + " did not accept connections on " + prelude.readyHost() + ":"
+                    + prelude.readyPort() + " within " + seconds(settings.startTimeout())
+                    + " (gpufleet.worker.start-timeout); it was killed");
+        } else {
+            run.probeTask = schedule(() -> awaitPrelude(run, launch, reason), PRELUDE_POLL);
+        }
+    }
+
+    private void startBackend(Run run, BackendLaunch launch, String reason) {
+        Process process;
+        try {
             BackendHosts.writeFiles(launch.files());
             ProcessBuilder builder = new ProcessBuilder(launch.command().args())
                     .redirectErrorStream(true)
@@ -401,7 +471,12 @@ public final class BackendSupervisor implements AutoCloseable {
             process = builder.start();
             process.getOutputStream().close();
         } catch (IOException | RuntimeException e) {
-            fail(run, "cannot start " + launch.command().args().get(0) + ": " + e.getMessage());
+            String failure = "cannot start " + launch.command().args().get(0) + ": " + e.getMessage();
+            if (run.prelude != null) {
+                killForError(run, failure);
+            } else {
+                fail(run, failure);
+            }
             return;
         }
         allocatedPorts.add(run.port);
@@ -420,6 +495,10 @@ public final class BackendSupervisor implements AutoCloseable {
     private void onExit(Run run, String exited) {
         if (runs.get(run.instanceId) != run
                 || (run.phase != Held.Phase.STARTING && run.phase != Held.Phase.RUNNING)) {
+            return;
+        }
+        if (run.prelude != null) {
+            killForError(run, exited); // its prelude goes with it
             return;
         }
         cancelProbe(run);
@@ -498,8 +577,12 @@ public final class BackendSupervisor implements AutoCloseable {
             run.download.cancel(false);
             run.download = null;
         }
-        run.stopped = run.handle == null ? CompletableFuture.completedFuture(null)
+        CompletableFuture<Void> backendStopped = run.handle == null ? CompletableFuture.completedFuture(null)
                 : ProcessTree.stop(run.handle, settings.stopTimeout(), steps.killTimer());
+        ProcessHandle prelude = run.prelude;
+        // the backend first: vLLM would log errors about a Ray cluster that vanished under it
+        run.stopped = prelude == null ? backendStopped : backendStopped.handle((ignored, failure) -> null)
+                .thenCompose(ignored -> ProcessTree.stop(prelude, settings.stopTimeout(), steps.killTimer()));
         run.stopped.whenComplete((ignored, failure) -> post(() -> onStopped(run)));
         publishObserved();
     }
@@ -581,9 +664,10 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     private void release(Run run) {
-        if (run.handle != null) {
+        if (run.handle != null || run.prelude != null) {
             allocatedPorts.remove(run.port);
             deletePidFile(run);
+            deletePidFile(settings.dataDir().resolve(PID_DIR).resolve(preludePidFileName(run.instanceId)));
         }
     }
 
@@ -646,15 +730,27 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     private void deletePidFile(String instanceId) {
+        deletePidFile(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(instanceId)));
+    }
+
+    private static void deletePidFile(Path file) {
         try {
-            Files.deleteIfExists(settings.dataDir().resolve(PID_DIR).resolve(pidFileName(instanceId)));
+            Files.deleteIfExists(file);
         } catch (IOException e) {
-            LOG.debugf("Cannot delete the pid file of %s: %s", instanceId, e);
+            LOG.debugf("Cannot delete the pid file %s: %s", file, e);
         }
     }
 
     private static String pidFileName(String instanceId) {
         return instanceId.replaceAll("[^A-Za-z0-9._-]", "_") + ".pid";
+    }
+
+    static String preludePidFileName(String instanceId) {
+        return instanceId.replaceAll("[^A-Za-z0-9._-]", "_") + PRELUDE_PID_SUFFIX;
+    }
+
+    private static long startMillis(ProcessHandle handle) {
+        return handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     }
 
     private void loadLeftovers() {
@@ -663,11 +759,22 @@ public final class BackendSupervisor implements AutoCloseable {
             return;
         }
         List<CompletableFuture<Void>> stops = new ArrayList<>();
+        Set<String> withPrelude = new HashSet<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.pid")) {
             for (Path file : files) {
                 Optional<Leftover> found = readPidFile(file);
                 Optional<ProcessHandle> process = found.flatMap(Leftover::process);
-                if (process.isEmpty()) {
+                if (file.getFileName().toString().endsWith(PRELUDE_PID_SUFFIX)) {
+                    // a backend and its prelude (vLLM and its Ray head) are not adopted: both stop, the
+                    // Reconciler starts the instance anew
+                    found.map(Leftover::instanceId).ifPresent(withPrelude::add);
+                    process.ifPresent(p -> {
+                        LOG.infof("Stopping pid %d, the Ray head of instance %s left running by an earlier run of "
+                                + "this agent: it and its backend start anew", p.pid(), found.get().instanceId());
+                        stops.add(ProcessTree.stop(p, settings.stopTimeout(), steps.killTimer()));
+                    });
+                    Files.deleteIfExists(file);
+                } else if (process.isEmpty()) {
                     Files.deleteIfExists(file); // its process is gone, or the pid now belongs to another one
                 } else if (!found.get().adoptable()
                         || !file.getFileName().toString().equals(pidFileName(found.get().instanceId()))) {
@@ -687,6 +794,15 @@ public final class BackendSupervisor implements AutoCloseable {
             }
         } catch (IOException e) {
             LOG.warnf("Cannot look for backends left by an earlier run in %s: %s", dir, e.toString());
+        }
+        for (String instanceId : withPrelude) {
+            Leftover leftover = leftovers.remove(instanceId);
+            if (leftover != null) {
+                allocatedPorts.remove(leftover.port());
+                leftover.process().ifPresent(p -> stops.add(ProcessTree.stop(p, settings.stopTimeout(),
+                        steps.killTimer())));
+                deletePidFile(instanceId);
+            }
         }
         if (!stops.isEmpty()) {
             // the starts queued behind this task must not race the leftovers for their ports

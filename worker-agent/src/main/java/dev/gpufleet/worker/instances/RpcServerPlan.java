@@ -13,18 +13,29 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Decides which llama.cpp RPC servers this worker runs as a <em>subordinate</em> of distributed llama-box instances:
- * (the scheduler's instances, the servers held) → actions. Pure.
+ * Decides which helper processes this worker runs as a <em>subordinate</em> of distributed instances: (the
+ * scheduler's instances, the processes held) → actions. Pure.
  *
- * <p>A server runs per GPU this worker lends to a placed llama-box instance whose main backend is on another worker.
+ * <p>For a placed llama-box instance whose main backend is on another worker, a llama.cpp RPC server per GPU this
+ * worker lends it; for a placed vLLM instance, one Ray worker node holding all the GPUs this worker lends it.
  * A server that could not start stays failed (its ERROR was reported) until the instance comes back with a higher
  * restart count, like the main backend after an ERROR.
  */
 public final class RpcServerPlan {
-    /** One RPC server: an instance's GPU on this worker. */
-    public record Key(String instanceId, int gpuIndex) implements Comparable<Key> {
+    public enum Role { RPC_SERVER, RAY_WORKER }
+
+    /** One helper process: an RPC server (an instance's GPU on this worker) or a Ray worker node (gpuIndex -1). */
+    public record Key(String instanceId, Role role, int gpuIndex) implements Comparable<Key> {
         private static final Comparator<Key> ORDER = Comparator.comparing(Key::instanceId)
-                .thenComparingInt(Key::gpuIndex);
+                .thenComparing(Key::role).thenComparingInt(Key::gpuIndex);
+
+        public Key(String instanceId, int gpuIndex) {
+            this(instanceId, Role.RPC_SERVER, gpuIndex);
+        }
+
+        public static Key rayWorker(String instanceId) {
+            return new Key(instanceId, Role.RAY_WORKER, -1);
+        }
 
         @Override
         public int compareTo(Key other) {
@@ -33,7 +44,7 @@ public final class RpcServerPlan {
 
         @Override
         public String toString() {
-            return instanceId + " GPU " + gpuIndex;
+            return role == Role.RAY_WORKER ? instanceId + " Ray worker" : instanceId + " GPU " + gpuIndex;
         }
     }
 
@@ -49,6 +60,8 @@ public final class RpcServerPlan {
     public record Action(Kind kind, Key key, InstanceChanged instance, String reason) {
     }
 
+    private static final Set<String> SUBORDINATE_BACKENDS = Set.of(LaunchPlanner.LLAMA_BOX, LaunchPlanner.VLLM);
+
     private RpcServerPlan() {
     }
 
@@ -61,7 +74,7 @@ public final class RpcServerPlan {
         for (Held h : sorted) {
             heldKeys.add(h.key());
             InstanceChanged instance = instances.get(h.key().instanceId());
-            String unwanted = whyNot(workerId, instance, h.key().gpuIndex());
+            String unwanted = whyNot(workerId, instance, h.key());
             switch (h.phase()) {
                 case STOPPING:
                     break;
@@ -84,10 +97,11 @@ public final class RpcServerPlan {
         }
         List<Action> starts = new ArrayList<>();
         for (InstanceChanged instance : instances.values()) {
-            for (int gpu : lentGpus(workerId, instance)) {
-                Key key = new Key(instance.instanceId(), gpu);
+            for (Key key : keys(workerId, instance)) {
                 if (!heldKeys.contains(key)) {
-                    starts.add(new Action(Kind.START, key, instance, "this worker lends GPU " + gpu + " to instance "
+                    String lent = key.role() == Role.RAY_WORKER ? "GPUs " + lentGpus(workerId, instance)
+                            : "GPU " + key.gpuIndex();
+                    starts.add(new Action(Kind.START, key, instance, "this worker lends " + lent + " to instance "
                             + (instance.name() == null ? instance.instanceId() : instance.name()) + ", "
                             + instance.state()));
                 }
@@ -98,11 +112,23 @@ public final class RpcServerPlan {
         return actions;
     }
 
-    /** The GPUs of this worker an instance's RPC servers use; empty when none should run here. */
+    /** The helper processes an instance needs on this worker; empty when none should run here. */
+    static List<Key> keys(String workerId, InstanceChanged instance) {
+        List<Integer> gpus = lentGpus(workerId, instance);
+        if (gpus.isEmpty()) {
+            return List.of();
+        }
+        if (LaunchPlanner.VLLM.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
+            return List.of(Key.rayWorker(instance.instanceId()));
+        }
+        return gpus.stream().map(gpu -> new Key(instance.instanceId(), gpu)).toList();
+    }
+
+    /** The GPUs of this worker an instance's helper processes use; empty when none should run here. */
     static List<Integer> lentGpus(String workerId, InstanceChanged instance) {
         if (instance == null || instance.launchPlan() == null || !Reconciler.PLACED.contains(instance.state())
                 || workerId.equals(instance.workerId()) || instance.workerId() == null
-                || !LaunchPlanner.LLAMA_BOX.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
+                || !SUBORDINATE_BACKENDS.contains(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
             return List.of();
         }
         Set<Integer> gpus = new java.util.TreeSet<>();
@@ -114,12 +140,12 @@ public final class RpcServerPlan {
         return List.copyOf(gpus);
     }
 
-    /** Null when the RPC server of this GPU should run, else why not. */
-    static String whyNot(String workerId, InstanceChanged instance, int gpuIndex) {
+    /** Null when this helper process should run, else why not. */
+    static String whyNot(String workerId, InstanceChanged instance, Key key) {
         if (instance == null) {
             return "the instance was deleted";
         }
-        if (lentGpus(workerId, instance).contains(gpuIndex)) {
+        if (keys(workerId, instance).contains(key)) {
             return null;
         }
         if (instance.launchPlan() == null) {
@@ -137,9 +163,10 @@ public final class RpcServerPlan {
         if (instance.subordinateWorkers().stream().noneMatch(s -> workerId.equals(s.workerId()))) {
             return "this worker no longer lends GPUs to the instance";
         }
-        if (!LaunchPlanner.LLAMA_BOX.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
-            return "the instance's backend is no longer llama-box";
+        String backend = key.role() == Role.RAY_WORKER ? LaunchPlanner.VLLM : LaunchPlanner.LLAMA_BOX;
+        if (!backend.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
+            return "the instance's backend is no longer " + backend;
         }
-        return "this worker no longer lends GPU " + gpuIndex + " to the instance";
+        return "this worker no longer lends GPU " + key.gpuIndex() + " to the instance";
     }
 }

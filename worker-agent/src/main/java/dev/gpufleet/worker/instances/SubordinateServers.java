@@ -4,7 +4,11 @@ import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.worker.backend.BackendCommand;
+import dev.gpufleet.worker.backend.BackendEnvironment;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.LogTail;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.ProcessTree;
@@ -12,8 +16,6 @@ import dev.gpufleet.worker.backend.RpcServers;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -32,9 +34,11 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the llama.cpp RPC servers this worker lends to distributed llama-box instances whose main backend runs on
- * another worker ({@link RpcServerPlan} decides; {@link RpcServers} builds the commands): one per GPU on port
- * {@code rpc-port-range first + GPU index}, so the main worker derives {@code --rpc} without asking.
+ * Runs the helper processes this worker lends to distributed instances whose main backend runs on another worker
+ * ({@link RpcServerPlan} decides): for llama-box, llama.cpp RPC servers ({@link RpcServers} builds the commands), one
+ * per GPU on port {@code rpc-port-range first + GPU index}, so the main worker derives {@code --rpc} without asking;
+ * for vLLM, one Ray worker node ({@link RayCommands#worker}) holding the GPUs lent, started once the Ray head on the
+ * main worker accepts connections on its GCS port, and ready when its node manager port listens.
  *
  * <p>The instance's state is the main worker's to report; this class only reports ERROR (on
  * {@code gpufleet.instance-status}) when a server cannot start: its binary or GPU is missing, it exits before it
@@ -47,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 public final class SubordinateServers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SubordinateServers.class);
     static final String PID_DIR = "rpc-servers";
+    private static final String RAY_PREFIX = "ray";
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     static final Duration LONGEST_RESTART_DELAY = Duration.ofSeconds(30);
     /** A server that listened this long before it exited restarts after the first delay again. */
@@ -86,6 +91,7 @@ public final class SubordinateServers implements AutoCloseable {
         Instant startedAt;
         Instant readyAt;
         Instant deadline;
+        String readyHost;
         Duration restartDelay = FIRST_RESTART_DELAY;
         ScheduledFuture<?> task;
         String failure;
@@ -151,7 +157,7 @@ public final class SubordinateServers implements AutoCloseable {
                 case START -> startServer(action.instance(), action.key(), action.reason());
                 case STOP -> {
                     Server server = servers.get(action.key());
-                    LOG.infof("Stopping the RPC server of %s: %s", server.key, action.reason());
+                    LOG.infof("Stopping %s: %s", describe(server.key), action.reason());
                     stop(server);
                 }
                 case FORGET -> servers.remove(action.key());
@@ -168,6 +174,10 @@ public final class SubordinateServers implements AutoCloseable {
     }
 
     private void launch(Server server, String reason) {
+        if (server.key.role() == RpcServerPlan.Role.RAY_WORKER) {
+            launchRayWorker(server, reason);
+            return;
+        }
         if (rangeProblem != null) {
             fail(server, rangeProblem);
             return;
@@ -191,23 +201,84 @@ public final class SubordinateServers implements AutoCloseable {
             return;
         }
         server.port = rpc.port();
+        server.readyHost = probeHost;
+        spawn(server, rpc.command(), rpc.environment(), reason);
+    }
+
+    /**
+     * A Ray worker node of a vLLM instance: it needs {@code ray}, the main worker's address and the head's GCS port
+     * answering there (the main worker starts the head when it starts the instance, so this waits for it, bounded by
+     * the start timeout).
+     */
+    private void launchRayWorker(Server server, String reason) {
+        InstanceChanged instance = instances.get(server.key.instanceId());
+        if (instance == null) {
+            return; // deleted meanwhile: the next reconcile forgets it
+        }
+        String cannot = describe(server.key) + " cannot start: ";
+        BinaryChoice ray = settings.backendBinaries().apply(LaunchPlanner.RAY);
+        if (!ray.found()) {
+            fail(server, cannot + ray.problem());
+            return;
+        }
+        Optional<String> head = settings.ray().workerAddress().apply(instance.workerId());
+        if (head.isEmpty() || head.get().isBlank()) {
+            fail(server, cannot + "the address of main worker " + (instance.workerName() != null
+                    ? instance.workerName() + " (" + instance.workerId() + ")" : instance.workerId())
+                    + ", where the Ray head runs, is unknown to this worker");
+            return;
+        }
+        List<Integer> gpus = RpcServerPlan.lentGpus(settings.workerId(), instance);
+        String node = settings.ray().nodeAddress();
+        BackendEnvironment environment = RayCommands.environment(settings.devices().get(), gpus, node);
+        if (environment.problem() != null) {
+            fail(server, cannot + environment.problem());
+            return;
+        }
+        RayCommands.Ports ports = settings.ray().ports();
+        BackendCommand command = RayCommands.worker(ray.command(), head.get(), node, gpus.size(), ports);
+        server.port = ports.nodeManager();
+        server.readyHost = node;
+        server.readyAt = null;
+        server.deadline = clock.instant().plus(settings.startTimeout());
+        awaitHead(server, head.get(), command, environment.variables(), reason);
+    }
+
+    private void awaitHead(Server server, String head, BackendCommand command, Map<String, String> environment,
+                           String reason) {
+        if (!current(server) || server.phase != RpcServerPlan.Phase.RUNNING || server.handle != null) {
+            return;
+        }
+        int gcs = settings.ray().ports().gcs();
+        if (Preludes.accepts(head, gcs)) {
+            spawn(server, command, environment, reason);
+        } else if (!clock.instant().isBefore(server.deadline)) {
+            fail(server, describe(server.key) + " on subordinate worker " + settings.workerId() + " did not start: "
+                    + "the Ray head at " + RayCommands.gcsAddress(head, settings.ray().ports()) + " did not accept "
+                    + "connections within " + settings.startTimeout().toSeconds() + "s (gpufleet.worker.start-timeout)");
+        } else {
+            server.task = schedule(() -> awaitHead(server, head, command, environment, reason), READY_POLL);
+        }
+    }
+
+    private void spawn(Server server, BackendCommand command, Map<String, String> environment, String reason) {
         server.readyAt = null;
         Process process;
         try {
             Path dir = settings.dataDir().resolve(BackendSupervisor.LOG_DIR);
             Files.createDirectories(dir);
             server.logFile = dir.resolve(logFileName(server.name, server.key));
-            Files.writeString(server.logFile, "=== " + clock.instant() + " gpufleet: starting the RPC server of "
-                    + server.key + " on port " + server.port + "\n", StandardCharsets.UTF_8,
+            Files.writeString(server.logFile, "=== " + clock.instant() + " gpufleet: starting " + describe(server.key)
+                    + " on port " + server.port + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             server.logOffset = Files.size(server.logFile);
-            ProcessBuilder builder = new ProcessBuilder(rpc.command().args()).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command.args()).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(server.logFile.toFile()));
-            builder.environment().putAll(rpc.environment());
+            builder.environment().putAll(environment);
             process = builder.start();
             process.getOutputStream().close();
         } catch (IOException | RuntimeException e) {
-            fail(server, "cannot start " + rpc.command().args().get(0) + ": " + e.getMessage());
+            fail(server, "cannot start " + command.args().get(0) + ": " + e.getMessage());
             return;
         }
         server.handle = process.toHandle();
@@ -215,8 +286,8 @@ public final class SubordinateServers implements AutoCloseable {
         server.startedAt = clock.instant();
         server.deadline = server.startedAt.plus(settings.startTimeout());
         writePidFile(server);
-        LOG.infof("Starting the RPC server of %s (%s) on port %d as pid %d: %s", server.key, reason, server.port,
-                server.pid, rpc.command().redacted());
+        LOG.infof("Starting %s (%s) on port %d as pid %d: %s", describe(server.key), reason, server.port,
+                server.pid, command.redacted());
         process.onExit().whenComplete((exited, failure) -> post(() -> onExit(server,
                 "exited with code " + process.exitValue())));
         scheduleReadyCheck(server, READY_POLL);
@@ -230,11 +301,11 @@ public final class SubordinateServers implements AutoCloseable {
         if (!current(server) || server.handle == null || server.readyAt != null) {
             return;
         }
-        if (listening(server.port)) {
+        if (Preludes.accepts(server.readyHost, server.port)) {
             server.readyAt = clock.instant();
-            LOG.infof("The RPC server of %s listens on port %d", server.key, server.port);
+            LOG.infof("%s listens on port %d", describe(server.key), server.port);
         } else if (!clock.instant().isBefore(server.deadline)) {
-            server.failure = "the RPC server of GPU " + server.key.gpuIndex() + " on subordinate worker "
+            server.failure = describe(server.key) + " on subordinate worker "
                     + settings.workerId() + " did not listen on port " + server.port + " within "
                     + settings.startTimeout().toSeconds() + "s (gpufleet.worker.start-timeout); it was killed";
             stop(server);
@@ -243,13 +314,10 @@ public final class SubordinateServers implements AutoCloseable {
         }
     }
 
-    private boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(probeHost, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+    /** "the RPC server of GPU 0", "the Ray worker of instance i-1": how messages name a helper process. */
+    static String describe(RpcServerPlan.Key key) {
+        return key.role() == RpcServerPlan.Role.RAY_WORKER ? "the Ray worker of instance " + key.instanceId()
+                : "the RPC server of GPU " + key.gpuIndex();
     }
 
     private void onExit(Server server, String exited) {
@@ -262,7 +330,7 @@ public final class SubordinateServers implements AutoCloseable {
         boolean early = server.startedAt != null
                 && Duration.between(server.startedAt, clock.instant()).compareTo(MIN_UPTIME) < 0;
         if (server.readyAt == null || early) {
-            fail(server, "the RPC server of GPU " + server.key.gpuIndex() + " on subordinate worker "
+            fail(server, describe(server.key) + " on subordinate worker "
                     + settings.workerId() + " " + exited + (server.readyAt == null ? " before it listened on port "
                     + server.port : " within " + MIN_UPTIME.toSeconds() + "s of its start on port " + server.port)
                     + "; last log lines:\n" + LogTail.of(server.logFile, server.logOffset));
@@ -273,7 +341,7 @@ public final class SubordinateServers implements AutoCloseable {
         }
         Duration delay = server.restartDelay;
         server.restartDelay = min(delay.multipliedBy(2), LONGEST_RESTART_DELAY);
-        LOG.warnf("The RPC server of %s %s; restarting it in %ds (log: %s)", server.key, exited, delay.toSeconds(),
+        LOG.warnf("%s %s; restarting it in %ds (log: %s)", describe(server.key), exited, delay.toSeconds(),
                 server.logFile);
         server.task = schedule(() -> {
             if (current(server) && server.phase == RpcServerPlan.Phase.RUNNING && server.handle == null) {
@@ -309,7 +377,7 @@ public final class SubordinateServers implements AutoCloseable {
             fail(server, server.failure + "; last log lines:\n" + LogTail.of(server.logFile, server.logOffset));
         } else {
             servers.remove(server.key);
-            LOG.infof("The RPC server of %s stopped; port %d is free", server.key, server.port);
+            LOG.infof("%s stopped; port %d is free", describe(server.key), server.port);
         }
         reconcile();
     }
@@ -342,7 +410,7 @@ public final class SubordinateServers implements AutoCloseable {
                 server.phase = RpcServerPlan.Phase.STOPPING;
                 cancel(server);
                 if (server.handle != null) {
-                    LOG.infof("Stopping the RPC server of %s: the agent is shutting down", server.key);
+                    LOG.infof("Stopping %s: the agent is shutting down", describe(server.key));
                     stops.add(ProcessTree.stop(server.handle, settings.stopTimeout(), steps.killTimer()));
                 }
             }
@@ -382,21 +450,28 @@ public final class SubordinateServers implements AutoCloseable {
 
     static String logFileName(String instanceName, RpcServerPlan.Key key) {
         String base = BackendSupervisor.logFileName(instanceName, key.instanceId());
-        return base.substring(0, base.length() - ".log".length()) + ".rpc-gpu" + key.gpuIndex() + ".log";
+        return base.substring(0, base.length() - ".log".length()) + (key.role() == RpcServerPlan.Role.RAY_WORKER
+                ? ".ray-worker.log" : ".rpc-gpu" + key.gpuIndex() + ".log");
     }
 
-    private static String pidFileName(RpcServerPlan.Key key) {
-        return key.instanceId().replaceAll("[^A-Za-z0-9._-]", "_") + ".gpu" + key.gpuIndex() + ".pid";
+    static String pidFileName(RpcServerPlan.Key key) {
+        return key.instanceId().replaceAll("[^A-Za-z0-9._-]", "_") + (key.role() == RpcServerPlan.Role.RAY_WORKER
+                ? ".ray-worker.pid" : ".gpu" + key.gpuIndex() + ".pid");
     }
 
-    /** A {@link Leftover} line whose instance field is {@code <gpu index>/<instance id>}. */
+    private static String leftoverName(RpcServerPlan.Key key) {
+        return (key.role() == RpcServerPlan.Role.RAY_WORKER ? RAY_PREFIX : String.valueOf(key.gpuIndex())) + "/"
+                + key.instanceId();
+    }
+
+    /** A {@link Leftover} line whose instance field is {@code <gpu index>/<instance id>} or {@code ray/<id>}. */
     private void writePidFile(Server server) {
         try {
             Path dir = settings.dataDir().resolve(PID_DIR);
             Files.createDirectories(dir);
             long started = server.handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
             Files.writeString(dir.resolve(pidFileName(server.key)), new Leftover(server.pid, started, server.port,
-                    server.restartCount, server.logOffset, server.key.gpuIndex() + "/" + server.key.instanceId())
+                    server.restartCount, server.logOffset, leftoverName(server.key))
                     .line());
         } catch (IOException e) {
             LOG.warnf("Cannot record pid %d of the RPC server of %s: %s", server.pid, server.key, e.toString());
@@ -435,8 +510,8 @@ public final class SubordinateServers implements AutoCloseable {
                 } else if (process.isEmpty()) {
                     Files.deleteIfExists(file);
                 } else {
-                    LOG.infof("Found the RPC server of %s (pid %d, port %d) left running by an earlier run of this "
-                            + "agent", key.get(), found.get().pid(), found.get().port());
+                    LOG.infof("Found %s (pid %d, port %d) left running by an earlier run of this "
+                            + "agent", describe(key.get()), found.get().pid(), found.get().port());
                     leftovers.put(key.get(), found.get());
                 }
             }
@@ -450,6 +525,9 @@ public final class SubordinateServers implements AutoCloseable {
             return Optional.empty();
         }
         int slash = leftover.instanceId().indexOf('/');
+        if (slash > 0 && leftover.instanceId().substring(0, slash).equals(RAY_PREFIX)) {
+            return Optional.of(RpcServerPlan.Key.rayWorker(leftover.instanceId().substring(slash + 1)));
+        }
         try {
             return slash < 1 ? Optional.empty() : Optional.of(new RpcServerPlan.Key(
                     leftover.instanceId().substring(slash + 1),
@@ -470,8 +548,10 @@ public final class SubordinateServers implements AutoCloseable {
                 continue;
             }
             InstanceChanged instance = instances.get(key.instanceId());
-            String unwanted = RpcServerPlan.whyNot(settings.workerId(), instance, key.gpuIndex());
-            boolean samePort = range != null && RpcServers.port(range, key.gpuIndex()) == leftover.port();
+            String unwanted = RpcServerPlan.whyNot(settings.workerId(), instance, key);
+            boolean samePort = key.role() == RpcServerPlan.Role.RAY_WORKER
+                    ? settings.ray().ports().nodeManager() == leftover.port()
+                    : range != null && RpcServers.port(range, key.gpuIndex()) == leftover.port();
             if (unwanted == null && samePort) {
                 leftovers.remove(key);
                 Server server = new Server(key, instance.name() == null ? key.instanceId() : instance.name(),
@@ -484,12 +564,12 @@ public final class SubordinateServers implements AutoCloseable {
                         .resolve(logFileName(server.name, key));
                 server.readyAt = clock.instant();
                 servers.put(key, server);
-                LOG.infof("Adopting the RPC server of %s (pid %d, port %d)", key, server.pid, server.port);
+                LOG.infof("Adopting %s (pid %d, port %d)", describe(key), server.pid, server.port);
                 server.handle.onExit().whenComplete((exited, failure) -> post(() -> onExit(server,
                         "exited (it was adopted from an earlier run of the agent, so its exit code is unknown)")));
             } else if (graceOver || (unwanted == null && !samePort)) {
                 leftovers.remove(key);
-                LOG.infof("Stopping the RPC server of %s (pid %d) left by an earlier run of this agent: %s", key,
+                LOG.infof("Stopping %s (pid %d) left by an earlier run of this agent: %s", describe(key),
                         leftover.pid(), unwanted != null ? unwanted : "gpufleet.worker.rpc-port-range changed");
                 ProcessTree.stop(process.get(), settings.stopTimeout(), steps.killTimer())
                         .whenComplete((ignored, failure) -> post(() -> {

@@ -5,6 +5,9 @@ import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.PortRange;
+import dev.gpufleet.worker.backend.RayCommands;
+import dev.gpufleet.worker.backend.RaySettings;
 import org.eclipse.microprofile.config.ConfigProvider;
 import dev.gpufleet.worker.backend.ExecutableSearch;
 import dev.gpufleet.worker.devices.ByteSize;
@@ -51,11 +54,12 @@ public class Supervision {
                     case LaunchPlanner.VLLM -> config.vllm().command();
                     case LaunchPlanner.VOX_BOX -> config.voxBox().command();
                     case LaunchPlanner.MINDIE -> config.mindie().command();
+                    case LaunchPlanner.RAY -> config.ray().command();
                     default -> Optional.<String>empty();
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
                 config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
                         : null,
-                config.rpcPortRange(), config.adoptionGrace()),
+                config.rpcPortRange(), config.adoptionGrace(), raySettings(config)),
                 publisher, clock, downloader);
         supervisor.start();
     }
@@ -68,6 +72,26 @@ public class Supervision {
             jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat, WorkerConfig config) {
         return heartbeat.get().latest().map(report -> report.payload().gpus())
                 .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
+    }
+
+    /**
+     * The main worker's address is looked up by its id, but nothing feeds the lookup yet: the agent does not read
+     * the other workers' heartbeats, and InstanceChanged does not carry the main worker's address. Until one of them
+     * does, a subordinate's Ray worker reports ERROR saying so.
+     */
+    static RaySettings raySettings(WorkerConfig config) {
+        WorkerConfig.Ray ray = config.ray();
+        PortRange workers;
+        try {
+            workers = PortRange.parse(ray.workerPortRange());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("gpufleet.worker.ray.worker-port-range: " + e.getMessage(), e);
+        }
+        return new RaySettings(new RayCommands.Ports(ray.gcsPort(), ray.clientServerPort(), ray.nodeManagerPort(),
+                ray.objectManagerPort(), ray.runtimeEnvAgentPort(), ray.dashboardAgentGrpcPort(),
+                ray.dashboardAgentListenPort(), ray.metricsExportPort(), workers.first(), workers.last(),
+                ray.dashboardPort()), config.address().filter(a -> !a.isBlank())
+                .orElseGet(dev.gpufleet.worker.report.HostNetwork::detectAddress), workerId -> Optional.empty());
     }
 
     private static long diskMargin(String text) {

@@ -2,6 +2,7 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.RaySettings;
 import dev.gpufleet.worker.backend.RpcServers;
 
 import java.nio.file.Path;
@@ -19,12 +20,14 @@ import java.util.function.Supplier;
  * @param rpcPortRange    the llama.cpp RPC servers' ports (gpufleet.worker.rpc-port-range)
  * @param adoptionGrace   how long after the scheduler's first event a backend left by an earlier run of the agent
  *                        may wait to be claimed before it is stopped
+ * @param ray             Ray's ports, this worker's address and the other workers', for vLLM across workers
  */
 public record SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
                                  Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
                                  Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
                                  Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
-                                 String clusterToken, String rpcPortRange, Duration adoptionGrace) {
+                                 String clusterToken, String rpcPortRange, Duration adoptionGrace,
+                                 RaySettings ray) {
     public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
 
     /** Fixed devices, llama-box only, without API keys. */
@@ -53,7 +56,8 @@ public record SupervisorSettings(String workerId, Path dataDir, String backendHo
                               Function<String, BinaryChoice> backendBinaries, String clusterToken,
                               String rpcPortRange) {
         this(workerId, dataDir, backendHost, portRange, fixed(devices), binaries, startTimeout, livenessInterval,
-                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, DEFAULT_ADOPTION_GRACE);
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, DEFAULT_ADOPTION_GRACE,
+                RaySettings.LOCAL);
     }
 
     public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
@@ -62,7 +66,18 @@ public record SupervisorSettings(String workerId, Path dataDir, String backendHo
                               Function<String, BinaryChoice> backendBinaries, String clusterToken,
                               String rpcPortRange, Duration adoptionGrace) {
         this(workerId, dataDir, backendHost, portRange, fixed(devices), binaries, startTimeout, livenessInterval,
-                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace);
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace,
+                RaySettings.LOCAL);
+    }
+
+    /** Fixed devices, every backend, Ray's settings. */
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              List<GpuDevice> devices, Supplier<BinaryChoice> binaries, Duration startTimeout,
+                              Duration livenessInterval, Duration probeTimeout, Duration stopTimeout,
+                              Function<String, BinaryChoice> backendBinaries, String clusterToken,
+                              String rpcPortRange, Duration adoptionGrace, RaySettings ray) {
+        this(workerId, dataDir, backendHost, portRange, fixed(devices), binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace, ray);
     }
 
     private static Supplier<List<GpuDevice>> fixed(List<GpuDevice> devices) {
