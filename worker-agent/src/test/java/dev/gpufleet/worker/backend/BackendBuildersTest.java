@@ -107,6 +107,77 @@ class BackendBuildersTest {
         assertEquals(warnings, command.warnings().size(), command.warnings().toString());
     }
 
+    static Stream<Arguments> vllmShapes() {
+        String tail = " --host 0.0.0.0 --port 40002 --served-model-name qwen";
+        return Stream.of(
+                arguments("the scheduler's Ray group: tp = GPUs per worker, pp = workers",
+                        new PlacementShape(PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 4, 2), 4, List.of(4),
+                        List.of(), "vllm serve /m --gpu-memory-utilization 0.9 --tensor-parallel-size 4 "
+                                + "--pipeline-parallel-size 2 --distributed-executor-backend ray" + tail),
+                arguments("the shape wins over the GPU counts", new PlacementShape(PlacementShape.Kind.DISTRIBUTED,
+                        0, List.of(), 2, 3), 2, List.of(1, 2), List.of(), "vllm serve /m --gpu-memory-utilization "
+                        + "0.9 --tensor-parallel-size 2 --pipeline-parallel-size 3 --distributed-executor-backend ray"
+                        + tail),
+                arguments("a shape of another kind: GPUStack's rule", new PlacementShape(
+                        PlacementShape.Kind.MULTI_GPU, 0, List.of(), 2, 1), 2, List.of(2), List.of(),
+                        "vllm serve /m --gpu-memory-utilization 0.9 --tensor-parallel-size 2 "
+                                + "--pipeline-parallel-size 2 --distributed-executor-backend ray" + tail),
+                arguments("the user's parallelism still wins, Ray stays", new PlacementShape(
+                        PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 2, 2), 2, List.of(2), List.of("-pp", "2",
+                        "-tp", "2"), "vllm serve /m --gpu-memory-utilization 0.9 --distributed-executor-backend ray "
+                        + "-pp 2 -tp 2" + tail),
+                arguments("the user's executor is kept", new PlacementShape(PlacementShape.Kind.DISTRIBUTED, 0,
+                        List.of(), 1, 2), 1, List.of(1), List.of("--distributed-executor-backend", "ray"),
+                        "vllm serve /m --gpu-memory-utilization 0.9 --tensor-parallel-size 1 "
+                                + "--pipeline-parallel-size 2 --distributed-executor-backend ray" + tail));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("vllmShapes")
+    void vllmAcrossWorkersFollowsThePlacementShape(String description, PlacementShape shape, int gpus,
+                                                   List<Integer> subordinates, List<String> params,
+                                                   String expected) {
+        BackendCommand command = VllmCommand.build(new VllmCommand.Inputs(List.of("vllm"), "0.0.0.0", 40002, "/m",
+                "qwen", null, null, gpus, subordinates, params, shape));
+        assertEquals(expected, String.join(" ", command.args()), description);
+    }
+
+    static Stream<Arguments> rayEnvironments() {
+        GpuDevice nvidia0 = new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100", "u0", 80L << 30, 0, 0.0);
+        GpuDevice nvidia1 = new GpuDevice(1, "nvidia", "cuda", "NVIDIA H100", "u1", 80L << 30, 0, 0.0);
+        GpuDevice npu = new GpuDevice(2, "ascend", "npu", "Ascend 910B", "u2", 64L << 30, 0, 0.0);
+        return Stream.of(
+                arguments("both NVIDIA GPUs", List.of(nvidia0, nvidia1), List.of(0, 1),
+                        "ASCEND_RT_VISIBLE_DEVICES= CUDA_VISIBLE_DEVICES=0,1 HIP_VISIBLE_DEVICES= "
+                                + "VLLM_HOST_IP=10.0.0.2", null),
+                arguments("one of them", List.of(nvidia0, nvidia1), List.of(1),
+                        "ASCEND_RT_VISIBLE_DEVICES= CUDA_VISIBLE_DEVICES=1 HIP_VISIBLE_DEVICES= VLLM_HOST_IP=10.0.0.2",
+                        null),
+                arguments("an Ascend NPU counts from 0 among NPUs", List.of(nvidia0, nvidia1, npu), List.of(2),
+                        "ASCEND_RT_VISIBLE_DEVICES=0 CUDA_VISIBLE_DEVICES= HIP_VISIBLE_DEVICES= VLLM_HOST_IP=10.0.0.2",
+                        null),
+                arguments("a GPU the worker lacks", List.of(nvidia0), List.of(3), "",
+                        "GPU 3 is not on this worker (it has GPUs 0)"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rayEnvironments")
+    void aRayNodeSeesOnlyItsGpus(String description, List<GpuDevice> devices, List<Integer> gpus, String expected,
+                                 String problem) {
+        BackendEnvironment environment = RayCommands.environment(devices, gpus, "10.0.0.2");
+        assertEquals(problem, environment.problem(), description);
+        assertEquals(expected, environment.variables().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .sorted().collect(java.util.stream.Collectors.joining(" ")), description);
+    }
+
+    @Test
+    void rayAddressesBracketIpv6() {
+        assertEquals("10.0.0.1:40096", RayCommands.gcsAddress("10.0.0.1", RayCommands.Ports.DEFAULT));
+        assertEquals("[fd00::1]:40096", RayCommands.gcsAddress("fd00::1", RayCommands.Ports.DEFAULT));
+        assertEquals("ray start --address [fd00::1]:40096", String.join(" ", RayCommands.worker(List.of("ray"),
+                "fd00::1", "fd00::2", 1, RayCommands.Ports.DEFAULT).args().subList(0, 4)));
+    }
+
     @Test
     void modelMaxLengthFollowsVllmsDerivation() {
         assertEquals(OptionalInt.of(32768), ModelMaxLength.derive("{\"max_position_embeddings\":32768}"));

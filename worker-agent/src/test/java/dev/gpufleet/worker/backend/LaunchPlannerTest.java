@@ -84,6 +84,71 @@ class LaunchPlannerTest {
         assertEquals("10.0.0.7:40064,10.0.0.7:40065", args.get(args.indexOf("--rpc") + 1), args.toString());
     }
 
+    private static InstanceChanged vllmAcrossWorkers(Map<String, String> env) {
+        return new InstanceChanged("i-1", "demo-1a2b", "m-1", "demo", "w-1", "node-1", List.of(0),
+                List.of(new dev.gpufleet.events.SubordinateWorker("w-2", List.of(0), null, "10.0.0.7")),
+                new ResourceClaim(1L << 30, Map.of(0, 8L << 30)), InstanceState.SCHEDULED, null, null, 0,
+                plan("vllm", ModelSource.localPath("/models/qwen"), List.of(), env),
+                new dev.gpufleet.events.PlacementShape(dev.gpufleet.events.PlacementShape.Kind.DISTRIBUTED, 0,
+                        List.of(), 1, 2));
+    }
+
+    private static LaunchPlanner.Host vllmHost(BinaryChoice ray) {
+        return new LaunchPlanner.Host(backend -> backend.equals("ray") ? ray
+                : new BinaryChoice(List.of("/usr/bin/" + backend), null), "0.0.0.0", List.of(L4), path -> false,
+                Path.of("/models/qwen")::equals, path -> List.of(), path -> java.util.Optional.empty(),
+                () -> OptionalInt.of(40001), null, null, Path.of("/data"), PortRange.parse(RpcServers.DEFAULT_RANGE),
+                id -> java.util.Optional.empty(), command -> null, "linux", "amd64",
+                new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5", id -> java.util.Optional.empty()));
+    }
+
+    @Test
+    void vllmAcrossWorkersStartsTheRayHeadFirstAndJoinsIt() {
+        BackendLaunch launch = LaunchPlanner.plan(vllmAcrossWorkers(Map.of("RAY_ADDRESS", "auto", "HF_HOME", "/h")),
+                vllmHost(new BinaryChoice(List.of("/usr/bin/ray"), null)));
+
+        assertNull(launch.problem());
+        assertEquals("/usr/bin/vllm serve /models/qwen --gpu-memory-utilization 0.9 --tensor-parallel-size 1 "
+                + "--pipeline-parallel-size 2 --distributed-executor-backend ray --host 0.0.0.0 --port 40001 "
+                + "--served-model-name demo", String.join(" ", launch.command().args()));
+        assertEquals(Map.of("HF_HOME", "/h", "CUDA_VISIBLE_DEVICES", "0", "HIP_VISIBLE_DEVICES", "",
+                "ASCEND_RT_VISIBLE_DEVICES", "", "RAY_ADDRESS", "10.0.0.5:40096", "VLLM_HOST_IP", "10.0.0.5"),
+                launch.environment());
+        assertEquals(List.of("env RAY_ADDRESS was overridden: the agent sets it to the Ray cluster it starts"),
+                launch.warnings());
+        BackendLaunch.Prelude head = launch.prelude();
+        assertEquals("the Ray head", head.name());
+        assertEquals(RayCommands.head(List.of("/usr/bin/ray"), "10.0.0.5", 1, RayCommands.Ports.DEFAULT).args(),
+                head.command().args());
+        assertEquals(Map.of("CUDA_VISIBLE_DEVICES", "0", "HIP_VISIBLE_DEVICES", "", "ASCEND_RT_VISIBLE_DEVICES", "",
+                "VLLM_HOST_IP", "10.0.0.5"), head.environment());
+        assertEquals("10.0.0.5:40096", head.readyHost() + ":" + head.readyPort());
+    }
+
+    @Test
+    void vllmAcrossWorkersWithoutRaySaysWhatToInstall() {
+        BackendLaunch launch = LaunchPlanner.plan(vllmAcrossWorkers(Map.of()), vllmHost(BackendBinaries.choose("ray",
+                java.util.Optional.empty(), name -> java.util.Optional.empty(), file -> false)));
+
+        assertEquals("vLLM across workers runs on a Ray cluster whose head this worker starts: no ray backend on "
+                + "this worker: ray is not on the search path. To fix: install Ray (pip install 'ray[default]'), or "
+                + "set gpufleet.worker.ray.command (GPUFLEET_WORKER_RAY_COMMAND) to the command that runs it.",
+                launch.problem());
+    }
+
+    @Test
+    void vllmOnOneWorkerHasNoPrelude() {
+        InstanceChanged one = vllmAcrossWorkers(Map.of());
+        one = new InstanceChanged(one.instanceId(), one.name(), one.modelId(), one.modelName(), one.workerId(),
+                one.workerName(), one.gpuIndexes(), List.of(), one.claim(), one.state(), null, null, 0,
+                one.launchPlan());
+        BackendLaunch launch = LaunchPlanner.plan(one, vllmHost(new BinaryChoice(List.of(), "no ray")));
+
+        assertNull(launch.problem());
+        assertNull(launch.prelude());
+        assertFalse(launch.environment().containsKey("RAY_ADDRESS"));
+    }
+
     @Test
     void noBackendNameMeansLlamaBox() {
         BackendLaunch launch = LaunchPlanner.plan(instance(plan(null, ModelSource.localPath(MODEL), List.of(),

@@ -24,7 +24,10 @@ import static dev.gpufleet.worker.instances.Instances.ME;
 import static dev.gpufleet.worker.instances.Instances.OTHER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** The RPC servers a subordinate worker runs: (instances, held servers) → actions, as "KIND key" lines. */
+/**
+ * The helper processes a subordinate worker runs (llama.cpp RPC servers, Ray worker nodes): (instances, held
+ * processes) → actions, as "KIND key" lines.
+ */
 class RpcServerPlanTest {
     private static final String THIRD = "w-third";
 
@@ -79,8 +82,29 @@ class RpcServerPlanTest {
                 Arguments.of("unplaced: stop",
                         List.of(lending("i", "llama-box", InstanceState.PENDING, 1, null)),
                         List.of(held("i", 0, Phase.RUNNING, 0)), List.of("STOP i GPU 0 the instance is PENDING")),
-                Arguments.of("vLLM across workers is Ray's, not RPC servers'",
-                        List.of(lending("i", "vllm", InstanceState.SCHEDULED, 0, OTHER, sub(ME, 0))),
+                Arguments.of("vLLM across workers: one Ray worker node for all the GPUs lent, no RPC server",
+                        List.of(lending("i", "vllm", InstanceState.SCHEDULED, 0, OTHER, sub(ME, 0, 1))),
+                        List.of(), List.of("START i Ray worker")),
+                Arguments.of("a running Ray worker stays through the instance's restart",
+                        List.of(lending("i", "vllm", InstanceState.SCHEDULED, 2, OTHER, sub(ME, 0))),
+                        List.of(new Held(Key.rayWorker("i"), Phase.RUNNING, 0)), List.of()),
+                Arguments.of("a Ray worker stops when the instance is deleted",
+                        List.of(), List.of(new Held(Key.rayWorker("i"), Phase.RUNNING, 0)),
+                        List.of("STOP i Ray worker the instance was deleted")),
+                Arguments.of("a Ray worker stops when the instance moves its main backend here",
+                        List.of(lending("i", "vllm", InstanceState.SCHEDULED, 1, ME, sub(OTHER, 0))),
+                        List.of(new Held(Key.rayWorker("i"), Phase.RUNNING, 0)),
+                        List.of("STOP i Ray worker the instance's main backend moved to this worker")),
+                Arguments.of("a backend change from vLLM to llama-box swaps the Ray worker for RPC servers",
+                        List.of(lending("i", "llama-box", InstanceState.SCHEDULED, 1, OTHER, sub(ME, 0))),
+                        List.of(new Held(Key.rayWorker("i"), Phase.RUNNING, 0)),
+                        List.of("STOP i Ray worker the instance's backend is no longer vllm", "START i GPU 0")),
+                Arguments.of("a failed Ray worker starts again at a higher restart count",
+                        List.of(lending("i", "vllm", InstanceState.SCHEDULED, 1, OTHER, sub(ME, 0))),
+                        List.of(new Held(Key.rayWorker("i"), Phase.FAILED, 0)), List.of("START i Ray worker")),
+                Arguments.of("vox-box and MindIE get no helper process here",
+                        List.of(lending("i", "vox-box", InstanceState.SCHEDULED, 0, OTHER, sub(ME, 0)),
+                                lending("j", "mindie", InstanceState.SCHEDULED, 0, OTHER, sub(ME, 0))),
                         List.of(), List.of()),
                 Arguments.of("a failed server waits for the scheduler's restart",
                         List.of(lending("i", "llama-box", InstanceState.ERROR, 0, OTHER, sub(ME, 0)),

@@ -26,6 +26,11 @@ import java.util.regex.Pattern;
  * vLLM {@code /health}, {@code /v1/models}; vox-box {@code /health}, {@code /v1/models}; MindIE {@code /health},
  * {@code /v2/health/ready}, {@code /v1/models}. {@code $GPUFLEET_TEST_RECORD/behaviour.properties} can say
  * {@code hang-after-ms}, {@code exit-code} with {@code exit-after-ms}, or {@code crash=true} (exits 134 at once).
+ *
+ * <p>vLLM with {@code --distributed-executor-backend ray} joins the cluster at {@code RAY_ADDRESS} (a
+ * {@link StandInRay} head) and, like vLLM waiting for its placement group, listens only once the cluster has
+ * {@code tensor parallel size × pipeline parallel size} GPUs; it exits 1 if the head does not answer or the GPUs do
+ * not come within {@code ray-wait-ms} (default 20000). Pipeline parallelism above 1 without Ray is refused.
  */
 public final class StandInEngine {
     static final Set<String> VLLM_VALUED = Set.of("--host", "--port", "--served-model-name", "--api-key",
@@ -63,6 +68,7 @@ public final class StandInEngine {
                 flags = parse(args.subList(2, args.size()), VLLM_VALUED, VLLM_SWITCHES);
                 host = flags.getOrDefault("--host", "0.0.0.0");
                 port = Integer.parseInt(flags.getOrDefault("--port", "8000"));
+                joinRayCluster(flags, record);
             }
             case "vox-box" -> {
                 if (args.isEmpty() || !args.get(0).equals("start")) {
@@ -153,6 +159,61 @@ public final class StandInEngine {
             }
         }
         return flags;
+    }
+
+    private static void joinRayCluster(Map<String, String> flags, Path record) throws Exception {
+        int tp = Integer.parseInt(flags.getOrDefault("--tensor-parallel-size", flags.getOrDefault("-tp", "1")));
+        int pp = Integer.parseInt(flags.getOrDefault("--pipeline-parallel-size", flags.getOrDefault("-pp", "1")));
+        String executor = flags.get("--distributed-executor-backend");
+        if (executor != null && !Set.of("ray", "mp", "uni", "external_launcher").contains(executor)) {
+            usage("error: argument --distributed-executor-backend: invalid choice: '" + executor + "'");
+        }
+        if (!"ray".equals(executor)) {
+            if (pp > 1) {
+                usage("vllm stand-in: pipeline parallel size " + pp + " needs --distributed-executor-backend ray");
+            }
+            return;
+        }
+        String address = System.getenv("RAY_ADDRESS");
+        if (address == null || address.isBlank()) {
+            System.err.println("vllm stand-in: RAY_ADDRESS is not set; this stand-in joins only an existing cluster");
+            System.exit(1);
+        }
+        Properties behaviour = new Properties();
+        Path behaviourFile = record.resolve("behaviour.properties");
+        if (Files.isRegularFile(behaviourFile)) {
+            try (var in = Files.newBufferedReader(behaviourFile)) {
+                behaviour.load(in);
+            }
+        }
+        long deadline = System.currentTimeMillis() + Long.parseLong(behaviour.getProperty("ray-wait-ms", "20000"));
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        int gcs = Integer.parseInt(address.substring(colon + 1));
+        int needed = tp * pp;
+        int have = -1;
+        while (System.currentTimeMillis() < deadline) {
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new InetSocketAddress(host, gcs), 1_000);
+                socket.getOutputStream().write("GPUS\n".getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine();
+                have = line == null ? -1 : Integer.parseInt(line.trim());
+            } catch (java.io.IOException e) {
+                have = -1;
+            }
+            if (have >= needed) {
+                System.out.println("vllm stand-in: the Ray cluster at " + address + " has " + have + " GPU(s), "
+                        + needed + " needed (tensor parallel " + tp + " x pipeline parallel " + pp + ")");
+                System.out.flush();
+                return;
+            }
+            Thread.sleep(100);
+        }
+        System.err.println("vllm stand-in: the placement group was not ready: " + needed + " GPU(s) needed, the Ray "
+                + "cluster at " + address + (have < 0 ? " does not answer" : " has " + have));
+        System.exit(1);
     }
 
     private static String find(String text, String regex) {

@@ -51,6 +51,23 @@ public final class StandIns {
         return script;
     }
 
+    /** An executable named {@code ray} that runs {@link StandInRay}, recording under {@code recordDir}. */
+    public static Path installRay(Path dir, Path recordDir) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path script = dir.resolve("ray");
+        String text = "#!/bin/sh\nexport GPUFLEET_TEST_RAY_DIR='" + recordDir + "'\nexec '" + java
+                + "' -Xshare:auto -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx48m -cp '" + testClasses() + "' "
+                + StandInRay.class.getName() + " \"$@\"\n";
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(script, text, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return script;
+    }
+
     /** Where the compiled test classes are; the stand-in needs nothing else on its class path. */
     static Path testClasses() {
         Path fromBuild = Path.of(System.getProperty("user.dir"), "target", "test-classes");
