@@ -42,7 +42,7 @@ final class BackendHosts {
                 path -> Files.isRegularFile(path) && Files.isReadable(path),
                 path -> Files.isDirectory(path) && Files.isReadable(path),
                 BackendHosts::list, BackendHosts::read, freePort, portRangeProblem, settings.clusterToken(),
-                settings.dataDir(), rpcRange, settings.ray().workerAddress(), VERSIONS::of,
+                settings.dataDir(), rpcRange, workerId -> Optional.empty(), VERSIONS::of,
                 Platform.os(System.getProperty("os.name", "")),
                 Platform.arch(System.getProperty("os.arch", "")), settings.ray());
     }
