@@ -798,6 +798,8 @@ public final class BackendSupervisor implements AutoCloseable {
         for (String instanceId : withPrelude) {
             Leftover leftover = leftovers.remove(instanceId);
             if (leftover != null) {
+                LOG.infof("Stopping backend pid %d of instance %s after all: its Ray head was left running too, and "
+                        + "both start anew", leftover.pid(), instanceId);
                 allocatedPorts.remove(leftover.port());
                 leftover.process().ifPresent(p -> stops.add(ProcessTree.stop(p, settings.stopTimeout(),
                         steps.killTimer())));

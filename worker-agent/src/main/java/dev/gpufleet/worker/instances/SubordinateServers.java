@@ -62,6 +62,8 @@ public final class SubordinateServers implements AutoCloseable {
      * hold the port, and a server that cannot bind exits within moments).
      */
     static final Duration MIN_UPTIME = Duration.ofSeconds(3);
+    /** How many quick exits in a row make a Ray worker's start failed. */
+    static final int RAY_QUICK_EXITS_TO_FAIL = 3;
 
     private final SupervisorSettings settings;
     private final ObservationSink sink;
@@ -99,6 +101,8 @@ public final class SubordinateServers implements AutoCloseable {
         Instant readyAt;
         Instant deadline;
         String readyHost;
+        /** exits before listening or within {@link #MIN_UPTIME} of the start, in a row (Ray workers) */
+        int quickExits;
         Duration restartDelay = FIRST_RESTART_DELAY;
         ScheduledFuture<?> task;
         String failure;
@@ -350,14 +354,24 @@ public final class SubordinateServers implements AutoCloseable {
         server.handle = null;
         boolean early = server.startedAt != null
                 && Duration.between(server.startedAt, clock.instant()).compareTo(MIN_UPTIME) < 0;
-        if (server.readyAt == null || early) {
+        boolean failedStart = server.readyAt == null || early;
+        if (failedStart && server.key.role() == RpcServerPlan.Role.RAY_WORKER) {
+            // a Ray worker also exits soon after its start when the head it just joined goes away (the main worker
+            // restarts the instance): that is retried, and only repeated quick exits count as a failed start
+            server.quickExits++;
+            failedStart = server.quickExits >= RAY_QUICK_EXITS_TO_FAIL;
+            exited = exited + (failedStart ? " (" + server.quickExits + " times in a row)" : "");
+        } else if (!failedStart) {
+            server.quickExits = 0;
+        }
+        if (failedStart) {
             fail(server, describe(server.key) + " on subordinate worker "
                     + settings.workerId() + " " + exited + (server.readyAt == null ? " before it listened on port "
                     + server.port : " within " + MIN_UPTIME.toSeconds() + "s of its start on port " + server.port)
                     + "; last log lines:\n" + LogTail.of(server.logFile, server.logOffset));
             return;
         }
-        if (Duration.between(server.readyAt, clock.instant()).compareTo(STABLE) >= 0) {
+        if (server.readyAt != null && Duration.between(server.readyAt, clock.instant()).compareTo(STABLE) >= 0) {
             server.restartDelay = FIRST_RESTART_DELAY;
         }
         Duration delay = server.restartDelay;
