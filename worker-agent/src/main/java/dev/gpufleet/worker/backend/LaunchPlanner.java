@@ -227,13 +227,17 @@ public final class LaunchPlanner {
      * Multi-node MindIE needs the NPUs' network addresses; the builder exists ({@link MindieConfig#rankTable}), but
      * the placement does not carry the device addresses.
      */
+    static final String MINDIE_ACROSS_WORKERS = "MindIE across workers needs a rank table listing every NPU's device "
+            + "IP (its RoCE address, hccn_tool -i <n> -ip -g), and the placement carries none: InstanceChanged has "
+            + "no device IPs for the main worker's NPUs and SubordinateWorker none for a subordinate's, since workers "
+            + "do not report them in their heartbeat's GpuDevice; place the instance on one worker";
+
     private static String distributedProblem(String backend, InstanceChanged instance) {
         if (instance.subordinateWorkers().isEmpty()) {
             return null;
         }
         return switch (backend) {
-            case MINDIE -> "MindIE across workers needs the NPUs' network addresses for its rank table, which the "
-                    + "placement does not carry yet; place the instance on one worker";
+            case MINDIE -> MINDIE_ACROSS_WORKERS;
             case VOX_BOX -> "vox-box runs on one worker only";
             default -> null;
         };

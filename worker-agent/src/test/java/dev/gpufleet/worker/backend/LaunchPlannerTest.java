@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 class LaunchPlannerTest {
@@ -147,6 +148,19 @@ class LaunchPlannerTest {
         assertNull(launch.problem());
         assertNull(launch.prelude());
         assertFalse(launch.environment().containsKey("RAY_ADDRESS"));
+    }
+
+    @Test
+    void mindieAcrossWorkersIsRefusedNamingWhatThePlacementLacks() {
+        InstanceChanged vllm = vllmAcrossWorkers(Map.of());
+        InstanceChanged mindie = new InstanceChanged(vllm.instanceId(), vllm.name(), vllm.modelId(), vllm.modelName(),
+                vllm.workerId(), vllm.workerName(), vllm.gpuIndexes(), vllm.subordinateWorkers(), vllm.claim(),
+                vllm.state(), null, null, 0, plan("ascend-mindie", ModelSource.localPath("/models/qwen"), List.of(),
+                Map.of()), vllm.shape());
+
+        assertEquals(LaunchPlanner.MINDIE_ACROSS_WORKERS, LaunchPlanner.plan(mindie,
+                vllmHost(new BinaryChoice(List.of("/usr/bin/ray"), null))).problem());
+        assertTrue(LaunchPlanner.MINDIE_ACROSS_WORKERS.contains("device IP"));
     }
 
     @Test
