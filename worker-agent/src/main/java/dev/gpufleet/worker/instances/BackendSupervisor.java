@@ -432,7 +432,9 @@ public final class BackendSupervisor implements AutoCloseable {
                         run.instanceId));
         LOG.infof("Starting %s of instance %s (%s) as pid %d: %s", prelude.name(), run.name, run.instanceId,
                 run.preludePid, prelude.command().redacted());
-        observe(run, InstanceState.STARTING, run.warnings);
+        // STARTING at once, without a pid: the backend's comes when it starts
+        sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.STARTING, null, run.port,
+                null, run.warnings, run.restartCount));
         process.onExit().whenComplete((exited, failure) -> post(() -> {
             if (runs.get(run.instanceId) == run
                     && (run.phase == Held.Phase.STARTING || run.phase == Held.Phase.RUNNING)) {
