@@ -64,6 +64,9 @@ public final class GatewayBench {
     private static final int STREAMS_IN_FLIGHT = 16;
     private static final int ROUNDS = 3;
 
+    /** Closed-loop warm-up per path before anything is measured. */
+    static final int WARM_UP_SECONDS = 15;
+
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int rate = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
@@ -124,9 +127,27 @@ public final class GatewayBench {
             Thread.sleep(5_000);
             System.out.printf("gateway idle (no requests, 5 s): %.1f %% of one core%n",
                     (cpuTicks(servers.get("gateway")) - idleBefore) * 10 / 5_000.0 * 100);
-            for (Target t : targets.values()) {
-                fixedRate(vertx, client, t, body, rate, 5);  // warm-up: every JIT involved, the load generator's too
+            // warm-up: first closed loop (wrk) so that the JITs reach their steady state (a gateway runs for days;
+            // on two cores C2 needs some 100,000 requests), then the open-loop client's own paths
+            Path lua = work.resolve("post.lua");
+            for (var t : targets.entrySet()) {
+                writeLua(lua, body, t.getValue().auth());
+                runWrk(wrk, lua, t.getValue().port(), connections, WARM_UP_SECONDS);
             }
+            for (Target t : targets.values()) {
+                fixedRate(vertx, client, t, body, rate, 5);
+                streaming(vertx, client, t, streamBody, 3);
+            }
+            String hold = System.getenv("GATEWAY_BENCH_HOLD");
+            if (hold != null && !hold.isBlank()) {
+                // for experiments by hand (strace, wrk with other settings): everything is up and warm
+                System.out.printf("holding %s s: backend :%d, gateway :%d (pid %d, key in %s), nginx :%d, body %s%n",
+                        hold, backendPort, gatewayPort, servers.get("gateway").pid(), work.resolve("key"),
+                        nginxPort, lua);
+                Files.writeString(work.resolve("key"), key);
+                Thread.sleep(Long.parseLong(hold.trim()) * 1000);
+            }
+            long jitBefore = jitMillis(servers.get("gateway"));
             // in rounds, so that a burst of other work on the machine does not land on one path only
             Map<String, List<long[]>> rounds = new LinkedHashMap<>();
             Map<String, Double> cpu = new LinkedHashMap<>();
@@ -142,17 +163,36 @@ public final class GatewayBench {
             Map<String, long[]> fixed = new LinkedHashMap<>();
             rounds.forEach((k, v) -> fixed.put(k, v.stream().flatMapToLong(Arrays::stream).sorted().toArray()));
             cpu.replaceAll((k, v) -> v / ROUNDS);
+            long jitFixed = jitMillis(servers.get("gateway")) - jitBefore;
             printFixed(rate, seconds, fixed, cpu);
+            System.out.printf("gateway JIT compilation during phase 1: %d ms of compiler time%n", jitFixed);
             printOverheadMetric(gatewayPort, key);
 
-            Path lua = work.resolve("post.lua");
             Map<String, Peak> peaks = new LinkedHashMap<>();
+            Map<String, Double> peakCpu = new LinkedHashMap<>();
+            long jitPeak = 0;
             for (var t : targets.entrySet()) {
                 writeLua(lua, body, t.getValue().auth());
                 runWrk(wrk, lua, t.getValue().port(), connections, 3);  // warm-up
-                peaks.put(t.getKey(), runWrk(wrk, lua, t.getValue().port(), connections, seconds));
+                long cpuBefore = cpuTicks(servers.get(t.getKey()));
+                jitBefore = jitMillis(servers.get("gateway"));
+                boolean profiled = t.getKey().equals("gateway") && profiler(servers.get("gateway"),
+                        "start,event=cpu,interval=200us");
+                Peak peak = runWrk(wrk, lua, t.getValue().port(), connections, seconds);
+                if (t.getKey().equals("gateway")) {
+                    jitPeak = jitMillis(servers.get("gateway")) - jitBefore;
+                }
+                if (profiled) {
+                    Path flame = work.resolve("gateway-peak-profile.txt");
+                    profiler(servers.get("gateway"), "stop,collapsed,file=" + flame);
+                    System.out.println("gateway CPU profile of its measured peak run (collapsed stacks): " + flame);
+                }
+                peaks.put(t.getKey(), peak);
+                peakCpu.put(t.getKey(), (cpuTicks(servers.get(t.getKey())) - cpuBefore) * 10_000.0
+                        / (peak.requestsPerSecond() * seconds));
             }
-            printPeaks(connections, seconds, peaks);
+            printPeaks(connections, seconds, peaks, peakCpu);
+            System.out.printf("gateway JIT compilation during its measured run: %d ms of compiler time%n", jitPeak);
 
             Map<String, long[][]> streams = new LinkedHashMap<>();
             for (var t : targets.entrySet()) {
@@ -335,6 +375,52 @@ public final class GatewayBench {
         r.body().lines().filter(l -> l.startsWith("gpufleet_gateway_overhead")).forEach(l -> System.out.println("  " + l));
     }
 
+    /**
+     * The JIT compilers' total time in a JVM so far (jstat -compiler: compiled, failed, invalid, time in seconds),
+     * in ms; -1 if jstat could not tell (another JDK's perf data, say).
+     */
+    private static long jitMillis(ProcessHandle jvm) {
+        try {
+            Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+            Process p = new ProcessBuilder(jstat.toString(), "-compiler", String.valueOf(jvm.pid()))
+                    .redirectErrorStream(true).start();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            if (p.waitFor() != 0 || lines.size() < 2) {
+                return -1;
+            }
+            return Math.round(Double.parseDouble(lines.get(1).trim().split("\\s+")[3]) * 1000);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /**
+     * With GATEWAY_PROFILER set to async-profiler's libasyncProfiler.so (tools.profiler:async-profiler on Maven
+     * Central carries it), loads it into the running gateway with these options (jcmd JVMTI.agent_load); false when
+     * not set or it failed.
+     */
+    private static boolean profiler(ProcessHandle jvm, String options) {
+        String library = System.getenv("GATEWAY_PROFILER");
+        if (library == null || library.isBlank()) {
+            return false;
+        }
+        try {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(jvm.pid()), "JVMTI.agent_load", library,
+                    '"' + options + '"')  // quoted: jcmd would split the options at '='
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 || !out.contains("return code: 0")) {
+                System.err.println("profiler: " + out);
+                return false;
+            }
+            return true;
+        } catch (Exception e) {
+            System.err.println("profiler: " + e);
+            return false;
+        }
+    }
+
     /** utime + stime of a process and its children (nginx's workers), in clock ticks (10 ms), from /proc. */
     private static long cpuTicks(ProcessHandle process) {
         long ticks = 0;
@@ -374,16 +460,16 @@ public final class GatewayBench {
                 addedP50, addedP50 <= 0.3 ? "met" : "MISSED", addedP99, addedP99 <= 1.5 ? "met" : "MISSED");
     }
 
-    private static void printPeaks(int connections, int seconds, Map<String, Peak> peaks) {
+    private static void printPeaks(int connections, int seconds, Map<String, Peak> peaks, Map<String, Double> cpu) {
         System.out.printf("%n2) peak throughput (wrk, 2 threads, %d connections, %d s, closed loop)%n%n",
                 connections, seconds);
-        System.out.println("| path | req/s | p50 | p99 | errors | % of nginx |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| path | req/s | p50 | p99 | errors | % of nginx | server CPU µs/req |");
+        System.out.println("|---|---|---|---|---|---|---|");
         double nginx = peaks.get("nginx").requestsPerSecond();
         for (var e : peaks.entrySet()) {
             Peak p = e.getValue();
-            System.out.printf("| %s | %.0f | %s | %s | %d | %.0f %% |%n", e.getKey(), p.requestsPerSecond(), p.p50(),
-                    p.p99(), p.errors(), 100 * p.requestsPerSecond() / nginx);
+            System.out.printf("| %s | %.0f | %s | %s | %d | %.0f %% | %.0f |%n", e.getKey(), p.requestsPerSecond(),
+                    p.p50(), p.p99(), p.errors(), 100 * p.requestsPerSecond() / nginx, cpu.get(e.getKey()));
         }
         double share = peaks.get("gateway").requestsPerSecond() / nginx;
         System.out.printf("%ngateway peak %.0f %% of nginx's (goal >= 80 %%: %s)%n", 100 * share,

@@ -6,6 +6,7 @@ import jakarta.inject.Singleton;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -51,15 +52,27 @@ public class Balancer {
     /** A routable instance of the model other than {@code excluded}, now counted as busy; empty if none. */
     public synchronized Optional<Lease> acquire(String modelName, Collection<String> excluded, OptionalLong affinity) {
         List<InstanceChanged> routable = table.routableInstances(modelName);
-        List<String> ids = routable.stream().map(InstanceChanged::instanceId).toList();
-        Instant now = clock.instant();
-        List<String> skipped = ids.stream()
-                .filter(id -> health.getOrDefault(id, InstanceHealth.GOOD).skippedAt(now)).toList();
-        return InstanceChoice.choose(ids, outstanding, excluded, skipped, affinity, config.affinitySlack(), turn++)
-                .map(id -> {
-                    outstanding.merge(id, 1, Integer::sum);
-                    return new Lease(routable.get(ids.indexOf(id)));
-                });
+        List<String> ids = new ArrayList<>(routable.size());
+        List<String> skipped = List.of();
+        Instant now = health.isEmpty() ? null : clock.instant();
+        for (InstanceChanged instance : routable) {
+            String id = instance.instanceId();
+            ids.add(id);
+            InstanceHealth state = now == null ? null : health.get(id);
+            if (state != null && state.skippedAt(now)) {
+                if (skipped.isEmpty()) {
+                    skipped = new ArrayList<>(2);
+                }
+                skipped.add(id);
+            }
+        }
+        Optional<String> chosen = InstanceChoice.choose(ids, outstanding, excluded, skipped, affinity,
+                config.affinitySlack(), turn++);
+        if (chosen.isEmpty()) {
+            return Optional.empty();
+        }
+        outstanding.merge(chosen.get(), 1, Integer::sum);
+        return Optional.of(new Lease(routable.get(ids.indexOf(chosen.get()))));
     }
 
     public Optional<Lease> acquire(String modelName, Collection<String> excluded) {

@@ -1,12 +1,13 @@
 package dev.gpufleet.gateway.routing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which instance takes the next request. Instances being skipped for repeated failures are left out unless every
@@ -40,29 +41,76 @@ public final class InstanceChoice {
     public static Optional<String> choose(List<String> candidates, Map<String, Integer> outstanding,
                                           Collection<String> excluded, Collection<String> skipped,
                                           OptionalLong affinity, int slack, long turn) {
-        List<String> open = candidates.stream().filter(id -> !excluded.contains(id)).toList();
-        List<String> healthy = open.stream().filter(id -> !skipped.contains(id)).toList();
-        List<String> pool = healthy.isEmpty() ? open : healthy;
+        // plain loops: this runs on the event loop for every request
+        List<String> pool = new ArrayList<>(candidates.size());
+        boolean anyHealthy = false;
+        for (String id : candidates) {
+            if (!excluded.contains(id)) {
+                anyHealthy |= !skipped.contains(id);
+                pool.add(id);
+            }
+        }
+        if (anyHealthy && !skipped.isEmpty()) {
+            pool.removeIf(skipped::contains);
+        }
         if (pool.isEmpty()) {
             return Optional.empty();
         }
-        int fewest = pool.stream().mapToInt(id -> outstanding.getOrDefault(id, 0)).min().orElseThrow();
+        int fewest = Integer.MAX_VALUE;
+        for (String id : pool) {
+            fewest = Math.min(fewest, outstanding.getOrDefault(id, 0));
+        }
         if (affinity.isPresent()) {
             long key = affinity.getAsLong();
             long bound = (long) fewest + Math.max(0, slack);
-            return pool.stream()
-                    .sorted(Comparator.comparingLong((String id) -> score(key, id)).reversed()
-                            .thenComparing(Comparator.naturalOrder()))
-                    .filter(id -> outstanding.getOrDefault(id, 0) <= bound)
-                    .findFirst();
+            String best = null;
+            long bestScore = 0;
+            for (String id : pool) {
+                if (outstanding.getOrDefault(id, 0) > bound) {
+                    continue;
+                }
+                long score = score(key, id);
+                if (best == null || score > bestScore || (score == bestScore && id.compareTo(best) < 0)) {
+                    best = id;
+                    bestScore = score;
+                }
+            }
+            return Optional.ofNullable(best);
         }
-        List<String> ties = pool.stream().filter(id -> outstanding.getOrDefault(id, 0) == fewest).toList();
-        return Optional.of(ties.get((int) Math.floorMod(turn, (long) ties.size())));
+        int ties = 0;
+        for (String id : pool) {
+            if (outstanding.getOrDefault(id, 0) == fewest) {
+                ties++;
+            }
+        }
+        long wanted = Math.floorMod(turn, (long) ties);
+        for (String id : pool) {
+            if (outstanding.getOrDefault(id, 0) == fewest && wanted-- == 0) {
+                return Optional.of(id);
+            }
+        }
+        throw new IllegalStateException("unreachable: " + ties + " ties counted");
     }
 
     /** Rendezvous (highest random weight) score: stable per (key, id), independent of the other candidates. */
     static long score(long key, String instanceId) {
-        return mix(key ^ fnv1a(instanceId.getBytes(StandardCharsets.UTF_8)));
+        return mix(key ^ idHash(instanceId));
+    }
+
+    /** Instance ids are few and long-lived; their hashes are kept rather than recomputed for every request. */
+    private static final Map<String, Long> ID_HASHES = new ConcurrentHashMap<>();
+
+    private static long idHash(String instanceId) {
+        Long known = ID_HASHES.get(instanceId);
+        if (known != null) {
+            return known;
+        }
+        if (ID_HASHES.size() > 10_000) {
+            ID_HASHES.clear(); // instances come and go; a bound, not an eviction policy
+        }
+        long hash = fnv1a(instanceId.getBytes(StandardCharsets.UTF_8));
+        ID_HASHES.put(instanceId, hash);
+        return hash;
     }
 
     static long fnv1a(byte[] bytes) {

@@ -1,124 +1,213 @@
 package dev.gpufleet.gateway.usage;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.async.ByteArrayFeeder;
-
-import java.io.IOException;
-
 /**
  * Finds the top-level {@code usage} object of an OpenAI answer (and how many {@code choices} it has) while the
- * answer streams past: fed chunk by chunk, it keeps no copy of the body. Input that is not JSON just yields no usage.
+ * answer streams past: fed chunk by chunk, it keeps no copy of the body. Input that does not start as a JSON object
+ * yields no usage.
+ *
+ * <p>A byte-level walk of the JSON structure rather than a JSON parser: it runs over every answer on the event loop,
+ * and an answer is mostly the text of its choices, which a parser would decode into characters only for this
+ * scanner to skip it. Strings are stepped over byte by byte (escapes included); only keys at the top level and inside
+ * {@code usage}, and the integers of {@code usage}, are looked at. It does not validate the document: a malformed
+ * answer can at worst yield a wrong count, never an exception.
  */
 final class UsageScanner {
-    private static final JsonFactory JSON = new JsonFactory();
+    /** Containers deeper than this are only counted; nothing of interest lies below depth 3. */
+    private static final int TRACKED_DEPTH = 63;
+    /** Longer keys are never one of ours. */
+    private static final int MAX_KEY = 24;
 
-    private final JsonParser parser;
+    private enum Key { USAGE, CHOICES, PROMPT_TOKENS, COMPLETION_TOKENS, TOTAL_TOKENS, OTHER }
+
+    private boolean started;
+    private boolean broken;
     private int depth;
-    private String pendingField;
+    /** Bit d set: the container at depth d is an object (keys expected), else an array. */
+    private long objects;
+    private boolean expectingKey;
+    private boolean inString;
+    private boolean escaped;
+    private boolean stringIsKey;
+    private final byte[] key = new byte[MAX_KEY];
+    private int keyLength;
+    /** The key whose value comes next, where keys matter (depth 1, or depth 2 inside usage); else null. */
+    private Key pending;
     private boolean inUsage;
     private boolean inChoices;
-    private boolean broken;
     private boolean usageSeen;
+    /** The usage field whose digits are being read; null when not in a number of interest. */
+    private Key number;
+    private long value;
     private long prompt;
     private long completion;
     private long total;
     private int choices;
 
-    private UsageScanner(JsonParser parser) {
-        this.parser = parser;
+    private UsageScanner() {
     }
 
     /** For a body that arrives in chunks: {@link #feed}, then {@link #end}. */
     static UsageScanner incremental() {
-        try {
-            return new UsageScanner(JSON.createNonBlockingByteArrayParser());
-        } catch (IOException e) {
-            throw new IllegalStateException("no non-blocking JSON parser", e);
-        }
+        return new UsageScanner();
     }
 
     /** For one whole JSON document, e.g. an SSE event's data. */
     static UsageScanner of(byte[] json, int offset, int length) {
-        UsageScanner scanner;
-        try {
-            scanner = new UsageScanner(JSON.createParser(json, offset, length));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        scanner.drain();
+        UsageScanner scanner = new UsageScanner();
+        scanner.feed(json, offset, length);
+        scanner.end();
         return scanner;
     }
 
     void feed(byte[] bytes) {
-        if (broken) {
-            return;
+        feed(bytes, 0, bytes.length);
+    }
+
+    void feed(byte[] bytes, int offset, int length) {
+        for (int i = offset, end = offset + length; i < end && !broken; i++) {
+            step(bytes[i]);
         }
-        try {
-            ((ByteArrayFeeder) parser.getNonBlockingInputFeeder()).feedInput(bytes, 0, bytes.length);
-        } catch (IOException e) {
-            broken = true;
-            return;
-        }
-        drain();
     }
 
     void end() {
-        if (!broken) {
-            ((ByteArrayFeeder) parser.getNonBlockingInputFeeder()).endOfInput();
-            drain();
+        endNumber();
+    }
+
+    private void step(byte b) {
+        if (inString) {
+            if (escaped) {
+                escaped = false;
+            } else if (b == '\\') {
+                escaped = true;
+                keyLength = MAX_KEY + 1; // an escaped key is never one of ours
+            } else if (b == '"') {
+                inString = false;
+                if (stringIsKey) {
+                    pending = interesting() ? keyOf() : null;
+                }
+            } else if (stringIsKey) {
+                if (keyLength < MAX_KEY) {
+                    key[keyLength++] = b;
+                } else {
+                    keyLength = MAX_KEY + 1;
+                }
+            }
+            return;
+        }
+        if (number != null) {
+            if (b >= '0' && b <= '9') {
+                value = value * 10 + (b - '0');
+                return;
+            }
+            endNumber();
+        }
+        switch (b) {
+            case ' ', '\t', '\r', '\n', ':' -> {
+            }
+            case '"' -> {
+                inString = true;
+                stringIsKey = expectingKey;
+                keyLength = 0;
+                expectingKey = false;
+                if (!stringIsKey) {
+                    pending = null;
+                }
+                started = true;
+            }
+            case '{', '[' -> open(b == '{');
+            case '}', ']' -> close();
+            case ',' -> {
+                expectingKey = depth > 0 && depth <= TRACKED_DEPTH && (objects & (1L << depth)) != 0;
+                pending = null;
+            }
+            default -> {
+                if (!started) {
+                    broken = true; // not a JSON object: audio, an image, plain text
+                    return;
+                }
+                if (pending != null && inUsage && depth == 2 && b >= '0' && b <= '9'
+                        && (pending == Key.PROMPT_TOKENS || pending == Key.COMPLETION_TOKENS
+                        || pending == Key.TOTAL_TOKENS)) {
+                    number = pending;
+                    value = b - '0';
+                }
+                pending = null;
+            }
         }
     }
 
-    private void drain() {
-        try {
-            for (JsonToken token = parser.nextToken(); token != null && token != JsonToken.NOT_AVAILABLE;
-                 token = parser.nextToken()) {
-                take(token);
+    private void open(boolean object) {
+        if (!started) {
+            started = true;
+            if (!object) {
+                broken = true;
+                return;
             }
-        } catch (IOException e) {
-            broken = true;
         }
+        depth++;
+        if (depth <= TRACKED_DEPTH) {
+            objects = object ? objects | (1L << depth) : objects & ~(1L << depth);
+        }
+        if (depth == 2 && pending == Key.USAGE && object) {
+            inUsage = true;
+            usageSeen = true;
+        } else if (depth == 2 && pending == Key.CHOICES && !object) {
+            inChoices = true;
+        } else if (depth == 3 && inChoices) {
+            choices++;
+        }
+        expectingKey = object;
+        pending = null;
     }
 
-    private void take(JsonToken token) throws IOException {
-        switch (token) {
-            case START_OBJECT, START_ARRAY -> {
-                depth++;
-                if (depth == 2 && "usage".equals(pendingField) && token == JsonToken.START_OBJECT) {
-                    inUsage = true;
-                    usageSeen = true;
-                } else if (depth == 2 && "choices".equals(pendingField) && token == JsonToken.START_ARRAY) {
-                    inChoices = true;
-                } else if (depth == 3 && inChoices) {
-                    choices++;
-                }
-                pendingField = null;
-            }
-            case END_OBJECT, END_ARRAY -> {
-                if (depth == 2) {
-                    inUsage = false;
-                    inChoices = false;
-                }
-                depth--;
-                pendingField = null;
-            }
-            case FIELD_NAME -> pendingField = depth == 1 || (inUsage && depth == 2) ? parser.currentName() : null;
-            case VALUE_NUMBER_INT -> {
-                if (inUsage && depth == 2 && pendingField != null) {
-                    switch (pendingField) {
-                        case "prompt_tokens" -> prompt = parser.getLongValue();
-                        case "completion_tokens" -> completion = parser.getLongValue();
-                        case "total_tokens" -> total = parser.getLongValue();
-                        default -> {
-                        }
-                    }
-                }
-                pendingField = null;
-            }
-            default -> pendingField = null;
+    private void close() {
+        if (depth == 2) {
+            inUsage = false;
+            inChoices = false;
         }
+        if (depth > 0) {
+            depth--;
+        }
+        expectingKey = false;
+        pending = null;
+    }
+
+    private void endNumber() {
+        if (number == null) {
+            return;
+        }
+        switch (number) {
+            case PROMPT_TOKENS -> prompt = value;
+            case COMPLETION_TOKENS -> completion = value;
+            case TOTAL_TOKENS -> total = value;
+            default -> {
+            }
+        }
+        number = null;
+    }
+
+    private boolean interesting() {
+        return keyLength <= MAX_KEY && (depth == 1 || (inUsage && depth == 2));
+    }
+
+    private Key keyOf() {
+        if (depth == 1) {
+            return is("usage") ? Key.USAGE : is("choices") ? Key.CHOICES : Key.OTHER;
+        }
+        return is("prompt_tokens") ? Key.PROMPT_TOKENS : is("completion_tokens") ? Key.COMPLETION_TOKENS
+                : is("total_tokens") ? Key.TOTAL_TOKENS : Key.OTHER;
+    }
+
+    private boolean is(String name) {
+        if (name.length() != keyLength) {
+            return false;
+        }
+        for (int i = 0; i < keyLength; i++) {
+            if (key[i] != name.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The usage found, if any; embeddings report only prompt and total tokens. */

@@ -29,6 +29,13 @@ class UsageParsingTest {
             "{\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3},\"data\":[{\"embedding\":[0.5,1]}]}|3|0",
             "{\"usage\":{\"total_tokens\":9}}|9|0",
             "{\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":1,\"details\":{\"prompt_tokens\":50}}}|2|1",
+            // strings that look like structure: quotes, braces and the key itself inside text are stepped over
+            "{\"choices\":[{\"message\":{\"content\":\"say \\\"usage\\\": {\\\"prompt_tokens\\\": 40} } ] [ \\\\\"}}],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":4}}|11|4",
+            // whitespace everywhere, a key escaped (never ours), numbers in other shapes, unicode text
+            "{ \"usage\" : { \"prompt_tokens\" : 21 , \"completion_tokens\" : 3 , \"cost\" : -1.5e3 } , \"x\" : [ true , null , \"\u00e9\u2603\" ] }|21|3",
+            "{\"us\\u0061ge\":{\"prompt_tokens\":9},\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":2}}|8|2",
+            // vLLM's usage carries prompt_tokens_details; the details' own counts are not the usage
+            "{\"usage\":{\"prompt_tokens\":30,\"total_tokens\":40,\"completion_tokens\":10,\"prompt_tokens_details\":{\"cached_tokens\":16}}}|30|10",
     })
     void theTopLevelUsageWhereverTheChunksSplit(String body, long prompt, long completion) {
         byte[] all = bytes(body);
@@ -46,7 +53,8 @@ class UsageParsingTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {"{\"choices\":[]}", "{\"usage\":null}", "not json at all", "[1,2]",
-            "{\"nested\":{\"usage\":{\"prompt_tokens\":1}}}"})
+            "{\"nested\":{\"usage\":{\"prompt_tokens\":1}}}", "{\"text\":\"\\\"usage\\\":{\\\"prompt_tokens\\\":1}\"}",
+            "  \"a string\"", "''", "'   '"})
     void noUsageWhenThereIsNone(String body) {
         UsageScanner scanner = UsageScanner.incremental();
         scanner.feed(bytes(body));
