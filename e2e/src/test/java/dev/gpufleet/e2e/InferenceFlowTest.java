@@ -55,7 +55,8 @@ class InferenceFlowTest {
             String token = stack.clusterToken();
             String gateway = stack.gatewayUrl();
             String spec = "{\"name\": \"tiny\", \"source\": {\"type\": \"local_path\", \"path\": \""
-                    + modelFile.toAbsolutePath() + "\"}, \"backend_parameters\": [\"--ctx-size=512\"]}";
+                    + modelFile.toAbsolutePath()
+                    + "\"}, \"backend_parameters\": [\"--ctx-size=512\", \"--embeddings\"]}";
             // the dry run first: the registry analyses, the scheduler answers where it would go, nothing is created
             JsonNode evaluation = await().atMost(Duration.ofSeconds(30)).until(() -> Http.json(Http.send("POST",
                     stack.registryUrl() + "/api/v1/model-evaluations", token, "{\"model_specs\": [" + spec + "]}"),
@@ -66,9 +67,8 @@ class InferenceFlowTest {
             assertEquals(0, Http.json(Http.send("GET", stack.schedulerUrl() + "/api/v1/instances", token, null), 200)
                     .path("pagination").path("total").asInt(), "a dry run creates nothing");
 
-            String modelId = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
-                    "{\"name\": \"tiny\", \"source\": {\"type\": \"local_path\", \"path\": \"" + modelFile.toAbsolutePath()
-                            + "\"}, \"backend_parameters\": [\"--ctx-size=512\"]}"), 201).get("id").asText();
+            String modelId = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token, spec), 201)
+                    .get("id").asText();
 
             JsonNode instance = awaitRunning(stack, token, modelId, -1);
             assertTrue(instance.path("endpoint").asText().startsWith("127.0.0.1:"), instance.toString());
@@ -104,6 +104,11 @@ class InferenceFlowTest {
                     {"model": "tiny", "prompt": "the gpu cluster", "max_tokens": 8}"""), 200);
             assertTrue(completion.at("/choices/0/text").isTextual(), completion.toString());
             assertTrue(completion.at("/usage/completion_tokens").asInt() > 0, completion.toString());
+
+            // OpenAI's official Java client, unchanged but for the base URL and the key
+            long t0 = System.nanoTime();
+            OpenAiClientChecks.run(gateway, token, "tiny");
+            System.out.printf("### OpenAI Java client checks took %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
             // a crashed backend: ERROR with its exit code and log tail, then started again
             long pid = instance.get("pid").asLong();
