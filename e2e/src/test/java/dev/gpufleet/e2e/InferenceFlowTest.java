@@ -73,10 +73,12 @@ class InferenceFlowTest {
             JsonNode instance = awaitRunning(stack, token, modelId, -1);
             assertTrue(instance.path("endpoint").asText().startsWith("127.0.0.1:"), instance.toString());
 
-            // non-streaming chat: content and usage
-            JsonNode chat = Http.json(Http.send("POST", gateway + "/v1/chat/completions", token, """
+            // non-streaming chat: content and usage; the gateway hears of RUNNING over Kafka a moment after the
+            // scheduler says it (until then: 503 model_not_ready)
+            JsonNode chat = Http.json(await().atMost(EmbeddedDefaultTest.FLOW_TIMEOUT).until(() -> Http.send("POST",
+                    gateway + "/v1/chat/completions", token, """
                     {"model": "tiny", "messages": [{"role": "user", "content": "hello gpu"}], "max_tokens": 12,
-                     "seed": 1}"""), 200);
+                     "seed": 1}"""), r -> r.statusCode() != 503), 200);
             assertEquals("chat.completion", chat.path("object").asText(), chat.toString());
             assertTrue(chat.at("/choices/0/message/content").isTextual(), chat.toString());
             assertEquals("assistant", chat.at("/choices/0/message/role").asText(), chat.toString());
