@@ -14,6 +14,9 @@ import java.util.List;
  * @param launchPlan   how to start it; set once the instance is placed (null while PENDING)
  * @param shape        how it is laid out over its devices; set once placed (null while PENDING, and from
  *                     producers before it existed: then one GPU per index, all layers)
+ * @param workerAddress the main worker's address as its heartbeat reported it when the instance was placed, kept on
+ *                     every later change of the instance: what subordinate workers dial (the Ray head of vLLM across
+ *                     workers). Null while PENDING, and from producers before it existed
  */
 public record InstanceChanged(
         String instanceId,
@@ -30,7 +33,8 @@ public record InstanceChanged(
         String endpoint,
         int restartCount,
         LaunchPlan launchPlan,
-        PlacementShape shape) implements EventPayload {
+        PlacementShape shape,
+        String workerAddress) implements EventPayload {
 
     public InstanceChanged {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
@@ -43,6 +47,19 @@ public record InstanceChanged(
                            int restartCount, LaunchPlan launchPlan) {
         this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
                 stateMessage, endpoint, restartCount, launchPlan, null);
+    }
+
+    public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
+                           String workerName, List<Integer> gpuIndexes, List<SubordinateWorker> subordinateWorkers,
+                           ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
+                           int restartCount, LaunchPlan launchPlan, PlacementShape shape) {
+        this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
+                stateMessage, endpoint, restartCount, launchPlan, shape, null);
+    }
+
+    public InstanceChanged withWorkerAddress(String newAddress) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape, newAddress);
     }
 
     @Override

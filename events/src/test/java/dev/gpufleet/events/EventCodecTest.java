@@ -56,6 +56,10 @@ class EventCodecTest {
                         List.of(new SubordinateWorker("w-2", List.of(0), claim)), claim, InstanceState.SCHEDULED,
                         null, null, 0, LaunchPlan.of(spec), new PlacementShape(PlacementShape.Kind.DISTRIBUTED,
                         999, List.of(0.4, 0.4, 0.2), 1, 1)),
+                new InstanceChanged("i-3", "qwen-abc125", "m-1", "qwen2.5-0.5b", "w-1", "gpu-node-1", List.of(0, 1),
+                        List.of(new SubordinateWorker("w-2", List.of(0, 1), claim, "10.0.0.6")), claim,
+                        InstanceState.STARTING, null, null, 0, LaunchPlan.of(spec), new PlacementShape(
+                        PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 2, 2), "10.0.0.5"),
                 new InstanceDeleted("i-1", "m-1", "w-1"));
     }
 
@@ -91,6 +95,22 @@ class EventCodecTest {
 
         assertEquals(new ResourceEstimate(1, 2, null), decoded.estimate());
         assertEquals(null, decoded.analysis().facts());
+    }
+
+    @Test
+    void instanceChangedFromProducersBeforeTheMainWorkersAddressDecodesWithNull() throws Exception {
+        InstanceChanged current = new InstanceChanged("i-1", "n", "m-1", "model", "w-1", "worker", List.of(0),
+                List.of(new SubordinateWorker("w-2", List.of(0), null, "10.0.0.6")), null, InstanceState.SCHEDULED,
+                null, null, 0, null, null, "10.0.0.5");
+        String json = EventCodec.encode(Envelope.of(current, 2, CLOCK));
+        String old = json.replace(",\"workerAddress\":\"10.0.0.5\"", "");
+        assertTrue(!old.contains("workerAddress") && old.contains("\"address\":\"10.0.0.6\""), old);
+
+        InstanceChanged decoded = (InstanceChanged) EventCodec.decode(old).payload();
+
+        assertEquals(null, decoded.workerAddress());
+        assertEquals(current.withWorkerAddress(null), decoded);
+        assertEquals("10.0.0.5", ((InstanceChanged) EventCodec.decode(json).payload()).workerAddress());
     }
 
     static Stream<Arguments> malformed() {

@@ -13,9 +13,10 @@ import java.util.List;
  * @param shape        null in rows written before shapes existed (one GPU per index, all layers)
  * @param score        the placement's score under the model's strategy (higher won); null in older rows
  * @param rationale    one line: shape, claim, score
+ * @param workerAddress the worker's address its heartbeat gave at placement (subordinates dial it); null in older rows
  */
 public record Assignment(List<Integer> gpuIndexes, ResourceClaim claim, PlacementShape shape,
-                         List<SubordinateWorker> subordinates, Double score, String rationale) {
+                         List<SubordinateWorker> subordinates, Double score, String rationale, String workerAddress) {
     public Assignment {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
         claim = claim == null ? new ResourceClaim(0, null) : claim;
@@ -23,6 +24,11 @@ public record Assignment(List<Integer> gpuIndexes, ResourceClaim claim, Placemen
     }
 
     public Assignment(List<Integer> gpuIndexes, ResourceClaim claim) {
-        this(gpuIndexes, claim, null, List.of(), null, null);
+        this(gpuIndexes, claim, null, List.of(), null, null, null);
+    }
+
+    public Assignment(List<Integer> gpuIndexes, ResourceClaim claim, PlacementShape shape,
+                      List<SubordinateWorker> subordinates, Double score, String rationale) {
+        this(gpuIndexes, claim, shape, subordinates, score, rationale, null);
     }
 }

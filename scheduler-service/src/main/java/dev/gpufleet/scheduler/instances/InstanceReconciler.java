@@ -329,7 +329,7 @@ public class InstanceReconciler {
                 instance.workerName = placed.workerName();
                 instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim(),
                         placed.shape(), withAddresses(placed.subordinates(), workers),
-                        placed.score(), placed.rationale());
+                        placed.score(), placed.rationale(), addressOf(placed.workerId(), workers));
                 instance.launchPlan = LaunchPlan.of(model.spec);
                 moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
                 snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
@@ -343,6 +343,13 @@ public class InstanceReconciler {
                 changes.add(instance);
             }
         }
+    }
+
+    /** The address the worker's latest heartbeat gave; null when it gave none. */
+    private static String addressOf(String workerId, List<Worker> workers) {
+        return workers.stream().filter(w -> w.id.equals(workerId)).map(w -> w.address)
+                .filter(a -> a != null && !a.isBlank())
+                .findFirst().orElse(null);
     }
 
     /** Subordinate workers as the main worker's agent needs them: with the address their heartbeats gave. */
