@@ -63,6 +63,6 @@ public interface ModelFiles {
         return new InstanceChanged(instance.instanceId(), instance.name(), instance.modelId(), instance.modelName(),
                 instance.workerId(), instance.workerName(), instance.gpuIndexes(), instance.subordinateWorkers(),
                 instance.claim(), instance.state(), instance.stateMessage(), instance.endpoint(),
-                instance.restartCount(), local, instance.shape());
+                instance.restartCount(), local, instance.shape(), instance.workerAddress());
     }
 }

@@ -73,13 +73,6 @@ public final class SubordinateServers implements AutoCloseable {
     private final PortRange range;
     private final String rangeProblem;
 
-    /** Looks up main workers' addresses, which may take seconds (see {@link WorkerAddresses}). */
-    private final java.util.concurrent.ExecutorService lookups = java.util.concurrent.Executors
-            .newSingleThreadExecutor(task -> {
-                Thread thread = new Thread(task, "gpufleet-worker-addresses");
-                thread.setDaemon(true);
-                return thread;
-            });
     private final Map<RpcServerPlan.Key, Server> servers = new HashMap<>();
     private final Map<RpcServerPlan.Key, Leftover> leftovers = new HashMap<>();
     private Map<String, InstanceChanged> instances = Map.of();
@@ -232,15 +225,7 @@ public final class SubordinateServers implements AutoCloseable {
             fail(server, cannot + ray.problem());
             return;
         }
-        // the lookup may read Kafka for seconds: off this thread
-        String mainWorker = instance.workerId();
-        CompletableFuture.supplyAsync(() -> settings.ray().workerAddress().apply(mainWorker), lookups)
-                .whenComplete((address, failure) -> post(() -> {
-                    if (current(server) && server.phase == RpcServerPlan.Phase.RUNNING && server.handle == null) {
-                        launchRayWorker(server, instance, ray, address == null ? Optional.empty() : address,
-                                reason);
-                    }
-                }));
+        launchRayWorker(server, instance, ray, Optional.ofNullable(instance.workerAddress()), reason);
     }
 
     private void launchRayWorker(Server server, InstanceChanged instance, BinaryChoice ray, Optional<String> head,
@@ -249,8 +234,9 @@ public final class SubordinateServers implements AutoCloseable {
         if (head.isEmpty() || head.get().isBlank()) {
             fail(server, cannot + "the address of main worker " + (instance.workerName() != null
                     ? instance.workerName() + " (" + instance.workerId() + ")" : instance.workerId())
-                    + ", where the Ray head runs, is unknown to this worker (no recent heartbeat of it on "
-                    + "gpufleet.workers reports one)");
+                    + ", where the Ray head runs, is unknown to this worker: the instance's InstanceChanged carries "
+                    + "no workerAddress (a scheduler older than that field, or the main worker's heartbeat gave no "
+                    + "address when it was placed)");
             return;
         }
         List<Integer> gpus = RpcServerPlan.lentGpus(settings.workerId(), instance);
@@ -472,7 +458,6 @@ public final class SubordinateServers implements AutoCloseable {
     }
 
     private void shutdown() {
-        lookups.shutdownNow();
         steps.shutdown();
     }
 

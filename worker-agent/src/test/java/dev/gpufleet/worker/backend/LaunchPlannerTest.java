@@ -100,7 +100,7 @@ class LaunchPlannerTest {
                 Path.of("/models/qwen")::equals, path -> List.of(), path -> java.util.Optional.empty(),
                 () -> OptionalInt.of(40001), null, null, Path.of("/data"), PortRange.parse(RpcServers.DEFAULT_RANGE),
                 id -> java.util.Optional.empty(), command -> null, "linux", "amd64",
-                new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5", id -> java.util.Optional.empty()));
+                new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5"));
     }
 
     @Test
