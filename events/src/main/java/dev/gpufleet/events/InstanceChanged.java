@@ -1,6 +1,7 @@
 package dev.gpufleet.events;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The scheduler's whole view of one instance. The gateway routes only to instances whose latest
@@ -17,6 +18,9 @@ import java.util.List;
  * @param workerAddress the main worker's address as its heartbeat reported it when the instance was placed, kept on
  *                     every later change of the instance: what subordinate workers dial (the Ray head of vLLM across
  *                     workers). Null while PENDING, and from producers before it existed
+ * @param deviceIps    the device IP of each of the main worker's GPUs that has one (Ascend NPUs, by GPU index), as its
+ *                     heartbeat reported them at placement: multi-node MindIE's rank table lists them. Empty for other
+ *                     devices and from producers before it existed
  */
 public record InstanceChanged(
         String instanceId,
@@ -34,11 +38,13 @@ public record InstanceChanged(
         int restartCount,
         LaunchPlan launchPlan,
         PlacementShape shape,
-        String workerAddress) implements EventPayload {
+        String workerAddress,
+        Map<Integer, String> deviceIps) implements EventPayload {
 
     public InstanceChanged {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
         subordinateWorkers = subordinateWorkers == null ? List.of() : List.copyOf(subordinateWorkers);
+        deviceIps = DeviceIps.copy(deviceIps);
     }
 
     public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
@@ -54,12 +60,33 @@ public record InstanceChanged(
                            ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
                            int restartCount, LaunchPlan launchPlan, PlacementShape shape) {
         this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
-                stateMessage, endpoint, restartCount, launchPlan, shape, null);
+                stateMessage, endpoint, restartCount, launchPlan, shape, null, null);
+    }
+
+    public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
+                           String workerName, List<Integer> gpuIndexes, List<SubordinateWorker> subordinateWorkers,
+                           ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
+                           int restartCount, LaunchPlan launchPlan, PlacementShape shape, String workerAddress) {
+        this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
+                stateMessage, endpoint, restartCount, launchPlan, shape, workerAddress, null);
     }
 
     public InstanceChanged withWorkerAddress(String newAddress) {
         return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
-                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape, newAddress);
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape, newAddress,
+                deviceIps);
+    }
+
+    public InstanceChanged withDeviceIps(Map<Integer, String> newDeviceIps) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape,
+                workerAddress, newDeviceIps);
+    }
+
+    public InstanceChanged withLaunchPlan(LaunchPlan newPlan) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, newPlan, shape,
+                workerAddress, deviceIps);
     }
 
     @Override
