@@ -5,6 +5,7 @@ import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.RaySettings;
@@ -59,7 +60,8 @@ public class Supervision {
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
                 config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
                         : null,
-                config.rpcPortRange(), config.adoptionGrace(), raySettings(config)),
+                config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
+                new MindieSettings(config.mindie().multiNodesInferPort())),
                 publisher, clock, downloader);
         supervisor.start();
     }
