@@ -1,6 +1,7 @@
 package dev.gpufleet.events;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The scheduler's whole view of one instance. The gateway routes only to instances whose latest
@@ -14,6 +15,12 @@ import java.util.List;
  * @param launchPlan   how to start it; set once the instance is placed (null while PENDING)
  * @param shape        how it is laid out over its devices; set once placed (null while PENDING, and from
  *                     producers before it existed: then one GPU per index, all layers)
+ * @param workerAddress the main worker's address as its heartbeat reported it when the instance was placed, kept on
+ *                     every later change of the instance: what subordinate workers dial (the Ray head of vLLM across
+ *                     workers). Null while PENDING, and from producers before it existed
+ * @param deviceIps    the device IP of each of the main worker's GPUs that has one (Ascend NPUs, by GPU index), as its
+ *                     heartbeat reported them at placement: multi-node MindIE's rank table lists them. Empty for other
+ *                     devices and from producers before it existed
  */
 public record InstanceChanged(
         String instanceId,
@@ -30,11 +37,14 @@ public record InstanceChanged(
         String endpoint,
         int restartCount,
         LaunchPlan launchPlan,
-        PlacementShape shape) implements EventPayload {
+        PlacementShape shape,
+        String workerAddress,
+        Map<Integer, String> deviceIps) implements EventPayload {
 
     public InstanceChanged {
         gpuIndexes = gpuIndexes == null ? List.of() : List.copyOf(gpuIndexes);
         subordinateWorkers = subordinateWorkers == null ? List.of() : List.copyOf(subordinateWorkers);
+        deviceIps = DeviceIps.copy(deviceIps);
     }
 
     public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
@@ -43,6 +53,40 @@ public record InstanceChanged(
                            int restartCount, LaunchPlan launchPlan) {
         this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
                 stateMessage, endpoint, restartCount, launchPlan, null);
+    }
+
+    public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
+                           String workerName, List<Integer> gpuIndexes, List<SubordinateWorker> subordinateWorkers,
+                           ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
+                           int restartCount, LaunchPlan launchPlan, PlacementShape shape) {
+        this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
+                stateMessage, endpoint, restartCount, launchPlan, shape, null, null);
+    }
+
+    public InstanceChanged(String instanceId, String name, String modelId, String modelName, String workerId,
+                           String workerName, List<Integer> gpuIndexes, List<SubordinateWorker> subordinateWorkers,
+                           ResourceClaim claim, InstanceState state, String stateMessage, String endpoint,
+                           int restartCount, LaunchPlan launchPlan, PlacementShape shape, String workerAddress) {
+        this(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes, subordinateWorkers, claim, state,
+                stateMessage, endpoint, restartCount, launchPlan, shape, workerAddress, null);
+    }
+
+    public InstanceChanged withWorkerAddress(String newAddress) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape, newAddress,
+                deviceIps);
+    }
+
+    public InstanceChanged withDeviceIps(Map<Integer, String> newDeviceIps) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, launchPlan, shape,
+                workerAddress, newDeviceIps);
+    }
+
+    public InstanceChanged withLaunchPlan(LaunchPlan newPlan) {
+        return new InstanceChanged(instanceId, name, modelId, modelName, workerId, workerName, gpuIndexes,
+                subordinateWorkers, claim, state, stateMessage, endpoint, restartCount, newPlan, shape,
+                workerAddress, deviceIps);
     }
 
     @Override

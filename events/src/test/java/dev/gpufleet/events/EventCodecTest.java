@@ -44,7 +44,8 @@ class EventCodecTest {
                 new WorkerReported("w-1", "gpu-node-1", "10.0.0.5", 10150, "linux", "amd64", Map.of("zone", "a"),
                         64, 12.5, 256L << 30, 100L << 30,
                         List.of(new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-abc",
-                                80L << 30, 1L << 30, 3.0)),
+                                80L << 30, 1L << 30, 3.0), new GpuDevice(1, "ascend", "npu", "Ascend 910B3",
+                                "0000:C1:00.0-chip0", 64L << 30, 3L << 30, 0.0, "29.11.36.2")),
                         WorkerState.READY, null, List.of(new ObservedInstance("i-1", InstanceState.RUNNING)), 5),
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
                 new InstanceObserved("i-1", "w-1", InstanceState.RUNNING, null, 40000, 4242L, null, 0,
@@ -56,6 +57,12 @@ class EventCodecTest {
                         List.of(new SubordinateWorker("w-2", List.of(0), claim)), claim, InstanceState.SCHEDULED,
                         null, null, 0, LaunchPlan.of(spec), new PlacementShape(PlacementShape.Kind.DISTRIBUTED,
                         999, List.of(0.4, 0.4, 0.2), 1, 1)),
+                new InstanceChanged("i-3", "qwen-abc125", "m-1", "qwen2.5-0.5b", "w-1", "gpu-node-1", List.of(0, 1),
+                        List.of(new SubordinateWorker("w-2", List.of(0, 1), claim, "10.0.0.6",
+                                Map.of(0, "29.11.37.2", 1, "29.11.37.3"))), claim,
+                        InstanceState.STARTING, null, null, 0, LaunchPlan.of(spec), new PlacementShape(
+                        PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 2, 2), "10.0.0.5",
+                        Map.of(0, "29.11.36.2", 1, "29.11.36.3")),
                 new InstanceDeleted("i-1", "m-1", "w-1"));
     }
 
@@ -91,6 +98,53 @@ class EventCodecTest {
 
         assertEquals(new ResourceEstimate(1, 2, null), decoded.estimate());
         assertEquals(null, decoded.analysis().facts());
+    }
+
+    @Test
+    void instanceChangedFromProducersBeforeTheMainWorkersAddressDecodesWithNull() throws Exception {
+        InstanceChanged current = new InstanceChanged("i-1", "n", "m-1", "model", "w-1", "worker", List.of(0),
+                List.of(new SubordinateWorker("w-2", List.of(0), null, "10.0.0.6")), null, InstanceState.SCHEDULED,
+                null, null, 0, null, null, "10.0.0.5");
+        String json = EventCodec.encode(Envelope.of(current, 2, CLOCK));
+        String old = json.replace(",\"workerAddress\":\"10.0.0.5\"", "");
+        assertTrue(!old.contains("workerAddress") && old.contains("\"address\":\"10.0.0.6\""), old);
+
+        InstanceChanged decoded = (InstanceChanged) EventCodec.decode(old).payload();
+
+        assertEquals(null, decoded.workerAddress());
+        assertEquals(current.withWorkerAddress(null), decoded);
+        assertEquals("10.0.0.5", ((InstanceChanged) EventCodec.decode(json).payload()).workerAddress());
+    }
+
+    @Test
+    void messagesFromProducersBeforeDeviceIpsDecodeWithoutThem() throws Exception {
+        InstanceChanged current = new InstanceChanged("i-1", "n", "m-1", "model", "w-1", "worker", List.of(0),
+                List.of(new SubordinateWorker("w-2", List.of(1), null, "10.0.0.6", Map.of(1, "29.11.37.3"))), null,
+                InstanceState.SCHEDULED, null, null, 0, null, null, "10.0.0.5", Map.of(0, "29.11.36.2"));
+        String old = EventCodec.encode(Envelope.of(current, 2, CLOCK))
+                .replace(",\"deviceIps\":{\"1\":\"29.11.37.3\"}", "")
+                .replace(",\"deviceIps\":{\"0\":\"29.11.36.2\"}", "");
+        assertTrue(!old.contains("deviceIps"), old);
+        InstanceChanged decoded = (InstanceChanged) EventCodec.decode(old).payload();
+        assertEquals(Map.of(), decoded.deviceIps());
+        assertEquals(Map.of(), decoded.subordinateWorkers().get(0).deviceIps());
+
+        GpuDevice npu = new GpuDevice(0, "ascend", "npu", "Ascend 910B3", "bus-chip0", 64L << 30, 0, 0.0, "29.11.36.2");
+        String oldBeat = EventCodec.encode(Envelope.of(new WorkerReported("w-1", "n", "10.0.0.5", 10150, "linux",
+                "arm64", Map.of(), 1, 0, 1, 0, List.of(npu), WorkerState.READY, null, List.of(), 5), 3, CLOCK))
+                .replace(",\"deviceIp\":\"29.11.36.2\"", "");
+        assertTrue(!oldBeat.contains("deviceIp"), oldBeat);
+        assertEquals(npu.withDeviceIp(null),
+                ((WorkerReported) EventCodec.decode(oldBeat).payload()).gpus().get(0));
+    }
+
+    @Test
+    void deviceIpsWithoutAnAddressAreDropped() throws Exception {
+        String json = EventCodec.encode(Envelope.of(new InstanceChanged("i-1", "n", "m-1", "model", "w-1", "worker",
+                List.of(0, 1), List.of(), null, InstanceState.SCHEDULED, null, null, 0, null, null, "10.0.0.5",
+                Map.of(0, "29.11.36.2")), 2, CLOCK)).replace("{\"0\":\"29.11.36.2\"}",
+                "{\"0\":\"29.11.36.2\",\"1\":null,\"2\":\" \"}");
+        assertEquals(Map.of(0, "29.11.36.2"), ((InstanceChanged) EventCodec.decode(json).payload()).deviceIps());
     }
 
     static Stream<Arguments> malformed() {

@@ -127,8 +127,17 @@ public interface WorkerConfig {
     /** {@code gpufleet.worker.vox-box.command}: replaces the search for {@code vox-box}. */
     Command voxBox();
 
-    /** {@code gpufleet.worker.mindie.command}: replaces the search for {@code mindieservice_daemon}. */
-    Command mindie();
+    /**
+     * {@code gpufleet.worker.mindie.command}: replaces the search for {@code mindieservice_daemon};
+     * {@code gpufleet.worker.mindie.multi-nodes-infer-port}: MindIE's inter-node port for instances across workers.
+     */
+    Mindie mindie();
+
+    interface Mindie extends Command {
+        /** The same on every worker: each node of a MindIE instance across workers names it in its config. */
+        @WithDefault("1120")
+        int multiNodesInferPort();
+    }
 
     interface Command {
         Optional<String> command();

@@ -42,6 +42,7 @@ public class InstanceEvents {
                 assignment == null ? List.of() : assignment.subordinates(),
                 assignment == null ? null : assignment.claim(), instance.state, instance.stateMessage,
                 instance.endpoint, instance.restartCount, instance.launchPlan,
-                assignment == null ? null : assignment.shape());
+                assignment == null ? null : assignment.shape(), assignment == null ? null : assignment.workerAddress(),
+                assignment == null ? null : assignment.deviceIps());
     }
 }

@@ -3,7 +3,6 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
-import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
@@ -328,8 +327,9 @@ public class InstanceReconciler {
                 instance.workerId = placed.workerId();
                 instance.workerName = placed.workerName();
                 instance.assignment = new Assignment(placed.gpuIndexes(), placed.claim(),
-                        placed.shape(), withAddresses(placed.subordinates(), workers),
-                        placed.score(), placed.rationale());
+                        placed.shape(), PlacementAddresses.subordinates(placed.subordinates(), workers),
+                        placed.score(), placed.rationale(), PlacementAddresses.addressOf(placed.workerId(), workers),
+                        PlacementAddresses.deviceIps(placed.workerId(), placed.gpuIndexes(), workers));
                 instance.launchPlan = LaunchPlan.of(model.spec);
                 moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
                 snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
@@ -343,20 +343,6 @@ public class InstanceReconciler {
                 changes.add(instance);
             }
         }
-    }
-
-    /** Subordinate workers as the main worker's agent needs them: with the address their heartbeats gave. */
-    private static List<SubordinateWorker> withAddresses(List<SubordinateWorker> subordinates, List<Worker> workers) {
-        if (subordinates.isEmpty()) {
-            return subordinates;
-        }
-        Map<String, String> addresses = new java.util.HashMap<>();
-        for (Worker worker : workers) {
-            if (worker.address != null) {
-                addresses.put(worker.id, worker.address);
-            }
-        }
-        return subordinates.stream().map(sub -> sub.withAddress(addresses.get(sub.workerId()))).toList();
     }
 
     private static void moveTo(Instance instance, InstanceState state, String message, String endpoint,

@@ -112,8 +112,7 @@ public final class HeartbeatValidation {
                 reasons.add(label + ": memory_total_bytes changed from " + last.memoryTotalBytes() + " to "
                         + gpu.memoryTotalBytes() + " since the last heartbeat; using the newest");
             }
-            kept.add(used == gpu.memoryUsedBytes() ? gpu : new GpuDevice(gpu.index(), gpu.vendor(), gpu.type(),
-                    gpu.name(), gpu.uuid(), gpu.memoryTotalBytes(), used, gpu.utilizationPercent()));
+            kept.add(used == gpu.memoryUsedBytes() ? gpu : gpu.withMemoryUsed(used));
         }
         return kept;
     }

@@ -109,6 +109,7 @@ class PlacementFlowTest {
         assertEquals(List.of(), placed.gpuIndexes(), "CPU only: the worker has no GPU");
         assertEquals(new ResourceClaim(GIB, Map.of()), placed.claim());
         assertEquals(LaunchPlan.of(spec), placed.launchPlan());
+        assertEquals("10.1.2.3", placed.workerAddress(), "the address the worker's heartbeat gave");
         assertNull(placed.endpoint());
         assertEquals(1, events.instanceLog(modelId).changed().size(), "placed as it was created: one event");
 
@@ -117,10 +118,12 @@ class PlacementFlowTest {
         assertNull(starting.endpoint());
         assertEquals("loading the model", starting.stateMessage());
         assertEquals(LaunchPlan.of(spec), starting.launchPlan(), "every InstanceChanged carries the whole state");
+        assertEquals("10.1.2.3", starting.workerAddress(), "kept on every later change");
 
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40001, null, 0, 2);
         InstanceChanged running = awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
         assertEquals("10.1.2.3:40001", running.endpoint());
+        assertEquals("10.1.2.3", running.workerAddress());
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + instanceId).then().statusCode(200)
                 .body("state", equalTo("RUNNING"))
                 .body("worker_id", equalTo(worker.id()))

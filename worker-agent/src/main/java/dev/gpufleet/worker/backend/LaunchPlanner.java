@@ -3,6 +3,7 @@ package dev.gpufleet.worker.backend;
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.SubordinateWorker;
 
 import java.nio.file.Path;
@@ -51,13 +52,31 @@ public final class LaunchPlanner {
      * @param os                {@code linux}, {@code darwin}, {@code windows}
      * @param arch              {@code amd64}, {@code arm64}
      * @param ray               Ray's ports and this worker's address, for vLLM across workers
+     * @param mindie            MindIE's inter-node port, for MindIE across workers
      */
     public record Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
                        Predicate<Path> readableFile, Predicate<Path> readableDirectory,
                        Function<Path, List<String>> listDirectory, Function<Path, Optional<String>> readText,
                        Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
                        PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
-                       Function<List<String>, String> version, String os, String arch, RaySettings ray) {
+                       Function<List<String>, String> version, String os, String arch, RaySettings ray,
+                       MindieSettings mindie) {
+
+        public Host {
+            mindie = mindie == null ? MindieSettings.DEFAULT : mindie;
+        }
+
+        /** MindIE's default inter-node port. */
+        public Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
+                    Predicate<Path> readableFile, Predicate<Path> readableDirectory,
+                    Function<Path, List<String>> listDirectory, Function<Path, Optional<String>> readText,
+                    Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
+                    PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
+                    Function<List<String>, String> version, String os, String arch, RaySettings ray) {
+            this(binaries, backendHost, devices, readableFile, readableDirectory, listDirectory, readText, freePort,
+                    portRangeProblem, clusterToken, dataDir, rpcPortRange, workerAddress, version, os, arch, ray,
+                    MindieSettings.DEFAULT);
+        }
 
         /** A llama-box-only host, as before other backends existed. */
         public Host(BinaryChoice binary, String backendHost, List<GpuDevice> devices, Predicate<Path> readableFile,
@@ -181,9 +200,19 @@ public final class LaunchPlanner {
 
     private static BackendLaunch mindie(InstanceChanged instance, Host host, BinaryChoice binary, String modelDir,
                                         int port) {
+        return mindieNode(instance, host, binary, modelDir, port, instance.gpuIndexes(), instance.workerAddress());
+    }
+
+    /**
+     * MindIE on this worker's NPUs {@code gpus}: alone, or as one node of an instance across workers (GPUStack's
+     * {@code initialize_later}: the main worker's node first, each subordinate's once the main one is STARTING), every
+     * node with the same rank table and {@code multiNodesInferPort}, and its own address in {@code MIES_CONTAINER_IP}.
+     */
+    private static BackendLaunch mindieNode(InstanceChanged instance, Host host, BinaryChoice binary, String modelDir,
+                                            int port, List<Integer> gpus, String nodeAddress) {
         LaunchPlan plan = instance.launchPlan();
         List<Integer> npus = new ArrayList<>();
-        for (int index : instance.gpuIndexes()) {
+        for (int index : gpus) {
             GpuDevice device = host.devices().stream().filter(d -> d.index() == index).findFirst().orElse(null);
             if (device == null || !"ascend".equals(device.vendor())) {
                 return BackendLaunch.failed("MindIE runs on Ascend NPUs; GPU " + index + " of this worker is "
@@ -194,14 +223,64 @@ public final class LaunchPlanner {
         if (npus.isEmpty()) {
             return BackendLaunch.failed("MindIE needs at least one Ascend NPU; the instance has none");
         }
-        Path config = instanceDir(host, instance).resolve("mindie-config.json");
+        MindieCluster cluster = null;
+        if (!instance.subordinateWorkers().isEmpty()) {
+            cluster = MindieCluster.of(instance);
+            if (cluster.problem() != null) {
+                return BackendLaunch.failed(cluster.problem());
+            }
+        }
+        Path dir = instanceDir(host, instance);
+        Path config = dir.resolve("mindie-config.json");
+        Path rankTable = cluster == null ? null : dir.resolve(MINDIE_RANK_TABLE);
         MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), modelDir,
-                host.backendHost(), port, npus, npus.size(), modelMaxLength(modelDir, host), null, null,
-                config.toString(), null, plan.env(), plan.backendParameters()));
+                host.backendHost(), port, npus, cluster == null ? npus.size() : cluster.worldSize(),
+                modelMaxLength(modelDir, host), cluster == null ? null : host.mindie().multiNodesInferPort(),
+                cluster == null ? null : nodeAddress, config.toString(),
+                rankTable == null ? null : rankTable.toString(), plan.env(), plan.backendParameters()));
         Map<String, String> files = new LinkedHashMap<>();
         files.put(config.toString(), result.configJson());
+        if (cluster != null) {
+            files.put(rankTable.toString(), cluster.rankTable());
+        }
         return new BackendLaunch(new BackendCommand(binary.command(), List.of()), result.environment(), port,
                 result.warnings(), null, files, null);
+    }
+
+    /** The rank table every node of a MindIE instance across workers reads, in the instance's directory. */
+    public static final String MINDIE_RANK_TABLE = "ranktable.json";
+
+    /**
+     * MindIE on a subordinate worker of an instance across workers: this worker's lent NPUs, listening on the RPC
+     * port of the first of them ({@code gpufleet.worker.rpc-port-range}: no RPC server uses it, since the instance is
+     * not llama-box), with the rank table the main worker writes too.
+     */
+    public static BackendLaunch mindieNode(InstanceChanged instance, String workerId, Host host) {
+        LaunchPlan plan = instance.launchPlan();
+        if (plan == null || !MINDIE.equals(canonicalBackend(plan.backend()))) {
+            return BackendLaunch.failed("the instance is not a MindIE instance");
+        }
+        SubordinateWorker me = instance.subordinateWorkers().stream().filter(s -> workerId.equals(s.workerId()))
+                .findFirst().orElse(null);
+        if (me == null || me.gpuIndexes().isEmpty()) {
+            return BackendLaunch.failed("this worker lends no NPU to the instance");
+        }
+        if (plan.source() != null && !ModelSource.LOCAL_PATH.equals(plan.source().type())) {
+            return BackendLaunch.failed("MindIE across workers loads the model on every worker, and a subordinate "
+                    + "worker does not download it: register the model with a local_path source that is at the "
+                    + "same path on every worker (model source " + plan.source().type() + ")");
+        }
+        ModelLocation model = ModelLocation.of(plan.source(), host.readableDirectory(), "model directory");
+        if (model.problem() != null) {
+            return BackendLaunch.failed(model.problem());
+        }
+        BinaryChoice binary = host.binaries().apply(MINDIE);
+        if (!binary.found()) {
+            return BackendLaunch.failed(binary.problem());
+        }
+        int port = RpcServers.port(host.rpcPortRange(), me.gpuIndexes().stream().min(Integer::compare).orElseThrow());
+        return mindieNode(instance, host, binary, model.path(), port, me.gpuIndexes(), me.address())
+                .withVersion(host.version().apply(binary.command()));
     }
 
     /**
@@ -223,21 +302,11 @@ public final class LaunchPlanner {
         return new BackendEnvironment(variables, warnings, null);
     }
 
-    /**
-     * Multi-node MindIE needs the NPUs' network addresses; the builder exists ({@link MindieConfig#rankTable}), but
-     * the placement does not carry the device addresses.
-     */
-    static final String MINDIE_ACROSS_WORKERS = "MindIE across workers needs a rank table listing every NPU's device "
-            + "IP (its RoCE address, hccn_tool -i <n> -ip -g), and the placement carries none: InstanceChanged has "
-            + "no device IPs for the main worker's NPUs and SubordinateWorker none for a subordinate's, since workers "
-            + "do not report them in their heartbeat's GpuDevice; place the instance on one worker";
-
     private static String distributedProblem(String backend, InstanceChanged instance) {
         if (instance.subordinateWorkers().isEmpty()) {
             return null;
         }
         return switch (backend) {
-            case MINDIE -> MINDIE_ACROSS_WORKERS;
             case VOX_BOX -> "vox-box runs on one worker only";
             default -> null;
         };

@@ -325,6 +325,8 @@ public final class MindieConfig {
             agent.put("ATB_LLM_COMM_BACKEND", "hccl");
             agent.put("HCCL_CONNECT_TIMEOUT", "7200");
             agent.put("HCCL_EXEC_TIMEOUT", "0");
+            agent.put("HCCL_RDMA_PCIE_DIRECT_POST_NOSTRICT", "TRUE");
+            agent.put("HCCL_OP_EXPANSION_MODE", "AIV");
         }
         agent.forEach((name, value) -> {
             if (in.userEnv().containsKey(name) && !BLOCKED_ENV.contains(name)) {

@@ -3,9 +3,14 @@ package dev.gpufleet.worker.devices;
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.worker.devices.CommandRunner.ToolFailure;
 
+import org.jboss.logging.Logger;
+
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
@@ -14,15 +19,30 @@ import java.util.function.LongSupplier;
  * the inventory then holds no devices at all, since reporting the rest under shifted indexes would be worse.
  */
 public final class DeviceDetector {
+    private static final Logger LOG = Logger.getLogger(DeviceDetector.class);
+    /** How long a device IP that {@code hccn_tool} gave (or did not give) is used before it is asked again. */
+    static final Duration DEVICE_IP_TTL = Duration.ofMinutes(10);
+
     private final CommandRunner runner;
     private final Duration timeout;
     private final LongSupplier hostMemoryUsedBytes;
+    private final LongSupplier nanoTime;
+    /** By NPU uuid: device IPs change only when an admin reconfigures the NPU network, so one beat in many asks. */
+    private final Map<String, CachedIp> deviceIps = new HashMap<>();
+
+    private record CachedIp(Optional<String> ip, long askedAtNanos) {
+    }
 
     /** @param hostMemoryUsedBytes the host's used RAM, which is what an Apple GPU's unified memory has in use */
     public DeviceDetector(CommandRunner runner, Duration timeout, LongSupplier hostMemoryUsedBytes) {
+        this(runner, timeout, hostMemoryUsedBytes, System::nanoTime);
+    }
+
+    DeviceDetector(CommandRunner runner, Duration timeout, LongSupplier hostMemoryUsedBytes, LongSupplier nanoTime) {
         this.runner = runner;
         this.timeout = timeout;
         this.hostMemoryUsedBytes = hostMemoryUsedBytes;
+        this.nanoTime = nanoTime;
     }
 
     public DeviceInventory detect() {
@@ -36,7 +56,47 @@ public final class DeviceDetector {
         if (!problems.isEmpty()) {
             return DeviceInventory.failed(String.join("; ", problems));
         }
-        return DeviceInventory.of(reindexed(found));
+        return DeviceInventory.of(withDeviceIps(reindexed(found)));
+    }
+
+    /**
+     * Ascend NPUs with the device IP {@code hccn_tool} reports. Without the tool, or when it fails for an NPU, the
+     * NPU has none: it still serves everything but MindIE across workers, so this never makes the worker NOT_READY.
+     */
+    private synchronized List<GpuDevice> withDeviceIps(List<GpuDevice> devices) {
+        if (devices.stream().noneMatch(DeviceDetector::ascend) || runner.find(HccnTool.TOOL).isEmpty()) {
+            return devices;
+        }
+        long now = nanoTime.getAsLong();
+        List<GpuDevice> result = new ArrayList<>(devices.size());
+        int deviceId = 0;
+        for (GpuDevice device : devices) {
+            if (!ascend(device)) {
+                result.add(device);
+                continue;
+            }
+            CachedIp cached = deviceIps.get(device.uuid());
+            if (cached == null || now - cached.askedAtNanos() >= DEVICE_IP_TTL.toNanos()) {
+                cached = new CachedIp(askDeviceIp(deviceId), now);
+                deviceIps.put(device.uuid(), cached);
+            }
+            result.add(device.withDeviceIp(cached.ip().orElse(null)));
+            deviceId++;
+        }
+        return result;
+    }
+
+    private Optional<String> askDeviceIp(int deviceId) {
+        try {
+            return HccnTool.parseIp(deviceId, runner.run(HccnTool.ipQuery(deviceId), timeout));
+        } catch (ToolFailure | UnreadableOutput | RuntimeException e) {
+            LOG.warnf("NPU %d has no device IP (MindIE cannot use it across workers): %s", deviceId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean ascend(GpuDevice device) {
+        return "ascend".equals(device.vendor());
     }
 
     private List<GpuDevice> nvidia() throws ToolFailure, UnreadableOutput {
@@ -70,8 +130,7 @@ public final class DeviceDetector {
     static List<GpuDevice> reindexed(List<GpuDevice> devices) {
         List<GpuDevice> result = new ArrayList<>(devices.size());
         for (GpuDevice d : devices) {
-            result.add(new GpuDevice(result.size(), d.vendor(), d.type(), d.name(), d.uuid(), d.memoryTotalBytes(),
-                    d.memoryUsedBytes(), d.utilizationPercent()));
+            result.add(d.withIndex(result.size()));
         }
         return result;
     }

@@ -60,9 +60,6 @@ public interface ModelFiles {
         }
         LaunchPlan local = new LaunchPlan(plan.backend(), plan.backendVersion(),
                 ModelSource.localPath(prepared.model().toString()), parameters, plan.env(), plan.categories());
-        return new InstanceChanged(instance.instanceId(), instance.name(), instance.modelId(), instance.modelName(),
-                instance.workerId(), instance.workerName(), instance.gpuIndexes(), instance.subordinateWorkers(),
-                instance.claim(), instance.state(), instance.stateMessage(), instance.endpoint(),
-                instance.restartCount(), local, instance.shape());
+        return instance.withLaunchPlan(local);
     }
 }

@@ -44,7 +44,7 @@ final class BackendHosts {
                 BackendHosts::list, BackendHosts::read, freePort, portRangeProblem, settings.clusterToken(),
                 settings.dataDir(), rpcRange, workerId -> Optional.empty(), VERSIONS::of,
                 Platform.os(System.getProperty("os.name", "")),
-                Platform.arch(System.getProperty("os.arch", "")), settings.ray());
+                Platform.arch(System.getProperty("os.arch", "")), settings.ray(), settings.mindie());
     }
 
     /** Writes a launch's files (config files may hold the API key: owner-only). */

@@ -1,6 +1,7 @@
 package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.worker.backend.LaunchPlanner;
 
@@ -17,12 +18,14 @@ import java.util.Set;
  * scheduler's instances, the processes held) → actions. Pure.
  *
  * <p>For a placed llama-box instance whose main backend is on another worker, a llama.cpp RPC server per GPU this
- * worker lends it; for a placed vLLM instance, one Ray worker node holding all the GPUs this worker lends it.
+ * worker lends it; for a placed vLLM instance, one Ray worker node holding all the GPUs this worker lends it; for a
+ * MindIE instance, one MindIE node on the NPUs this worker lends it, once the main worker's MindIE is STARTING or
+ * RUNNING (GPUStack's {@code initialize_later}: the main node writes the rank table and starts first).
  * A server that could not start stays failed (its ERROR was reported) until the instance comes back with a higher
  * restart count, like the main backend after an ERROR.
  */
 public final class RpcServerPlan {
-    public enum Role { RPC_SERVER, RAY_WORKER }
+    public enum Role { RPC_SERVER, RAY_WORKER, MINDIE_NODE }
 
     /** One helper process: an RPC server (an instance's GPU on this worker) or a Ray worker node (gpuIndex -1). */
     public record Key(String instanceId, Role role, int gpuIndex) implements Comparable<Key> {
@@ -37,6 +40,10 @@ public final class RpcServerPlan {
             return new Key(instanceId, Role.RAY_WORKER, -1);
         }
 
+        public static Key mindieNode(String instanceId) {
+            return new Key(instanceId, Role.MINDIE_NODE, -1);
+        }
+
         @Override
         public int compareTo(Key other) {
             return ORDER.compare(this, other);
@@ -44,7 +51,11 @@ public final class RpcServerPlan {
 
         @Override
         public String toString() {
-            return role == Role.RAY_WORKER ? instanceId + " Ray worker" : instanceId + " GPU " + gpuIndex;
+            return switch (role) {
+                case RAY_WORKER -> instanceId + " Ray worker";
+                case MINDIE_NODE -> instanceId + " MindIE node";
+                default -> instanceId + " GPU " + gpuIndex;
+            };
         }
     }
 
@@ -60,7 +71,10 @@ public final class RpcServerPlan {
     public record Action(Kind kind, Key key, InstanceChanged instance, String reason) {
     }
 
-    private static final Set<String> SUBORDINATE_BACKENDS = Set.of(LaunchPlanner.LLAMA_BOX, LaunchPlanner.VLLM);
+    private static final Set<String> SUBORDINATE_BACKENDS = Set.of(LaunchPlanner.LLAMA_BOX, LaunchPlanner.VLLM,
+            LaunchPlanner.MINDIE);
+    /** A subordinate's MindIE starts once the main worker's has started (it wrote the rank table and listens). */
+    static final Set<InstanceState> MINDIE_MAIN_STARTED = Set.of(InstanceState.STARTING, InstanceState.RUNNING);
 
     private RpcServerPlan() {
     }
@@ -99,8 +113,8 @@ public final class RpcServerPlan {
         for (InstanceChanged instance : instances.values()) {
             for (Key key : keys(workerId, instance)) {
                 if (!heldKeys.contains(key)) {
-                    String lent = key.role() == Role.RAY_WORKER ? "GPUs " + lentGpus(workerId, instance)
-                            : "GPU " + key.gpuIndex();
+                    String lent = key.role() == Role.RPC_SERVER ? "GPU " + key.gpuIndex()
+                            : "GPUs " + lentGpus(workerId, instance);
                     starts.add(new Action(Kind.START, key, instance, "this worker lends " + lent + " to instance "
                             + (instance.name() == null ? instance.instanceId() : instance.name()) + ", "
                             + instance.state()));
@@ -118,8 +132,13 @@ public final class RpcServerPlan {
         if (gpus.isEmpty()) {
             return List.of();
         }
-        if (LaunchPlanner.VLLM.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
+        String backend = LaunchPlanner.canonicalBackend(instance.launchPlan().backend());
+        if (LaunchPlanner.VLLM.equals(backend)) {
             return List.of(Key.rayWorker(instance.instanceId()));
+        }
+        if (LaunchPlanner.MINDIE.equals(backend)) {
+            return MINDIE_MAIN_STARTED.contains(instance.state()) ? List.of(Key.mindieNode(instance.instanceId()))
+                    : List.of();
         }
         return gpus.stream().map(gpu -> new Key(instance.instanceId(), gpu)).toList();
     }
@@ -163,9 +182,17 @@ public final class RpcServerPlan {
         if (instance.subordinateWorkers().stream().noneMatch(s -> workerId.equals(s.workerId()))) {
             return "this worker no longer lends GPUs to the instance";
         }
-        String backend = key.role() == Role.RAY_WORKER ? LaunchPlanner.VLLM : LaunchPlanner.LLAMA_BOX;
+        String backend = switch (key.role()) {
+            case RAY_WORKER -> LaunchPlanner.VLLM;
+            case MINDIE_NODE -> LaunchPlanner.MINDIE;
+            default -> LaunchPlanner.LLAMA_BOX;
+        };
         if (!backend.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
             return "the instance's backend is no longer " + backend;
+        }
+        if (key.role() == Role.MINDIE_NODE && !MINDIE_MAIN_STARTED.contains(instance.state())) {
+            return "the instance is " + instance.state() + ": a subordinate's MindIE starts once the main worker's "
+                    + "is STARTING";
         }
         return "this worker no longer lends GPU " + key.gpuIndex() + " to the instance";
     }

@@ -5,6 +5,7 @@ import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.worker.backend.BackendCommand;
+import dev.gpufleet.worker.backend.BackendLaunch;
 import dev.gpufleet.worker.backend.BackendEnvironment;
 import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchPlanner;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +40,10 @@ import java.util.concurrent.TimeUnit;
  * ({@link RpcServerPlan} decides): for llama-box, llama.cpp RPC servers ({@link RpcServers} builds the commands), one
  * per GPU on port {@code rpc-port-range first + GPU index}, so the main worker derives {@code --rpc} without asking;
  * for vLLM, one Ray worker node ({@link RayCommands#worker}) holding the GPUs lent, started once the Ray head on the
- * main worker accepts connections on its GCS port, and ready when its node manager port listens.
+ * main worker accepts connections on its GCS port, and ready when its node manager port listens; for MindIE, one
+ * MindIE node on the NPUs lent ({@link LaunchPlanner#mindieNode}), started once the main worker's MindIE is STARTING,
+ * with the same rank table, and counted as started once it has run {@link #MIN_UPTIME} (it serves no request of its
+ * own to probe).
  *
  * <p>The instance's state is the main worker's to report; this class only reports ERROR (on
  * {@code gpufleet.instance-status}) when a server cannot start: its binary or GPU is missing, it exits before it
@@ -52,6 +57,7 @@ public final class SubordinateServers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SubordinateServers.class);
     static final String PID_DIR = "rpc-servers";
     private static final String RAY_PREFIX = "ray";
+    private static final String MINDIE_PREFIX = "mindie";
     static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
     static final Duration LONGEST_RESTART_DELAY = Duration.ofSeconds(30);
     /** A server that listened this long before it exited restarts after the first delay again. */
@@ -73,13 +79,6 @@ public final class SubordinateServers implements AutoCloseable {
     private final PortRange range;
     private final String rangeProblem;
 
-    /** Looks up main workers' addresses, which may take seconds (see {@link WorkerAddresses}). */
-    private final java.util.concurrent.ExecutorService lookups = java.util.concurrent.Executors
-            .newSingleThreadExecutor(task -> {
-                Thread thread = new Thread(task, "gpufleet-worker-addresses");
-                thread.setDaemon(true);
-                return thread;
-            });
     private final Map<RpcServerPlan.Key, Server> servers = new HashMap<>();
     private final Map<RpcServerPlan.Key, Leftover> leftovers = new HashMap<>();
     private Map<String, InstanceChanged> instances = Map.of();
@@ -189,6 +188,10 @@ public final class SubordinateServers implements AutoCloseable {
             launchRayWorker(server, reason);
             return;
         }
+        if (server.key.role() == RpcServerPlan.Role.MINDIE_NODE) {
+            launchMindieNode(server, reason);
+            return;
+        }
         if (rangeProblem != null) {
             fail(server, rangeProblem);
             return;
@@ -232,15 +235,36 @@ public final class SubordinateServers implements AutoCloseable {
             fail(server, cannot + ray.problem());
             return;
         }
-        // the lookup may read Kafka for seconds: off this thread
-        String mainWorker = instance.workerId();
-        CompletableFuture.supplyAsync(() -> settings.ray().workerAddress().apply(mainWorker), lookups)
-                .whenComplete((address, failure) -> post(() -> {
-                    if (current(server) && server.phase == RpcServerPlan.Phase.RUNNING && server.handle == null) {
-                        launchRayWorker(server, instance, ray, address == null ? Optional.empty() : address,
-                                reason);
-                    }
-                }));
+        launchRayWorker(server, instance, ray, Optional.ofNullable(instance.workerAddress()), reason);
+    }
+
+    /** MindIE on the NPUs this worker lends, with the rank table and config files the main worker writes too. */
+    private void launchMindieNode(Server server, String reason) {
+        InstanceChanged instance = instances.get(server.key.instanceId());
+        if (instance == null) {
+            return; // deleted meanwhile: the next reconcile forgets it
+        }
+        BackendLaunch launch = LaunchPlanner.mindieNode(instance, settings.workerId(),
+                BackendHosts.of(settings, OptionalInt::empty, null));
+        if (!launch.ready()) {
+            fail(server, describe(server.key) + " on subordinate worker " + settings.workerId() + " cannot start: "
+                    + launch.problem());
+            return;
+        }
+        try {
+            BackendHosts.writeFiles(launch.files());
+        } catch (IOException | RuntimeException e) {
+            fail(server, describe(server.key) + " cannot start: cannot write " + launch.files().keySet() + ": "
+                    + e.getMessage());
+            return;
+        }
+        if (!launch.warnings().isEmpty()) {
+            LOG.warnf("%s: %s", describe(server.key), String.join("; ", launch.warnings()));
+        }
+        server.port = launch.port();
+        server.readyHost = null;
+        server.deadline = clock.instant().plus(settings.startTimeout());
+        spawn(server, launch.command(), launch.environment(), reason);
     }
 
     private void launchRayWorker(Server server, InstanceChanged instance, BinaryChoice ray, Optional<String> head,
@@ -249,8 +273,9 @@ public final class SubordinateServers implements AutoCloseable {
         if (head.isEmpty() || head.get().isBlank()) {
             fail(server, cannot + "the address of main worker " + (instance.workerName() != null
                     ? instance.workerName() + " (" + instance.workerId() + ")" : instance.workerId())
-                    + ", where the Ray head runs, is unknown to this worker (no recent heartbeat of it on "
-                    + "gpufleet.workers reports one)");
+                    + ", where the Ray head runs, is unknown to this worker: the instance's InstanceChanged carries "
+                    + "no workerAddress (a scheduler older than that field, or the main worker's heartbeat gave no "
+                    + "address when it was placed)");
             return;
         }
         List<Integer> gpus = RpcServerPlan.lentGpus(settings.workerId(), instance);
@@ -326,9 +351,11 @@ public final class SubordinateServers implements AutoCloseable {
         if (!current(server) || server.handle == null || server.readyAt != null) {
             return;
         }
-        if (Preludes.accepts(server.readyHost, server.port)) {
+        if (server.readyHost == null ? !clock.instant().isBefore(server.startedAt.plus(MIN_UPTIME))
+                : Preludes.accepts(server.readyHost, server.port)) {
             server.readyAt = clock.instant();
-            LOG.infof("%s listens on port %d", describe(server.key), server.port);
+            LOG.infof(server.readyHost == null ? "%s runs (port %d)" : "%s listens on port %d",
+                    describe(server.key), server.port);
         } else if (!clock.instant().isBefore(server.deadline)) {
             server.failure = describe(server.key) + " on subordinate worker "
                     + settings.workerId() + " did not listen on port " + server.port + " within "
@@ -341,8 +368,11 @@ public final class SubordinateServers implements AutoCloseable {
 
     /** "the RPC server of GPU 0", "the Ray worker of instance i-1": how messages name a helper process. */
     static String describe(RpcServerPlan.Key key) {
-        return key.role() == RpcServerPlan.Role.RAY_WORKER ? "the Ray worker of instance " + key.instanceId()
-                : "the RPC server of GPU " + key.gpuIndex();
+        return switch (key.role()) {
+            case RAY_WORKER -> "the Ray worker of instance " + key.instanceId();
+            case MINDIE_NODE -> "the MindIE node of instance " + key.instanceId();
+            default -> "the RPC server of GPU " + key.gpuIndex();
+        };
     }
 
     private void onExit(Server server, String exited) {
@@ -366,8 +396,9 @@ public final class SubordinateServers implements AutoCloseable {
         }
         if (failedStart) {
             fail(server, describe(server.key) + " on subordinate worker "
-                    + settings.workerId() + " " + exited + (server.readyAt == null ? " before it listened on port "
-                    + server.port : " within " + MIN_UPTIME.toSeconds() + "s of its start on port " + server.port)
+                    + settings.workerId() + " " + exited + (server.readyAt == null && server.readyHost != null
+                    ? " before it listened on port " + server.port
+                    : " within " + MIN_UPTIME.toSeconds() + "s of its start on port " + server.port)
                     + "; last log lines:\n" + LogTail.of(server.logFile, server.logOffset));
             return;
         }
@@ -472,7 +503,6 @@ public final class SubordinateServers implements AutoCloseable {
     }
 
     private void shutdown() {
-        lookups.shutdownNow();
         steps.shutdown();
     }
 
@@ -486,18 +516,27 @@ public final class SubordinateServers implements AutoCloseable {
 
     static String logFileName(String instanceName, RpcServerPlan.Key key) {
         String base = BackendSupervisor.logFileName(instanceName, key.instanceId());
-        return base.substring(0, base.length() - ".log".length()) + (key.role() == RpcServerPlan.Role.RAY_WORKER
-                ? ".ray-worker.log" : ".rpc-gpu" + key.gpuIndex() + ".log");
+        return base.substring(0, base.length() - ".log".length()) + switch (key.role()) {
+            case RAY_WORKER -> ".ray-worker.log";
+            case MINDIE_NODE -> ".mindie-node.log";
+            default -> ".rpc-gpu" + key.gpuIndex() + ".log";
+        };
     }
 
     static String pidFileName(RpcServerPlan.Key key) {
-        return key.instanceId().replaceAll("[^A-Za-z0-9._-]", "_") + (key.role() == RpcServerPlan.Role.RAY_WORKER
-                ? ".ray-worker.pid" : ".gpu" + key.gpuIndex() + ".pid");
+        return key.instanceId().replaceAll("[^A-Za-z0-9._-]", "_") + switch (key.role()) {
+            case RAY_WORKER -> ".ray-worker.pid";
+            case MINDIE_NODE -> ".mindie-node.pid";
+            default -> ".gpu" + key.gpuIndex() + ".pid";
+        };
     }
 
     private static String leftoverName(RpcServerPlan.Key key) {
-        return (key.role() == RpcServerPlan.Role.RAY_WORKER ? RAY_PREFIX : String.valueOf(key.gpuIndex())) + "/"
-                + key.instanceId();
+        return switch (key.role()) {
+            case RAY_WORKER -> RAY_PREFIX;
+            case MINDIE_NODE -> MINDIE_PREFIX;
+            default -> String.valueOf(key.gpuIndex());
+        } + "/" + key.instanceId();
     }
 
     /** A {@link Leftover} line whose instance field is {@code <gpu index>/<instance id>} or {@code ray/<id>}. */
@@ -564,6 +603,9 @@ public final class SubordinateServers implements AutoCloseable {
         if (slash > 0 && leftover.instanceId().substring(0, slash).equals(RAY_PREFIX)) {
             return Optional.of(RpcServerPlan.Key.rayWorker(leftover.instanceId().substring(slash + 1)));
         }
+        if (slash > 0 && leftover.instanceId().substring(0, slash).equals(MINDIE_PREFIX)) {
+            return Optional.of(RpcServerPlan.Key.mindieNode(leftover.instanceId().substring(slash + 1)));
+        }
         try {
             return slash < 1 ? Optional.empty() : Optional.of(new RpcServerPlan.Key(
                     leftover.instanceId().substring(slash + 1),
@@ -585,9 +627,11 @@ public final class SubordinateServers implements AutoCloseable {
             }
             InstanceChanged instance = instances.get(key.instanceId());
             String unwanted = RpcServerPlan.whyNot(settings.workerId(), instance, key);
-            boolean samePort = key.role() == RpcServerPlan.Role.RAY_WORKER
-                    ? settings.ray().ports().nodeManager() == leftover.port()
-                    : range != null && RpcServers.port(range, key.gpuIndex()) == leftover.port();
+            boolean samePort = switch (key.role()) {
+                case RAY_WORKER -> settings.ray().ports().nodeManager() == leftover.port();
+                case MINDIE_NODE -> true; // its port is in its config file, which the leftover still reads
+                default -> range != null && RpcServers.port(range, key.gpuIndex()) == leftover.port();
+            };
             if (unwanted == null && samePort) {
                 leftovers.remove(key);
                 Server server = new Server(key, instance.name() == null ? key.instanceId() : instance.name(),

@@ -5,6 +5,7 @@ import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.RaySettings;
@@ -20,15 +21,12 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import io.smallrye.common.annotation.Identifier;
 import org.apache.kafka.clients.producer.Producer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Wires the {@link BackendSupervisor} to the agent's settings and Kafka; stops every backend on shutdown. */
@@ -40,9 +38,7 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat,
-                       @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-                       @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+                       jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -64,9 +60,8 @@ public class Supervision {
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
                 config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
                         : null,
-                config.rpcPortRange(), config.adoptionGrace(), raySettings(config, new WorkerAddresses(bootstrapServers,
-                        kafkaConfig, "worker-agent-addresses-" + identity.get().workerId(),
-                        addressWindow(config.heartbeatInterval()), ADDRESS_TIMEOUT, clock))),
+                config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
+                new MindieSettings(config.mindie().multiNodesInferPort())),
                 publisher, clock, downloader);
         supervisor.start();
     }
@@ -81,20 +76,7 @@ public class Supervision {
                 .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
     }
 
-    /** How long one look at the other workers' recent heartbeats may take. */
-    private static final java.time.Duration ADDRESS_TIMEOUT = java.time.Duration.ofSeconds(10);
-
-    /** Three heartbeats of this agent's interval (the scheduler's unreachable mark), at least 15 s. */
-    static java.time.Duration addressWindow(java.time.Duration heartbeatInterval) {
-        java.time.Duration three = heartbeatInterval.multipliedBy(3);
-        return three.compareTo(java.time.Duration.ofSeconds(15)) < 0 ? java.time.Duration.ofSeconds(15) : three;
-    }
-
-    /**
-     * The main worker's address comes from its heartbeats ({@link WorkerAddresses}): InstanceChanged carries only
-     * the subordinates' addresses.
-     */
-    static RaySettings raySettings(WorkerConfig config, java.util.function.Function<String, Optional<String>> addresses) {
+    static RaySettings raySettings(WorkerConfig config) {
         WorkerConfig.Ray ray = config.ray();
         PortRange workers;
         try {
@@ -106,7 +88,7 @@ public class Supervision {
                 ray.objectManagerPort(), ray.runtimeEnvAgentPort(), ray.dashboardAgentGrpcPort(),
                 ray.dashboardAgentListenPort(), ray.metricsExportPort(), workers.first(), workers.last(),
                 ray.dashboardPort()), config.address().filter(a -> !a.isBlank())
-                .orElseGet(dev.gpufleet.worker.report.HostNetwork::detectAddress), addresses);
+                .orElseGet(dev.gpufleet.worker.report.HostNetwork::detectAddress));
     }
 
     private static long diskMargin(String text) {

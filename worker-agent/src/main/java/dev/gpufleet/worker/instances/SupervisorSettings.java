@@ -2,6 +2,7 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.RaySettings;
 import dev.gpufleet.worker.backend.RpcServers;
 
@@ -20,15 +21,31 @@ import java.util.function.Supplier;
  * @param rpcPortRange    the llama.cpp RPC servers' ports (gpufleet.worker.rpc-port-range)
  * @param adoptionGrace   how long after the scheduler's first event a backend left by an earlier run of the agent
  *                        may wait to be claimed before it is stopped
- * @param ray             Ray's ports, this worker's address and the other workers', for vLLM across workers
+ * @param ray             Ray's ports and this worker's address, for vLLM across workers
+ * @param mindie          MindIE's inter-node port, for MindIE across workers
  */
 public record SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
                                  Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
                                  Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
                                  Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
                                  String clusterToken, String rpcPortRange, Duration adoptionGrace,
-                                 RaySettings ray) {
+                                 RaySettings ray, MindieSettings mindie) {
     public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
+
+    public SupervisorSettings {
+        mindie = mindie == null ? MindieSettings.DEFAULT : mindie;
+    }
+
+    /** Live devices, every backend, Ray's settings, MindIE's default inter-node port. */
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
+                              Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
+                              Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
+                              String clusterToken, String rpcPortRange, Duration adoptionGrace, RaySettings ray) {
+        this(workerId, dataDir, backendHost, portRange, devices, binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace, ray,
+                MindieSettings.DEFAULT);
+    }
 
     /** Fixed devices, llama-box only, without API keys. */
     public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,

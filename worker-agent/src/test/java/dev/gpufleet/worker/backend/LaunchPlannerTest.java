@@ -100,7 +100,7 @@ class LaunchPlannerTest {
                 Path.of("/models/qwen")::equals, path -> List.of(), path -> java.util.Optional.empty(),
                 () -> OptionalInt.of(40001), null, null, Path.of("/data"), PortRange.parse(RpcServers.DEFAULT_RANGE),
                 id -> java.util.Optional.empty(), command -> null, "linux", "amd64",
-                new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5", id -> java.util.Optional.empty()));
+                new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5"));
     }
 
     @Test
@@ -150,17 +150,116 @@ class LaunchPlannerTest {
         assertFalse(launch.environment().containsKey("RAY_ADDRESS"));
     }
 
-    @Test
-    void mindieAcrossWorkersIsRefusedNamingWhatThePlacementLacks() {
-        InstanceChanged vllm = vllmAcrossWorkers(Map.of());
-        InstanceChanged mindie = new InstanceChanged(vllm.instanceId(), vllm.name(), vllm.modelId(), vllm.modelName(),
-                vllm.workerId(), vllm.workerName(), vllm.gpuIndexes(), vllm.subordinateWorkers(), vllm.claim(),
-                vllm.state(), null, null, 0, plan("ascend-mindie", ModelSource.localPath("/models/qwen"), List.of(),
-                Map.of()), vllm.shape());
+    private static final List<GpuDevice> NPUS = List.of(
+            new GpuDevice(0, "ascend", "npu", "Ascend 910B3", "0000:C1:00.0-chip0", 64L << 30, 0, 0.0, "29.11.36.2"),
+            new GpuDevice(1, "ascend", "npu", "Ascend 910B3", "0000:C2:00.0-chip0", 64L << 30, 0, 0.0, "29.11.36.3"));
 
-        assertEquals(LaunchPlanner.MINDIE_ACROSS_WORKERS, LaunchPlanner.plan(mindie,
-                vllmHost(new BinaryChoice(List.of("/usr/bin/ray"), null))).problem());
-        assertTrue(LaunchPlanner.MINDIE_ACROSS_WORKERS.contains("device IP"));
+    /** MindIE on NPUs 0 and 1 of w-1 (10.0.0.5) and of w-2 (10.0.0.7), as the scheduler places it. */
+    private static InstanceChanged mindieAcrossWorkers(String source) {
+        ModelSource model = source.equals(ModelSource.LOCAL_PATH) ? ModelSource.localPath("/models/qwen")
+                : new ModelSource(source, "Qwen/Qwen2.5-72B-Instruct", null, "main", null, null, null);
+        return new InstanceChanged("i-1", "demo-1a2b", "m-1", "demo", "w-1", "node-1", List.of(0, 1),
+                List.of(new dev.gpufleet.events.SubordinateWorker("w-2", List.of(0, 1), null, "10.0.0.7",
+                        Map.of(0, "29.11.37.2", 1, "29.11.37.3"))),
+                new ResourceClaim(1L << 30, Map.of(0, 58L << 30, 1, 58L << 30)), InstanceState.SCHEDULED, null, null,
+                0, plan("ascend-mindie", model, List.of(), Map.of("HCCL_CONNECT_TIMEOUT", "60")), null, "10.0.0.5",
+                Map.of(0, "29.11.36.2", 1, "29.11.36.3"));
+    }
+
+    private static LaunchPlanner.Host npuHost(int port) {
+        return new LaunchPlanner.Host(backend -> new BinaryChoice(List.of("/usr/bin/mindieservice_daemon"), null),
+                "0.0.0.0", NPUS, path -> false, Path.of("/models/qwen")::equals, path -> List.of(),
+                path -> java.util.Optional.empty(), () -> OptionalInt.of(port), null, null, Path.of("/data"),
+                PortRange.parse(RpcServers.DEFAULT_RANGE), id -> java.util.Optional.empty(), command -> "2.0.RC2",
+                "linux", "arm64", new RaySettings(RayCommands.Ports.DEFAULT, "10.0.0.5"), new MindieSettings(1121));
+    }
+
+    private static final String RANK_TABLE = MindieConfig.rankTable(List.of(
+            new MindieConfig.RankServer("10.0.0.5", List.of(new MindieConfig.RankDevice(0, "29.11.36.2"),
+                    new MindieConfig.RankDevice(1, "29.11.36.3"))),
+            new MindieConfig.RankServer("10.0.0.7", List.of(new MindieConfig.RankDevice(0, "29.11.37.2"),
+                    new MindieConfig.RankDevice(1, "29.11.37.3")))));
+
+    @Test
+    void mindieAcrossWorkersWritesTheRankTableOnTheMainWorkerAndNamesItsNode() {
+        BackendLaunch launch = LaunchPlanner.plan(mindieAcrossWorkers(ModelSource.LOCAL_PATH), npuHost(40001));
+
+        assertNull(launch.problem());
+        assertEquals(RANK_TABLE, launch.files().get("/data/instances/i-1/ranktable.json"));
+        assertTrue(RANK_TABLE.contains("\"rank_id\" : \"3\""), RANK_TABLE);
+        String config = launch.files().get("/data/instances/i-1/mindie-config.json");
+        assertTrue(config.contains("\"multiNodesInferEnabled\" : true"), config);
+        assertTrue(config.contains("\"multiNodesInferPort\" : 1121"), config);
+        assertTrue(config.contains("\"npuDeviceIds\" : [ [ 0, 1 ] ]"), config);
+        assertTrue(config.contains("\"port\" : 40001"), config);
+        Map<String, String> env = launch.environment();
+        assertEquals("4", env.get("WORLD_SIZE"));
+        assertEquals("/data/instances/i-1/ranktable.json", env.get("RANKTABLEFILE"));
+        assertEquals("/data/instances/i-1/ranktable.json", env.get("RANK_TABLE_FILE"));
+        assertEquals("10.0.0.5", env.get("MIES_CONTAINER_IP"));
+        assertEquals("10.0.0.5", env.get("HOST_IP"));
+        assertEquals("hccl", env.get("ATB_LLM_COMM_BACKEND"));
+        assertEquals("7200", env.get("HCCL_CONNECT_TIMEOUT"));
+        assertEquals("TRUE", env.get("HCCL_RDMA_PCIE_DIRECT_POST_NOSTRICT"));
+        assertEquals("AIV", env.get("HCCL_OP_EXPANSION_MODE"));
+        assertEquals(List.of("env HCCL_CONNECT_TIMEOUT was overridden: the agent sets it for MindIE"),
+                launch.warnings());
+    }
+
+    @Test
+    void aSubordinatesMindieNodeHasItsNpusItsAddressAndTheSameRankTable() {
+        BackendLaunch node = LaunchPlanner.mindieNode(mindieAcrossWorkers(ModelSource.LOCAL_PATH), "w-2",
+                npuHost(40001));
+
+        assertNull(node.problem());
+        assertEquals(RANK_TABLE, node.files().get("/data/instances/i-1/ranktable.json"));
+        String config = node.files().get("/data/instances/i-1/mindie-config.json");
+        assertTrue(config.contains("\"port\" : 40064"), "the RPC port of its first NPU: " + config);
+        assertTrue(config.contains("\"multiNodesInferPort\" : 1121"), config);
+        assertTrue(config.contains("\"npuDeviceIds\" : [ [ 0, 1 ] ]"), config);
+        assertEquals("10.0.0.7", node.environment().get("MIES_CONTAINER_IP"));
+        assertEquals("4", node.environment().get("WORLD_SIZE"));
+        assertEquals(List.of("/usr/bin/mindieservice_daemon"), node.command().args());
+        assertEquals("2.0.RC2", node.version());
+    }
+
+    static Stream<Arguments> mindieAcrossWorkersProblems() {
+        InstanceChanged good = mindieAcrossWorkers(ModelSource.LOCAL_PATH);
+        String prefix = "MindIE across workers needs a rank table listing every NPU's device IP on every worker: ";
+        String noIp = " no device IP: each worker reports its NPUs' device IPs from hccn_tool -i <n> -ip -g (found "
+                + "on gpufleet.worker.device-tool-path) in its heartbeat, and the scheduler copies those it knew "
+                + "when it placed the instance; give the NPUs RoCE addresses (hccn_tool -i <n> -ip -s address <ip> "
+                + "netmask <mask>), then delete the instance so that it is placed again";
+        return Stream.of(
+                Arguments.of(good.withWorkerAddress(null), prefix + "the address of main worker node-1 (w-1) is "
+                        + "unknown (the instance's InstanceChanged carries none: a scheduler older than those fields, "
+                        + "or a heartbeat that gave no address when the instance was placed)"),
+                Arguments.of(good.withDeviceIps(Map.of(0, "29.11.36.2")), prefix + "NPU 1 of main worker node-1 "
+                        + "(w-1) has" + noIp),
+                Arguments.of(new InstanceChanged(good.instanceId(), good.name(), good.modelId(), good.modelName(),
+                        good.workerId(), good.workerName(), good.gpuIndexes(), List.of(
+                        new dev.gpufleet.events.SubordinateWorker("w-2", List.of(0, 1), null)), good.claim(),
+                        good.state(), null, null, 0, good.launchPlan(), null, "10.0.0.5", good.deviceIps()),
+                        prefix + "the address of worker w-2 is unknown (the instance's InstanceChanged carries none: "
+                                + "a scheduler older than those fields, or a heartbeat that gave no address when the "
+                                + "instance was placed); NPU 0 of worker w-2, NPU 1 of worker w-2 have" + noIp));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mindieAcrossWorkersProblems")
+    void mindieAcrossWorkersSaysWhatThePlacementLacks(InstanceChanged instance, String expected) {
+        assertEquals(expected, LaunchPlanner.plan(instance, npuHost(40001)).problem());
+        assertEquals(expected, LaunchPlanner.mindieNode(instance, "w-2", npuHost(40001)).problem());
+    }
+
+    @Test
+    void aSubordinateDoesNotDownloadTheModelOfAMindieInstance() {
+        assertEquals("MindIE across workers loads the model on every worker, and a subordinate worker does not "
+                + "download it: register the model with a local_path source that is at the same path on every "
+                + "worker (model source huggingface)", LaunchPlanner.mindieNode(
+                mindieAcrossWorkers(ModelSource.HUGGINGFACE), "w-2", npuHost(40001)).problem());
+        assertEquals("this worker lends no NPU to the instance", LaunchPlanner.mindieNode(
+                mindieAcrossWorkers(ModelSource.LOCAL_PATH), "w-3", npuHost(40001)).problem());
     }
 
     @Test

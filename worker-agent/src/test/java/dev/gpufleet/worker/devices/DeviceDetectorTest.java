@@ -73,6 +73,62 @@ class DeviceDetectorTest {
         assertEquals(65536 * MIB, inventory.gpus().get(7).memoryTotalBytes());
     }
 
+    /** Each NPU's {@code hccn_tool -i n -ip -g}: the recorded layout, with NPU n's address 29.11.36.(2+n). */
+    private static RecordedTools ascendWithDeviceIps(int npus) {
+        RecordedTools tools = new RecordedTools().prints(NpuSmi.INFO, fixture("npu-smi-910b-x8.txt"));
+        for (int n = 0; n < npus; n++) {
+            tools.prints(HccnTool.ipQuery(n), fixture("hccn-tool-ip-g.txt").replace("29.11.36.2", "29.11.36." + (2 + n)));
+        }
+        return tools;
+    }
+
+    @Test
+    void eachNpuCarriesTheDeviceIpHccnToolGives() {
+        DeviceInventory inventory = detect(ascendWithDeviceIps(8));
+
+        assertEquals(Optional.empty(), inventory.problem());
+        assertEquals(List.of("29.11.36.2", "29.11.36.3", "29.11.36.4", "29.11.36.5", "29.11.36.6", "29.11.36.7",
+                "29.11.36.8", "29.11.36.9"), inventory.gpus().stream().map(GpuDevice::deviceIp).toList());
+    }
+
+    @Test
+    void anNpuWithoutADeviceIpHasNoneAndTheWorkerStaysReady() {
+        RecordedTools tools = ascendWithDeviceIps(8).fails(HccnTool.ipQuery(5),
+                "hccn_tool -i 5 -ip -g exited with status 255: Command execute failed!")
+                .prints(HccnTool.ipQuery(6), "ipaddr:\nnetmask:\n").prints(HccnTool.ipQuery(7), "garbage\n");
+
+        DeviceInventory inventory = detect(tools);
+
+        assertEquals(Optional.empty(), inventory.problem());
+        assertEquals(8, inventory.gpus().size());
+        assertEquals(java.util.Arrays.asList("29.11.36.2", "29.11.36.3", "29.11.36.4", "29.11.36.5", "29.11.36.6",
+                null, null, null), inventory.gpus().stream().map(GpuDevice::deviceIp).toList());
+    }
+
+    @Test
+    void withoutHccnToolNpusHaveNoDeviceIp() {
+        DeviceInventory inventory = detect(new RecordedTools().prints(NpuSmi.INFO, fixture("npu-smi-910b-x8.txt")));
+        assertTrue(inventory.gpus().stream().allMatch(gpu -> gpu.deviceIp() == null), inventory.gpus()::toString);
+    }
+
+    @Test
+    void deviceIpsAreAskedAgainOnlyAfterTheirTimeToLive() {
+        RecordedTools tools = ascendWithDeviceIps(8);
+        long[] now = {0};
+        DeviceDetector detector = new DeviceDetector(tools, Duration.ofSeconds(5), () -> 0L, () -> now[0]);
+
+        detector.detect();
+        now[0] += DeviceDetector.DEVICE_IP_TTL.toNanos() - 1;
+        DeviceInventory cached = detector.detect();
+        long asked = tools.ran.stream().filter(c -> c.startsWith(HccnTool.TOOL)).count();
+        now[0] += 1;
+        detector.detect();
+
+        assertEquals(8, asked, "the second beat reuses what the first was told");
+        assertEquals("29.11.36.9", cached.gpus().get(7).deviceIp());
+        assertEquals(16, tools.ran.stream().filter(c -> c.startsWith(HccnTool.TOOL)).count());
+    }
+
     static Stream<Arguments> brokenTools() {
         return Stream.of(
                 Arguments.of(new RecordedTools().fails(NvidiaSmi.QUERY, String.join(" ", NvidiaSmi.QUERY)

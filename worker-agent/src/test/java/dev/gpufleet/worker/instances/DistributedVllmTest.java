@@ -104,8 +104,7 @@ class DistributedVllmTest {
                         ? new BinaryChoice(List.of(binaries.get(backend).toString()), null)
                         : BackendBinaries.choose(backend, Optional.empty(), name -> Optional.empty(), file -> false),
                 null, "46250-46259", Duration.ofSeconds(1),
-                new RaySettings(rayPorts, "127.0.0.1", id -> id.equals(ME) ? Optional.of("127.0.0.1")
-                        : Optional.empty())),
+                new RaySettings(rayPorts, "127.0.0.1")),
                 sink::add, Clock.systemUTC());
         supervisor.start();
         supervisors.add(supervisor);
@@ -130,7 +129,7 @@ class DistributedVllmTest {
                 List.of(new SubordinateWorker(OTHER, List.of(0, 1),
                         new ResourceClaim(0, Map.of(0, 72L << 30, 1, 72L << 30)), "127.0.0.1")),
                 new ResourceClaim(1L << 30, Map.of(0, 72L << 30, 1, 72L << 30)), state, null, null, restartCount,
-                plan, new PlacementShape(PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 2, 2));
+                plan, new PlacementShape(PlacementShape.Kind.DISTRIBUTED, 0, List.of(), 2, 2), "127.0.0.1");
     }
 
     private void publish(EventPayload payload, BackendSupervisor... to) {
@@ -338,21 +337,15 @@ class DistributedVllmTest {
     }
 
     @Test
-    void aSubordinateThatCannotFindTheMainWorkersAddressSaysSo() throws Exception {
-        Path dataDir = Files.createDirectories(dir.resolve("data-lost"));
-        BackendSupervisor sub = new BackendSupervisor(new SupervisorSettings(OTHER, dataDir, "127.0.0.1", SUB_PORTS,
-                GPUS, () -> new BinaryChoice(List.of(), "no llama-box"), Duration.ofSeconds(20),
-                Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(3),
-                backend -> new BinaryChoice(List.of(subRay.toString()), null), null, "46250-46259",
-                Duration.ofSeconds(1), new RaySettings(SUB_RAY, "127.0.0.1", id -> Optional.empty())),
-                subSink::add, Clock.systemUTC());
-        sub.start();
-        supervisors.add(sub);
+    void aSubordinateGivenNoMainWorkerAddressSaysSo() throws Exception {
+        BackendSupervisor sub = sub(true);
 
-        publish(distributed(InstanceState.SCHEDULED, 0), sub);
+        publish(distributed(InstanceState.SCHEDULED, 0).withWorkerAddress(null), sub);
 
         assertEquals("the Ray worker of instance d cannot start: the address of main worker w-me-name (w-me), where "
-                + "the Ray head runs, is unknown to this worker (no recent heartbeat of it on gpufleet.workers "
-                + "reports one)", await(subSink, InstanceState.ERROR, 0).message());
+                + "the Ray head runs, is unknown to this worker: the instance's InstanceChanged carries no "
+                + "workerAddress (a scheduler older than that field, or the main worker's heartbeat gave no address "
+                + "when it was placed)", await(subSink, InstanceState.ERROR, 0).message());
+        assertFalse(Files.exists(subRecords.resolve("worker-46222.argv")), "no Ray worker was started");
     }
 }

@@ -31,6 +31,15 @@ import java.util.regex.Pattern;
  * {@link StandInRay} head) and, like vLLM waiting for its placement group, listens only once the cluster has
  * {@code tensor parallel size × pipeline parallel size} GPUs; it exits 1 if the head does not answer or the GPUs do
  * not come within {@code ray-wait-ms} (default 20000). Pipeline parallelism above 1 without Ray is refused.
+ *
+ * <p>MindIE with {@code multiNodesInferEnabled} is one node of a cluster, as the rank table at {@code RANKTABLEFILE}
+ * lists it: it checks what real MindIE needs ({@code RANK_TABLE_FILE} the same file, {@code WORLD_SIZE} its device
+ * count, every device with a {@code device_ip}, {@code MIES_CONTAINER_IP} one of its servers) and exits 1 naming what
+ * is wrong. The first server is the master: it listens on {@code multiNodesInferPort} at its address and serves HTTP
+ * only once every other server has joined (within {@code cluster-wait-ms}, default 20000, else it exits 1); the
+ * others join it there. A node whose peer goes away exits 1, as HCCL fails. Each node records under
+ * {@code $GPUFLEET_TEST_RECORD/<MIES_CONTAINER_IP>/} (plus {@code ranktable.json}), since every node gets the same
+ * environment.
  */
 public final class StandInEngine {
     static final Set<String> VLLM_VALUED = Set.of("--host", "--port", "--served-model-name", "--api-key",
@@ -51,6 +60,10 @@ public final class StandInEngine {
         String recordDir = System.getenv("GPUFLEET_TEST_RECORD");
         Path record = recordDir == null || recordDir.isBlank() ? Files.createTempDirectory("stand-in-engine")
                 : Path.of(recordDir);
+        String node = System.getenv("MIES_CONTAINER_IP");
+        if (mode.equals("mindie") && System.getenv("RANKTABLEFILE") != null && node != null) {
+            record = record.resolve(node);
+        }
         Files.createDirectories(record);
         Files.write(record.resolve("argv"), args, StandardCharsets.UTF_8);
         List<String> envLines = new ArrayList<>();
@@ -93,6 +106,9 @@ public final class StandInEngine {
                 Files.writeString(record.resolve("config.json"), config);
                 host = find(config, "\"ipAddress\"\\s*:\\s*\"([^\"]+)\"");
                 port = Integer.parseInt(find(config, "\"port\"\\s*:\\s*(\\d+)"));
+                if (config.matches("(?s).*\"multiNodesInferEnabled\"\\s*:\\s*true.*")) {
+                    joinMindieCluster(config, record);
+                }
             }
             default -> throw new IllegalArgumentException("unknown stand-in mode " + mode);
         }
@@ -213,6 +229,115 @@ public final class StandInEngine {
         }
         System.err.println("vllm stand-in: the placement group was not ready: " + needed + " GPU(s) needed, the Ray "
                 + "cluster at " + address + (have < 0 ? " does not answer" : " has " + have));
+        System.exit(1);
+    }
+
+    private static void joinMindieCluster(String config, Path record) throws Exception {
+        String tablePath = System.getenv("RANKTABLEFILE");
+        if (tablePath == null || !tablePath.equals(System.getenv("RANK_TABLE_FILE"))) {
+            fail("RANKTABLEFILE and RANK_TABLE_FILE must name the rank table");
+        }
+        String table = Files.readString(Path.of(tablePath));
+        Files.writeString(record.resolve("ranktable.json"), table);
+        List<String> servers = all(table, "\"container_ip\"\\s*:\\s*\"([^\"]+)\"");
+        int devices = all(table, "\"rank_id\"\\s*:\\s*\"(\\d+)\"").size();
+        if (all(table, "\"device_ip\"\\s*:\\s*\"([^\"]+)\"").size() != devices) {
+            fail("a device of the rank table has no device_ip");
+        }
+        if (!String.valueOf(devices).equals(System.getenv("WORLD_SIZE"))) {
+            fail("WORLD_SIZE " + System.getenv("WORLD_SIZE") + " is not the rank table's " + devices + " devices");
+        }
+        String me = System.getenv("MIES_CONTAINER_IP");
+        if (me == null || !servers.contains(me)) {
+            fail("MIES_CONTAINER_IP " + me + " is none of the rank table's servers " + servers);
+        }
+        int port = Integer.parseInt(find(config, "\"multiNodesInferPort\"\\s*:\\s*(\\d+)"));
+        Properties behaviour = new Properties();
+        Path behaviourFile = record.resolve("behaviour.properties");
+        if (Files.isRegularFile(behaviourFile)) {
+            try (var in = Files.newBufferedReader(behaviourFile)) {
+                behaviour.load(in);
+            }
+        }
+        long deadline = System.currentTimeMillis()
+                + Long.parseLong(behaviour.getProperty("cluster-wait-ms", "20000"));
+        String master = servers.get(0);
+        if (me.equals(master)) {
+            java.net.ServerSocket listener = new java.net.ServerSocket();
+            listener.bind(new InetSocketAddress(me, port));
+            java.util.Set<String> joined = new java.util.TreeSet<>();
+            while (joined.size() < servers.size() - 1) {
+                int left = (int) (deadline - System.currentTimeMillis());
+                if (left <= 0) {
+                    fail("mindie stand-in: nodes " + servers.subList(1, servers.size()) + " were to join on " + me
+                            + ":" + port + "; only " + joined + " did");
+                }
+                listener.setSoTimeout(left);
+                java.net.Socket peer;
+                try {
+                    peer = listener.accept();
+                } catch (java.net.SocketTimeoutException e) {
+                    continue;
+                }
+                String line = new java.io.BufferedReader(new java.io.InputStreamReader(peer.getInputStream(),
+                        StandardCharsets.UTF_8)).readLine();
+                if (line != null && line.startsWith("JOIN ")) {
+                    String who = line.substring(5).trim();
+                    joined.add(who);
+                    System.out.println("mindie stand-in: node " + who + " joined");
+                    watch(peer, "node " + who + " left the cluster");
+                }
+            }
+        } else {
+            java.net.Socket socket = null;
+            while (socket == null) {
+                try {
+                    socket = new java.net.Socket();
+                    socket.connect(new InetSocketAddress(master, port), 1_000);
+                } catch (java.io.IOException e) {
+                    socket = null;
+                    if (System.currentTimeMillis() > deadline) {
+                        fail("mindie stand-in: the master node " + master + ":" + port + " does not answer");
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            socket.getOutputStream().write(("JOIN " + me + "\n").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            System.out.println("mindie stand-in: joined the master node " + master + ":" + port);
+            watch(socket, "the master node " + master + " went away");
+        }
+        System.out.flush();
+    }
+
+    /** Exits 1 with {@code why} when the peer at the other end of {@code socket} goes away. */
+    private static void watch(java.net.Socket socket, String why) {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (socket.getInputStream().read() >= 0) {
+                    // peers send nothing after joining
+                }
+            } catch (java.io.IOException e) {
+                // gone as well
+            }
+            System.err.println("mindie stand-in: " + why);
+            System.exit(1);
+        });
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
+    private static List<String> all(String text, String regex) {
+        List<String> found = new ArrayList<>();
+        Matcher m = Pattern.compile(regex).matcher(text);
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+
+    private static void fail(String message) {
+        System.err.println(message);
         System.exit(1);
     }
 
