@@ -53,7 +53,9 @@ public final class AgentBench {
     /** The same as local-stack's LocalStack.WORKER_AGENT_JAVA_OPTIONS (kept in step by hand: bench/README.md). */
     static final List<String> RECOMMENDED_JVM = List.of("-Xms8m", "-Xmx64m", "-Xmn4m", "-XX:MinHeapFreeRatio=10",
             "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k");
+            "-XX:Tier3InvocationThreshold=1000", "-XX:Tier3MinInvocationThreshold=500", "-XX:Tier3CompileThreshold=10000",
+            "-XX:Tier3BackEdgeThreshold=300000", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k",
+            "-XX:TrimNativeHeapInterval=30000");
 
     public static void main(String[] args) throws Exception {
         int window = args.length > 0 ? Integer.parseInt(args[0]) : 600;

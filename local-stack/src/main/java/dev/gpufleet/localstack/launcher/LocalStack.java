@@ -226,11 +226,15 @@ public final class LocalStack implements AutoCloseable {
     /**
      * The worker-agent's JVM options (also bench/agent's default): it runs on every GPU host beside the backends, so it
      * is kept small (issue 7: at most 120 MB RSS). Its live heap is about 15 MB; a small young generation keeps the
-     * pages the collector touches few, and the code cache and metaspace are capped well above what it uses.
+     * pages the collector touches few, and the code cache and metaspace are capped well above what it uses. C1 compiles
+     * a method after 5 times the usual calls (less code for an agent that idles), and freed malloc memory goes back to
+     * the OS every 30 s (TrimNativeHeapInterval: JDK 17.0.9 or later). What each saved: bench/README.md, agent.
      */
     public static final List<String> WORKER_AGENT_JAVA_OPTIONS = List.of("-Xms8m", "-Xmx64m", "-Xmn4m",
             "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k");
+            "-XX:CICompilerCount=1", "-XX:Tier3InvocationThreshold=1000", "-XX:Tier3MinInvocationThreshold=500",
+            "-XX:Tier3CompileThreshold=10000", "-XX:Tier3BackEdgeThreshold=300000", "-XX:ReservedCodeCacheSize=16m",
+            "-XX:MaxMetaspaceSize=80m", "-Xss512k", "-XX:TrimNativeHeapInterval=30000");
 
     /**
      * Small heaps and a serial collector: five JVMs share a 2-core laptop; GPUFLEET_JAVA_OPTS overrides (for every

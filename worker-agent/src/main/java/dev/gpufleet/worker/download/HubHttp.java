@@ -23,11 +23,23 @@ final class HubHttp {
     static final int MAX_REDIRECTS = 5;
     private static final Pattern REPO_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9._-]+)*");
 
-    private final HttpClient client;
+    private final Duration connectTimeout;
+    private HttpClient client;
 
     HubHttp(Duration connectTimeout) {
-        this.client = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.connectTimeout = connectTimeout;
+    }
+
+    /**
+     * Built on the first download, not with the agent: the client builds a TLS context, about 450 classes and several
+     * MB of RSS (bench/README.md, agent) that a worker serving local models never needs.
+     */
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                    .followRedirects(HttpClient.Redirect.NEVER).build();
+        }
+        return client;
     }
 
     static URI listing(String type, Hub hub, String repo, String revision) {
@@ -76,7 +88,7 @@ final class HubHttp {
             }
             HttpResponse<InputStream> response;
             try {
-                response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                response = client().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted");
