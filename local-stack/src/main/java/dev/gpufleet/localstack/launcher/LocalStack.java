@@ -236,6 +236,14 @@ public final class LocalStack implements AutoCloseable {
             "-XX:Tier3CompileThreshold=10000", "-XX:Tier3BackEdgeThreshold=300000", "-XX:ReservedCodeCacheSize=16m",
             "-XX:MaxMetaspaceSize=80m", "-Xss512k", "-XX:TrimNativeHeapInterval=30000");
 
+    /** The agent's options for the JVM that runs it (the launcher's own): a JDK before 17.0.9 has no heap trimming. */
+    static List<String> workerAgentJavaOptions(Runtime.Version jvm) {
+        boolean trims = jvm.compareToIgnoreOptional(Runtime.Version.parse("17.0.9")) >= 0;
+        return WORKER_AGENT_JAVA_OPTIONS.stream()
+                .filter(option -> trims || !option.startsWith("-XX:TrimNativeHeapInterval"))
+                .toList();
+    }
+
     /**
      * Small heaps and a serial collector: five JVMs share a 2-core laptop; GPUFLEET_JAVA_OPTS overrides (for every
      * service, the worker-agent included).
@@ -246,7 +254,7 @@ public final class LocalStack implements AutoCloseable {
             return custom.trim().split("\\s+");
         }
         if (module.equals("worker-agent")) {
-            return WORKER_AGENT_JAVA_OPTIONS.toArray(String[]::new);
+            return workerAgentJavaOptions(Runtime.version()).toArray(String[]::new);
         }
         return new String[]{"-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"};
     }
