@@ -4,6 +4,7 @@ import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.placement.ClusterSnapshot;
+import dev.gpufleet.scheduler.placement.DistributedGroup;
 import dev.gpufleet.scheduler.placement.GpuCapacity;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementSettings;
@@ -33,20 +34,23 @@ final class CapacitySnapshot {
         Map<String, Long> ramClaims = new HashMap<>();
         Map<String, Map<Integer, Long>> vramClaims = new HashMap<>();
         Map<String, Set<String>> distributedVllm = new HashMap<>();
+        Map<String, Set<String>> distributedMindie = new HashMap<>();
         for (Instance instance : placed) {
             if (instance.workerId == null || instance.assignment == null) {
                 continue;
             }
             add(ramClaims, vramClaims, instance.workerId, instance.assignment.claim());
-            boolean distributed = isDistributedVllm(instance.launchPlan == null ? null : instance.launchPlan.backend(),
-                    instance.assignment.subordinates());
-            if (distributed) {
-                distributedVllm.computeIfAbsent(instance.workerId, id -> new TreeSet<>()).add(instance.modelId);
+            DistributedGroup group = DistributedGroup.of(instance.launchPlan == null ? null
+                    : instance.launchPlan.backend(), instance.assignment.subordinates());
+            Map<String, Set<String>> members = group == DistributedGroup.VLLM_RAY ? distributedVllm
+                    : group == DistributedGroup.MINDIE ? distributedMindie : null;
+            if (members != null) {
+                members.computeIfAbsent(instance.workerId, id -> new TreeSet<>()).add(instance.modelId);
             }
             for (SubordinateWorker sub : instance.assignment.subordinates()) {
                 add(ramClaims, vramClaims, sub.workerId(), sub.claim());
-                if (distributed) {
-                    distributedVllm.computeIfAbsent(sub.workerId(), id -> new TreeSet<>()).add(instance.modelId);
+                if (members != null) {
+                    members.computeIfAbsent(sub.workerId(), id -> new TreeSet<>()).add(instance.modelId);
                 }
             }
         }
@@ -57,18 +61,15 @@ final class CapacitySnapshot {
             List<GpuDevice> devices = worker.gpus == null ? List.of() : worker.gpus.devices();
             for (GpuDevice device : devices) {
                 gpus.add(new GpuCapacity(device.index(), device.vendor(), device.type(), device.name(),
-                        device.memoryTotalBytes(), device.memoryUsedBytes(), byGpu.getOrDefault(device.index(), 0L)));
+                        device.memoryTotalBytes(), device.memoryUsedBytes(), byGpu.getOrDefault(device.index(), 0L),
+                        device.deviceIp()));
             }
             capacities.add(new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
                     worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes,
-                    ramClaims.getOrDefault(worker.id, 0L), gpus, distributedVllm.getOrDefault(worker.id, Set.of())));
+                    ramClaims.getOrDefault(worker.id, 0L), gpus, distributedVllm.getOrDefault(worker.id, Set.of()),
+                    distributedMindie.getOrDefault(worker.id, Set.of())));
         }
         return new CapacitySnapshot(ClusterSnapshot.of(capacities, settings));
-    }
-
-    /** A vLLM instance with subordinate workers runs with Ray: at most one such instance per worker. */
-    static boolean isDistributedVllm(String backend, List<SubordinateWorker> subordinates) {
-        return backend != null && "vllm".equalsIgnoreCase(backend.trim()) && !subordinates.isEmpty();
     }
 
     private static void add(Map<String, Long> ramClaims, Map<String, Map<Integer, Long>> vramClaims, String workerId,
@@ -94,8 +95,8 @@ final class CapacitySnapshot {
         cluster = cluster.withClaim(workerId, claim);
     }
 
-    /** Counts a placement's claims, its subordinate workers' too. */
-    void claim(PlacementDecision.Placed placed, String modelId, boolean distributedVllm) {
-        cluster = cluster.withPlacement(placed, modelId, distributedVllm);
+    /** Counts a placement's claims, its subordinate workers' too, and the group they form (Ray, MindIE). */
+    void claim(PlacementDecision.Placed placed, String modelId, String backend) {
+        cluster = cluster.withPlacement(placed, modelId, backend);
     }
 }

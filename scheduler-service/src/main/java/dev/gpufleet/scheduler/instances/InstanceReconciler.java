@@ -332,8 +332,7 @@ public class InstanceReconciler {
                         PlacementAddresses.deviceIps(placed.workerId(), placed.gpuIndexes(), workers));
                 instance.launchPlan = LaunchPlan.of(model.spec);
                 moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
-                snapshot.claim(placed, model.id, CapacitySnapshot.isDistributedVllm(
-                        request.backend(), placed.subordinates()));
+                snapshot.claim(placed, model.id, request.backend());
                 changes.add(instance);
             } else if (decision instanceof PlacementDecision.NoFit noFit
                     && !noFit.reason().equals(instance.stateMessage)) {

@@ -78,38 +78,53 @@ public final class ClusterSnapshot {
 
     /** The same cluster with a placement's claims held, on its worker and its subordinate workers. */
     public ClusterSnapshot withPlacement(PlacementDecision.Placed placed, String modelId, boolean distributedVllm) {
-        return withPlacement(placed, modelId, distributedVllm, 1);
+        return withPlacement(placed, modelId, distributedVllm ? DistributedGroup.VLLM_RAY : DistributedGroup.NONE, 1);
     }
 
     /** The same cluster once a placement's claims are given back (the instance was removed). */
     public ClusterSnapshot withoutPlacement(PlacementDecision.Placed placed, String modelId, boolean distributedVllm) {
-        return withPlacement(placed, modelId, distributedVllm, -1);
+        return withPlacement(placed, modelId, distributedVllm ? DistributedGroup.VLLM_RAY : DistributedGroup.NONE, -1);
     }
 
-    private ClusterSnapshot withPlacement(PlacementDecision.Placed placed, String modelId, boolean distributedVllm,
+    /**
+     * The same cluster with a placement of {@code backend} held; its workers join the model's group when it spans
+     * several ({@link DistributedGroup#of}).
+     */
+    public ClusterSnapshot withPlacement(PlacementDecision.Placed placed, String modelId, String backend) {
+        return withPlacement(placed, modelId, DistributedGroup.of(backend, placed.subordinates()), 1);
+    }
+
+    public ClusterSnapshot withoutPlacement(PlacementDecision.Placed placed, String modelId, String backend) {
+        return withPlacement(placed, modelId, DistributedGroup.of(backend, placed.subordinates()), -1);
+    }
+
+    private ClusterSnapshot withPlacement(PlacementDecision.Placed placed, String modelId, DistributedGroup group,
                                           int sign) {
         Facts[] copy = workers.clone();
-        apply(copy, placed.workerId(), placed.claim(), sign, distributedVllm ? modelId : null);
+        apply(copy, placed.workerId(), placed.claim(), sign, modelId, group);
         for (SubordinateWorker sub : placed.subordinates()) {
-            apply(copy, sub.workerId(), sub.claim(), sign, distributedVllm ? modelId : null);
+            apply(copy, sub.workerId(), sub.claim(), sign, modelId, group);
         }
         return new ClusterSnapshot(settings, copy, positionById);
     }
 
     private ClusterSnapshot with(Map<String, ResourceClaim> claims, int sign) {
         Facts[] copy = workers.clone();
-        claims.forEach((id, claim) -> apply(copy, id, claim, sign, null));
+        claims.forEach((id, claim) -> apply(copy, id, claim, sign, null, DistributedGroup.NONE));
         return new ClusterSnapshot(settings, copy, positionById);
     }
 
-    private void apply(Facts[] copy, String workerId, ResourceClaim claim, int sign, String distributedModel) {
+    private void apply(Facts[] copy, String workerId, ResourceClaim claim, int sign, String modelId,
+                       DistributedGroup group) {
         Integer position = positionById.get(workerId);
         if (position == null) {
             return;
         }
         WorkerCapacity worker = copy[position].worker.withClaim(claim, sign);
-        if (distributedModel != null) {
-            worker = worker.withDistributedVllm(distributedModel, sign > 0);
+        if (group == DistributedGroup.VLLM_RAY) {
+            worker = worker.withDistributedVllm(modelId, sign > 0);
+        } else if (group == DistributedGroup.MINDIE) {
+            worker = worker.withDistributedMindie(modelId, sign > 0);
         }
         copy[position] = new Facts(worker, settings);
     }

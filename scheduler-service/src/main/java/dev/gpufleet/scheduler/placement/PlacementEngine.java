@@ -43,6 +43,8 @@ public final class PlacementEngine {
     static final int MAX_RPC_POOL = 16;
     static final int MAX_RAY_WORKERS = 16;
     static final int MAX_RAY_DEVICES = 64;
+    static final int MAX_MINDIE_WORKERS = 16;
+    static final int MAX_MINDIE_DEVICES = 128;
     static final String NO_MATCH = "";
 
     private static final List<Double> ONE_GPU = List.of(1.0);
@@ -345,8 +347,8 @@ public final class PlacementEngine {
                         best = singleGpu();
                     } else {
                         best = shardedOnOneWorker();
-                        if (best == null && backend == Backend.VLLM && request.distributedInference()) {
-                            best = ray();
+                        if (best == null && request.distributedInference()) {
+                            best = backend == Backend.VLLM ? ray() : mindieAcrossWorkers();
                         }
                     }
                 }
@@ -735,6 +737,121 @@ public final class PlacementEngine {
             return c;
         }
 
+        /**
+         * MindIE across workers (GPUStack's {@code initialize_later}): k workers lend L NPUs each, L and k powers of
+         * two, so the world size L × k is one too and must divide the attention heads (MindIE's tensor parallel size
+         * is the world size). The smallest world size that holds the model first, then the largest L (the fewest
+         * workers): L is at most the largest power of two ≤ each member's fitting NPUs. Only NPUs with a device IP
+         * can be listed in the rank table, and a worker takes part in one such instance (its
+         * {@code multiNodesInferPort} is fixed).
+         */
+        Cand mindieAcrossWorkers() {
+            int maxLocal = 0;
+            for (int i = 0; i < eligibleCount; i++) {
+                maxLocal = Math.max(maxLocal, cluster.facts(eligible[i]).gpuCount);
+            }
+            for (int world = 2; world <= MAX_MINDIE_DEVICES; world <<= 1) {
+                if (!sharded.allowsDeviceCount(world)) {
+                    continue;
+                }
+                long perDevice = sharded.perDeviceBytes(world);
+                for (int local = Integer.highestOneBit(Math.min(maxLocal, world / 2)); local >= 1; local >>= 1) {
+                    int k = world / local;
+                    if (k > MAX_MINDIE_WORKERS) {
+                        break;
+                    }
+                    Cand c = mindieGroup(k, local, perDevice);
+                    if (c != null) {
+                        return c;
+                    }
+                }
+            }
+            return null;
+        }
+
+        Cand mindieGroup(int k, int local, long perDevice) {
+            int able = 0;
+            for (int i = 0; i < eligibleCount && able < k; i++) {
+                Facts f = cluster.facts(eligible[i]);
+                if (mindieMember(f, local) && countMindieNpus(f, perDevice) >= local) {
+                    able++;
+                }
+            }
+            if (able < k) {
+                return null;
+            }
+            List<Object[]> members = new ArrayList<>(); // {worker, npus, claims, score}
+            for (int i = 0; i < eligibleCount; i++) {
+                Facts f = cluster.facts(eligible[i]);
+                if (!mindieMember(f, local)) {
+                    continue;
+                }
+                int[] chosen = pickMindieNpus(f, local, perDevice);
+                if (chosen == null) {
+                    continue;
+                }
+                long[] claims = new long[local];
+                for (int j = 0; j < local; j++) {
+                    claims[j] = fullClaim(f, chosen[j]);
+                }
+                members.add(new Object[]{eligible[i], chosen, claims, score(gpusUtil(f, chosen, claims))});
+            }
+            // best score first leads; a stable sort keeps worker-id order among equals
+            members.sort((a, b) -> Double.compare((double) b[3], (double) a[3]));
+            Object[] lead = members.get(0);
+            Cand c = new Cand(PlacementShape.Kind.DISTRIBUTED, (int) lead[0], (int[]) lead[1], (long[]) lead[2],
+                    singleRam, (double) lead[3]);
+            c.tp = local * k;
+            List<Object[]> rest = new ArrayList<>(members.subList(1, k));
+            rest.sort((a, b) -> Integer.compare((int) a[0], (int) b[0]));
+            for (Object[] m : rest) {
+                c.subs.add(new Sub((int) m[0], (int[]) m[1], (long[]) m[2], singleRam));
+                c.score = Math.min(c.score, (double) m[3]);
+            }
+            return c;
+        }
+
+        /** Every node runs a whole MindIE process: it needs the model's RAM. */
+        boolean mindieMember(Facts f, int local) {
+            return f.worker.distributedMindieModels().isEmpty() && f.gpuCount >= local && f.allocRam >= singleRam;
+        }
+
+        boolean mindieNpuFits(Facts f, int g, long perDevice) {
+            return f.gpus[g].deviceIp() != null && gpuOk(f, g) && f.gpus[g].totalBytes() >= perDevice
+                    && f.alloc[g] >= fullClaim(f, g);
+        }
+
+        int countMindieNpus(Facts f, long perDevice) {
+            int found = 0;
+            for (int g = 0; g < f.gpuCount; g++) {
+                if (mindieNpuFits(f, g, perDevice)) {
+                    found++;
+                }
+            }
+            return found;
+        }
+
+        int[] pickMindieNpus(Facts f, int n, long perDevice) {
+            int[] chosen = new int[n];
+            int found = 0;
+            for (int j = 0; j < f.gpuCount && found < n; j++) {
+                int g = f.byFree[strategy == Strategy.BINPACK ? f.gpuCount - 1 - j : j];
+                if (mindieNpuFits(f, g, perDevice)) {
+                    chosen[found++] = g;
+                }
+            }
+            if (found < n) {
+                return null;
+            }
+            Arrays.sort(chosen);
+            return chosen;
+        }
+
+        /** The engine's usable fraction of the whole device, as every multi-device claim. */
+        long fullClaim(Facts f, int g) {
+            return (long) Math.ceil(fraction * f.gpus[g].totalBytes());
+        }
+
         // ---- manual GPU selection --------------------------------------------------------------------------
 
         /** Exactly the selected GPUs; shortfalls are kept so overcommit can place it anyway, with a warning. */
@@ -757,7 +874,8 @@ public final class PlacementEngine {
             return switch (backend) {
                 case LLAMA_BOX -> manualRpc(workers);
                 case VLLM -> manualRay(workers);
-                case MINDIE, VOX_BOX -> rejected(workers[0], backend.label
+                case MINDIE -> manualMindie(workers);
+                case VOX_BOX -> rejected(workers[0], backend.label
                         + " runs on one worker, gpu_selector names GPUs of " + workers.length);
             };
         }
@@ -920,6 +1038,80 @@ public final class PlacementEngine {
             return c;
         }
 
+        /** MindIE on exactly the selected NPUs of several workers: the same power-of-two count on each. */
+        Cand manualMindie(int[] workers) {
+            int n = selected.get(workers[0]).length;
+            boolean same = true;
+            for (int w : workers) {
+                same &= selected.get(w).length == n;
+            }
+            if (!same || Integer.bitCount(n) != 1) {
+                List<String> counts = new ArrayList<>();
+                for (int w : workers) {
+                    counts.add(selected.get(w).length + " on " + cluster.facts(w).worker.name());
+                }
+                return rejected(workers[0], "mindie across workers needs the same power-of-two NPU count on every"
+                        + " selected worker, gpu_selector names " + String.join(", ", counts));
+            }
+            int world = n * workers.length;
+            if (sharded != null ? !sharded.allowsDeviceCount(world) : Integer.bitCount(world) != 1) {
+                return rejected(workers[0], sharded != null ? deviceCountProblem(world)
+                        : backend.label + " needs a power-of-two device count, gpu_selector gives " + world);
+            }
+            int main = workers[0];
+            for (int w : workers) {
+                if (selectedAlloc(w) > selectedAlloc(main)) {
+                    main = w;
+                }
+            }
+            Facts lead = cluster.facts(main);
+            Cand c = new Cand(PlacementShape.Kind.DISTRIBUTED, main, selected.get(main),
+                    mindieManualClaims(lead, selected.get(main), workers.length), singleRam, 0);
+            c.tp = world;
+            double util = 0;
+            List<String> withoutIp = new ArrayList<>();
+            for (int w : workers) {
+                Facts f = cluster.facts(w);
+                int[] npus = selected.get(w);
+                long[] claims = w == main ? c.vram : mindieManualClaims(f, npus, workers.length);
+                if (sharded != null) {
+                    checkSharded(c, f, npus, sharded.perDeviceBytes(world));
+                }
+                checkFits(c, f, npus, claims);
+                checkRam(c, f, singleRam);
+                for (int g : npus) {
+                    if (f.gpus[g].deviceIp() == null) {
+                        withoutIp.add(f.worker.name() + " NPU " + f.gpus[g].index());
+                    }
+                }
+                if (!f.worker.distributedMindieModels().isEmpty() && c.impossible == null) {
+                    c.impossible = f.worker.name() + " already takes part in a MindIE instance across workers ("
+                            + String.join(", ", f.worker.distributedMindieModels()) + ")";
+                }
+                if (w != main) {
+                    c.subs.add(new Sub(w, npus, claims, singleRam));
+                }
+                util = Math.max(util, gpusUtil(f, npus, claims));
+            }
+            if (!withoutIp.isEmpty()) {
+                c.impossible = String.join(", ", withoutIp) + (withoutIp.size() == 1 ? " has" : " have")
+                        + " no device IP (hccn_tool), which the rank table of mindie across workers needs";
+            }
+            c.score = score(util);
+            return c;
+        }
+
+        private long[] mindieManualClaims(Facts f, int[] npus, int workerCount) {
+            if (sharded == null) {
+                return evenly(singleVram / workerCount, npus.length);
+            }
+            long[] claims = new long[npus.length];
+            for (int i = 0; i < npus.length; i++) {
+                claims[i] = fullClaim(f, npus[i]);
+            }
+            return claims;
+        }
+
         private String deviceCountProblem(int n) {
             if (sharded.powerOfTwoDevices() && Integer.bitCount(n) != 1) {
                 return backend.label + " needs a power-of-two device count, gpu_selector gives " + n;
@@ -1075,6 +1267,8 @@ public final class PlacementEngine {
                 case SINGLE_GPU -> "single GPU";
                 case MULTI_GPU -> backend == Backend.LLAMA_BOX ? "tensor split" : "tensor parallel " + c.tp;
                 case DISTRIBUTED -> backend == Backend.LLAMA_BOX ? "RPC across " + (c.subs.size() + 1) + " workers"
+                        : backend == Backend.MINDIE ? "MindIE across " + (c.subs.size() + 1) + " workers × "
+                        + c.gpus.length + " NPUs (world size " + c.tp + ")"
                         : "Ray " + c.pp + "×" + c.tp;
                 case PARTIAL_OFFLOAD -> "partial offload";
                 case CPU_ONLY -> "CPU only";
@@ -1193,7 +1387,47 @@ public final class PlacementEngine {
                 gpu += "; already in a distributed vLLM instance of "
                         + String.join(", ", f.worker.distributedVllmModels());
             }
+            if (backend == Backend.MINDIE && request.distributedInference() && sharded != null) {
+                String across = mindieAcrossProblem(f);
+                if (!across.isEmpty()) {
+                    gpu += "; across workers: " + across;
+                }
+            }
             return cpuAllowed ? gpu + ", or " + gib(cpuRam) + " RAM, " + gib(f.allocRam) + " allocatable" : gpu;
+        }
+
+        /** What keeps a worker out of every MindIE group across workers, beyond its RAM; empty when nothing. */
+        private String mindieAcrossProblem(Facts f) {
+            List<String> parts = new ArrayList<>();
+            List<Integer> withoutIp = new ArrayList<>();
+            long largest = 0;
+            for (int g = 0; g < f.gpuCount; g++) {
+                if (gpuOk(f, g)) {
+                    largest = Math.max(largest, f.gpus[g].totalBytes());
+                    if (f.gpus[g].deviceIp() == null) {
+                        withoutIp.add(f.gpus[g].index());
+                    }
+                }
+            }
+            if (!withoutIp.isEmpty()) {
+                parts.add(withoutIp.size() == 1 ? "NPU " + withoutIp.get(0) + " has no device IP (hccn_tool)"
+                        : "NPUs " + withoutIp.stream().map(String::valueOf).collect(Collectors.joining(", "))
+                        + " have no device IP (hccn_tool)");
+            }
+            if (!f.worker.distributedMindieModels().isEmpty()) {
+                parts.add("already in a MindIE instance across workers of "
+                        + String.join(", ", f.worker.distributedMindieModels()));
+            }
+            int world = 1;
+            while (world < MAX_MINDIE_DEVICES && sharded.perDeviceBytes(world) > largest) {
+                world <<= 1;
+            }
+            // power-of-two world sizes that divide the heads get fewer as they grow: one that fails, all above fail
+            if (sharded.perDeviceBytes(world) <= largest && !sharded.allowsDeviceCount(world)) {
+                parts.add("NPUs like these need a world size of at least " + world + ", and none from there divides"
+                        + " the model's " + sharded.attentionHeads() + " attention heads");
+            }
+            return String.join("; ", parts);
         }
     }
 

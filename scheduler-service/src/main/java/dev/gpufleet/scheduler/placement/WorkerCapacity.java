@@ -13,16 +13,29 @@ import java.util.TreeSet;
  * on it already claim.
  *
  * @param distributedVllmModels models whose distributed (Ray) vLLM instances this worker already takes part in
+ * @param distributedMindieModels models whose MindIE instances across workers this worker already takes part in
+ *                              (every node listens on the same {@code multiNodesInferPort}, so one per worker)
  */
 public record WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
                              Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
-                             List<GpuCapacity> gpus, Set<String> distributedVllmModels) {
+                             List<GpuCapacity> gpus, Set<String> distributedVllmModels,
+                             Set<String> distributedMindieModels) {
 
     public WorkerCapacity {
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         distributedVllmModels = distributedVllmModels == null ? Set.of()
                 : Set.copyOf(distributedVllmModels);
+        distributedMindieModels = distributedMindieModels == null ? Set.of()
+                : Set.copyOf(distributedMindieModels);
+    }
+
+    /** A worker in no MindIE instance across workers. */
+    public WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
+                          Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
+                          List<GpuCapacity> gpus, Set<String> distributedVllmModels) {
+        this(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes, gpus,
+                distributedVllmModels, Set.of());
     }
 
     /** A Linux amd64 worker in no distributed vLLM instance. */
@@ -41,7 +54,7 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 .map(gpu -> gpu.withClaim(sign * claim.vramBytesByGpu().getOrDefault(gpu.index(), 0L)))
                 .toList();
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes,
-                ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels);
+                ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels, distributedMindieModels);
     }
 
     public WorkerCapacity withClaim(ResourceClaim claim) {
@@ -50,17 +63,26 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
 
     public WorkerCapacity withState(WorkerState newState) {
         return new WorkerCapacity(id, name, newState, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, distributedVllmModels);
+                gpus, distributedVllmModels, distributedMindieModels);
     }
 
     public WorkerCapacity withDistributedVllm(String modelId, boolean joined) {
-        Set<String> models = new TreeSet<>(distributedVllmModels);
-        if (joined) {
-            models.add(modelId);
-        } else {
-            models.remove(modelId);
-        }
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, models);
+                gpus, joinedOrLeft(distributedVllmModels, modelId, joined), distributedMindieModels);
+    }
+
+    public WorkerCapacity withDistributedMindie(String modelId, boolean joined) {
+        return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
+                gpus, distributedVllmModels, joinedOrLeft(distributedMindieModels, modelId, joined));
+    }
+
+    private static Set<String> joinedOrLeft(Set<String> models, String modelId, boolean joined) {
+        Set<String> out = new TreeSet<>(models);
+        if (joined) {
+            out.add(modelId);
+        } else {
+            out.remove(modelId);
+        }
+        return out;
     }
 }

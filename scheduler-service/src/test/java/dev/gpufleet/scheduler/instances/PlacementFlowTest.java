@@ -3,6 +3,15 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.DeadLetter;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.GpuDevice;
+import dev.gpufleet.events.LayeredSizing;
+import dev.gpufleet.events.ModelSizing;
+import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.PlacementShape;
+import dev.gpufleet.events.ShardedSizing;
+import dev.gpufleet.events.SubordinateWorker;
+import dev.gpufleet.events.WorkerReported;
+import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.events.MalformedEventException;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceDeleted;
@@ -152,6 +161,69 @@ class PlacementFlowTest {
         assertEquals(worker.id(), deleted.workerId(), "the agent learns which of its instances to stop");
         assertEquals(5, log.deleted().get(0).revision());
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + instanceId).then().statusCode(404);
+    }
+
+    /** An Ascend server of 8 NPUs (64 GiB each, device IPs 29.{@code n}.0.{@code i}) in the pool {@code pool}. */
+    private TestWorker ascendServer(String pool, int n) {
+        String id = UUID.randomUUID().toString();
+        String name = "ascend-" + id.substring(0, 6);
+        List<GpuDevice> npus = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            npus.add(new GpuDevice(i, "ascend", "npu", "Ascend 910B", "npu-" + id + "-" + i, 64 * GIB, 0, 0.0,
+                    "29." + n + ".0." + i));
+        }
+        Heartbeats heartbeats = new Heartbeats(events, clock, new WorkerReported(id, name, "10.9.0." + n, 10150,
+                "linux", "arm64", Map.of("pool", pool), 192, 5.0, 512 * GIB, 8 * GIB, npus, WorkerState.READY, null,
+                List.of(), 5)).start();
+        workers.add(heartbeats);
+        await().atMost(PATIENCE).untilAsserted(() -> given().auth().oauth2(TOKEN).get("/api/v1/workers/" + id)
+                .then().statusCode(200).body("state", equalTo("READY")));
+        return new TestWorker(id, name, Map.of("pool", pool), heartbeats);
+    }
+
+    @Test
+    void mindieTooLargeForOneServerIsPlacedAcrossTwoWithTheirAddressesAndDeviceIps() {
+        String pool = UUID.randomUUID().toString();
+        TestWorker one = ascendServer(pool, 1);
+        TestWorker two = ascendServer(pool, 2);
+        // 12 NPUs' worth at MindIE's 0.8 of each: 2 servers × 8 NPUs, world size 16
+        ResourceEstimate estimate = new ResourceEstimate(4 * GIB, 768 * GIB, ModelSizing.of(
+                new ShardedSizing((long) (614.4 * GIB), 0.8, 0, 4 * GIB, 64, true)));
+        String modelId = UUID.randomUUID().toString();
+        ModelSpec spec = new ModelSpec("mindie-" + modelId.substring(0, 6), ModelSource.localPath("/models/qwen"),
+                "mindie", null, List.of(), Map.of(), 1, List.of("llm"), "spread", false, true, Map.of("pool", pool),
+                List.of(), true);
+        events.send(Topics.MODELS, Events.modelChanged(modelId, spec, estimate), 1);
+
+        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        // equal scores: the lower worker id leads
+        TestWorker main = one.id().compareTo(two.id()) < 0 ? one : two;
+        TestWorker sub = main == one ? two : one;
+        int m = main == one ? 1 : 2;
+        int s = 3 - m;
+        List<Integer> all = List.of(0, 1, 2, 3, 4, 5, 6, 7);
+        Map<Integer, Long> claims = new java.util.TreeMap<>();
+        Map<Integer, String> mainIps = new java.util.TreeMap<>();
+        Map<Integer, String> subIps = new java.util.TreeMap<>();
+        for (int i : all) {
+            claims.put(i, (long) Math.ceil(0.8 * 64 * GIB));
+            mainIps.put(i, "29." + m + ".0." + i);
+            subIps.put(i, "29." + s + ".0." + i);
+        }
+        assertEquals(main.id(), placed.workerId());
+        assertEquals(all, placed.gpuIndexes());
+        assertEquals(new ResourceClaim(4 * GIB, claims), placed.claim());
+        assertEquals("10.9.0." + m, placed.workerAddress());
+        assertEquals(mainIps, placed.deviceIps());
+        assertEquals(new PlacementShape(PlacementShape.Kind.DISTRIBUTED, LayeredSizing.ALL_LAYERS, List.of(), 16, 1),
+                placed.shape());
+        assertEquals(List.of(new SubordinateWorker(sub.id(), all, new ResourceClaim(4 * GIB, claims),
+                "10.9.0." + s, subIps)), placed.subordinateWorkers());
+        assertEquals(LaunchPlan.of(spec), placed.launchPlan());
+        given().auth().oauth2(TOKEN).get("/api/v1/instances/" + placed.instanceId()).then().statusCode(200)
+                .body("state", equalTo("SCHEDULED"))
+                .body("state_message", startsWith("MindIE across 2 workers × 8 NPUs (world size 16) on "
+                        + main.name()));
     }
 
     @Test

@@ -44,6 +44,20 @@ class PlacementEngineTest {
         return new GpuCapacity(index, "ascend", "npu", "Ascend 910B", gib(total), 0, 0);
     }
 
+    /** An Ascend NPU whose device IP hccn_tool reported. */
+    static GpuCapacity ascendIp(int index, double total) {
+        return new GpuCapacity(index, "ascend", "npu", "Ascend 910B", gib(total), 0, 0, "29.0.0." + index);
+    }
+
+    /** An Ascend server: {@code n} NPUs of 64 GiB, each with a device IP unless its index is in {@code noIp}. */
+    static WorkerCapacity npuServer(String id, double ram, int n, Integer... noIp) {
+        GpuCapacity[] npus = new GpuCapacity[n];
+        for (int i = 0; i < n; i++) {
+            npus[i] = List.of(noIp).contains(i) ? ascend(i, 64) : ascendIp(i, 64);
+        }
+        return worker(id, ram, npus);
+    }
+
     static GpuCapacity apple(int index, double total) {
         return new GpuCapacity(index, "apple", "mps", "Apple M2", gib(total), 0, 0);
     }
@@ -81,6 +95,24 @@ class PlacementEngineTest {
     static ResourceEstimate mindie(double deviceGib) {
         return new ResourceEstimate(gib(4), gib(deviceGib / 0.8), ModelSizing.of(
                 new ShardedSizing(gib(deviceGib), 0.8, 0, gib(4), 64, true)));
+    }
+
+    static ResourceEstimate mindie(double deviceGib, int heads) {
+        return new ResourceEstimate(gib(4), gib(deviceGib / 0.8), ModelSizing.of(
+                new ShardedSizing(gib(deviceGib), 0.8, 0, gib(4), heads, true)));
+    }
+
+    /** What 12 NPUs of 64 GiB hold at MindIE's 0.8: more than one 8-NPU server, so 2 × 8 (world size 16). */
+    static final ResourceEstimate M12 = mindie(12 * 64 * 0.8);
+
+    /** "w:[0, 1, …] ram=4.0 vram={0=51.2,…}": a MindIE node's part of {@link #M12}'s shape. */
+    static String mindieNode(int npus) {
+        List<Integer> indexes = new ArrayList<>();
+        for (int i = 0; i < npus; i++) {
+            indexes.add(i);
+        }
+        return indexes + " ram=4.0 vram=" + indexes.stream().map(i -> i + "=51.2")
+                .collect(Collectors.joining(",", "{", "}"));
     }
 
     static final ResourceEstimate WHISPER = new ResourceEstimate(gib(3), gib(5), ModelSizing.of(
@@ -236,6 +268,69 @@ class PlacementEngineTest {
                         "small CPU_ONLY gpus=[] ram=3.0 vram={} ngl=0"));
     }
 
+    static Stream<Arguments> mindieAcrossWorkers() {
+        PlacementRequest across = req("mindie", M12, false, true);
+        String small = "needs a GPU of 768.0 GiB with 80% of it free, largest free GPU has 63.0 GiB, its 8 GPUs"
+                + " together 504.0 GiB";
+        return Stream.of(
+                row("2 servers × 8 NPUs for a model of 12 NPUs: world size 16, 8 on each",
+                        List.of(npuServer("a", 256, 8), npuServer("b", 256, 8)), across,
+                        "a DISTRIBUTED gpus=" + mindieNode(8) + " ngl=999 tp=16 subs=b:" + mindieNode(8)),
+                row("without distributed inference a model too large for one server stays PENDING",
+                        List.of(npuServer("a", 256, 8), npuServer("b", 256, 8)), req("mindie", M12, false, false),
+                        "No suitable workers. a: " + small + "; b: " + small),
+                row("the world size must divide the heads: 16 NPUs cannot serve 12 heads",
+                        List.of(npuServer("a", 256, 8), npuServer("b", 256, 8)),
+                        req("mindie", mindie(12 * 64 * 0.8, 12), false, true),
+                        "No suitable workers. a: " + small + "; across workers: NPUs like these need a world size of"
+                                + " at least 16, and none from there divides the model's 12 attention heads; b: "
+                                + small + "; across workers: NPUs like these need a world size of at least 16, and"
+                                + " none from there divides the model's 12 attention heads"),
+                row("an NPU without a device IP keeps its server out of the group", List.of(npuServer("a", 256, 8),
+                                npuServer("b", 256, 8, 3), npuServer("c", 256, 8)), across,
+                        "a DISTRIBUTED gpus=" + mindieNode(8) + " ngl=999 tp=16 subs=c:" + mindieNode(8)),
+                row("and is named when no group forms", List.of(npuServer("a", 256, 8), npuServer("b", 256, 8, 3)),
+                        across, "No suitable workers. a: " + small + "; b: " + small
+                                + "; across workers: NPU 3 has no device IP (hccn_tool)"),
+                row("a server short of RAM for its node is left out", List.of(npuServer("a", 256, 8),
+                                npuServer("b", 5, 8), npuServer("c", 256, 8)), across,
+                        "a DISTRIBUTED gpus=" + mindieNode(8) + " ngl=999 tp=16 subs=c:" + mindieNode(8)),
+                row("and is named when no group forms", List.of(npuServer("a", 256, 8), npuServer("b", 5, 8)),
+                        across, "No suitable workers. a: " + small + "; b: " + small
+                                + ", and 4.0 GiB RAM, 3.0 GiB allocatable"),
+                row("4 + 4 NPUs when no server has 8 free: the same count on each, a power of two",
+                        List.of(npuServer("a", 256, 6), npuServer("b", 256, 4)),
+                        req("mindie", mindie(6 * 64 * 0.8), false, true),
+                        "a DISTRIBUTED gpus=" + mindieNode(4) + " ngl=999 tp=8 subs=b:" + mindieNode(4)),
+                row("manual: the selected NPUs of several servers", List.of(npuServer("a", 256, 8),
+                                npuServer("b", 256, 8)),
+                        req("mindie", mindie(2 * 64 * 0.8)).withGpuSelector(List.of("a:npu:0", "a:npu:1", "b:npu:0",
+                                "b:npu:1"), false),
+                        "a DISTRIBUTED gpus=" + mindieNode(2) + " ngl=999 tp=4 subs=b:" + mindieNode(2)),
+                row("manual: unequal NPU counts are refused", List.of(npuServer("a", 256, 8), npuServer("b", 256, 8)),
+                        req("mindie", M12).withGpuSelector(List.of("a:npu:0", "a:npu:1", "a:npu:2", "a:npu:3",
+                                "b:npu:0", "b:npu:1"), false),
+                        "No suitable workers. a: mindie across workers needs the same power-of-two NPU count on every"
+                                + " selected worker, gpu_selector names 4 on a, 2 on b; b: mindie across workers needs"
+                                + " the same power-of-two NPU count on every selected worker, gpu_selector names 4 on"
+                                + " a, 2 on b"),
+                row("manual: a count that is no power of two is refused", List.of(npuServer("a", 256, 8),
+                                npuServer("b", 256, 8)),
+                        req("mindie", M12).withGpuSelector(List.of("a:npu:0", "a:npu:1", "a:npu:2", "b:npu:0",
+                                "b:npu:1", "b:npu:2"), false),
+                        "No suitable workers. a: mindie across workers needs the same power-of-two NPU count on every"
+                                + " selected worker, gpu_selector names 3 on a, 3 on b; b: mindie across workers needs"
+                                + " the same power-of-two NPU count on every selected worker, gpu_selector names 3 on"
+                                + " a, 3 on b"),
+                row("manual: a selected NPU without a device IP is refused", List.of(npuServer("a", 256, 8),
+                                npuServer("b", 256, 8, 1)),
+                        req("mindie", mindie(2 * 64 * 0.8)).withGpuSelector(List.of("a:npu:0", "a:npu:1", "b:npu:0",
+                                "b:npu:1"), false),
+                        "No suitable workers. a: b NPU 1 has no device IP (hccn_tool), which the rank table of mindie"
+                                + " across workers needs; b: b NPU 1 has no device IP (hccn_tool), which the rank"
+                                + " table of mindie across workers needs"));
+    }
+
     static Stream<Arguments> scoring() {
         WorkerCapacity half = worker("half", 64, nvidia(0, 48, 20, 0));
         WorkerCapacity empty = worker("empty", 64, nvidia(0, 48, 0, 0));
@@ -341,7 +436,7 @@ class PlacementEngineTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource({"filters", "llamaBox", "vllmMindieVox", "scoring", "manual", "noFit"})
+    @MethodSource({"filters", "llamaBox", "vllmMindieVox", "mindieAcrossWorkers", "scoring", "manual", "noFit"})
     void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
                 String expected) {
         assertEquals(expected, describe(PlacementEngine.place(ClusterSnapshot.of(workers, settings), request)));
@@ -394,6 +489,28 @@ class PlacementEngineTest {
         assertEquals(1, first.subordinates().size());
         cluster = cluster.withPlacement(first, "m", true);
         assertEquals(Set.of("m"), cluster.worker("b").distributedVllmModels());
+    }
+
+    @Test
+    void aMindieGroupKeepsItsWorkersFromTheNextOneAndGivesThemBack() {
+        ClusterSnapshot cluster = ClusterSnapshot.of(List.of(npuServer("a", 256, 12), npuServer("b", 256, 12),
+                npuServer("c", 256, 12)));
+        PlacementRequest request = req("mindie", M12, false, true);
+        var first = assertInstanceOf(PlacementDecision.Placed.class, PlacementEngine.place(cluster, request));
+        assertEquals("a", first.workerId());
+        assertEquals(List.of("b"), first.subordinates().stream().map(s -> s.workerId()).toList());
+        assertEquals("MindIE across 2 workers × 8 NPUs (world size 16) on a GPU 0,1,2,3,4,5,6,7 + b GPU"
+                + " 0,1,2,3,4,5,6,7: claims 819.2 GiB VRAM, 4.0 GiB RAM; score 18.7 (spread)", first.rationale());
+        cluster = cluster.withPlacement(first, "m", "mindie");
+        assertEquals(Set.of("m"), cluster.worker("b").distributedMindieModels());
+        assertEquals(Set.of(), cluster.worker("b").distributedVllmModels());
+        // a and b still have 8 free NPUs each, but one MindIE group per worker: c alone cannot form another
+        var second = assertInstanceOf(PlacementDecision.NoFit.class, PlacementEngine.place(cluster, request));
+        assertTrue(second.perWorker().get("a").endsWith("across workers: already in a MindIE instance across"
+                + " workers of m"), second.perWorker().get("a"));
+        cluster = cluster.withoutPlacement(first, "m", "mindie");
+        assertEquals(Set.of(), cluster.worker("b").distributedMindieModels());
+        assertInstanceOf(PlacementDecision.Placed.class, PlacementEngine.place(cluster, request));
     }
 
     @Test
