@@ -96,6 +96,8 @@ public final class GatewayBench {
             processes.add(startGateway(jar, work, kafka, postgres, password, gatewayPort));
             int nginxPort = FreePorts.pick();
             processes.add(startNginx(nginxBin, work, nginxPort, backendPort));
+            int floorPort = FreePorts.pick();
+            processes.add(startFloor(floorPort, backendPort));
 
             try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
                 String modelId = UUID.randomUUID().toString();
@@ -116,13 +118,15 @@ public final class GatewayBench {
             Map<String, Target> targets = new LinkedHashMap<>();
             targets.put("direct", new Target(backendPort, null));
             targets.put("gateway", new Target(gatewayPort, "Bearer " + key));
+            targets.put("vertx floor", new Target(floorPort, null));
             targets.put("nginx", new Target(nginxPort, null));
 
             HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
                     .setTcpNoDelay(true).setIdleTimeout(0), new PoolOptions().setHttp1MaxSize(256));
 
             Map<String, ProcessHandle> servers = Map.of("direct", processes.get(0).toHandle(),
-                    "gateway", processes.get(1).toHandle(), "nginx", processes.get(2).toHandle());
+                    "gateway", processes.get(1).toHandle(), "nginx", processes.get(2).toHandle(),
+                    "vertx floor", processes.get(3).toHandle());
             long idleBefore = cpuTicks(servers.get("gateway"));
             Thread.sleep(5_000);
             System.out.printf("gateway idle (no requests, 5 s): %.1f %% of one core%n",
@@ -132,7 +136,17 @@ public final class GatewayBench {
             Path lua = work.resolve("post.lua");
             for (var t : targets.entrySet()) {
                 writeLua(lua, body, t.getValue().auth());
+                // streams at the same time: the JIT then compiles for both shapes of answer at once, as a gateway
+                // in service sees them, rather than recompiling at each switch between the phases below
+                CompletableFuture<long[][]> streams = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return streaming(vertx, client, t.getValue(), streamBody, WARM_UP_SECONDS);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
                 runWrk(wrk, lua, t.getValue().port(), connections, WARM_UP_SECONDS);
+                streams.get(WARM_UP_SECONDS + 30L, TimeUnit.SECONDS);
             }
             for (Target t : targets.values()) {
                 fixedRate(vertx, client, t, body, rate, 5);
@@ -508,13 +522,26 @@ public final class GatewayBench {
 
     private static Process startBackend(int port, Path work) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp",
+        return announced("fake backend", new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path"), FakeOpenAiBackend.class.getName(), String.valueOf(port))
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true).start());
+    }
+
+    /** The Vert.x floor proxy, with the JVM options the gateway gets. */
+    private static Process startFloor(int port, int backendPort) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(gatewayJavaOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), VertxFloorProxy.class.getName(),
+                String.valueOf(port), String.valueOf(backendPort)));
+        return announced("vertx floor proxy", new ProcessBuilder(command).redirectErrorStream(true).start());
+    }
+
+    private static Process announced(String what, Process p) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
-        require(line != null && line.startsWith("listening"), "fake backend did not start: " + line);
-        Thread drain = new Thread(() -> out.lines().forEach(l -> System.err.println("backend: " + l)));
+        require(line != null && line.startsWith("listening"), what + " did not start: " + line);
+        Thread drain = new Thread(() -> out.lines().forEach(l -> System.err.println(what + ": " + l)));
         drain.setDaemon(true);
         drain.start();
         return p;
@@ -523,12 +550,8 @@ public final class GatewayBench {
     private static Process startGateway(Path jar, Path work, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
                                         String password, int port) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
-        // e.g. GATEWAY_JAVA_OPTS=-XX:StartFlightRecording=filename=gw.jfr to see where the gateway's CPU goes
-        String extra = System.getenv("GATEWAY_JAVA_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            command.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(gatewayJavaOptions());
         command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(work.toFile())
@@ -545,6 +568,19 @@ public final class GatewayBench {
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
         return builder.start();
+    }
+
+    /**
+     * -Xmx512m, then GATEWAY_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=gw.jfr to see where the gateway's CPU
+     * goes, or another collector).
+     */
+    private static List<String> gatewayJavaOptions() {
+        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        String extra = System.getenv("GATEWAY_JAVA_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            options.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return options;
     }
 
     /** nginx as a reverse proxy in front of the backend, keep-alive both sides, no access log (the gateway has none). */

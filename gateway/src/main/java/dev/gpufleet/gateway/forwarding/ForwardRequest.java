@@ -39,11 +39,15 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
     }
 
     public static ForwardRequest parse(byte[] body) throws Rejected {
+        return parse(body, 0, body.length);
+    }
+
+    public static ForwardRequest parse(byte[] body, int offset, int length) throws Rejected {
         String model = null;
         boolean modelSeen = false;
         boolean stream = false;
         StringBuilder leading = new StringBuilder();
-        try (JsonParser parser = JSON.createParser(body)) {
+        try (JsonParser parser = JSON.createParser(body, offset, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw invalidBody("The request body must be a JSON object.");
             }

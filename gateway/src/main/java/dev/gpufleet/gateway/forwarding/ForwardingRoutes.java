@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -184,12 +185,12 @@ public class ForwardingRoutes {
 
     private void forward(RoutingContext ctx, String path, boolean form, Buffer body) {
         long receivedAt = System.nanoTime();
-        byte[] bytes = body == null ? new byte[0] : body.getBytes();
         ForwardRequest request;
         try {
             request = form
-                    ? MultipartForm.parse(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE), bytes)
-                    : ForwardRequest.parse(bytes);
+                    ? MultipartForm.parse(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE),
+                    body == null ? new byte[0] : body.getBytes())
+                    : parseJson(body);
         } catch (ForwardRequest.Rejected rejected) {
             refuse(ctx, 400, rejected.error(), "bad_request", NO_MODEL);
             return;
@@ -201,6 +202,17 @@ public class ForwardingRoutes {
         // usage metering: a stream asks its backend for usage; the tap sees the answer go by (usage.UsageTap)
         UsageTap.Metered metered = usageTap.open(Caller.of(ctx), path, request.model(), request.stream(), body);
         new Exchange(ctx, path, request, metered.requestBody(), receivedAt, metered).attempt();
+    }
+
+    /** The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy. */
+    private static ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
+        if (body == null) {
+            return ForwardRequest.parse(new byte[0]);
+        }
+        ByteBuf bytes = body.getByteBuf();
+        return bytes.hasArray()
+                ? ForwardRequest.parse(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
+                : ForwardRequest.parse(body.getBytes());
     }
 
     /** The key this instance's backend was started with; derived once per instance, never logged. */

@@ -64,8 +64,19 @@ final class UsageScanner {
     }
 
     void feed(byte[] bytes, int offset, int length) {
-        for (int i = offset, end = offset + length; i < end && !broken; i++) {
-            step(bytes[i]);
+        int end = offset + length;
+        int i = offset;
+        while (i < end && !broken) {
+            if (inString && !escaped && !stringIsKey) {
+                // most of an answer is the text of its choices: stepped over in a tight loop up to a quote or escape
+                while (i < end && bytes[i] != '"' && bytes[i] != '\\') {
+                    i++;
+                }
+                if (i == end) {
+                    return;
+                }
+            }
+            step(bytes[i++]);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.gpufleet.gateway.usage;
 
 import dev.gpufleet.gateway.auth.Caller;
 import io.quarkus.arc.All;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -84,9 +85,19 @@ public class UsageTap {
             }
             if (json != null && !json.broken()) {
                 // an answer that is not JSON (audio, images) stops the scanner at its first byte
-                json.feed(chunk.getBytes());
+                feed(json, chunk);
             }
             return chunk;
+        }
+
+        /** The buffer's bytes where they lie when it has an array (the usual heap buffer), else a copy. */
+        private static void feed(UsageScanner scanner, Buffer chunk) {
+            ByteBuf bytes = chunk.getByteBuf();
+            if (bytes.hasArray()) {
+                scanner.feed(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
+            } else {
+                scanner.feed(chunk.getBytes());
+            }
         }
 
         /** The answer ended whole: anything held back, to write before the end. */
