@@ -41,6 +41,12 @@ class DeviceParsersTest {
                 Arguments.of("rocm-smi-mi300x.json", ROCM, List.of(
                         new GpuDevice(0, "amd", "rocm", "AMD Instinct MI300X", "0x4a3b1c8f2e6d0917",
                                 205822885888L, 71519584256L, 34.0))),
+                // recordings published verbatim by others (sources in devices/README.md)
+                Arguments.of("npu-smi-910b4-1-x2.hami-webui-issue-47.txt", NPU, List.of(
+                        new GpuDevice(0, "ascend", "npu", "Ascend 910B4-1", "0000:xx:00.0-chip0", 65536 * MIB,
+                                3197 * MIB, 0.0),
+                        new GpuDevice(1, "ascend", "npu", "Ascend 910B4-1", "0000:xx:00.0-chip0", 65536 * MIB,
+                                3197 * MIB, 0.0))),
                 Arguments.of("apple-m2.json", APPLE_16G, List.of(
                         new GpuDevice(0, "apple", "mps", "Apple M2", "apple-gpu-0", 16L << 30, 9L << 30, 0.0))));
     }
