@@ -47,6 +47,9 @@ class DeviceParsersTest {
                                 3197 * MIB, 0.0),
                         new GpuDevice(1, "ascend", "npu", "Ascend 910B4-1", "0000:xx:00.0-chip0", 65536 * MIB,
                                 3197 * MIB, 0.0))),
+                Arguments.of("rocm-smi-rx7900xt.marimo-issue-9237.json", ROCM, List.of(
+                        new GpuDevice(0, "amd", "rocm", "Radeon RX 7900 XT", "rocm-card0", 21458059264L,
+                                27856896L, 0.0))),
                 Arguments.of("apple-m2.json", APPLE_16G, List.of(
                         new GpuDevice(0, "apple", "mps", "Apple M2", "apple-gpu-0", 16L << 30, 9L << 30, 0.0))));
     }
