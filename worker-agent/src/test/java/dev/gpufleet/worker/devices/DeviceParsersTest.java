@@ -7,9 +7,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static dev.gpufleet.worker.devices.RecordedTools.fixture;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -90,6 +93,18 @@ class DeviceParsersTest {
                 new GpuDevice(3, "nvidia", "cuda", "NVIDIA H100 80GB HBM3",
                         "GPU-0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d", 81559 * MIB, 40321 * MIB, 63.0)),
                 NvidiaSmi.devices(gpus, migs));
+    }
+
+    @Test
+    void aRecordedA100ListNamesBothMigSlicesWithTheirUuids() throws Exception {
+        Map<String, Map<Integer, String[]>> list =
+                NvidiaSmi.parseList(fixture("nvidia-a100-mig-L.nvidia-container-toolkit-issue-203.txt"));
+
+        assertEquals(Set.of("GPU-932bfb2c-849a-2a22-1e84-9eff6bc02b39"), list.keySet());
+        Map<Integer, String[]> migs = list.get("GPU-932bfb2c-849a-2a22-1e84-9eff6bc02b39");
+        assertEquals(Set.of(0, 1), migs.keySet());
+        assertArrayEquals(new String[] {"3g.40gb", "MIG-0929581a-2be6-5dec-bf34-0954c6c529a6"}, migs.get(0));
+        assertArrayEquals(new String[] {"3g.40gb", "MIG-3adbed3a-d03d-549f-a016-ba1fd7359f23"}, migs.get(1));
     }
 
     @Test
