@@ -108,6 +108,35 @@ class DeviceParsersTest {
     }
 
     @Test
+    void aRecordedA100XmlInMigModeGivesItsTwoSlicesWithTheirOwnMemory() throws Exception {
+        String a100 = "GPU-27b94a00-ed54-5c24-b1fd-1054085de32a";
+        // no -L was published with this XML: this listing is ours, only the GPU UUID (from the XML) and the
+        // profile (42 SMs and 19968 MiB on an A100-40GB are 3g.20gb) match the recording; the MIG UUIDs are made up
+        String list = "GPU 0: NVIDIA A100-SXM4-40GB (UUID: " + a100 + ")\n"
+                + "  MIG 3g.20gb     Device  0: (UUID: MIG-00000000-0000-0000-0000-000000000000)\n"
+                + "  MIG 3g.20gb     Device  1: (UUID: MIG-11111111-1111-1111-1111-111111111111)\n";
+
+        List<NvidiaSmi.MigDevice> migs =
+                NvidiaSmi.parseMigDevices(fixture("nvidia-a100-sxm4-40gb-mig-q-x.netdata-testdata.xml"), list);
+
+        assertEquals(List.of(
+                new NvidiaSmi.MigDevice(a100, 0, "3g.20gb", "MIG-00000000-0000-0000-0000-000000000000",
+                        19968 * MIB, 19 * MIB),
+                new NvidiaSmi.MigDevice(a100, 1, "3g.20gb", "MIG-11111111-1111-1111-1111-111111111111",
+                        19968 * MIB, 19 * MIB)), migs);
+        // the whole board (40960 MiB, 38 MiB used) is not reported: only its slices are usable while MIG is on
+        NvidiaSmi.Gpu board = new NvidiaSmi.Gpu(0, a100, "NVIDIA A100-SXM4-40GB", 40960 * MIB, 38 * MIB, 0.0, true);
+        assertEquals(List.of("NVIDIA A100-SXM4-40GB MIG 3g.20gb", "NVIDIA A100-SXM4-40GB MIG 3g.20gb"),
+                NvidiaSmi.devices(List.of(board), migs).stream().map(GpuDevice::name).toList());
+    }
+
+    @Test
+    void aRecordedRtx4090XmlWithoutMigHasNoMigDevices() throws Exception {
+        assertEquals(List.of(), NvidiaSmi.parseMigDevices(fixture("nvidia-rtx4090-q-x.netdata-testdata.xml"),
+                "GPU 0: NVIDIA GeForce RTX 4090 (UUID: GPU-71d1acc2-662d-2166-bf9f-65272d2fc437)\n"));
+    }
+
+    @Test
     void appleIgnoresADiscreteGpuOfAnIntelMac() throws Exception {
         String intelMac = "{\"SPDisplaysDataType\":[{\"_name\":\"AMD Radeon Pro 5500M\","
                 + "\"spdisplays_vendor\":\"sppci_vendor_amd\",\"sppci_model\":\"AMD Radeon Pro 5500M\"}]}";
