@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class AgentRestartIT {
     private static final String TOKEN = "it-cluster-token-0123456789abcdef";
-    private static final String PORTS = "46300-46309";
+    private static final String PORTS = "26300-26309";
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private static EmbeddedKafka kafka;

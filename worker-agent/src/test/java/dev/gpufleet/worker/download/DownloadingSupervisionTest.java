@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mid-download resumes the part file when it starts again.
  */
 class DownloadingSupervisionTest {
-    private static final String PORTS = "46150-46159";
+    private static final String PORTS = "26150-26159";
     private static final String REPO = "gpufleet/stand-in-GGUF";
     private static final String FILE = "stand-in-q4_k_m.gguf";
 

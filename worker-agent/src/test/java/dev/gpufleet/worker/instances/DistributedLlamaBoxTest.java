@@ -44,10 +44,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code ME}) runs a stand-in llama-box that connects to them through {@code --rpc} before it answers /health.
  */
 class DistributedLlamaBoxTest {
-    private static final String MAIN_PORTS = "46180-46184";
-    private static final String SUB_PORTS = "46185-46189";
+    private static final String MAIN_PORTS = "26180-26184";
+    private static final String SUB_PORTS = "26185-26189";
     /** The same on every worker: the main derives the subordinate's RPC ports from its own setting. */
-    private static final String RPC_PORTS = "46190-46197";
+    private static final String RPC_PORTS = "26190-26197";
     private static final List<GpuDevice> SUB_GPUS = List.of(
             new GpuDevice(0, "nvidia", "cuda", "NVIDIA L4", "uuid-0", 24L << 30, 0, 0.0),
             new GpuDevice(1, "nvidia", "cuda", "NVIDIA L4", "uuid-1", 24L << 30, 0, 0.0));
@@ -134,19 +134,19 @@ class DistributedLlamaBoxTest {
         publish(distributed(model, InstanceState.SCHEDULED, 0), main, sub);
 
         InstanceObserved running = awaitObservation(mainSink, InstanceState.RUNNING);
-        assertEquals(46180, running.port());
-        await().atMost(Duration.ofSeconds(10)).until(() -> listening(46190) && listening(46191));
+        assertEquals(26180, running.port());
+        await().atMost(Duration.ofSeconds(10)).until(() -> listening(26190) && listening(26191));
         List<String> mainArgs = StandInBackend.recordedArgs(model);
         int rpc = mainArgs.indexOf("--rpc");
         assertTrue(rpc >= 0, mainArgs.toString());
-        assertEquals("127.0.0.1:46190,127.0.0.1:46191", mainArgs.get(rpc + 1));
+        assertEquals("127.0.0.1:26190,127.0.0.1:26191", mainArgs.get(rpc + 1));
         assertTrue(Files.readString(dir.resolve("data-" + ME).resolve("logs").resolve("d-name.log"))
-                .contains("connected to RPC server 127.0.0.1:46191"));
+                .contains("connected to RPC server 127.0.0.1:26191"));
         for (int gpu = 0; gpu < 2; gpu++) {
-            List<String> args = Files.readAllLines(rpcRecords.resolve("rpc-" + (46190 + gpu) + ".argv"));
-            assertEquals(List.of("--rpc-server-host", "127.0.0.1", "--rpc-server-port", String.valueOf(46190 + gpu),
+            List<String> args = Files.readAllLines(rpcRecords.resolve("rpc-" + (26190 + gpu) + ".argv"));
+            assertEquals(List.of("--rpc-server-host", "127.0.0.1", "--rpc-server-port", String.valueOf(26190 + gpu),
                     "--rpc-server-main-gpu", "0", "--origin-rpc-server-main-gpu", String.valueOf(gpu)), args);
-            List<String> env = Files.readAllLines(rpcRecords.resolve("rpc-" + (46190 + gpu) + ".env"));
+            List<String> env = Files.readAllLines(rpcRecords.resolve("rpc-" + (26190 + gpu) + ".env"));
             assertTrue(env.contains("CUDA_VISIBLE_DEVICES=" + gpu), "each server sees only its GPU: " + env);
         }
         assertTrue(subSink.isEmpty(), "the subordinate reports nothing about the instance: " + subSink);
@@ -155,8 +155,8 @@ class DistributedLlamaBoxTest {
 
         publish(new InstanceDeleted("d", "m-demo", ME), main, sub);
 
-        await().atMost(Duration.ofSeconds(15)).until(() -> !listening(46190) && !listening(46191)
-                && !listening(46180));
+        await().atMost(Duration.ofSeconds(15)).until(() -> !listening(26190) && !listening(26191)
+                && !listening(26180));
         await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(rpcPid).map(p -> !p.isAlive())
                 .orElse(true));
         assertFalse(Files.exists(dir.resolve("data-" + OTHER).resolve(SubordinateServers.PID_DIR).resolve("d.gpu0.pid")));
@@ -167,7 +167,7 @@ class DistributedLlamaBoxTest {
     void anRpcServerThatExitsIsRestartedOnItsPortWithoutAReport() throws Exception {
         BackendSupervisor sub = supervisor(OTHER, SUB_PORTS, SUB_GPUS, subBinary, subSink);
         publish(distributed(dir.resolve("m.gguf"), InstanceState.RUNNING, 0), sub);
-        await().atMost(Duration.ofSeconds(10)).until(() -> listening(46190) && listening(46191));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listening(26190) && listening(26191));
         long first = rpcServerPid(OTHER, 1);
         Thread.sleep(SubordinateServers.MIN_UPTIME.toMillis() + 500); // an exit sooner would count as a failed start
 
@@ -175,7 +175,7 @@ class DistributedLlamaBoxTest {
 
         await().atMost(Duration.ofSeconds(15)).until(() -> {
             try {
-                return rpcServerPid(OTHER, 1) != first && listening(46191);
+                return rpcServerPid(OTHER, 1) != first && listening(26191);
             } catch (IOException e) {
                 return false; // between the exit and the restart there is no pid file
             }
@@ -187,7 +187,7 @@ class DistributedLlamaBoxTest {
     void anRpcServerThatCannotListenPutsTheInstanceInErrorWithTheReason() throws Exception {
         BackendSupervisor sub = supervisor(OTHER, SUB_PORTS, SUB_GPUS, subBinary, subSink);
         try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.1", 46190));
+            taken.bind(new InetSocketAddress("127.0.0.1", 26190));
 
             publish(distributed(dir.resolve("m.gguf"), InstanceState.SCHEDULED, 2), sub);
 
@@ -196,12 +196,12 @@ class DistributedLlamaBoxTest {
             assertEquals(2, error.restartCount());
             // whether the agent saw the port (held by this test) answer before the server exited is a race
             assertTrue(error.message().matches("(?s)the RPC server of GPU 0 on subordinate worker " + OTHER
-                    + " exited with code 1 (before it listened|within 3s of its start) on port 46190; last log "
+                    + " exited with code 1 (before it listened|within 3s of its start) on port 26190; last log "
                     + "lines:\n.*"), error.message());
-            assertTrue(error.message().contains("cannot listen on 127.0.0.1:46190"), error.message());
+            assertTrue(error.message().contains("cannot listen on 127.0.0.1:26190"), error.message());
         }
         assertEquals(1, subSink.size(), "GPU 1's server is fine: " + subSink);
-        await().atMost(Duration.ofSeconds(10)).until(() -> listening(46191));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listening(26191));
     }
 
     @Test
@@ -209,7 +209,7 @@ class DistributedLlamaBoxTest {
         BackendSupervisor crashed = supervisor(OTHER, SUB_PORTS, SUB_GPUS, subBinary, subSink);
         InstanceChanged instance = distributed(dir.resolve("m.gguf"), InstanceState.RUNNING, 0);
         publish(instance, crashed);
-        await().atMost(Duration.ofSeconds(10)).until(() -> listening(46190) && listening(46191));
+        await().atMost(Duration.ofSeconds(10)).until(() -> listening(26190) && listening(26191));
         long pid = rpcServerPid(OTHER, 0);
 
         crashed.abandon();
@@ -220,7 +220,7 @@ class DistributedLlamaBoxTest {
         Thread.sleep(1_500); // past the adoption grace: a leftover not adopted would be stopped by now
         assertEquals(pid, rpcServerPid(OTHER, 0));
         assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
-        assertTrue(listening(46190));
+        assertTrue(listening(26190));
 
         restarted.close();
         await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));

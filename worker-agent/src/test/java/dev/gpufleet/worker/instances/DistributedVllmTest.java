@@ -52,13 +52,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * head. Both workers are this host, so only the GCS port is shared; each node's other Ray ports are its own.
  */
 class DistributedVllmTest {
-    private static final String MAIN_PORTS = "46200-46204";
-    private static final String SUB_PORTS = "46205-46209";
-    private static final int GCS = 46210;
-    private static final RayCommands.Ports MAIN_RAY = new RayCommands.Ports(GCS, 46211, 46212, 46213, 46214, 46215,
-            46216, 46217, 46230, 46239, 46218);
-    private static final RayCommands.Ports SUB_RAY = new RayCommands.Ports(GCS, 46221, 46222, 46223, 46224, 46225,
-            46226, 46227, 46240, 46249, 46228);
+    private static final String MAIN_PORTS = "26200-26204";
+    private static final String SUB_PORTS = "26205-26209";
+    private static final int GCS = 26210;
+    private static final RayCommands.Ports MAIN_RAY = new RayCommands.Ports(GCS, 26211, 26212, 26213, 26214, 26215,
+            26216, 26217, 26230, 26239, 26218);
+    private static final RayCommands.Ports SUB_RAY = new RayCommands.Ports(GCS, 26221, 26222, 26223, 26224, 26225,
+            26226, 26227, 26240, 26249, 26228);
     private static final List<GpuDevice> GPUS = List.of(
             new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-0", 80L << 30, 0, 0.0),
             new GpuDevice(1, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-1", 80L << 30, 0, 0.0));
@@ -103,7 +103,7 @@ class DistributedVllmTest {
                 backend -> binaries.containsKey(backend)
                         ? new BinaryChoice(List.of(binaries.get(backend).toString()), null)
                         : BackendBinaries.choose(backend, Optional.empty(), name -> Optional.empty(), file -> false),
-                null, "46250-46259", Duration.ofSeconds(1),
+                null, "26250-26259", Duration.ofSeconds(1),
                 new RaySettings(rayPorts, "127.0.0.1")),
                 sink::add, Clock.systemUTC());
         supervisor.start();
@@ -195,26 +195,26 @@ class DistributedVllmTest {
         assertEquals("127.0.0.1", vllmEnv.get("VLLM_HOST_IP"));
         assertEquals("0,1", vllmEnv.get("CUDA_VISIBLE_DEVICES"));
 
-        assertEquals(List.of("start", "--head", "--port", "46210", "--ray-client-server-port", "46211",
-                "--dashboard-port", "46218", "--node-ip-address", "127.0.0.1", "--num-gpus", "2",
-                "--node-manager-port", "46212", "--object-manager-port", "46213", "--runtime-env-agent-port", "46214",
-                "--dashboard-agent-grpc-port", "46215", "--dashboard-agent-listen-port", "46216",
-                "--metrics-export-port", "46217", "--min-worker-port", "46230", "--max-worker-port", "46239",
+        assertEquals(List.of("start", "--head", "--port", "26210", "--ray-client-server-port", "26211",
+                "--dashboard-port", "26218", "--node-ip-address", "127.0.0.1", "--num-gpus", "2",
+                "--node-manager-port", "26212", "--object-manager-port", "26213", "--runtime-env-agent-port", "26214",
+                "--dashboard-agent-grpc-port", "26215", "--dashboard-agent-listen-port", "26216",
+                "--metrics-export-port", "26217", "--min-worker-port", "26230", "--max-worker-port", "26239",
                 "--block"), Files.readAllLines(mainRecords.resolve("head.argv")));
         assertEquals("0,1", env(mainRecords.resolve("head.env")).get("CUDA_VISIBLE_DEVICES"));
         assertEquals("127.0.0.1", env(mainRecords.resolve("head.env")).get("VLLM_HOST_IP"));
-        assertEquals(List.of("start", "--address", "127.0.0.1:46210", "--node-ip-address", "127.0.0.1",
-                "--num-gpus", "2", "--node-manager-port", "46222", "--object-manager-port", "46223",
-                "--runtime-env-agent-port", "46224", "--dashboard-agent-grpc-port", "46225",
-                "--dashboard-agent-listen-port", "46226", "--metrics-export-port", "46227", "--min-worker-port",
-                "46240", "--max-worker-port", "46249", "--block"),
-                Files.readAllLines(subRecords.resolve("worker-46222.argv")));
-        Map<String, String> workerEnv = env(subRecords.resolve("worker-46222.env"));
+        assertEquals(List.of("start", "--address", "127.0.0.1:26210", "--node-ip-address", "127.0.0.1",
+                "--num-gpus", "2", "--node-manager-port", "26222", "--object-manager-port", "26223",
+                "--runtime-env-agent-port", "26224", "--dashboard-agent-grpc-port", "26225",
+                "--dashboard-agent-listen-port", "26226", "--metrics-export-port", "26227", "--min-worker-port",
+                "26240", "--max-worker-port", "26249", "--block"),
+                Files.readAllLines(subRecords.resolve("worker-26222.argv")));
+        Map<String, String> workerEnv = env(subRecords.resolve("worker-26222.env"));
         assertEquals("0,1", workerEnv.get("CUDA_VISIBLE_DEVICES"));
         assertEquals("127.0.0.1", workerEnv.get("VLLM_HOST_IP"));
         String mainLog = Files.readString(dir.resolve("data-" + ME).resolve("logs").resolve("d-name.log"));
         assertTrue(mainLog.contains("node 127.0.0.1 joined with 2 GPU(s); the cluster has 4"), mainLog);
-        assertTrue(mainLog.contains("the Ray Cluster at 127.0.0.1:46210 has 4 GPU(s), 4 needed".replace("Cluster",
+        assertTrue(mainLog.contains("the Ray Cluster at 127.0.0.1:26210 has 4 GPU(s), 4 needed".replace("Cluster",
                 "cluster")), mainLog);
         assertTrue(subSink.isEmpty(), "the subordinate reports nothing while all is well: " + subSink);
         long headPid = pid(headPidFile());
@@ -223,7 +223,7 @@ class DistributedVllmTest {
         publish(new InstanceDeleted("d", "m-qwen", ME), main, sub);
 
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> !listening(port)
-                && !listening(GCS) && !listening(46222));
+                && !listening(GCS) && !listening(26222));
         for (long pid : List.of(headPid, workerPid)) {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
@@ -330,7 +330,7 @@ class DistributedVllmTest {
 
         InstanceObserved error = await(subSink, InstanceState.ERROR, 0);
         assertTrue(error.message().startsWith("the Ray worker of instance d on subordinate worker w-other exited "
-                + "with code 134 (3 times in a row) before it listened on port 46222; last log lines:\n"),
+                + "with code 134 (3 times in a row) before it listened on port 26222; last log lines:\n"),
                 error.message());
         assertTrue(error.message().contains("ray stand-in: the worker crashes"), error.message());
         assertEquals(1, subSink.size(), subSink.toString());
@@ -346,6 +346,6 @@ class DistributedVllmTest {
                 + "the Ray head runs, is unknown to this worker: the instance's InstanceChanged carries no "
                 + "workerAddress (a scheduler older than that field, or the main worker's heartbeat gave no address "
                 + "when it was placed)", await(subSink, InstanceState.ERROR, 0).message());
-        assertFalse(Files.exists(subRecords.resolve("worker-46222.argv")), "no Ray worker was started");
+        assertFalse(Files.exists(subRecords.resolve("worker-26222.argv")), "no Ray worker was started");
     }
 }

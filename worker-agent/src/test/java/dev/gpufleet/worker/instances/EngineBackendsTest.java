@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** vLLM, vox-box and MindIE stand-ins started by the supervisor as real processes, each reaching RUNNING. */
 class EngineBackendsTest {
-    private static final String PORTS = "46150-46159";
+    private static final String PORTS = "26150-26159";
     private static final String TOKEN = "test-cluster-token-0123456789";
     private static final List<GpuDevice> DEVICES = List.of(
             new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-0", 80L << 30, 0, 0),
@@ -53,7 +53,7 @@ class EngineBackendsTest {
                 "127.0.0.1", PORTS, DEVICES, () -> new BinaryChoice(List.of(), "no llama-box"),
                 Duration.ofSeconds(30), Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofSeconds(3),
                 name -> name.equals(backend) ? new BinaryChoice(List.of(binary.toString()), null)
-                        : new BinaryChoice(List.of(), "no " + name), TOKEN, "46160-46169"),
+                        : new BinaryChoice(List.of(), "no " + name), TOKEN, "26160-26169"),
                 sink::add, Clock.systemUTC());
         supervisor.start();
     }
@@ -90,8 +90,8 @@ class EngineBackendsTest {
                 1, Clock.systemUTC()));
 
         InstanceObserved running = awaitState("v1", InstanceState.RUNNING);
-        // the first free port of the range: 46150 unless a socket of an earlier test still holds it
-        assertTrue(running.port() >= 46150 && running.port() <= 46159, "from the range: " + running.port());
+        // the first free port of the range: 26150 unless a socket of an earlier test still holds it
+        assertTrue(running.port() >= 26150 && running.port() <= 26159, "from the range: " + running.port());
         assertEquals(List.of("serve", model.toString(), "--gpu-memory-utilization", "0.9", "--max-model-len",
                 "8192", "--tensor-parallel-size", "2", "--seed", "7", "--host", "127.0.0.1", "--port", String.valueOf(running.port()),
                 "--served-model-name", "qwen", "--api-key", dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, "v1")),

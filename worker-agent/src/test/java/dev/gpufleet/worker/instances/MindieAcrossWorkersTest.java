@@ -49,11 +49,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * once the instance is STARTING, as GPUStack's {@code initialize_later}.
  */
 class MindieAcrossWorkersTest {
-    private static final String MAIN_PORTS = "46340-46344";
-    private static final String SUB_PORTS = "46345-46349";
-    private static final String SUB_RPC_PORTS = "46350-46359";
-    private static final int SUB_PORT = 46350;
-    private static final int INTER_NODE = 46360;
+    private static final String MAIN_PORTS = "26340-26344";
+    private static final String SUB_PORTS = "26345-26349";
+    private static final String SUB_RPC_PORTS = "26350-26359";
+    private static final int SUB_PORT = 26350;
+    private static final int INTER_NODE = 26360;
     private static final List<GpuDevice> NPUS = List.of(
             new GpuDevice(0, "ascend", "npu", "Ascend 910B3", "0000:C1:00.0-chip0", 64L << 30, 0, 0.0, null),
             new GpuDevice(1, "ascend", "npu", "Ascend 910B3", "0000:C2:00.0-chip0", 64L << 30, 0, 0.0, null));
