@@ -134,6 +134,10 @@ public interface WorkerConfig {
     Mindie mindie();
 
     interface Mindie extends Command {
+        /** Replaces the search for {@code mindieservice_daemon}. */
+        @Override
+        Optional<String> command();
+
         /** The same on every worker: each node of a MindIE instance across workers names it in its config. */
         @WithDefault("1120")
         int multiNodesInferPort();
