@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.http.BufferBytes;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
@@ -15,7 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.vertx.http.runtime.RouteConstants;
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
@@ -206,13 +206,7 @@ public class ForwardingRoutes {
 
     /** The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy. */
     private static ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
-        if (body == null) {
-            return ForwardRequest.parse(new byte[0]);
-        }
-        ByteBuf bytes = body.getByteBuf();
-        return bytes.hasArray()
-                ? ForwardRequest.parse(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes())
-                : ForwardRequest.parse(body.getBytes());
+        return body == null ? ForwardRequest.parse(new byte[0]) : BufferBytes.read(body, ForwardRequest::parse);
     }
 
     /** The key this instance's backend was started with; derived once per instance, never logged. */

@@ -113,11 +113,24 @@ public final class InstanceChoice {
         return hash;
     }
 
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
     static long fnv1a(byte[] bytes) {
-        long hash = 0xcbf29ce484222325L;
+        long hash = FNV_OFFSET;
         for (byte b : bytes) {
             hash ^= b & 0xff;
-            hash *= 0x100000001b3L;
+            hash *= FNV_PRIME;
+        }
+        return hash;
+    }
+
+    /** FNV-1a over the first {@code length} UTF-16 code units of the text, where they are (no copy). */
+    static long fnv1a(CharSequence text, int length) {
+        long hash = FNV_OFFSET;
+        for (int i = 0; i < length; i++) {
+            hash ^= text.charAt(i);
+            hash *= FNV_PRIME;
         }
         return hash;
     }

@@ -20,12 +20,7 @@ public final class PrefixKey {
         if (blocks == 0) {
             return OptionalLong.empty();
         }
-        // FNV-1a over the UTF-16 code units where they are: no substring, no UTF-8 copy of up to 4 KB per request
-        long hash = 0xcbf29ce484222325L;
-        for (int i = 0, end = blocks * blockChars; i < end; i++) {
-            hash ^= leadingText.charAt(i);
-            hash *= 0x100000001b3L;
-        }
-        return OptionalLong.of(InstanceChoice.mix(hash));
+        // over the text itself: no substring, no UTF-8 copy of up to 4 KB per request
+        return OptionalLong.of(InstanceChoice.mix(InstanceChoice.fnv1a(leadingText, blocks * blockChars)));
     }
 }

@@ -1,8 +1,8 @@
 package dev.gpufleet.gateway.usage;
 
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.http.BufferBytes;
 import io.quarkus.arc.All;
-import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -85,19 +85,12 @@ public class UsageTap {
             }
             if (json != null && !json.broken()) {
                 // an answer that is not JSON (audio, images) stops the scanner at its first byte
-                feed(json, chunk);
+                BufferBytes.read(chunk, (bytes, offset, length) -> {
+                    json.feed(bytes, offset, length);
+                    return null;
+                });
             }
             return chunk;
-        }
-
-        /** The buffer's bytes where they lie when it has an array (the usual heap buffer), else a copy. */
-        private static void feed(UsageScanner scanner, Buffer chunk) {
-            ByteBuf bytes = chunk.getByteBuf();
-            if (bytes.hasArray()) {
-                scanner.feed(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes());
-            } else {
-                scanner.feed(chunk.getBytes());
-            }
         }
 
         /** The answer ended whole: anything held back, to write before the end. */
