@@ -20,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,6 +36,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.gpufleet.worker.instances.StandInChecks.listening;
 
 /**
  * A llama-box instance spread over two workers, each a real {@link BackendSupervisor} with its own data dir and
@@ -102,15 +102,6 @@ class DistributedLlamaBoxTest {
         Envelope<EventPayload> envelope = Envelope.of(payload, revision.incrementAndGet(), Clock.systemUTC());
         for (BackendSupervisor supervisor : to) {
             supervisor.accept(envelope);
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

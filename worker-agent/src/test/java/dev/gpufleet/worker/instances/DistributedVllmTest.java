@@ -24,8 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,6 +41,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.gpufleet.worker.instances.StandInChecks.listening;
+import static dev.gpufleet.worker.instances.StandInChecks.await;
+import static dev.gpufleet.worker.instances.StandInChecks.env;
 
 /**
  * A vLLM instance over two workers with Ray, each a real {@link BackendSupervisor} with its own data dir, both fed the
@@ -137,30 +137,6 @@ class DistributedVllmTest {
         for (BackendSupervisor supervisor : to) {
             supervisor.accept(envelope);
         }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static InstanceObserved await(List<InstanceObserved> sink, InstanceState state, int restartCount) {
-        return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(40)).until(() -> sink.stream()
-                .filter(o -> o.state() == state && o.restartCount() == restartCount).findFirst().orElse(null),
-                o -> o != null);
-    }
-
-    private static Map<String, String> env(Path file) throws IOException {
-        Map<String, String> env = new TreeMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            env.put(line.substring(0, eq), line.substring(eq + 1));
-        }
-        return env;
     }
 
     private long pid(Path file) throws IOException {

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static dev.gpufleet.worker.instances.StandInChecks.env;
 
 /** vLLM, vox-box and MindIE stand-ins started by the supervisor as real processes, each reaching RUNNING. */
 class EngineBackendsTest {
@@ -71,15 +72,6 @@ class EngineBackendsTest {
                 o -> o != null);
     }
 
-    private static Map<String, String> env(Path record) throws Exception {
-        Map<String, String> env = new java.util.TreeMap<>();
-        for (String line : Files.readAllLines(record.resolve("env"))) {
-            int eq = line.indexOf('=');
-            env.put(line.substring(0, eq), line.substring(eq + 1));
-        }
-        return env;
-    }
-
     @Test
     void vllmRunsWithTheSeedsDefaultsAndItsGpus() throws Exception {
         start("vllm", "vllm", "vllm");
@@ -96,7 +88,7 @@ class EngineBackendsTest {
                 "8192", "--tensor-parallel-size", "2", "--seed", "7", "--host", "127.0.0.1", "--port", String.valueOf(running.port()),
                 "--served-model-name", "qwen", "--api-key", dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, "v1")),
                 Files.readAllLines(record.resolve("argv")));
-        assertEquals("0,1", env(record).get("CUDA_VISIBLE_DEVICES"));
+        assertEquals("0,1", env(record.resolve("env")).get("CUDA_VISIBLE_DEVICES"));
     }
 
     @Test
@@ -111,7 +103,7 @@ class EngineBackendsTest {
         assertEquals(List.of("start", "--model", model.toString(), "--data-dir",
                 dir.resolve("data/instances/a1/vox-box").toString(), "--debug", "--device", "cuda:0", "--host",
                 "127.0.0.1", "--port", String.valueOf(running.port())), Files.readAllLines(record.resolve("argv")));
-        assertEquals("1", env(record).get("CUDA_VISIBLE_DEVICES"));
+        assertEquals("1", env(record.resolve("env")).get("CUDA_VISIBLE_DEVICES"));
     }
 
     @Test
@@ -125,7 +117,7 @@ class EngineBackendsTest {
 
         InstanceObserved running = awaitState("m1", InstanceState.RUNNING);
         assertEquals(List.of(), Files.readAllLines(record.resolve("argv")));
-        Map<String, String> env = env(record);
+        Map<String, String> env = env(record.resolve("env"));
         Path config = dir.resolve("data/instances/m1/mindie-config.json");
         assertEquals(config.toString(), env.get("MIES_CONFIG_JSON_PATH"));
         String expected = Files.readString(Path.of("src/test/resources/mindie/config-single-npu.json"))
