@@ -14,6 +14,11 @@ public record StoredKey(String id, String userId, String userName, boolean admin
         if (!ApiKeyFormat.matches(presented, hash)) {
             return Verdict.WRONG_SECRET;
         }
+        return standing(now);
+    }
+
+    /** The check once the secret is known to match: revocation, expiry and the owner. */
+    public Verdict standing(Instant now) {
         if (revokedAt != null) {
             return Verdict.REVOKED;
         }
