@@ -7,7 +7,8 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Tests only: stands in for the authentication filter. A request with {@code x-test-key-id} runs as that key's
- * caller, an admin unless {@code x-test-admin: false}. Without the header the cluster token's caller applies.
+ * caller, an admin unless {@code x-test-admin: false}. Without the header the cluster token's caller applies. The
+ * forwarded OpenAI routes run ahead of every filter and authenticate themselves, so there tests use real keys.
  */
 @ApplicationScoped
 public class TestCallers {

@@ -7,6 +7,7 @@ import dev.gpufleet.kit.http.ApiError;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -27,7 +28,7 @@ import java.util.List;
 @Singleton
 public class AuthFilter implements TokenBudget {
     /** Runs before Quarkus' own handlers, including the /q endpoints (the kit filter's place). */
-    static final int PRIORITY = 10_000;
+    public static final int PRIORITY = 10_000;
     /** Admin API paths any authenticated user may call; the resources check ownership themselves. */
     public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys");
     private static final String BEARER = "Bearer ";
@@ -63,6 +64,16 @@ public class AuthFilter implements TokenBudget {
             ctx.next();
             return;
         }
+        admit(ctx, path, RoutingContext::next);
+    }
+
+    /**
+     * Authenticates the request and applies the caller's rate limits, then hands it to {@code admitted}, or
+     * answers 401, 403, 429 or 503 itself. {@code admitted} runs on the request's event loop; if the key had to be
+     * loaded first, the request stays paused until it has run. For routes that run ahead of this filter (the
+     * forwarded OpenAI routes) and so must authenticate themselves.
+     */
+    public void admit(RoutingContext ctx, String path, Handler<RoutingContext> admitted) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
@@ -71,7 +82,7 @@ public class AuthFilter implements TokenBudget {
         String token = header.substring(BEARER.length()).trim();
         Authenticator.Outcome now = authenticator.decideNow(token);
         if (now != null) {
-            proceed(ctx, path, now);
+            proceed(ctx, path, now, admitted);
             return;
         }
         // the key's row must come from the database: hold the body until a handler is there to read it
@@ -79,7 +90,7 @@ public class AuthFilter implements TokenBudget {
         ctx.request().pause();
         authenticator.decideLater(token).subscribe().with(
                 outcome -> context.runOnContext(ignored -> {
-                    proceed(ctx, path, outcome);
+                    proceed(ctx, path, outcome, admitted);
                     ctx.request().resume();
                 }),
                 failure -> context.runOnContext(ignored -> {
@@ -89,7 +100,8 @@ public class AuthFilter implements TokenBudget {
                 }));
     }
 
-    private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome) {
+    private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,
+                         Handler<RoutingContext> admitted) {
         if (outcome instanceof Authenticator.Refused refused) {
             refuse(ctx, path, 401, refused.message());
             return;
@@ -107,7 +119,7 @@ public class AuthFilter implements TokenBudget {
                     + "); retry after " + retryAfter + " s.");
             return;
         }
-        ctx.next();
+        admitted.handle(ctx);
     }
 
     static boolean isPublic(String path) {

@@ -3,6 +3,7 @@ package dev.gpufleet.gateway.forwarding;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.gateway.auth.AuthFilter;
 import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.gateway.http.BufferBytes;
 import dev.gpufleet.gateway.openai.OpenAiError;
@@ -15,19 +16,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
-import io.quarkus.vertx.http.runtime.RouteConstants;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -42,7 +43,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * OpenAI's model-named endpoints: the gateway reads {@code model} (and {@code stream}) from the JSON body or, for
@@ -52,7 +52,8 @@ import java.util.function.Consumer;
  * or a user's key must never reach a backend); the backend gets its own per-instance key instead.
  *
  * <p>A plain Vert.x route rather than a REST resource: the answer is relayed between two connections buffer by
- * buffer, never collected. Authentication has already run before any of this.
+ * buffer, never collected. These routes run ahead of the filter chain and authenticate themselves
+ * ({@link AuthFilter#admit}).
  */
 @Singleton
 public class ForwardingRoutes {
@@ -74,6 +75,9 @@ public class ForwardingRoutes {
     /** A model name that is not registered: never a metric tag (clients choose it). */
     private static final String NO_MODEL = "-";
     private static final Logger LOG = Logger.getLogger(ForwardingRoutes.class);
+    /** Ahead of the auth filter (which these routes call themselves) and of every other filter. */
+    static final int ROUTE_ORDER = -AuthFilter.PRIORITY - 1;
+    private static final int MAX_TARGETS = 10_000;
 
     private final RoutingTable table;
     private final Balancer balancer;
@@ -84,13 +88,15 @@ public class ForwardingRoutes {
     private final int maxHeaders;
     private final long firstByteTimeoutMillis;
     private final String clusterToken;
-    private final Map<String, String> instanceKeys = new ConcurrentHashMap<>();
+    /** By instance id; started over past {@link #MAX_TARGETS}, since an entry outlives its instance. */
+    private final Map<String, BackendTarget> targets = new ConcurrentHashMap<>();
     private final Timer overheadTimer;
     private final UsageTap usageTap;
+    private final AuthFilter auth;
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
-                            UsageTap usageTap,
+                            UsageTap usageTap, AuthFilter auth,
                             @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
@@ -104,6 +110,7 @@ public class ForwardingRoutes {
         this.firstByteTimeoutMillis = backendConfig.firstByteTimeout().toMillis();
         this.clusterToken = clusterToken;
         this.usageTap = usageTap;
+        this.auth = auth;
         this.overheadTimer = Timer.builder("gpufleet.gateway.overhead")
                 .description("Time in the gateway from the whole request to its leaving for the backend")
                 .serviceLevelObjectives(millis(0.05), millis(0.1), millis(0.2), millis(0.3), millis(0.5), millis(1),
@@ -120,67 +127,112 @@ public class ForwardingRoutes {
         }
     }
 
+    /**
+     * One route and one handler per request, ahead of the filter chain and of Quarkus's body size check (an empty
+     * 413): it authenticates, checks the limits, collects the body and forwards, and ends every request itself.
+     * Handing the request from route to route through the Vert.x Web router (the auth filter, a limits route, a
+     * body handler, the forwarding route) was the largest part of the gateway's own cost per request
+     * (bench/README.md, gateway).
+     */
     private void route(Router router, String path, boolean form) {
-        // before Quarkus's own body size check (an empty 413), so the client gets OpenAI's shape
-        router.post(path).order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::checkLimits);
-        Route route = router.post(path);
-        if (form) {
-            // Vert.x's BodyHandler decodes multipart forms and keeps no body; the form goes on as it came
-            route.handler(ctx -> collectBody(ctx, body -> forward(ctx, path, true, body)));
-        } else {
-            route.handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
-                    .handler(ctx -> forward(ctx, path, false, ctx.body().buffer()));
+        router.post(path).order(ROUTE_ORDER)
+                .handler(ctx -> auth.admit(ctx, path, admitted -> receive(admitted, path, form)))
+                .failureHandler(this::failed);
+    }
+
+    private void receive(RoutingContext ctx, String path, boolean form) {
+        if (withinLimits(ctx)) {
+            new BodyCollector(ctx, path, form).start();
         }
-        route.failureHandler(this::failed);
     }
 
     /** Refuses, before any of the body is read, a request with too many headers or a declared body too large. */
-    private void checkLimits(RoutingContext ctx) {
-        int count = ctx.request().headers().size();
+    private boolean withinLimits(RoutingContext ctx) {
+        int count = headerCount(ctx.request().headers());
         if (count > maxHeaders) {
             refuse(ctx, 431, OpenAiError.tooManyHeaders(count, maxHeaders), "too_many_headers", NO_MODEL);
-            return;
+            return false;
         }
         String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && declaredTooLarge(length)) {
+        if (length != null && declaredLength(length) > maxBodyBytes) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
             refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
-            return;
+            return false;
         }
-        ctx.next();
+        return true;
     }
 
-    private boolean declaredTooLarge(String length) {
+    /** Header lines, a repeated name counted each time; MultiMap.size() would build a set of the names. */
+    private static int headerCount(MultiMap headers) {
+        int count = 0;
+        for (Map.Entry<String, String> ignored : headers) {
+            count++;
+        }
+        return count;
+    }
+
+    /** The declared length; -1 when it is not a number (Vert.x rejects a malformed length itself). */
+    private static long declaredLength(String length) {
         try {
-            return Long.parseLong(length.trim()) > maxBodyBytes;
+            return Long.parseLong(length.trim());
         } catch (NumberFormatException e) {
-            return false; // Vert.x rejects a malformed length itself
+            return -1;
         }
     }
 
-    /** The whole body, at most {@code maxBodyBytes} of it; a larger one is refused with a 413. */
-    private void collectBody(RoutingContext ctx, Consumer<Buffer> then) {
-        Buffer body = Buffer.buffer();
-        boolean[] refused = {false};
-        ctx.request().handler(chunk -> {
-            if (refused[0]) {
+    /**
+     * The whole body, at most {@code maxBodyBytes} of it (a larger one is refused with a 413), then forwarded. A
+     * body that arrives in one piece, as most do, is kept as it came rather than copied.
+     */
+    private final class BodyCollector implements Handler<Buffer> {
+        private final RoutingContext ctx;
+        private final String path;
+        private final boolean form;
+        private Buffer body;
+        private boolean copied;
+        private boolean refused;
+
+        BodyCollector(RoutingContext ctx, String path, boolean form) {
+            this.ctx = ctx;
+            this.path = path;
+            this.form = form;
+        }
+
+        void start() {
+            HttpServerRequest request = ctx.request();
+            request.handler(this);
+            request.exceptionHandler(ctx::fail);
+            request.endHandler(ignored -> {
+                if (!refused) {
+                    forward(ctx, path, form, body == null ? Buffer.buffer() : body);
+                }
+            });
+            request.resume();
+        }
+
+        @Override
+        public void handle(Buffer chunk) {
+            if (refused) {
                 return;
             }
-            if (body.length() + chunk.length() > maxBodyBytes) {
-                refused[0] = true;
+            int length = body == null ? 0 : body.length();
+            if (length + (long) chunk.length() > maxBodyBytes) {
+                refused = true;
                 ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
                 refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
                 return;
             }
-            body.appendBuffer(chunk);
-        });
-        ctx.request().exceptionHandler(ctx::fail);
-        ctx.request().endHandler(ignored -> {
-            if (!refused[0]) {
-                then.accept(body);
+            if (body == null) {
+                body = chunk;
+                return;
             }
-        });
-        ctx.request().resume();
+            if (!copied) {
+                // the first chunk is Vert.x's, sized to fit: a buffer of our own from the second on
+                body = Buffer.buffer(2 * (length + chunk.length())).appendBuffer(body);
+                copied = true;
+            }
+            body.appendBuffer(chunk);
+        }
     }
 
     private void forward(RoutingContext ctx, String path, boolean form, Buffer body) {
@@ -209,9 +261,25 @@ public class ForwardingRoutes {
         return body == null ? ForwardRequest.parse(new byte[0]) : BufferBytes.read(body, ForwardRequest::parse);
     }
 
-    /** The key this instance's backend was started with; derived once per instance, never logged. */
-    private String instanceKey(String instanceId) {
-        return instanceKeys.computeIfAbsent(instanceId, id -> InstanceApiKeys.forInstance(clusterToken, id));
+    /**
+     * Where an instance's backend listens and the Authorization header it expects (its own key, derived from the
+     * cluster token; never logged), worked out once per instance and endpoint rather than on every request.
+     */
+    private record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, String authorization) {
+    }
+
+    private BackendTarget target(InstanceChanged instance) {
+        BackendTarget known = targets.get(instance.instanceId());
+        if (known != null && known.endpointText().equals(instance.endpoint())) {
+            return known;
+        }
+        BackendTarget made = new BackendTarget(instance.endpoint(), BackendEndpoint.parse(instance.endpoint()),
+                "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
+        if (targets.size() >= MAX_TARGETS) {
+            targets.clear();
+        }
+        targets.put(instance.instanceId(), made);
+        return made;
     }
 
     /** One client request on its way to a backend, and the backend's answer on its way back. */
@@ -276,7 +344,8 @@ public class ForwardingRoutes {
         private void send(Balancer.Lease lease) {
             InstanceChanged instance = lease.instance();
             tried.add(instance.instanceId());
-            Optional<BackendEndpoint> endpoint = BackendEndpoint.parse(instance.endpoint());
+            BackendTarget target = target(instance);
+            Optional<BackendEndpoint> endpoint = target.endpoint();
             if (endpoint.isEmpty()) {
                 failedBeforeAnswer(lease, new IllegalArgumentException("the endpoint is not host:port"));
                 return;
@@ -294,7 +363,7 @@ public class ForwardingRoutes {
                     options.putHeader(name, value);
                 }
             }
-            options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + instanceKey(instance.instanceId()));
+            options.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
             long overheadNanos = System.nanoTime() - receivedAt;
             overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
             String overhead = millisText(overheadNanos);

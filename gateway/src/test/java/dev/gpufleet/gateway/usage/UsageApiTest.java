@@ -3,7 +3,6 @@ package dev.gpufleet.gateway.usage;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.gateway.TestCallers;
 import dev.gpufleet.gateway.admin.FakeServicesResource;
 import dev.gpufleet.gateway.routing.Events;
 import dev.gpufleet.gateway.routing.RoutingTable;
@@ -110,10 +109,23 @@ class UsageApiTest {
         return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]" + extra + "}";
     }
 
-    private HttpResponse<String> send(String keyId, String path, String body) throws Exception {
+    /** A real API key of a new non-admin user, made through the admin API. */
+    private record Key(String id, String secret) {
+    }
+
+    private static Key newKey() {
+        String userId = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("user"), "admin", false)).post("/api/v1/users")
+                .then().statusCode(201).extract().path("id");
+        Response created = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("key"), "user_id", userId)).post("/api/v1/api-keys");
+        created.then().statusCode(201);
+        return new Key(created.path("id"), created.path("key"));
+    }
+
+    private HttpResponse<String> send(Key key, String path, String body) throws Exception {
         return http.send(HttpRequest.newBuilder(gateway.toURI().resolve(path))
-                .header("Authorization", "Bearer " + TOKEN)
-                .header(TestCallers.KEY_ID, keyId)
+                .header("Authorization", "Bearer " + key.secret())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -129,16 +141,16 @@ class UsageApiTest {
     @Test
     void plainAnswersAreCountedPerKeyModelAndDay() throws Exception {
         String model = runningModel();
-        String key = unique("k");
-        String other = unique("k");
+        Key key = newKey();
+        Key other = newKey();
         assertEquals(200, send(key, CHAT, chat(model, "")).statusCode());
         assertEquals(200, send(key, CHAT, chat(model, "")).statusCode());
         assertEquals(200, send(key, "/v1/embeddings", "{\"model\":\"" + model + "\",\"input\":\"hi\"}").statusCode());
         assertEquals(200, send(other, CHAT, chat(model, "")).statusCode());
 
-        usage("?key_id=" + key).then().statusCode(200)
+        usage("?key_id=" + key.id()).then().statusCode(200)
                 .body("items.size()", equalTo(1))
-                .body("items[0].key_id", equalTo(key))
+                .body("items[0].key_id", equalTo(key.id()))
                 .body("items[0].model", equalTo(model))
                 .body("items[0].day", equalTo(today()))
                 .body("items[0].prompt_tokens", equalTo(2 * UsageBackend.PROMPT_TOKENS + 4))
@@ -146,14 +158,14 @@ class UsageApiTest {
                 .body("items[0].total_tokens", equalTo(2 * UsageBackend.PROMPT_TOKENS + 4 + 6))
                 .body("items[0].requests", equalTo(3))
                 .body("pagination.total", equalTo(1));
-        usage("?model=" + model).then().statusCode(200).body("items.key_id", equalTo(List.of(key, other).stream()
+        usage("?model=" + model).then().statusCode(200).body("items.key_id", equalTo(List.of(key.id(), other.id()).stream()
                 .sorted().toList()));
     }
 
     @Test
     void aStreamAsksForUsageAndTheClientDoesNotSeeTheExtraChunk() throws Exception {
         String model = runningModel();
-        String key = unique("k");
+        Key key = newKey();
 
         HttpResponse<String> response = send(key, CHAT, chat(model, ",\"stream\":true"));
 
@@ -166,7 +178,7 @@ class UsageApiTest {
         }
         assertTrue(response.body().endsWith("}\n\ndata: [DONE]\n\n"), response.body());
         assertEquals(CHUNKS + 1, response.body().split("\n\n").length, response.body());
-        usage("?key_id=" + key).then().statusCode(200)
+        usage("?key_id=" + key.id()).then().statusCode(200)
                 .body("items[0].prompt_tokens", equalTo(UsageBackend.PROMPT_TOKENS))
                 .body("items[0].completion_tokens", equalTo(CHUNKS))
                 .body("items[0].requests", equalTo(1));
@@ -175,24 +187,24 @@ class UsageApiTest {
     @Test
     void aClientThatAskedForUsageGetsTheChunk() throws Exception {
         String model = runningModel();
-        String key = unique("k");
+        Key key = newKey();
 
         HttpResponse<String> response = send(key, CHAT,
                 chat(model, ",\"stream\":true,\"stream_options\":{\"include_usage\":true}"));
 
         assertEquals(200, response.statusCode());
         assertTrue(response.body().contains("\"choices\":[],\"usage\":{\"prompt_tokens\":7"), response.body());
-        usage("?key_id=" + key).then().statusCode(200)
+        usage("?key_id=" + key.id()).then().statusCode(200)
                 .body("items[0].completion_tokens", equalTo(CHUNKS)).body("items[0].requests", equalTo(1));
     }
 
     @Test
     void aStreamThatDiesMidwayIsStillCounted() throws Exception {
         String model = runningModel();
-        String key = unique("k");
+        Key key = newKey();
 
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                        .header("Authorization", "Bearer " + TOKEN).header(TestCallers.KEY_ID, key)
+                        .header("Authorization", "Bearer " + key.secret())
                         .POST(HttpRequest.BodyPublishers.ofString(chat(model, ",\"stream\":true,\"break_after\":2")))
                         .build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode());
@@ -203,7 +215,7 @@ class UsageApiTest {
         }
 
         // "user" + "Say hi": 10 characters, about 3 tokens; 2 chunks came before the break
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> usage("?key_id=" + key).then().statusCode(200)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> usage("?key_id=" + key.id()).then().statusCode(200)
                 .body("items[0].prompt_tokens", equalTo(3))
                 .body("items[0].completion_tokens", equalTo(2))
                 .body("items[0].requests", equalTo(1)));
@@ -309,11 +321,13 @@ class UsageApiTest {
             }
         };
         java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        Key key;
         root.addHandler(capture);
         try {
             String model = runningModel();
+            key = newKey();
             try {
-                send("k-log", CHAT, chat(model, ",\"stream\":true,\"break_after\":1"));
+                send(key, CHAT, chat(model, ",\"stream\":true,\"break_after\":1"));
             } catch (IOException expected) {
                 // the stream breaks off, as asked: its warning is one of the lines checked
             }
@@ -323,7 +337,9 @@ class UsageApiTest {
         } finally {
             root.removeHandler(capture);
         }
-        List<String> leaking = new ArrayList<>(lines.stream().filter(l -> l.contains(TOKEN)).toList());
+        String secret = key.secret();
+        List<String> leaking = new ArrayList<>(lines.stream()
+                .filter(l -> l.contains(TOKEN) || l.contains(secret)).toList());
         assertEquals(List.of(), leaking);
     }
 }
