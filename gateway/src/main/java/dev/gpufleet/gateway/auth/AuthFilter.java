@@ -23,7 +23,8 @@ import java.util.List;
  * token>}. It replaces service-kit's ClusterTokenFilter here (excluded in application.properties), puts the
  * {@link Caller} on the routing context, keeps non-admins off {@code /api/v1/**} (but for their own keys) and
  * {@code /q/**}, and applies the caller's rate limits. Errors come in OpenAI's shape on {@code /v1}, as
- * {@code {code, reason, message}} elsewhere. Tokens are never logged.
+ * {@code {code, reason, message}} elsewhere. Tokens are never logged. The forwarded OpenAI routes run ahead of this
+ * filter and authenticate through {@link #admit} themselves.
  */
 @Singleton
 public class AuthFilter implements TokenBudget {
