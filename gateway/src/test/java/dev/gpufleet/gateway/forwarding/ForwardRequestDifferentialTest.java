@@ -158,6 +158,21 @@ class ForwardRequestDifferentialTest {
         }));
     }
 
+    @Test
+    void everyByteValueAtEveryPlaceOfAnEightByteWordAgrees() {
+        // the scanner steps over plain string text eight bytes at a time: each lane and each byte value once
+        for (String field : new String[] {"prompt", "user", "model"}) {
+            for (int at = 0; at < 17; at++) {
+                for (int value = 0; value < 256; value++) {
+                    byte[] body = ("{\"model\":\"m\",\"" + field + "\":\"abcdefghijklmnopq\"}")
+                            .getBytes(StandardCharsets.US_ASCII);
+                    body[17 + field.length() + at] = (byte) value;
+                    agree(body, field + ": byte " + value + " at " + at);
+                }
+            }
+        }
+    }
+
     /** Asserts the scanner agrees with the oracle on {@code body} (or differs as RFC 8259 wants); true if accepted. */
     private static boolean agree(byte[] body, String how) {
         Outcome expected = oracle(body);
