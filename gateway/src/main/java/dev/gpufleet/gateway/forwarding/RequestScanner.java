@@ -82,9 +82,11 @@ final class RequestScanner {
     private String model;
     private boolean modelSeen;
     private boolean stream;
-    /** The first collected text as is, until a second one needs {@link #leading}. */
+    /** The first collected text as is, until a second one needs {@link #text}. */
     private String firstText;
-    private StringBuilder leading;
+    /** The collected text once there is more than one piece, or a piece that needs decoding. */
+    private char[] text;
+    private int textLength;
 
     private RequestScanner(byte[] body, int offset, int length) {
         this.b = body;
@@ -104,8 +106,8 @@ final class RequestScanner {
     }
 
     private String leadingText() {
-        if (leading != null) {
-            return leading.toString();
+        if (text != null) {
+            return new String(text, 0, textLength);
         }
         return firstText == null ? "" : firstText;
     }
@@ -375,52 +377,105 @@ final class RequestScanner {
             pos = plainEnd + 1;
             return new String(b, start, plainEnd - start, StandardCharsets.ISO_8859_1);
         }
-        StringBuilder text = new StringBuilder(plainEnd - start + 16);
-        appendLatin1(text, start, plainEnd);
+        StringBuilder decoded = new StringBuilder(plainEnd - start + 16);
+        appendLatin1(decoded, start, plainEnd);
         pos = plainEnd;
-        decode(text, Integer.MAX_VALUE);
-        return text.toString();
+        decode(decoded);
+        return decoded.toString();
     }
 
     private int leadingRoom() {
-        if (leading != null) {
-            return ForwardRequest.MAX_LEADING_CHARS - leading.length();
+        if (text != null) {
+            return ForwardRequest.MAX_LEADING_CHARS - textLength;
         }
         return ForwardRequest.MAX_LEADING_CHARS - (firstText == null ? 0 : firstText.length());
     }
 
-    /** Appends the string at {@link #pos} to the leading text, as far as it has room; the rest is only checked. */
+    /**
+     * Appends the string at {@link #pos} to the leading text, as far as it has room (cut after as many UTF-16 chars
+     * as {@code append(text, 0, room)} did); the rest is only checked.
+     */
     private void collectString() throws ForwardRequest.Rejected {
         int start = pos + 1;
         int plainEnd = plainRun(start);
         int room = leadingRoom();
-        if (plainEnd < end && b[plainEnd] == '"') {
-            int length = Math.min(room, plainEnd - start);
-            if (leading == null && firstText == null) {
-                firstText = new String(b, start, length, StandardCharsets.ISO_8859_1);
-            } else {
-                builder().append(new String(b, start, length, StandardCharsets.ISO_8859_1));
-            }
+        if (plainEnd < end && b[plainEnd] == '"' && text == null && firstText == null) {
+            firstText = new String(b, start, Math.min(room, plainEnd - start), StandardCharsets.ISO_8859_1);
             pos = plainEnd + 1;
             return;
         }
-        StringBuilder into = builder();
-        appendLatin1(into, start, Math.min(plainEnd, start + room));
+        char[] into = textBuffer();
+        int plain = Math.min(room, plainEnd - start);
+        widen(start, plain, into, textLength);
+        textLength += plain;
         pos = plainEnd;
-        decode(into, ForwardRequest.MAX_LEADING_CHARS);
+        if (plainEnd < end && b[plainEnd] == '"') {
+            pos++;
+            return;
+        }
+        decodeText();
     }
 
-    private StringBuilder builder() {
-        if (leading == null) {
-            // no more chars can follow than bytes are left
-            leading = new StringBuilder(Math.min(ForwardRequest.MAX_LEADING_CHARS,
-                    (firstText == null ? 0 : firstText.length()) + end - pos));
+    private char[] textBuffer() {
+        if (text == null) {
+            int first = firstText == null ? 0 : firstText.length();
+            // every char still to come takes at least one byte of what is left
+            text = new char[Math.min(ForwardRequest.MAX_LEADING_CHARS, first + end - pos)];
             if (firstText != null) {
-                leading.append(firstText);
+                firstText.getChars(0, first, text, 0);
+                textLength = first;
                 firstText = null;
             }
         }
-        return leading;
+        return text;
+    }
+
+    private void widen(int from, int count, char[] into, int at) {
+        for (int i = 0; i < count; i++) {
+            into[at + i] = (char) b[from + i];
+        }
+    }
+
+    /**
+     * Decodes the rest of the string at {@link #pos} (inside it) into {@link #text} until it holds
+     * {@link ForwardRequest#MAX_LEADING_CHARS}, then only checks the rest; leaves {@link #pos} after the closing
+     * quote. A character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
+     */
+    private void decodeText() throws ForwardRequest.Rejected {
+        char[] into = text;
+        int limit = ForwardRequest.MAX_LEADING_CHARS;
+        while (textLength < limit) {
+            if (pos >= end) {
+                throw endOfBody("'\"' to end the string");
+            }
+            int c = b[pos] & 0xFF;
+            switch (IN_STRING[c]) {
+                case PLAIN -> {
+                    int count = Math.min(plainRun(pos) - pos, limit - textLength);
+                    widen(pos, count, into, textLength);
+                    textLength += count;
+                    pos += count;
+                }
+                case QUOTE -> {
+                    pos++;
+                    return;
+                }
+                case BACKSLASH -> into[textLength++] = escape();
+                case CONTROL -> throw control(c);
+                default -> {
+                    int codePoint = utf8();
+                    if (codePoint < 0x10000) {
+                        into[textLength++] = (char) codePoint;
+                    } else {
+                        into[textLength++] = Character.highSurrogate(codePoint);
+                        if (textLength < limit) {
+                            into[textLength++] = Character.lowSurrogate(codePoint);
+                        }
+                    }
+                }
+            }
+        }
+        skipRest();
     }
 
     private void appendLatin1(StringBuilder into, int from, int to) {
@@ -429,25 +484,17 @@ final class RequestScanner {
         }
     }
 
-    /**
-     * Decodes the rest of the string at {@link #pos} (inside it) into {@code into} while it is shorter than
-     * {@code limit} UTF-16 chars, then only checks the rest; leaves {@link #pos} after the closing quote. A
-     * character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
-     */
-    private void decode(StringBuilder into, int limit) throws ForwardRequest.Rejected {
-        while (into.length() < limit) {
+    /** Decodes the rest of the string at {@link #pos} (inside it) into {@code into}; rare: escapes or non-ASCII. */
+    private void decode(StringBuilder into) throws ForwardRequest.Rejected {
+        while (true) {
             if (pos >= end) {
                 throw endOfBody("'\"' to end the string");
             }
             int c = b[pos] & 0xFF;
             switch (IN_STRING[c]) {
                 case PLAIN -> {
-                    int run = plainRun(pos);
-                    if (run - pos > limit - into.length()) {
-                        run = pos + limit - into.length();
-                    }
-                    appendLatin1(into, pos, run);
-                    pos = run;
+                    into.append((char) c);
+                    pos++;
                 }
                 case QUOTE -> {
                     pos++;
@@ -455,20 +502,9 @@ final class RequestScanner {
                 }
                 case BACKSLASH -> into.append(escape());
                 case CONTROL -> throw control(c);
-                default -> {
-                    int codePoint = utf8();
-                    if (codePoint < 0x10000) {
-                        into.append((char) codePoint);
-                    } else {
-                        into.append(Character.highSurrogate(codePoint));
-                        if (into.length() < limit) {
-                            into.append(Character.lowSurrogate(codePoint));
-                        }
-                    }
-                }
+                default -> into.appendCodePoint(utf8());
             }
         }
-        skipRest();
     }
 
     /** Steps over the string at {@link #pos} (on its opening quote), checking it. */
