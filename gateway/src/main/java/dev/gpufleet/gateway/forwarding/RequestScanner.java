@@ -82,10 +82,15 @@ final class RequestScanner {
     private String model;
     private boolean modelSeen;
     private boolean stream;
-    /** The first collected text as is, until a second one needs {@link #text}. */
-    private String firstText;
-    /** The collected text once there is more than one piece, or a piece that needs decoding. */
-    private char[] text;
+    /** Where the first collected text lies in the body, while it is the only one and plain ASCII; else -1. */
+    private int firstStart = -1;
+    private int firstLength;
+    /**
+     * The collected text once there is more than that: in Latin-1 while every char fits ({@link #latin}, the
+     * usual case, filled with array copies), else in UTF-16 ({@link #wide}).
+     */
+    private byte[] latin;
+    private char[] wide;
     private int textLength;
 
     private RequestScanner(byte[] body, int offset, int length) {
@@ -106,10 +111,13 @@ final class RequestScanner {
     }
 
     private String leadingText() {
-        if (text != null) {
-            return new String(text, 0, textLength);
+        if (wide != null) {
+            return new String(wide, 0, textLength);
         }
-        return firstText == null ? "" : firstText;
+        if (latin != null) {
+            return new String(latin, 0, textLength, StandardCharsets.ISO_8859_1);
+        }
+        return firstStart < 0 ? "" : new String(b, firstStart, firstLength, StandardCharsets.ISO_8859_1);
     }
 
     private void document() throws ForwardRequest.Rejected {
@@ -385,10 +393,10 @@ final class RequestScanner {
     }
 
     private int leadingRoom() {
-        if (text != null) {
+        if (latin != null || wide != null) {
             return ForwardRequest.MAX_LEADING_CHARS - textLength;
         }
-        return ForwardRequest.MAX_LEADING_CHARS - (firstText == null ? 0 : firstText.length());
+        return ForwardRequest.MAX_LEADING_CHARS - (firstStart < 0 ? 0 : firstLength);
     }
 
     /**
@@ -399,50 +407,70 @@ final class RequestScanner {
         int start = pos + 1;
         int plainEnd = plainRun(start);
         int room = leadingRoom();
-        if (plainEnd < end && b[plainEnd] == '"' && text == null && firstText == null) {
-            firstText = new String(b, start, Math.min(room, plainEnd - start), StandardCharsets.ISO_8859_1);
+        boolean plain = plainEnd < end && b[plainEnd] == '"';
+        if (plain && firstStart < 0 && latin == null && wide == null) {
+            firstStart = start;
+            firstLength = Math.min(room, plainEnd - start);
             pos = plainEnd + 1;
             return;
         }
-        char[] into = textBuffer();
-        int plain = Math.min(room, plainEnd - start);
-        widen(start, plain, into, textLength);
-        textLength += plain;
+        startText();
+        putPlain(start, Math.min(room, plainEnd - start));
         pos = plainEnd;
-        if (plainEnd < end && b[plainEnd] == '"') {
+        if (plain) {
             pos++;
             return;
         }
         decodeText();
     }
 
-    private char[] textBuffer() {
-        if (text == null) {
-            int first = firstText == null ? 0 : firstText.length();
+    /** Moves the collected text into {@link #latin}, with room for what the rest of the body can add. */
+    private void startText() {
+        if (latin == null && wide == null) {
+            int first = firstStart < 0 ? 0 : firstLength;
             // every char still to come takes at least one byte of what is left
-            text = new char[Math.min(ForwardRequest.MAX_LEADING_CHARS, first + end - pos)];
-            if (firstText != null) {
-                firstText.getChars(0, first, text, 0);
-                textLength = first;
-                firstText = null;
+            latin = new byte[Math.min(ForwardRequest.MAX_LEADING_CHARS, first + end - pos)];
+            if (first > 0) {
+                System.arraycopy(b, firstStart, latin, 0, first);
             }
+            textLength = first;
+            firstStart = -1;
         }
-        return text;
     }
 
-    private void widen(int from, int count, char[] into, int at) {
-        for (int i = 0; i < count; i++) {
-            into[at + i] = (char) b[from + i];
+    /** Appends {@code count} plain ASCII bytes of the body from {@code from}. */
+    private void putPlain(int from, int count) {
+        if (wide == null) {
+            System.arraycopy(b, from, latin, textLength, count);
+        } else {
+            for (int i = 0; i < count; i++) {
+                wide[textLength + i] = (char) b[from + i];
+            }
         }
+        textLength += count;
+    }
+
+    private void put(char c) {
+        if (wide == null) {
+            if (c <= 0xFF) {
+                latin[textLength++] = (byte) c;
+                return;
+            }
+            wide = new char[latin.length];
+            for (int i = 0; i < textLength; i++) {
+                wide[i] = (char) (latin[i] & 0xFF);
+            }
+            latin = null;
+        }
+        wide[textLength++] = c;
     }
 
     /**
-     * Decodes the rest of the string at {@link #pos} (inside it) into {@link #text} until it holds
+     * Decodes the rest of the string at {@link #pos} (inside it) into the leading text until it holds
      * {@link ForwardRequest#MAX_LEADING_CHARS}, then only checks the rest; leaves {@link #pos} after the closing
      * quote. A character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
      */
     private void decodeText() throws ForwardRequest.Rejected {
-        char[] into = text;
         int limit = ForwardRequest.MAX_LEADING_CHARS;
         while (textLength < limit) {
             if (pos >= end) {
@@ -452,24 +480,23 @@ final class RequestScanner {
             switch (IN_STRING[c]) {
                 case PLAIN -> {
                     int count = Math.min(plainRun(pos) - pos, limit - textLength);
-                    widen(pos, count, into, textLength);
-                    textLength += count;
+                    putPlain(pos, count);
                     pos += count;
                 }
                 case QUOTE -> {
                     pos++;
                     return;
                 }
-                case BACKSLASH -> into[textLength++] = escape();
+                case BACKSLASH -> put(escape());
                 case CONTROL -> throw control(c);
                 default -> {
                     int codePoint = utf8();
                     if (codePoint < 0x10000) {
-                        into[textLength++] = (char) codePoint;
+                        put((char) codePoint);
                     } else {
-                        into[textLength++] = Character.highSurrogate(codePoint);
+                        put(Character.highSurrogate(codePoint));
                         if (textLength < limit) {
-                            into[textLength++] = Character.lowSurrogate(codePoint);
+                            put(Character.lowSurrogate(codePoint));
                         }
                     }
                 }
