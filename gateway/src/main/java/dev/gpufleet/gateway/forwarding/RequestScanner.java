@@ -14,9 +14,10 @@ import java.nio.charset.StandardCharsets;
  * 1,000 digits, field names of 50,000 bytes).
  *
  * <p>Nesting is tracked in a bit stack, not on the Java stack, so no body can overflow it. What is skipped is only
- * stepped over: validated byte by byte, never decoded or copied. Strings are decoded only where their text is used
- * ({@code model}, field names at the top level and inside collected objects, collected text while the leading
- * text has room), ASCII without escapes with one {@code new String(bytes, off, len, ISO_8859_1)}.
+ * checked (plain string text eight bytes at a time), never decoded or copied. Strings are decoded only where their
+ * text is used: {@code model} and the field names that matter (at the top level and inside collected objects),
+ * ASCII without escapes with one {@code new String(bytes, off, len, ISO_8859_1)}; and collected text while the
+ * leading text has room, copied from the body into one buffer, made a String once at the end.
  */
 final class RequestScanner {
     static final int MAX_DEPTH = 1000;
@@ -30,7 +31,8 @@ final class RequestScanner {
     private static final byte CONTROL = 3;
     private static final byte NON_ASCII = 4;
     private static final byte[] IN_STRING = new byte[256];
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         for (int c = 0; c < 0x20; c++) {
