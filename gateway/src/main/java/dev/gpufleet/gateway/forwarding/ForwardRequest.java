@@ -1,24 +1,16 @@
 package dev.gpufleet.gateway.forwarding;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParseException;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import dev.gpufleet.gateway.openai.OpenAiError;
-
-import java.io.IOException;
 
 /**
  * What the gateway reads from an OpenAI request body before forwarding it unchanged: the model name, whether
  * the client asked for a stream, and the leading text of the prompt (for prefix affinity): the text of
  * {@code messages[].content} (strings and text parts), {@code prompt}, {@code input} and {@code query}, in the
- * order they come, at most {@link #MAX_LEADING_CHARS}. The whole body is checked to be one JSON object; other
- * fields are skipped.
+ * order they come, at most {@link #MAX_LEADING_CHARS}. The whole body is checked to be one JSON object (RFC 8259,
+ * UTF-8); other fields are skipped. Read by {@link RequestScanner}, a byte scan, not a JSON parser.
  */
 public record ForwardRequest(String model, boolean stream, String leadingText) {
     public static final int MAX_LEADING_CHARS = 4096;
-    private static final JsonFactory JSON = new JsonFactory();
 
     public ForwardRequest(String model, boolean stream) {
         this(model, stream, "");
@@ -43,37 +35,12 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
     }
 
     public static ForwardRequest parse(byte[] body, int offset, int length) throws Rejected {
-        String model = null;
-        boolean modelSeen = false;
-        boolean stream = false;
-        StringBuilder leading = new StringBuilder();
-        try (JsonParser parser = JSON.createParser(body, offset, length)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                throw invalidBody("The request body must be a JSON object.");
-            }
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if ("model".equals(field)) {
-                    modelSeen = value != JsonToken.VALUE_NULL;
-                    model = value == JsonToken.VALUE_STRING ? parser.getText() : null;
-                } else if ("stream".equals(field)) {
-                    stream = value == JsonToken.VALUE_TRUE;
-                } else if ("messages".equals(field) || "prompt".equals(field) || "input".equals(field)
-                        || "query".equals(field)) {
-                    collectText(parser, leading);
-                    continue;
-                }
-                parser.skipChildren();
-            }
-            if (parser.nextToken() != null) {
-                throw invalidBody("The request body must be exactly one JSON object.");
-            }
-        } catch (JsonProcessingException e) {
-            throw invalidBody("We could not parse the JSON body of your request: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw invalidBody("We could not read the body of your request.");
-        }
+        return RequestScanner.scan(body, offset, length);
+    }
+
+    /** The request once the body has been read: refused where it names no model. */
+    static ForwardRequest checked(String model, boolean modelSeen, boolean stream, String leadingText)
+            throws Rejected {
         if (model == null && modelSeen) {
             throw new Rejected(OpenAiError.of("Invalid type for 'model': expected a string.",
                     OpenAiError.INVALID_REQUEST, "model", "invalid_type"));
@@ -82,50 +49,10 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
             throw new Rejected(OpenAiError.of("Missing required parameter: 'model'. Name a model from /v1/models.",
                     OpenAiError.INVALID_REQUEST, "model", "missing_required_parameter"));
         }
-        return new ForwardRequest(model, stream, leading.toString());
+        return new ForwardRequest(model, stream, leadingText);
     }
 
-    /**
-     * Appends the text values of the value the parser is on (a string, or strings nested in arrays and objects,
-     * where objects count only their {@code content} and {@code text} fields) and leaves the parser on its last
-     * token, as {@link JsonParser#skipChildren} would.
-     */
-    private static void collectText(JsonParser parser, StringBuilder into) throws IOException {
-        JsonToken token = parser.currentToken();
-        if (token == JsonToken.VALUE_STRING) {
-            append(into, parser.getText());
-            return;
-        }
-        if (token == JsonToken.START_ARRAY) {
-            for (JsonToken next = parser.nextToken(); next != JsonToken.END_ARRAY; next = parser.nextToken()) {
-                if (next == null) {
-                    throw new JsonParseException(parser, "Unexpected end-of-input in an array");
-                }
-                collectText(parser, into);
-            }
-            return;
-        }
-        if (token == JsonToken.START_OBJECT) {
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                parser.nextToken();
-                if ("content".equals(field) || "text".equals(field)) {
-                    collectText(parser, into);
-                } else {
-                    parser.skipChildren();
-                }
-            }
-        }
-    }
-
-    private static void append(StringBuilder into, String text) {
-        int room = MAX_LEADING_CHARS - into.length();
-        if (room > 0) {
-            into.append(text, 0, Math.min(room, text.length()));
-        }
-    }
-
-    private static Rejected invalidBody(String message) {
+    static Rejected invalidBody(String message) {
         return new Rejected(OpenAiError.of(message, OpenAiError.INVALID_REQUEST, null, "invalid_json"));
     }
 }
