@@ -14,8 +14,10 @@ public interface BackendConfig {
     Duration connectTimeout();
 
     /**
-     * A request whose backend sends nothing for this long is cut off. There is no overall limit: a stream may run
-     * as long as tokens keep coming, and a CPU backend may think for minutes before its first byte.
+     * An answer that has begun and then comes to a halt (nothing from the backend for this long) is cut off: a
+     * stream ends with an error event, a plain answer with a reset. Before the answer begins,
+     * {@link #firstByteTimeout} applies instead. There is no overall limit: a stream may run as long as tokens
+     * keep coming. 0: no idle limit.
      */
     @WithDefault("10m")
     Duration idleTimeout();

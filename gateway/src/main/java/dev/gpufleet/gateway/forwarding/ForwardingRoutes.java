@@ -293,7 +293,17 @@ public class ForwardingRoutes {
         private final Set<String> tried = new HashSet<>();
         /** The request to the backend now in progress, to cut off when the client goes away. */
         private HttpClientRequest inProgress;
-        private long firstByteTimer = -1;
+        /**
+         * The one timer of this exchange, instead of one for the first byte and Vert.x's own per-request idle
+         * timer: until the answer begins it is the first-byte deadline, then it checks that the answer has not
+         * been silent for the idle timeout (each setTimer and cancelTimer is a map update and a queue operation on
+         * every request).
+         */
+        private long deadlineTimer = -1;
+        private long sentAtNanos;
+        private boolean answerBegun;
+        /** When the backend last sent something, once its answer has begun. */
+        private long lastDataNanos;
         private boolean timedOut;
         private boolean clientGone;
         /** Set once the backend has answered: the hold and the answer being relayed. */
@@ -355,8 +365,7 @@ public class ForwardingRoutes {
                     .setMethod(HttpMethod.POST)
                     .setHost(endpoint.get().host())
                     .setPort(endpoint.get().port())
-                    .setURI(BACKEND_PATHS.getOrDefault(path, path) + (query == null ? "" : "?" + query))
-                    .setIdleTimeout(backends.idleTimeoutMillis());
+                    .setURI(BACKEND_PATHS.getOrDefault(path, path) + (query == null ? "" : "?" + query));
             for (CharSequence name : REQUEST_HEADERS) {
                 String value = ctx.request().getHeader(name);
                 if (value != null) {
@@ -375,18 +384,12 @@ public class ForwardingRoutes {
                         }
                         inProgress = backendRequest;
                         timedOut = false;
-                        firstByteTimer = backends.vertx().setTimer(firstByteTimeoutMillis, id -> {
-                            firstByteTimer = -1;
-                            timedOut = true;
-                            backendRequest.reset();
-                        });
+                        answerBegun = false;
+                        sentAtNanos = System.nanoTime();
+                        armDeadline(firstByteTimeoutMillis);
                         return backendRequest.send(body == null ? Buffer.buffer() : body);
                     })
                     .onComplete(answered -> {
-                        if (firstByteTimer >= 0) {
-                            backends.vertx().cancelTimer(firstByteTimer);
-                            firstByteTimer = -1;
-                        }
                         if (answered.succeeded()) {
                             answered(lease, answered.result(), overhead);
                         } else {
@@ -397,6 +400,7 @@ public class ForwardingRoutes {
 
         /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
         private void failedBeforeAnswer(Balancer.Lease lease, Throwable cause) {
+            cancelDeadline();
             inProgress = null;
             if (clientGone) {
                 // cut off by the gateway itself: no fault of the instance's
@@ -426,7 +430,9 @@ public class ForwardingRoutes {
 
         /** The instance answered: relayed, unless it is a 5xx and another instance can take the request. */
         private void answered(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
+            answerBegan();
             if (clientGone) {
+                cancelDeadline();
                 lease.release();
                 answer.request().reset();
                 record(499, "client_gone");
@@ -439,6 +445,7 @@ public class ForwardingRoutes {
                             lease.instance().instanceId(), request.model(), answer.statusCode(),
                             next.get().instance().instanceId());
                     lease.failed();
+                    cancelDeadline();
                     answer.request().reset();
                     send(next.get());
                     return;
@@ -473,6 +480,7 @@ public class ForwardingRoutes {
                 if (clientGone) {
                     return;
                 }
+                lastDataNanos = System.nanoTime();
                 if (!firstChunkSeen) {
                     firstChunkSeen = true;
                     timeToFirstToken().record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
@@ -519,6 +527,61 @@ public class ForwardingRoutes {
             });
         }
 
+        private void armDeadline(long millis) {
+            deadlineTimer = backends.vertx().setTimer(Math.max(1, millis), id -> {
+                deadlineTimer = -1;
+                deadlineReached();
+            });
+        }
+
+        private void cancelDeadline() {
+            if (deadlineTimer >= 0) {
+                backends.vertx().cancelTimer(deadlineTimer);
+                deadlineTimer = -1;
+            }
+        }
+
+        /** The headers are in: from now on the answer may be silent for at most the idle timeout. */
+        private void answerBegan() {
+            long now = System.nanoTime();
+            answerBegun = true;
+            lastDataNanos = now;
+            if (backends.idleTimeoutMillis() <= 0) {
+                cancelDeadline(); // 0: no idle limit
+                return;
+            }
+            long firstByteLeft = firstByteTimeoutMillis - TimeUnit.NANOSECONDS.toMillis(now - sentAtNanos);
+            if (firstByteLeft > backends.idleTimeoutMillis()) {
+                // the first-byte deadline lies beyond the idle limit: it would check too late
+                cancelDeadline();
+                armDeadline(backends.idleTimeoutMillis());
+            }
+        }
+
+        private void deadlineReached() {
+            HttpClientRequest backendRequest = inProgress;
+            if (!answerBegun) {
+                timedOut = true; // failedBeforeAnswer answers 504
+                if (backendRequest != null) {
+                    backendRequest.reset();
+                }
+                return;
+            }
+            long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastDataNanos);
+            if (silentMillis < backends.idleTimeoutMillis()) {
+                armDeadline(backends.idleTimeoutMillis() - silentMillis);
+                return;
+            }
+            LOG.warnf("Instance %s of model %s sent nothing for %d ms; cutting its answer off",
+                    relayingLease == null ? "?" : relayingLease.instance().instanceId(), request.model(),
+                    silentMillis);
+            if (relayingAnswer != null) {
+                relayingAnswer.request().reset(); // the answer's exception handler ends the exchange
+            } else if (backendRequest != null) {
+                backendRequest.reset();
+            }
+        }
+
         private boolean atEventBoundary() {
             return (lastBytes & 0xFFFF) == 0x0A0A || lastBytes == 0x0D0A0D0A;
         }
@@ -529,6 +592,7 @@ public class ForwardingRoutes {
                 return false;
             }
             finished = true;
+            cancelDeadline();
             inProgress = null;
             if (outcome.equals("broken") || answer.statusCode() >= 500) {
                 lease.failed();

@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  * it and when it wrote each chunk, so a test can tell what the gateway forwarded and how promptly.
  *
  * <p>Request hints it obeys: {@code "max_tokens": -1} → 400 like llama.cpp; {@code "break_after": n} → the
- * connection drops after n chunks, without the end of the stream; {@code "hang_ms": n} → nothing for n ms first.
+ * connection drops after n chunks, without the end of the stream; {@code "stall_after": n} → after n chunks the
+ * stream stays open and silent for a minute; {@code "hang_ms": n} → nothing for n ms first.
  * {@link #forcedStatus}, when set, answers every request with that status. Besides chat, completions and
  * embeddings it answers rerank, image generation, speech (binary) and multipart transcriptions.
  */
@@ -142,7 +143,7 @@ final class FakeLlamaServer implements AutoCloseable {
         }
         boolean chat = path.equals("/v1/chat/completions");
         if (request.path("stream").asBoolean(false)) {
-            stream(exchange, chat, request.path("break_after").asInt(-1));
+            stream(exchange, chat, request.path("break_after").asInt(-1), request.path("stall_after").asInt(-1));
             return;
         }
         String text = streamedText();
@@ -158,7 +159,7 @@ final class FakeLlamaServer implements AutoCloseable {
                   + chunks + ",\"total_tokens\":" + (5 + chunks) + "}}");
     }
 
-    private void stream(HttpExchange exchange, boolean chat, int breakAfter) throws IOException {
+    private void stream(HttpExchange exchange, boolean chat, int breakAfter, int stallAfter) throws IOException {
         streamsInProgress.incrementAndGet();
         try {
             exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
@@ -169,6 +170,9 @@ final class FakeLlamaServer implements AutoCloseable {
                 if (i == breakAfter) {
                     // an unhandled error makes the JDK server drop the connection mid-stream
                     throw new IllegalStateException("backend crashed");
+                }
+                if (i == stallAfter) {
+                    TimeUnit.MINUTES.sleep(1);
                 }
                 String event = chat
                         ? "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"

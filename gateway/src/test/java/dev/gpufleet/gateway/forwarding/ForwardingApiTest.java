@@ -435,6 +435,32 @@ class ForwardingApiTest {
     }
 
     @Test
+    void aStreamThatFallsSilentIsCutOffAfterTheIdleTimeoutWithAnErrorEvent() throws Exception {
+        // the test profile's idle timeout is 2 s; the backend goes silent after 2 chunks for a minute
+        FakeLlamaServer backend = backend("alpha", 5, Duration.ZERO);
+        String modelId = unique("stall");
+        String model = runningModel(modelId, backend.endpoint());
+        String body = "{\"model\":\"" + model + "\",\"stream\":true,\"stall_after\":2,\"messages\":[]}";
+
+        long start = System.nanoTime();
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        assertEquals(200, response.statusCode());
+        assertTrue(tookMillis >= 1_900 && tookMillis < 20_000, "cut off after " + tookMillis + " ms");
+        List<String> events = List.of(response.body().split("\n\n"));
+        assertEquals(3, events.size(), response.body());
+        assertTrue(events.get(1).contains(backend.token(1)), events.toString());
+        var error = JSON.readTree(events.get(2).substring("data: ".length())).path("error");
+        assertEquals("backend_disconnected", error.path("code").asText());
+        await().atMost(Duration.ofSeconds(5)).until(() -> balancer.outstanding(modelId + "-i0") == 0);
+        assertEquals(1, balancer.health(modelId + "-i0").consecutiveFailures());
+    }
+
+    @Test
     void theStreamEndsWithDoneForOpenAiClients() throws Exception {
         FakeLlamaServer backend = backend("alpha", 2, Duration.ZERO);
         String model = runningModel(unique("done"), backend.endpoint());
