@@ -1,5 +1,9 @@
 package dev.gpufleet.gateway.usage;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * Finds the top-level {@code usage} object of an OpenAI answer (and how many {@code choices} it has) while the
  * answer streams past: fed chunk by chunk, it keeps no copy of the body. Input that does not start as a JSON object
@@ -7,7 +11,7 @@ package dev.gpufleet.gateway.usage;
  *
  * <p>A byte-level walk of the JSON structure rather than a JSON parser: it runs over every answer on the event loop,
  * and an answer is mostly the text of its choices, which a parser would decode into characters only for this
- * scanner to skip it. Strings are stepped over byte by byte (escapes included); only keys at the top level and inside
+ * scanner to skip it. String text is stepped over eight bytes at a time up to a quote or an escape; only keys at the top level and inside
  * {@code usage}, and the integers of {@code usage}, are looked at. It does not validate the document: a malformed
  * answer can at worst yield a wrong count, never an exception.
  */
@@ -68,16 +72,38 @@ final class UsageScanner {
         int i = offset;
         while (i < end && !broken) {
             if (inString && !escaped && !stringIsKey) {
-                // most of an answer is the text of its choices: stepped over in a tight loop up to a quote or escape
-                while (i < end && bytes[i] != '"' && bytes[i] != '\\') {
-                    i++;
-                }
+                // most of an answer is the text of its choices: stepped over eight bytes at a time up to a quote or
+                // an escape
+                i = quoteOrBackslash(bytes, i, end);
                 if (i == end) {
                     return;
                 }
             }
             step(bytes[i++]);
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The index of the first quote or backslash from {@code from} on; {@code end} if there is none. */
+    static int quoteOrBackslash(byte[] bytes, int from, int end) {
+        int i = from;
+        while (i <= end - 8) {
+            long word = (long) LONGS.get(bytes, i);
+            long quote = word ^ 0x2222222222222222L;
+            long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
+            // the high bit of each byte that is zero in quote or backslash; exact for the lowest such byte
+            long found = ((quote - 0x0101010101010101L) & ~quote | (backslash - 0x0101010101010101L) & ~backslash)
+                    & 0x8080808080808080L;
+            if (found != 0) {
+                return i + (Long.numberOfTrailingZeros(found) >>> 3);
+            }
+            i += 8;
+        }
+        while (i < end && bytes[i] != '"' && bytes[i] != '\\') {
+            i++;
+        }
+        return i;
     }
 
     void end() {
