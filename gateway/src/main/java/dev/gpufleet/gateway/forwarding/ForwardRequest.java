@@ -35,7 +35,16 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
     }
 
     public static ForwardRequest parse(byte[] body, int offset, int length) throws Rejected {
-        return RequestScanner.scan(body, offset, length);
+        return RequestScanner.scan(body, offset, length, MAX_LEADING_CHARS);
+    }
+
+    /**
+     * With the leading text cut after {@code maxLeadingChars} (at most {@link #MAX_LEADING_CHARS}): the gateway
+     * keeps only what prefix affinity hashes, rather than building up to 4 KB of text per request to throw most
+     * of it away.
+     */
+    public static ForwardRequest parse(byte[] body, int offset, int length, int maxLeadingChars) throws Rejected {
+        return RequestScanner.scan(body, offset, length, Math.min(maxLeadingChars, MAX_LEADING_CHARS));
     }
 
     /** The request once the body has been read: refused where it names no model. */

@@ -256,9 +256,16 @@ public class ForwardingRoutes {
         new Exchange(ctx, path, request, metered.requestBody(), receivedAt, metered).attempt();
     }
 
-    /** The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy. */
-    private static ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
-        return body == null ? ForwardRequest.parse(new byte[0]) : BufferBytes.read(body, ForwardRequest::parse);
+    /**
+     * The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy; of the
+     * prompt's text only what prefix affinity hashes.
+     */
+    private ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
+        int leading = Math.max(0, balancer.affinityChars());
+        if (body == null) {
+            return ForwardRequest.parse(new byte[0], 0, 0, leading);
+        }
+        return BufferBytes.read(body, (bytes, offset, length) -> ForwardRequest.parse(bytes, offset, length, leading));
     }
 
     /**

@@ -61,6 +61,8 @@ final class RequestScanner {
     private static final byte[] K_TEXT = ascii("text");
 
     private final byte[] b;
+    /** The leading text is cut after this many UTF-16 chars. */
+    private final int maxLeading;
     private final int offset;
     private final int end;
     private int pos;
@@ -95,18 +97,21 @@ final class RequestScanner {
     private char[] wide;
     private int textLength;
 
-    private RequestScanner(byte[] body, int offset, int length) {
+    private RequestScanner(byte[] body, int offset, int length, int maxLeadingChars) {
+        this.maxLeading = Math.max(0, maxLeadingChars);
         this.b = body;
         this.offset = offset;
         this.end = offset + length;
         this.pos = offset;
     }
 
-    static ForwardRequest scan(byte[] body, int offset, int length) throws ForwardRequest.Rejected {
+    /** @param maxLeadingChars how much of the prompt's leading text to keep, at most */
+    static ForwardRequest scan(byte[] body, int offset, int length, int maxLeadingChars)
+            throws ForwardRequest.Rejected {
         if (offset < 0 || length < 0 || offset + length > body.length) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + body.length);
         }
-        RequestScanner scanner = new RequestScanner(body, offset, length);
+        RequestScanner scanner = new RequestScanner(body, offset, length, maxLeadingChars);
         scanner.collect = true; // the top-level object itself: its fields decide
         scanner.document();
         return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream, scanner.leadingText());
@@ -396,9 +401,9 @@ final class RequestScanner {
 
     private int leadingRoom() {
         if (latin != null || wide != null) {
-            return ForwardRequest.MAX_LEADING_CHARS - textLength;
+            return maxLeading - textLength;
         }
-        return ForwardRequest.MAX_LEADING_CHARS - (firstStart < 0 ? 0 : firstLength);
+        return maxLeading - (firstStart < 0 ? 0 : firstLength);
     }
 
     /**
@@ -431,7 +436,7 @@ final class RequestScanner {
         if (latin == null && wide == null) {
             int first = firstStart < 0 ? 0 : firstLength;
             // every char still to come takes at least one byte of what is left
-            latin = new byte[Math.min(ForwardRequest.MAX_LEADING_CHARS, first + end - pos)];
+            latin = new byte[Math.min(maxLeading, first + end - pos)];
             if (first > 0) {
                 System.arraycopy(b, firstStart, latin, 0, first);
             }
@@ -469,11 +474,11 @@ final class RequestScanner {
 
     /**
      * Decodes the rest of the string at {@link #pos} (inside it) into the leading text until it holds
-     * {@link ForwardRequest#MAX_LEADING_CHARS}, then only checks the rest; leaves {@link #pos} after the closing
+     * {@link #maxLeading} chars, then only checks the rest; leaves {@link #pos} after the closing
      * quote. A character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
      */
     private void decodeText() throws ForwardRequest.Rejected {
-        int limit = ForwardRequest.MAX_LEADING_CHARS;
+        int limit = maxLeading;
         while (textLength < limit) {
             if (pos >= end) {
                 throw endOfBody("'\"' to end the string");

@@ -65,6 +65,21 @@ class ForwardRequestTest {
         assertEquals(leading, ForwardRequest.parse(body.getBytes(StandardCharsets.UTF_8)).leadingText());
     }
 
+    @Test
+    void theLeadingTextCanBeCutShorterForWhatAffinityHashes() throws Exception {
+        String twoMessages = "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"H\u00e9llo \\u00fc " + "y".repeat(3000) + "\"}]}";
+        byte[] body = twoMessages.getBytes(StandardCharsets.UTF_8);
+        String whole = ForwardRequest.parse(body).leadingText();
+        for (int limit : new int[] {0, 1, 9, 10, 12, 1024, ForwardRequest.MAX_LEADING_CHARS, 100_000}) {
+            ForwardRequest cut = ForwardRequest.parse(body, 0, body.length, limit);
+            assertEquals(whole.substring(0, Math.min(limit, whole.length())), cut.leadingText(), "limit " + limit);
+            assertEquals("m", cut.model());
+        }
+        assertThrows(ForwardRequest.Rejected.class, () -> ForwardRequest.parse(body, 0, body.length - 1, 0),
+                "a limit of 0 still checks the whole body");
+    }
+
     static Stream<Arguments> rejected() {
         return Stream.of(
                 Arguments.of("empty body", "", null, "invalid_json"),
