@@ -7,7 +7,6 @@ import dev.gpufleet.kit.http.ApiError;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.Context;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -17,6 +16,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The gateway's door: every route but {@code /q/health*} needs {@code Authorization: Bearer <API key or cluster
@@ -65,16 +65,20 @@ public class AuthFilter implements TokenBudget {
             ctx.next();
             return;
         }
-        admit(ctx, path, RoutingContext::next);
+        admit(ctx, path, (admitted, caller) -> {
+            admitted.put(Caller.CONTEXT_KEY, caller);
+            admitted.next();
+        });
     }
 
     /**
-     * Authenticates the request and applies the caller's rate limits, then hands it to {@code admitted}, or
+     * Authenticates the request and applies the caller's rate limits, then hands it and its {@link Caller} to
+     * {@code admitted}, or
      * answers 401, 403, 429 or 503 itself. {@code admitted} runs on the request's event loop; if the key had to be
      * loaded first, the request stays paused until it has run. For routes that run ahead of this filter (the
      * forwarded OpenAI routes) and so must authenticate themselves.
      */
-    public void admit(RoutingContext ctx, String path, Handler<RoutingContext> admitted) {
+    public void admit(RoutingContext ctx, String path, BiConsumer<RoutingContext, Caller> admitted) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
@@ -102,13 +106,12 @@ public class AuthFilter implements TokenBudget {
     }
 
     private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,
-                         Handler<RoutingContext> admitted) {
+                         BiConsumer<RoutingContext, Caller> admitted) {
         if (outcome instanceof Authenticator.Refused refused) {
             refuse(ctx, path, 401, refused.message());
             return;
         }
         Caller caller = ((Authenticator.Allowed) outcome).caller();
-        ctx.put(Caller.CONTEXT_KEY, caller);
         if (!caller.admin() && needsAdmin(path)) {
             refuse(ctx, path, 403, "This route needs an admin user's key.");
             return;
@@ -120,7 +123,7 @@ public class AuthFilter implements TokenBudget {
                     + "); retry after " + retryAfter + " s.");
             return;
         }
-        admitted.handle(ctx);
+        admitted.accept(ctx, caller);
     }
 
     static boolean isPublic(String path) {

@@ -136,13 +136,13 @@ public class ForwardingRoutes {
      */
     private void route(Router router, String path, boolean form) {
         router.post(path).order(ROUTE_ORDER)
-                .handler(ctx -> auth.admit(ctx, path, admitted -> receive(admitted, path, form)))
+                .handler(ctx -> auth.admit(ctx, path, (admitted, caller) -> receive(admitted, caller, path, form)))
                 .failureHandler(this::failed);
     }
 
-    private void receive(RoutingContext ctx, String path, boolean form) {
+    private void receive(RoutingContext ctx, Caller caller, String path, boolean form) {
         if (withinLimits(ctx)) {
-            new BodyCollector(ctx, path, form).start();
+            new BodyCollector(ctx, caller, path, form).start();
         }
     }
 
@@ -186,14 +186,16 @@ public class ForwardingRoutes {
      */
     private final class BodyCollector implements Handler<Buffer> {
         private final RoutingContext ctx;
+        private final Caller caller;
         private final String path;
         private final boolean form;
         private Buffer body;
         private boolean copied;
         private boolean refused;
 
-        BodyCollector(RoutingContext ctx, String path, boolean form) {
+        BodyCollector(RoutingContext ctx, Caller caller, String path, boolean form) {
             this.ctx = ctx;
+            this.caller = caller;
             this.path = path;
             this.form = form;
         }
@@ -204,7 +206,7 @@ public class ForwardingRoutes {
             request.exceptionHandler(ctx::fail);
             request.endHandler(ignored -> {
                 if (!refused) {
-                    forward(ctx, path, form, body == null ? Buffer.buffer() : body);
+                    forward(ctx, caller, path, form, body == null ? Buffer.buffer() : body);
                 }
             });
             request.resume();
@@ -235,7 +237,7 @@ public class ForwardingRoutes {
         }
     }
 
-    private void forward(RoutingContext ctx, String path, boolean form, Buffer body) {
+    private void forward(RoutingContext ctx, Caller caller, String path, boolean form, Buffer body) {
         long receivedAt = System.nanoTime();
         ForwardRequest request;
         try {
@@ -252,7 +254,7 @@ public class ForwardingRoutes {
             return;
         }
         // usage metering: a stream asks its backend for usage; the tap sees the answer go by (usage.UsageTap)
-        UsageTap.Metered metered = usageTap.open(Caller.of(ctx), path, request.model(), request.stream(), body);
+        UsageTap.Metered metered = usageTap.open(caller, path, request.model(), request.stream(), body);
         new Exchange(ctx, path, request, metered.requestBody(), receivedAt, metered).attempt();
     }
 
