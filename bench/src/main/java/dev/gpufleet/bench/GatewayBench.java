@@ -495,8 +495,9 @@ public final class GatewayBench {
     }
 
     private static void printPeaks(int connections, int seconds, Map<String, Peak> peaks, Map<String, Double> cpu) {
-        System.out.printf("%n2) peak throughput (wrk, 2 threads, %d connections, closed loop, %d interleaved rounds of %d s"
-                + " per path; req/s = their mean, latencies = the median round's)%n%n", connections, ROUNDS, seconds);
+        System.out.printf("%n2) peak throughput (wrk, 2 threads, %d connections, closed loop, %d interleaved rounds of"
+                + " %d s per path; req/s = their mean, latencies = the median round's)%n%n", connections, ROUNDS,
+                seconds);
         System.out.println("| path | req/s | p50 | p99 | errors | % of nginx | server CPU µs/req |");
         System.out.println("|---|---|---|---|---|---|---|");
         double nginx = peaks.get("nginx").requestsPerSecond();

@@ -73,10 +73,9 @@ public class AuthFilter implements TokenBudget {
 
     /**
      * Authenticates the request and applies the caller's rate limits, then hands it and its {@link Caller} to
-     * {@code admitted}, or
-     * answers 401, 403, 429 or 503 itself. {@code admitted} runs on the request's event loop; if the key had to be
-     * loaded first, the request stays paused until it has run. For routes that run ahead of this filter (the
-     * forwarded OpenAI routes) and so must authenticate themselves.
+     * {@code admitted}, or answers 401, 403, 429 or 503 itself. {@code admitted} runs on the request's event loop;
+     * if the key had to be loaded first, the request stays paused until it has run. For routes that run ahead of
+     * this filter (the forwarded OpenAI routes) and so must authenticate themselves.
      */
     public void admit(RoutingContext ctx, String path, BiConsumer<RoutingContext, Caller> admitted) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);

@@ -90,7 +90,8 @@ final class KeyCache {
                 return INVALID;
             }
             // replace, not put: an eviction (revoked meanwhile) must not be undone by this request
-            entries.replace(presented.id(), entry, entry.verified(presented.secret().getBytes(StandardCharsets.US_ASCII)));
+            byte[] secret = presented.secret().getBytes(StandardCharsets.US_ASCII);
+            entries.replace(presented.id(), entry, entry.verified(secret));
         }
         return switch (key.standing(now)) {
             case OK -> entry.allowed();

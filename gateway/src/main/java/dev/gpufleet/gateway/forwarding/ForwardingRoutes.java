@@ -130,9 +130,9 @@ public class ForwardingRoutes {
     /**
      * One route and one handler per request, ahead of the filter chain and of Quarkus's body size check (an empty
      * 413): it authenticates, checks the limits, collects the body and forwards, and ends every request itself.
-     * Handing the request from route to route through the Vert.x Web router (the auth filter, a limits route, a
-     * body handler, the forwarding route) was the largest part of the gateway's own cost per request
-     * (bench/README.md, gateway).
+     * Handing each request through four routes of the Vert.x Web router (the auth filter, a limits route, a body
+     * handler, the forwarding route) and Quarkus's layers was about 15 % of the event loop's time in a profile at
+     * peak (bench/README.md, gateway).
      */
     private void route(Router router, String path, boolean form) {
         router.post(path).order(ROUTE_ORDER)

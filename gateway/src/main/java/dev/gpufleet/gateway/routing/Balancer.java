@@ -44,12 +44,12 @@ public class Balancer {
         this.clock = clock;
     }
 
-    /** The affinity key of a prompt that starts with this text, under the configured block size and count. */
     /** How much of a prompt's leading text {@link #affinityKey} looks at: the blocks it hashes. */
     public int affinityChars() {
         return (int) Math.min(Integer.MAX_VALUE, (long) config.affinityBlockChars() * config.affinityBlocks());
     }
 
+    /** The affinity key of a prompt that starts with this text, under the configured block size and count. */
     public OptionalLong affinityKey(String leadingText) {
         return PrefixKey.of(leadingText, config.affinityBlockChars(), config.affinityBlocks());
     }

@@ -11,9 +11,9 @@ import java.nio.ByteOrder;
  *
  * <p>A byte-level walk of the JSON structure rather than a JSON parser: it runs over every answer on the event loop,
  * and an answer is mostly the text of its choices, which a parser would decode into characters only for this
- * scanner to skip it. String text is stepped over eight bytes at a time up to a quote or an escape; only keys at the top level and inside
- * {@code usage}, and the integers of {@code usage}, are looked at. It does not validate the document: a malformed
- * answer can at worst yield a wrong count, never an exception.
+ * scanner to skip it. String text is stepped over eight bytes at a time up to a quote or an escape; only keys at the
+ * top level and inside {@code usage}, and the integers of {@code usage}, are looked at. It does not validate the
+ * document: a malformed answer can at worst yield a wrong count, never an exception.
  */
 final class UsageScanner {
     /** Containers deeper than this are only counted; nothing of interest lies below depth 3. */

@@ -40,6 +40,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
+import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -158,7 +159,7 @@ class UsageApiTest {
                 .body("items[0].total_tokens", equalTo(2 * UsageBackend.PROMPT_TOKENS + 4 + 6))
                 .body("items[0].requests", equalTo(3))
                 .body("pagination.total", equalTo(1));
-        usage("?model=" + model).then().statusCode(200).body("items.key_id", equalTo(List.of(key.id(), other.id()).stream()
+        usage("?model=" + model).then().statusCode(200).body("items.key_id", equalTo(Stream.of(key.id(), other.id())
                 .sorted().toList()));
     }
 
