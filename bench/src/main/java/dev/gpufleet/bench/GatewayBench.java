@@ -592,11 +592,12 @@ public final class GatewayBench {
     }
 
     /**
-     * -Xmx512m, then GATEWAY_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=gw.jfr to see where the gateway's CPU
-     * goes, or another collector).
+     * A fixed 512 MB heap, as a server is run, then GATEWAY_JAVA_OPTS (e.g. -XX:StartFlightRecording=filename=gw.jfr
+     * to see where the gateway's CPU goes, or another collector). With only -Xmx, G1 kept the heap at 80 MB and
+     * collected every 86 ms at peak; with -Xms as well, every 0.65 s (bench/README.md, gateway).
      */
     private static List<String> gatewayJavaOptions() {
-        List<String> options = new ArrayList<>(List.of("-Xmx512m"));
+        List<String> options = new ArrayList<>(List.of("-Xms512m", "-Xmx512m"));
         String extra = System.getenv("GATEWAY_JAVA_OPTS");
         if (extra != null && !extra.isBlank()) {
             options.addAll(List.of(extra.trim().split("\\s+")));
