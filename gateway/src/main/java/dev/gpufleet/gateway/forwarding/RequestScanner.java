@@ -1,8 +1,7 @@
 package dev.gpufleet.gateway.forwarding;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import dev.gpufleet.gateway.json.JsonBytes;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -31,8 +30,6 @@ final class RequestScanner {
     private static final byte CONTROL = 3;
     private static final byte NON_ASCII = 4;
     private static final byte[] IN_STRING = new byte[256];
-    private static final VarHandle LONGS =
-            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
         for (int c = 0; c < 0x20; c++) {
@@ -359,7 +356,7 @@ final class RequestScanner {
     private int plainRun(int from) {
         int i = from;
         while (i <= end - 8) {
-            long special = special((long) LONGS.get(b, i));
+            long special = special(JsonBytes.word(b, i));
             if (special != 0) {
                 return i + (Long.numberOfTrailingZeros(special) >>> 3);
             }
@@ -376,12 +373,8 @@ final class RequestScanner {
      * exact for the lowest such byte (the usual "has zero byte" tricks may also flag bytes above it).
      */
     private static long special(long word) {
-        long quote = word ^ 0x2222222222222222L;
-        long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
-        return ((quote - 0x0101010101010101L) & ~quote
-                | (backslash - 0x0101010101010101L) & ~backslash
-                | (word - 0x2020202020202020L) & ~word
-                | word) & 0x8080808080808080L;
+        return JsonBytes.quotesAndBackslashes(word) | ((word - 0x2020202020202020L) & ~word | word)
+                & 0x8080808080808080L;
     }
 
     /** The string at {@link #pos} (on its opening quote), decoded whole. */

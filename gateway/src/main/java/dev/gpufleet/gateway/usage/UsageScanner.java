@@ -1,8 +1,6 @@
 package dev.gpufleet.gateway.usage;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
+import dev.gpufleet.gateway.json.JsonBytes;
 
 /**
  * Finds the top-level {@code usage} object of an OpenAI answer (and how many {@code choices} it has) while the
@@ -74,36 +72,13 @@ final class UsageScanner {
             if (inString && !escaped && !stringIsKey) {
                 // most of an answer is the text of its choices: stepped over eight bytes at a time up to a quote or
                 // an escape
-                i = quoteOrBackslash(bytes, i, end);
+                i = JsonBytes.quoteOrBackslash(bytes, i, end);
                 if (i == end) {
                     return;
                 }
             }
             step(bytes[i++]);
         }
-    }
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-    /** The index of the first quote or backslash from {@code from} on; {@code end} if there is none. */
-    static int quoteOrBackslash(byte[] bytes, int from, int end) {
-        int i = from;
-        while (i <= end - 8) {
-            long word = (long) LONGS.get(bytes, i);
-            long quote = word ^ 0x2222222222222222L;
-            long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
-            // the high bit of each byte that is zero in quote or backslash; exact for the lowest such byte
-            long found = ((quote - 0x0101010101010101L) & ~quote | (backslash - 0x0101010101010101L) & ~backslash)
-                    & 0x8080808080808080L;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-            i += 8;
-        }
-        while (i < end && bytes[i] != '"' && bytes[i] != '\\') {
-            i++;
-        }
-        return i;
     }
 
     void end() {
