@@ -12,6 +12,7 @@ import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.localstack.EmbeddedKafka;
 import dev.gpufleet.localstack.FreePorts;
+import dev.gpufleet.localstack.launcher.LocalStack;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,16 +51,20 @@ public final class AgentBench {
     private static final String TOKEN = "bench-cluster-token-0123456789abcdef";
     private static final String GPUS = String.join(";", Collections.nCopies(8, "nvidia:NVIDIA H100 80GB HBM3:80GiB"));
     private static final long CLOCK_TICKS = 100; // USER_HZ on Linux
-    /** The same as local-stack's LocalStack.WORKER_AGENT_JAVA_OPTIONS (kept in step by hand: bench/README.md). */
-    static final List<String> RECOMMENDED_JVM = List.of("-Xms8m", "-Xmx64m", "-Xmn4m", "-XX:MinHeapFreeRatio=10",
-            "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-            "-XX:Tier3InvocationThreshold=1000", "-XX:Tier3MinInvocationThreshold=500", "-XX:Tier3CompileThreshold=10000",
-            "-XX:Tier3BackEdgeThreshold=300000", "-XX:ReservedCodeCacheSize=16m", "-XX:MaxMetaspaceSize=80m", "-Xss512k",
-            "-XX:TrimNativeHeapInterval=30000");
+    /** The local stack's own options for the agent, for the JVM that runs this bench (and the agent it starts). */
+    static final List<String> RECOMMENDED_JVM = LocalStack.workerAgentJavaOptions(Runtime.version());
+
+    /** The first starts warm the JVM's code paths and are not measured. */
+    private static final int WARM_UP_STARTS = 5;
 
     public static void main(String[] args) throws Exception {
         int window = args.length > 0 ? Integer.parseInt(args[0]) : 600;
         int starts = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        if (starts <= WARM_UP_STARTS) {
+            System.err.println("agent: starts must be more than " + WARM_UP_STARTS + " (the first " + WARM_UP_STARTS
+                    + " only warm the JVM's code paths), was " + starts);
+            System.exit(2);
+        }
         Path app = Path.of(args.length > 2 ? args[2] : "worker-agent/target/quarkus-app");
         List<String> jvm = args.length > 3 ? List.of(args).subList(3, args.length) : RECOMMENDED_JVM;
         Path jar = app.resolve("quarkus-run.jar");
@@ -108,7 +113,7 @@ public final class AgentBench {
                     }
                     long startedNanos = Long.parseLong(Files.readString(started).trim());
                     long producedNanos = produced.getEpochSecond() * 1_000_000_000L + produced.getNano();
-                    if (i >= 5) { // the first starts warm the JVM's code paths
+                    if (i >= WARM_UP_STARTS) {
                         startMillis.add((startedNanos - producedNanos) / 1e6);
                     }
                     send(producer, new InstanceDeleted(id, "m-bench", workerId), 2);

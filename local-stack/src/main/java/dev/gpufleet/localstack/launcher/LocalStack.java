@@ -237,7 +237,7 @@ public final class LocalStack implements AutoCloseable {
             "-XX:MaxMetaspaceSize=80m", "-Xss512k", "-XX:TrimNativeHeapInterval=30000");
 
     /** The agent's options for the JVM that runs it (the launcher's own): a JDK before 17.0.9 has no heap trimming. */
-    static List<String> workerAgentJavaOptions(Runtime.Version jvm) {
+    public static List<String> workerAgentJavaOptions(Runtime.Version jvm) {
         boolean trims = jvm.compareToIgnoreOptional(Runtime.Version.parse("17.0.9")) >= 0;
         return WORKER_AGENT_JAVA_OPTIONS.stream()
                 .filter(option -> trims || !option.startsWith("-XX:TrimNativeHeapInterval"))
