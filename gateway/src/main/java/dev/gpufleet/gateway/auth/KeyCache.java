@@ -85,15 +85,18 @@ final class KeyCache {
         }
         StoredKey key = entry.key().get();
         byte[] verified = entry.verifiedSecret();
-        if (verified == null || !sameSecret(presented.secret(), verified)) {
-            if (!secretMatchesHash.test(presented, key.hash())) {
-                return INVALID;
+        StoredKey.Verdict verdict;
+        if (verified != null && sameSecret(presented.secret(), verified)) {
+            verdict = key.standing(now);
+        } else {
+            verdict = key.verify(presented, now, secretMatchesHash);
+            if (verdict != StoredKey.Verdict.WRONG_SECRET) {
+                // replace, not put: an eviction (revoked meanwhile) must not be undone by this request
+                byte[] secret = presented.secret().getBytes(StandardCharsets.US_ASCII);
+                entries.replace(presented.id(), entry, entry.verified(secret));
             }
-            // replace, not put: an eviction (revoked meanwhile) must not be undone by this request
-            byte[] secret = presented.secret().getBytes(StandardCharsets.US_ASCII);
-            entries.replace(presented.id(), entry, entry.verified(secret));
         }
-        return switch (key.standing(now)) {
+        return switch (verdict) {
             case OK -> entry.allowed();
             case EXPIRED -> EXPIRED;
             case REVOKED -> REVOKED;
