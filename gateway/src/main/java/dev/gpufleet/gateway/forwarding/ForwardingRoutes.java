@@ -27,6 +27,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
@@ -35,7 +36,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,6 +66,7 @@ public class ForwardingRoutes {
     private static final Map<String, String> BACKEND_PATHS = Map.of("/v1/reranking", "/v1/rerank");
     /** Time spent in the gateway from the whole request body to the request leaving for the backend. */
     public static final String OVERHEAD_HEADER = "x-gpufleet-overhead-ms";
+    private static final CharSequence OVERHEAD_HEADER_NAME = HttpHeaders.createOptimized(OVERHEAD_HEADER);
     public static final String RETRY_AFTER_SECONDS = "5";
     /** The first instance, and one other if the first cannot be reached or answers 5xx. */
     private static final int MAX_ATTEMPTS = 2;
@@ -93,6 +94,7 @@ public class ForwardingRoutes {
     private final Timer overheadTimer;
     private final UsageTap usageTap;
     private final AuthFilter auth;
+    private final LoopDeadlines loopDeadlines = new LoopDeadlines();
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
@@ -274,7 +276,8 @@ public class ForwardingRoutes {
      * Where an instance's backend listens and the Authorization header it expects (its own key, derived from the
      * cluster token; never logged), worked out once per instance and endpoint rather than on every request.
      */
-    private record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, String authorization) {
+    private record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, SocketAddress address,
+                                 String authorization) {
     }
 
     private BackendTarget target(InstanceChanged instance) {
@@ -282,7 +285,9 @@ public class ForwardingRoutes {
         if (known != null && known.endpointText().equals(instance.endpoint())) {
             return known;
         }
-        BackendTarget made = new BackendTarget(instance.endpoint(), BackendEndpoint.parse(instance.endpoint()),
+        Optional<BackendEndpoint> endpoint = BackendEndpoint.parse(instance.endpoint());
+        BackendTarget made = new BackendTarget(instance.endpoint(), endpoint,
+                endpoint.map(where -> SocketAddress.inetSocketAddress(where.port(), where.host())).orElse(null),
                 "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
         if (targets.size() >= MAX_TARGETS) {
             targets.clear();
@@ -292,23 +297,23 @@ public class ForwardingRoutes {
     }
 
     /** One client request on its way to a backend, and the backend's answer on its way back. */
-    private final class Exchange {
+    private final class Exchange extends DeadlineQueue.Entry {
         private final RoutingContext ctx;
         private final String path;
         private final ForwardRequest request;
         private final Buffer body;
         private final long receivedAt;
         private final OptionalLong affinity;
-        private final Set<String> tried = new HashSet<>();
+        /** The instances tried so far: none, one, or (at most {@link #MAX_ATTEMPTS}) two; no set made per request. */
+        private Set<String> tried = Set.of();
         /** The request to the backend now in progress, to cut off when the client goes away. */
         private HttpClientRequest inProgress;
         /**
-         * The one timer of this exchange, instead of one for the first byte and Vert.x's own per-request idle
-         * timer: until the answer begins it is the first-byte deadline, then it checks that the answer has not
-         * been silent for the idle timeout (each setTimer and cancelTimer is a map update and a queue operation on
-         * every request).
+         * The one deadline of this exchange, on its loop's queue rather than a timer of its own: until the answer
+         * begins it is the first-byte deadline, then it checks that the answer has not been silent for the idle
+         * timeout.
          */
-        private long deadlineTimer = -1;
+        private final LoopDeadlines.Loop deadlines = loopDeadlines.current();
         private long sentAtNanos;
         private boolean answerBegun;
         /** When the backend last sent something, once its answer has begun. */
@@ -320,6 +325,10 @@ public class ForwardingRoutes {
         private HttpClientResponse relayingAnswer;
         private boolean finished;
         private boolean firstChunkSeen;
+        /** Bytes of the answer's body received from the backend. */
+        private long received;
+        /** The piece that completed a body of declared length, written with the end. */
+        private Buffer heldLast;
         /** The last four bytes relayed, to tell whether the client's stream ends between two SSE events. */
         private int lastBytes = 0x0A0A;
         private final UsageTap.Metered metered;
@@ -362,7 +371,9 @@ public class ForwardingRoutes {
 
         private void send(Balancer.Lease lease) {
             InstanceChanged instance = lease.instance();
-            tried.add(instance.instanceId());
+            if (!tried.contains(instance.instanceId())) {
+                tried = plus(tried, instance.instanceId());
+            }
             BackendTarget target = target(instance);
             Optional<BackendEndpoint> endpoint = target.endpoint();
             if (endpoint.isEmpty()) {
@@ -370,19 +381,17 @@ public class ForwardingRoutes {
                 return;
             }
             String query = ctx.request().query();
+            String uri = BACKEND_PATHS.getOrDefault(path, path);
+            // the options without headers: a request's headers are put on the request itself rather than copied
+            // into it from a map of the options' own
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.POST)
+                    .setServer(target.address())
                     .setHost(endpoint.get().host())
                     .setPort(endpoint.get().port())
-                    .setURI(BACKEND_PATHS.getOrDefault(path, path) + (query == null ? "" : "?" + query));
-            for (CharSequence name : REQUEST_HEADERS) {
-                String value = ctx.request().getHeader(name);
-                if (value != null) {
-                    options.putHeader(name, value);
-                }
-            }
-            options.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
-            long overheadNanos = System.nanoTime() - receivedAt;
+                    .setURI(query == null ? uri : uri + "?" + query);
+            long now = System.nanoTime();
+            long overheadNanos = now - receivedAt;
             overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
             String overhead = millisText(overheadNanos);
             backends.client().request(options)
@@ -391,11 +400,19 @@ public class ForwardingRoutes {
                             backendRequest.reset();
                             return Future.failedFuture("the client went away");
                         }
+                        HttpServerRequest client = ctx.request();
+                        for (CharSequence name : REQUEST_HEADERS) {
+                            String value = client.getHeader(name);
+                            if (value != null) {
+                                backendRequest.putHeader(name, value);
+                            }
+                        }
+                        backendRequest.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
                         inProgress = backendRequest;
                         timedOut = false;
                         answerBegun = false;
-                        sentAtNanos = System.nanoTime();
-                        armDeadline(firstByteTimeoutMillis);
+                        sentAtNanos = now; // microseconds before the request leaves: one clock read fewer
+                        deadlines.schedule(this, now, firstByteTimeoutMillis);
                         return backendRequest.send(body == null ? Buffer.buffer() : body);
                     })
                     .onComplete(answered -> {
@@ -475,12 +492,15 @@ public class ForwardingRoutes {
                 }
             }
             String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
+            long declared = -1;
             if (length != null && answer.getHeader(HttpHeaders.TRANSFER_ENCODING) == null) {
                 response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+                declared = declaredLength(length);
             } else {
                 response.setChunked(true);
             }
-            response.putHeader(OVERHEAD_HEADER, overhead);
+            long lastPieceAt = declared;
+            response.putHeader(OVERHEAD_HEADER_NAME, overhead);
             String type = answer.getHeader(HttpHeaders.CONTENT_TYPE);
             metered.answered(answer.statusCode(), type);
             boolean sse = type != null && type.startsWith("text/event-stream");
@@ -489,16 +509,21 @@ public class ForwardingRoutes {
                 if (clientGone) {
                     return;
                 }
-                lastDataNanos = System.nanoTime();
+                long now = System.nanoTime();
+                lastDataNanos = now;
                 if (!firstChunkSeen) {
                     firstChunkSeen = true;
-                    timeToFirstToken().record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
+                    timeToFirstToken().record(now - receivedAt, TimeUnit.NANOSECONDS);
                 }
+                received += chunk.length();
                 Buffer passed = metered.chunk(chunk);
                 for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
                     lastBytes = (lastBytes << 8) | (passed.getByte(i) & 0xff);
                 }
-                if (passed.length() > 0) {
+                if (lastPieceAt >= 0 && received >= lastPieceAt && heldLast == null) {
+                    // the whole declared body is in: this piece leaves with the end, one write instead of two
+                    heldLast = passed;
+                } else if (passed.length() > 0) {
                     response.write(passed);
                 }
                 if (response.writeQueueFull()) {
@@ -515,6 +540,10 @@ public class ForwardingRoutes {
                 }
                 LOG.warnf("Instance %s of model %s broke off its answer: %s", lease.instance().instanceId(),
                         request.model(), error.toString());
+                if (heldLast != null) {
+                    response.write(heldLast);
+                    heldLast = null;
+                }
                 if (sse) {
                     // the client sees why its stream ends here, in the shape OpenAI's clients raise as an error
                     response.end((atEventBoundary() ? "" : "\n\n") + "data: "
@@ -528,26 +557,34 @@ public class ForwardingRoutes {
                 Buffer rest = metered.end();
                 // released before the client sees the end, so its next request finds the count already down
                 if (finish(lease, answer, "complete") && !clientGone) {
+                    Buffer last = heldLast;
+                    heldLast = null;
                     if (rest != null) {
-                        response.write(rest);
+                        if (last != null) {
+                            response.write(last);
+                        }
+                        last = rest;
                     }
-                    response.end();
+                    if (last == null) {
+                        response.end();
+                    } else {
+                        response.end(last);
+                    }
                 }
             });
         }
 
         private void armDeadline(long millis) {
-            deadlineTimer = backends.vertx().setTimer(Math.max(1, millis), id -> {
-                deadlineTimer = -1;
-                deadlineReached();
-            });
+            deadlines.schedule(this, System.nanoTime(), millis);
         }
 
         private void cancelDeadline() {
-            if (deadlineTimer >= 0) {
-                backends.vertx().cancelTimer(deadlineTimer);
-                deadlineTimer = -1;
-            }
+            deadlines.cancel(this);
+        }
+
+        @Override
+        void expired() {
+            deadlineReached();
         }
 
         /** The headers are in: from now on the answer may be silent for at most the idle timeout. */
@@ -562,8 +599,7 @@ public class ForwardingRoutes {
             long firstByteLeft = firstByteTimeoutMillis - TimeUnit.NANOSECONDS.toMillis(now - sentAtNanos);
             if (firstByteLeft > backends.idleTimeoutMillis()) {
                 // the first-byte deadline lies beyond the idle limit: it would check too late
-                cancelDeadline();
-                armDeadline(backends.idleTimeoutMillis());
+                deadlines.schedule(this, now, backends.idleTimeoutMillis());
             }
         }
 
@@ -723,6 +759,15 @@ public class ForwardingRoutes {
         long micros = (Math.max(0, nanos) + 500) / 1000;
         long fraction = micros % 1000;
         return (micros / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
+    }
+
+    private static Set<String> plus(Set<String> set, String element) {
+        if (set.isEmpty()) {
+            return Set.of(element);
+        }
+        String[] all = set.toArray(new String[set.size() + 1]);
+        all[set.size()] = element;
+        return Set.of(all);
     }
 
     private static Duration millis(double millis) {
