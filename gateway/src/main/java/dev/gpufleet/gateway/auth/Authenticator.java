@@ -38,6 +38,7 @@ public class Authenticator {
     private final AuthStore store;
     private final Clock clock;
     private final byte[] clusterToken;
+    private final boolean clusterTokenAscii;
     private final KeyCache cache;
 
     public Authenticator(AuthStore store, Clock clock,
@@ -51,12 +52,13 @@ public class Authenticator {
         this.store = store;
         this.clock = clock;
         this.clusterToken = clusterToken.getBytes(StandardCharsets.UTF_8);
+        this.clusterTokenAscii = clusterToken.length() == this.clusterToken.length;
         this.cache = new KeyCache(ttl, ApiKeyFormat::matches);
     }
 
     /** The outcome if it can be decided without the database; null if the key must be loaded first. */
     public Outcome decideNow(String token) {
-        if (MessageDigest.isEqual(clusterToken, token.getBytes(StandardCharsets.UTF_8))) {
+        if (isClusterToken(token)) {
             return CLUSTER;
         }
         Optional<ApiKeyFormat.Parsed> parsed = ApiKeyFormat.parse(token);
@@ -64,6 +66,27 @@ public class Authenticator {
             return KeyCache.INVALID;
         }
         return cache.decide(parsed.get(), clock.instant());
+    }
+
+    private boolean isClusterToken(String token) {
+        return sameToken(clusterToken, clusterTokenAscii, token);
+    }
+
+    /**
+     * {@link MessageDigest#isEqual} over the presented token's UTF-8 bytes (constant time in its contents), without
+     * making those bytes on every request when the expected token is ASCII: then a char that is not ASCII can never
+     * match, and each char is compared with its byte directly.
+     */
+    static boolean sameToken(byte[] expected, boolean expectedAscii, String presented) {
+        if (!expectedAscii || expected.length == 0) {
+            return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8));
+        }
+        int length = presented.length();
+        int difference = length ^ expected.length;
+        for (int i = 0; i < length; i++) {
+            difference |= presented.charAt(i) ^ (expected[i % expected.length] & 0xFF);
+        }
+        return difference == 0;
     }
 
     /** For a token {@link #decideNow} could not decide: loads the key, caches it and decides. */

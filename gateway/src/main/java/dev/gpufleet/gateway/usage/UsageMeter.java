@@ -11,7 +11,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 
 /** Usage metering: counts each answered request's tokens per key, model and UTC day, written in batches. */
 @Singleton
@@ -19,6 +18,8 @@ public class UsageMeter implements UsageListener {
     private final Clock clock;
     private final UsageStore store;
     private final UsageBatcher batcher;
+    private static final long MILLIS_PER_DAY = 86_400_000L;
+    private volatile LocalDate day;
 
     public UsageMeter(Clock clock, AgroalDataSource dataSource,
                       @ConfigProperty(name = "gpufleet.gateway.usage.flush-interval", defaultValue = "10s")
@@ -34,8 +35,19 @@ public class UsageMeter implements UsageListener {
 
     @Override
     public void used(Caller caller, String model, TokenUsage usage) {
-        batcher.add(new UsageKey(caller.keyId(), model, LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)),
+        batcher.add(new UsageKey(caller.keyId(), model, today()),
                 new UsageCounts(usage.promptTokens(), usage.completionTokens(), 1));
+    }
+
+    /** The UTC day, made once a day rather than through the zone rules on every request. */
+    private LocalDate today() {
+        long epochDay = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
+        LocalDate known = day;
+        if (known == null || known.toEpochDay() != epochDay) {
+            known = LocalDate.ofEpochDay(epochDay);
+            day = known;
+        }
+        return known;
     }
 
     /** Writes what is counted so far, so that a read sees it. */
