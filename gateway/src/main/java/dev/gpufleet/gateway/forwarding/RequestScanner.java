@@ -4,16 +4,14 @@ import dev.gpufleet.gateway.json.JsonBytes;
 import dev.gpufleet.gateway.routing.PrefixHasher;
 
 import java.nio.charset.StandardCharsets;
-import java.util.OptionalLong;
 
 /**
  * The byte-level reader behind {@link ForwardRequest#parse}: one pass over the body that checks it is exactly one
  * JSON object (RFC 8259, UTF-8) and takes out {@code model}, {@code stream} and the prefix affinity key of the
- * prompt's leading text, where a
- * JSON parser would first decode every string and field name into characters only for most of them to be thrown
- * away. Gives the same result as the Jackson streaming parser it replaced for every well-formed body (see
- * {@code ForwardRequestDifferentialTest}), including Jackson's default limits (nesting depth 1,000, numbers of
- * 1,000 digits, field names of 50,000 bytes).
+ * prompt's leading text, where a JSON parser would first decode every string and field name into characters only
+ * for most of them to be thrown away. Gives the same result as the Jackson streaming parser it replaced (with the
+ * key of its leading text) for every well-formed body (see {@code ForwardRequestDifferentialTest}), including
+ * Jackson's default limits (nesting depth 1,000, numbers of 1,000 digits, field names of 50,000 bytes).
  *
  * <p>Nesting is tracked in a bit stack, not on the Java stack, so no body can overflow it. What is skipped is only
  * checked (plain string text eight bytes at a time), never decoded or copied. Strings are decoded only where their
@@ -64,7 +62,6 @@ final class RequestScanner {
     private final byte[] b;
     /** The leading text is cut after this many UTF-16 chars: what the key can depend on, at most 4,096. */
     private final int maxLeading;
-    /** Null when nothing is hashed (affinity off). */
     private final PrefixHasher hasher;
     private final int offset;
     private final int end;
@@ -93,9 +90,8 @@ final class RequestScanner {
     private int textLength;
 
     private RequestScanner(byte[] body, int offset, int length, int blockChars, int maxBlocks, int maxLeadingChars) {
-        PrefixHasher prefix = new PrefixHasher(blockChars, maxBlocks);
-        this.maxLeading = Math.max(0, Math.min(maxLeadingChars, prefix.room()));
-        this.hasher = maxLeading == 0 ? null : prefix;
+        this.hasher = new PrefixHasher(blockChars, maxBlocks);
+        this.maxLeading = Math.max(0, Math.min(maxLeadingChars, hasher.room()));
         this.b = body;
         this.offset = offset;
         this.end = offset + length;
@@ -103,7 +99,7 @@ final class RequestScanner {
     }
 
     /**
-     * @param blockChars      block size of the affinity key ({@link dev.gpufleet.gateway.routing.PrefixKey})
+     * @param blockChars      block size of the affinity key ({@code PrefixKey})
      * @param maxBlocks       blocks it hashes at most
      * @param maxLeadingChars the leading text is cut after this many chars (before the blocks are counted)
      */
@@ -115,8 +111,7 @@ final class RequestScanner {
         RequestScanner scanner = new RequestScanner(body, offset, length, blockChars, maxBlocks, maxLeadingChars);
         scanner.collect = true; // the top-level object itself: its fields decide
         scanner.document();
-        return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream,
-                scanner.hasher == null ? OptionalLong.empty() : scanner.hasher.key());
+        return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream, scanner.hasher.key());
     }
 
     private void document() throws ForwardRequest.Rejected {
