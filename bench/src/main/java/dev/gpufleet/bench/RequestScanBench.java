@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gpufleet.gateway.forwarding.ForwardRequest;
+import dev.gpufleet.gateway.routing.PrefixKey;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -12,10 +13,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * What reading {@code model}, {@code stream} and the prompt's leading text costs per request: the gateway's byte
- * scan ({@link ForwardRequest#parse}) against the Jackson streaming parse it replaced (a copy below), on a 1 KB and a
- * 16 KB chat request (the gateway's test fixtures), one thread, after a warm-up. Prints ns/op and bytes allocated
- * per op. Usage: {@code bench/run requestScan [SECONDS_PER_ROW]} (default 2; run from the repository root).
+ * What reading {@code model}, {@code stream} and the prompt's affinity key costs per request: the gateway's byte
+ * scan ({@link ForwardRequest#parse}) against the Jackson streaming parse it replaced (a copy below, then
+ * {@link PrefixKey#of} over its text), on a 1 KB and a 16 KB chat request (the gateway's test fixtures), one
+ * thread, after a warm-up. Prints ns/op and bytes allocated per op. Usage:
+ * {@code bench/run requestScan [SECONDS_PER_ROW]} (default 2; run from the repository root).
  */
 public final class RequestScanBench {
     private static final Path FIXTURES = Path.of("gateway/src/test/resources/forward-requests");
@@ -76,7 +78,7 @@ public final class RequestScanBench {
         do {
             for (int i = 0; i < 256; i++) {
                 ForwardRequest request = parser.parse(body);
-                sink += request.leadingText().length() + request.model().length(); // not hashCode: it hashes the text
+                sink += (int) request.affinityKey().orElse(0) + request.model().length();
             }
             ops += 256;
             now = System.nanoTime();
@@ -88,7 +90,10 @@ public final class RequestScanBench {
         return new double[] {(double) (now - start) / ops, (double) allocated / ops};
     }
 
-    /** ForwardRequest.parse as it was before the byte scan (Jackson, default settings); errors left out. */
+    /**
+     * ForwardRequest.parse as it was before the byte scan (Jackson, default settings), with the key made from the
+     * text as the gateway then did; errors left out.
+     */
     static final class JacksonBaseline {
         private static final JsonFactory JSON = new JsonFactory();
 
@@ -118,7 +123,8 @@ public final class RequestScanBench {
                     throw new IOException("more than one object");
                 }
             }
-            return new ForwardRequest(model, stream, leading.toString());
+            return new ForwardRequest(model, stream, PrefixKey.of(leading.toString(),
+                    ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS));
         }
 
         private static void collectText(JsonParser parser, StringBuilder into) throws IOException {

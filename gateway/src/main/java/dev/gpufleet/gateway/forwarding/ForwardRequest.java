@@ -1,19 +1,27 @@
 package dev.gpufleet.gateway.forwarding;
 
 import dev.gpufleet.gateway.openai.OpenAiError;
+import dev.gpufleet.gateway.routing.PrefixKey;
+
+import java.util.OptionalLong;
 
 /**
  * What the gateway reads from an OpenAI request body before forwarding it unchanged: the model name, whether
- * the client asked for a stream, and the leading text of the prompt (for prefix affinity): the text of
- * {@code messages[].content} (strings and text parts), {@code prompt}, {@code input} and {@code query}, in the
- * order they come, at most {@link #MAX_LEADING_CHARS}. The whole body is checked to be one JSON object (RFC 8259,
- * UTF-8); other fields are skipped. Read by {@link RequestScanner}, a byte scan, not a JSON parser.
+ * the client asked for a stream, and the prefix affinity key ({@link PrefixKey}) of the prompt's leading text: the
+ * text of {@code messages[].content} (strings and text parts), {@code prompt}, {@code input} and {@code query}, in
+ * the order they come, cut after {@link #MAX_LEADING_CHARS}; hashed as it is read, never kept. The whole body is
+ * checked to be one JSON object (RFC 8259, UTF-8); other fields are skipped. Read by {@link RequestScanner}, a byte
+ * scan, not a JSON parser.
  */
-public record ForwardRequest(String model, boolean stream, String leadingText) {
+public record ForwardRequest(String model, boolean stream, OptionalLong affinityKey) {
     public static final int MAX_LEADING_CHARS = 4096;
+    /** {@code RoutingConfig}'s defaults, for the parse methods that take no block settings. */
+    public static final int DEFAULT_BLOCK_CHARS = 512;
+    public static final int DEFAULT_BLOCKS = 2;
 
+    /** A request without prompt text to hash (a multipart form). */
     public ForwardRequest(String model, boolean stream) {
-        this(model, stream, "");
+        this(model, stream, OptionalLong.empty());
     }
 
     /** A request the gateway answers itself with a 400. */
@@ -35,20 +43,20 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
     }
 
     public static ForwardRequest parse(byte[] body, int offset, int length) throws Rejected {
-        return RequestScanner.scan(body, offset, length, MAX_LEADING_CHARS);
+        return parse(body, offset, length, DEFAULT_BLOCK_CHARS, DEFAULT_BLOCKS);
     }
 
     /**
-     * With the leading text cut after {@code maxLeadingChars} (at most {@link #MAX_LEADING_CHARS}): the gateway
-     * keeps only what prefix affinity hashes, rather than building up to 4 KB of text per request to throw most
-     * of it away.
+     * With the affinity key {@code PrefixKey.of(leadingText, blockChars, maxBlocks)}; the scan decodes no more of
+     * the prompt than those blocks (nothing when affinity is off), and still checks the whole body.
      */
-    public static ForwardRequest parse(byte[] body, int offset, int length, int maxLeadingChars) throws Rejected {
-        return RequestScanner.scan(body, offset, length, Math.min(maxLeadingChars, MAX_LEADING_CHARS));
+    public static ForwardRequest parse(byte[] body, int offset, int length, int blockChars, int maxBlocks)
+            throws Rejected {
+        return RequestScanner.scan(body, offset, length, blockChars, maxBlocks, MAX_LEADING_CHARS);
     }
 
     /** The request once the body has been read: refused where it names no model. */
-    static ForwardRequest checked(String model, boolean modelSeen, boolean stream, String leadingText)
+    static ForwardRequest checked(String model, boolean modelSeen, boolean stream, OptionalLong affinityKey)
             throws Rejected {
         if (model == null && modelSeen) {
             throw new Rejected(OpenAiError.of("Invalid type for 'model': expected a string.",
@@ -58,7 +66,7 @@ public record ForwardRequest(String model, boolean stream, String leadingText) {
             throw new Rejected(OpenAiError.of("Missing required parameter: 'model'. Name a model from /v1/models.",
                     OpenAiError.INVALID_REQUEST, "model", "missing_required_parameter"));
         }
-        return new ForwardRequest(model, stream, leadingText);
+        return new ForwardRequest(model, stream, affinityKey);
     }
 
     static Rejected invalidBody(String message) {

@@ -262,14 +262,16 @@ public class ForwardingRoutes {
 
     /**
      * The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy; of the
-     * prompt's text only what prefix affinity hashes.
+     * prompt's text only what prefix affinity hashes, under the balancer's block settings.
      */
     private ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
-        int leading = Math.max(0, balancer.affinityChars());
+        int blockChars = balancer.affinityBlockChars();
+        int blocks = balancer.affinityBlocks();
         if (body == null) {
-            return ForwardRequest.parse(new byte[0], 0, 0, leading);
+            return ForwardRequest.parse(new byte[0], 0, 0, blockChars, blocks);
         }
-        return BufferBytes.read(body, (bytes, offset, length) -> ForwardRequest.parse(bytes, offset, length, leading));
+        return BufferBytes.read(body,
+                (bytes, offset, length) -> ForwardRequest.parse(bytes, offset, length, blockChars, blocks));
     }
 
     /**
@@ -341,7 +343,7 @@ public class ForwardingRoutes {
             this.request = request;
             this.body = body;
             this.receivedAt = receivedAt;
-            this.affinity = balancer.affinityKey(request.leadingText());
+            this.affinity = request.affinityKey();
             ctx.response().closeHandler(ignored -> {
                 clientGone = true;
                 if (inProgress != null) {

@@ -58,7 +58,7 @@ public final class MultipartForm {
                     + "Name a model from /v1/models.", OpenAiError.INVALID_REQUEST, "model",
                     "missing_required_parameter"));
         }
-        return new ForwardRequest(model, stream, "");
+        return new ForwardRequest(model, stream);
     }
 
     static Optional<String> boundary(String contentType) {

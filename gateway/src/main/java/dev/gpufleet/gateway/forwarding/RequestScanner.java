@@ -1,22 +1,24 @@
 package dev.gpufleet.gateway.forwarding;
 
 import dev.gpufleet.gateway.json.JsonBytes;
+import dev.gpufleet.gateway.routing.PrefixHasher;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * The byte-level reader behind {@link ForwardRequest#parse}: one pass over the body that checks it is exactly one
- * JSON object (RFC 8259, UTF-8) and takes out {@code model}, {@code stream} and the leading prompt text, where a
- * JSON parser would first decode every string and field name into characters only for most of them to be thrown
- * away. Gives the same result as the Jackson streaming parser it replaced for every well-formed body (see
- * {@code ForwardRequestDifferentialTest}), including Jackson's default limits (nesting depth 1,000, numbers of
- * 1,000 digits, field names of 50,000 bytes).
+ * JSON object (RFC 8259, UTF-8) and takes out {@code model}, {@code stream} and the prefix affinity key of the
+ * prompt's leading text, where a JSON parser would first decode every string and field name into characters only
+ * for most of them to be thrown away. Gives the same result as the Jackson streaming parser it replaced (with the
+ * key of its leading text) for every well-formed body (see {@code ForwardRequestDifferentialTest}), including
+ * Jackson's default limits (nesting depth 1,000, numbers of 1,000 digits, field names of 50,000 bytes).
  *
  * <p>Nesting is tracked in a bit stack, not on the Java stack, so no body can overflow it. What is skipped is only
  * checked (plain string text eight bytes at a time), never decoded or copied. Strings are decoded only where their
  * text is used: {@code model} and the field names that matter (at the top level and inside collected objects),
  * ASCII without escapes with one {@code new String(bytes, off, len, ISO_8859_1)}; and collected text while the
- * leading text has room, copied from the body into one buffer, made a String once at the end.
+ * key has room for it, fed straight from the body into a {@link PrefixHasher} (plain ASCII runs in bulk), never
+ * kept as text.
  */
 final class RequestScanner {
     static final int MAX_DEPTH = 1000;
@@ -58,8 +60,9 @@ final class RequestScanner {
     private static final byte[] K_TEXT = ascii("text");
 
     private final byte[] b;
-    /** The leading text is cut after this many UTF-16 chars. */
+    /** The leading text is cut after this many UTF-16 chars: what the key can depend on, at most 4,096. */
     private final int maxLeading;
+    private final PrefixHasher hasher;
     private final int offset;
     private final int end;
     private int pos;
@@ -83,45 +86,32 @@ final class RequestScanner {
     private String model;
     private boolean modelSeen;
     private boolean stream;
-    /** Where the first collected text lies in the body, while it is the only one and plain ASCII; else -1. */
-    private int firstStart = -1;
-    private int firstLength;
-    /**
-     * The collected text once there is more than that: in Latin-1 while every char fits ({@link #latin}, the
-     * usual case, filled with array copies), else in UTF-16 ({@link #wide}).
-     */
-    private byte[] latin;
-    private char[] wide;
+    /** UTF-16 chars of leading text hashed so far. */
     private int textLength;
 
-    private RequestScanner(byte[] body, int offset, int length, int maxLeadingChars) {
-        this.maxLeading = Math.max(0, maxLeadingChars);
+    private RequestScanner(byte[] body, int offset, int length, int blockChars, int maxBlocks, int maxLeadingChars) {
+        this.hasher = new PrefixHasher(blockChars, maxBlocks);
+        this.maxLeading = Math.max(0, Math.min(maxLeadingChars, hasher.room()));
         this.b = body;
         this.offset = offset;
         this.end = offset + length;
         this.pos = offset;
     }
 
-    /** @param maxLeadingChars how much of the prompt's leading text to keep, at most */
-    static ForwardRequest scan(byte[] body, int offset, int length, int maxLeadingChars)
-            throws ForwardRequest.Rejected {
+    /**
+     * @param blockChars      block size of the affinity key ({@code PrefixKey})
+     * @param maxBlocks       blocks it hashes at most
+     * @param maxLeadingChars the leading text is cut after this many chars (before the blocks are counted)
+     */
+    static ForwardRequest scan(byte[] body, int offset, int length, int blockChars, int maxBlocks,
+                               int maxLeadingChars) throws ForwardRequest.Rejected {
         if (offset < 0 || length < 0 || offset + length > body.length) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + body.length);
         }
-        RequestScanner scanner = new RequestScanner(body, offset, length, maxLeadingChars);
+        RequestScanner scanner = new RequestScanner(body, offset, length, blockChars, maxBlocks, maxLeadingChars);
         scanner.collect = true; // the top-level object itself: its fields decide
         scanner.document();
-        return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream, scanner.leadingText());
-    }
-
-    private String leadingText() {
-        if (wide != null) {
-            return new String(wide, 0, textLength);
-        }
-        if (latin != null) {
-            return new String(latin, 0, textLength, StandardCharsets.ISO_8859_1);
-        }
-        return firstStart < 0 ? "" : new String(b, firstStart, firstLength, StandardCharsets.ISO_8859_1);
+        return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream, scanner.hasher.key());
     }
 
     private void document() throws ForwardRequest.Rejected {
@@ -393,80 +383,38 @@ final class RequestScanner {
     }
 
     private int leadingRoom() {
-        if (latin != null || wide != null) {
-            return maxLeading - textLength;
-        }
-        return maxLeading - (firstStart < 0 ? 0 : firstLength);
+        return maxLeading - textLength;
     }
 
     /**
-     * Appends the string at {@link #pos} to the leading text, as far as it has room (cut after as many UTF-16 chars
+     * Hashes the string at {@link #pos} as leading text, as far as there is room (cut after as many UTF-16 chars
      * as {@code append(text, 0, room)} did); the rest is only checked.
      */
     private void collectString() throws ForwardRequest.Rejected {
         int start = pos + 1;
         int plainEnd = plainRun(start);
-        int room = leadingRoom();
-        boolean plain = plainEnd < end && b[plainEnd] == '"';
-        if (plain && firstStart < 0 && latin == null && wide == null) {
-            firstStart = start;
-            firstLength = Math.min(room, plainEnd - start);
-            pos = plainEnd + 1;
-            return;
-        }
-        startText();
-        putPlain(start, Math.min(room, plainEnd - start));
+        putPlain(start, Math.min(leadingRoom(), plainEnd - start));
         pos = plainEnd;
-        if (plain) {
+        if (plainEnd < end && b[plainEnd] == '"') {
             pos++;
             return;
         }
         decodeText();
     }
 
-    /** Moves the collected text into {@link #latin}, with room for what the rest of the body can add. */
-    private void startText() {
-        if (latin == null && wide == null) {
-            int first = firstStart < 0 ? 0 : firstLength;
-            // every char still to come takes at least one byte of what is left
-            latin = new byte[Math.min(maxLeading, first + end - pos)];
-            if (first > 0) {
-                System.arraycopy(b, firstStart, latin, 0, first);
-            }
-            textLength = first;
-            firstStart = -1;
-        }
-    }
-
-    /** Appends {@code count} plain ASCII bytes of the body from {@code from}. */
+    /** Hashes {@code count} plain ASCII bytes of the body from {@code from}. */
     private void putPlain(int from, int count) {
-        if (wide == null) {
-            System.arraycopy(b, from, latin, textLength, count);
-        } else {
-            for (int i = 0; i < count; i++) {
-                wide[textLength + i] = (char) b[from + i];
-            }
-        }
+        hasher.addLatin1(b, from, count);
         textLength += count;
     }
 
     private void put(char c) {
-        if (wide == null) {
-            if (c <= 0xFF) {
-                latin[textLength++] = (byte) c;
-                return;
-            }
-            wide = new char[latin.length];
-            for (int i = 0; i < textLength; i++) {
-                wide[i] = (char) (latin[i] & 0xFF);
-            }
-            latin = null;
-        }
-        wide[textLength++] = c;
+        hasher.add(c);
+        textLength++;
     }
 
     /**
-     * Decodes the rest of the string at {@link #pos} (inside it) into the leading text until it holds
+     * Decodes the rest of the string at {@link #pos} (inside it) into the hash until the leading text holds
      * {@link #maxLeading} chars, then only checks the rest; leaves {@link #pos} after the closing
      * quote. A character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
      */

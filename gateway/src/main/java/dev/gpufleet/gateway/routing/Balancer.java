@@ -44,14 +44,14 @@ public class Balancer {
         this.clock = clock;
     }
 
-    /** How much of a prompt's leading text {@link #affinityKey} looks at: the blocks it hashes. */
-    public int affinityChars() {
-        return (int) Math.min(Integer.MAX_VALUE, (long) config.affinityBlockChars() * config.affinityBlocks());
+    /** The block size of prefix affinity keys ({@link PrefixKey}), in UTF-16 chars of prompt text. */
+    public int affinityBlockChars() {
+        return config.affinityBlockChars();
     }
 
-    /** The affinity key of a prompt that starts with this text, under the configured block size and count. */
-    public OptionalLong affinityKey(String leadingText) {
-        return PrefixKey.of(leadingText, config.affinityBlockChars(), config.affinityBlocks());
+    /** How many leading blocks an affinity key hashes at most (0: affinity off). */
+    public int affinityBlocks() {
+        return config.affinityBlocks();
     }
 
     /** A routable instance of the model other than {@code excluded}, now counted as busy; empty if none. */

@@ -125,16 +125,6 @@ public final class InstanceChoice {
         return hash;
     }
 
-    /** FNV-1a over the first {@code length} UTF-16 code units of the text, where they are (no copy). */
-    static long fnv1a(CharSequence text, int length) {
-        long hash = FNV_OFFSET;
-        for (int i = 0; i < length; i++) {
-            hash ^= text.charAt(i);
-            hash *= FNV_PRIME;
-        }
-        return hash;
-    }
-
     /** SplitMix64's finalizer: spreads nearby inputs over the whole range. */
     static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;

@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.gateway.routing.PrefixKey;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -33,9 +35,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  * replaced): the realistic bodies under {@code forward-requests/} must give the same request, and every truncation
  * and a few hundred seeded byte changes of each must be accepted or refused alike, with the same request or the same
  * error code. Where the two may differ, RFC 8259 decides, and the difference is listed in {@link #rfcDivergences}.
+ * The scanner only hashes the leading text: its affinity key must be {@link PrefixKey#of} the oracle's text under
+ * each of {@link #SETTINGS}, the first of which depends on every one of the 4,096 chars.
  */
 class ForwardRequestDifferentialTest {
     private static final int MUTATIONS_PER_FIXTURE = 400;
+    /**
+     * Block chars x blocks: every char up to the cut; the gateway's defaults; short odd blocks; blocks past the cut
+     * at 4,096 chars (which then ends inside a block); affinity off (nothing hashed, the body still checked).
+     */
+    private static final int[][] SETTINGS = {{1, ForwardRequest.MAX_LEADING_CHARS},
+            {ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS}, {3, 7}, {7, 1000}, {1, 0}};
     private static final byte[] INTERESTING = bytes("{}[]\",:\\ \t\n\r0123456789eE.+-tfnulrsa/xu",
             0x00, 0x01, 0x1f, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xc3, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff);
 
@@ -73,8 +83,18 @@ class ForwardRequestDifferentialTest {
         return outcome(ForwardRequest::parse, body, 0, body.length);
     }
 
+    private static Outcome scanner(byte[] body, int[] setting) {
+        return outcome((b, offset, length) -> ForwardRequest.parse(b, offset, length, setting[0], setting[1]), body, 0,
+                body.length);
+    }
+
     private static Outcome oracle(byte[] body) {
-        return outcome(JacksonForwardRequestOracle::parse, body, 0, body.length);
+        return outcome((b, offset, length) -> JacksonForwardRequestOracle.parse(b, offset, length).request(), body, 0,
+                body.length);
+    }
+
+    private static String settingName(int[] setting) {
+        return "blocks " + setting[0] + " x " + setting[1];
     }
 
     static List<Path> fixtures() throws IOException, URISyntaxException {
@@ -94,11 +114,18 @@ class ForwardRequestDifferentialTest {
             Outcome expected = oracle(body);
             assertTrue(expected.accepted(), "the oracle refuses the fixture: " + expected);
             assertEquals(expected.request(), scanner(body).request());
+            JacksonForwardRequestOracle.Parsed parsed = JacksonForwardRequestOracle.parse(body);
             // read in place inside a larger buffer, as from a Vert.x buffer's backing array
             byte[] framed = new byte[body.length + 7];
             Arrays.fill(framed, (byte) '}');
             System.arraycopy(body, 0, framed, 3, body.length);
             assertEquals(expected.request(), ForwardRequest.parse(framed, 3, body.length));
+            for (int[] setting : SETTINGS) {
+                ForwardRequest wanted = parsed.request(setting[0], setting[1]);
+                assertEquals(wanted, scanner(body, setting).request(), settingName(setting));
+                assertEquals(wanted, ForwardRequest.parse(framed, 3, body.length, setting[0], setting[1]),
+                        "framed, " + settingName(setting));
+            }
         }));
     }
 
@@ -108,16 +135,30 @@ class ForwardRequestDifferentialTest {
         assertEquals("😀".charAt(0) + "", lastChar("long-prompt-surrogate-at-limit.json"));
         assertEquals("😀".charAt(0) + "", lastChar("long-prompt-escaped-surrogate-at-limit.json"));
         assertTrue(Files.size(fixture("chat-long-16k.json")) >= 16_000);
-        ForwardRequest duplicates =
-                ForwardRequest.parse(Files.readAllBytes(fixture("escaped-keys-and-duplicates.json")));
-        assertEquals(new ForwardRequest("second", true, "onetwothreefourfivesixseven"), duplicates);
-        assertEquals("Café 中文 \uD83D\uDE00 tab\there \"q\" back\\slash / slash \u0001 end¡Hola! 🚀🌍",
-                ForwardRequest.parse(Files.readAllBytes(fixture("unicode-escaped.json"))).leadingText());
+        byte[] duplicates = Files.readAllBytes(fixture("escaped-keys-and-duplicates.json"));
+        assertEquals(new JacksonForwardRequestOracle.Parsed("second", true, "onetwothreefourfivesixseven"),
+                JacksonForwardRequestOracle.parse(duplicates));
+        assertEquals(new ForwardRequest("second", true, everyChar("onetwothreefourfivesixseven")),
+                ForwardRequest.parse(duplicates, 0, duplicates.length, 1, ForwardRequest.MAX_LEADING_CHARS));
+        String unicode = "Café 中文 \uD83D\uDE00 tab\there \"q\" back\\slash / slash \u0001 end¡Hola! 🚀🌍";
+        byte[] escaped = Files.readAllBytes(fixture("unicode-escaped.json"));
+        assertEquals(unicode, JacksonForwardRequestOracle.parse(escaped).leadingText());
+        assertEquals(everyChar(unicode),
+                ForwardRequest.parse(escaped, 0, escaped.length, 1, ForwardRequest.MAX_LEADING_CHARS).affinityKey());
     }
 
+    /** The key that depends on each of the text's chars (up to the cut). */
+    private static OptionalLong everyChar(String text) {
+        return PrefixKey.of(text, 1, ForwardRequest.MAX_LEADING_CHARS);
+    }
+
+    /** The last char of the oracle's leading text, which the scanner's key must cover. */
     private static String lastChar(String name) throws Exception {
-        String text = ForwardRequest.parse(Files.readAllBytes(fixture(name))).leadingText();
+        byte[] body = Files.readAllBytes(fixture(name));
+        String text = JacksonForwardRequestOracle.parse(body).leadingText();
         assertEquals(ForwardRequest.MAX_LEADING_CHARS, text.length());
+        assertEquals(everyChar(text),
+                ForwardRequest.parse(body, 0, body.length, 1, ForwardRequest.MAX_LEADING_CHARS).affinityKey());
         return text.substring(text.length() - 1);
     }
 
@@ -173,24 +214,44 @@ class ForwardRequestDifferentialTest {
         }
     }
 
-    /** Asserts the scanner agrees with the oracle on {@code body} (or differs as RFC 8259 wants); true if accepted. */
+    /**
+     * Asserts the scanner agrees with the oracle on {@code body} (or differs as RFC 8259 wants) under each of
+     * {@link #SETTINGS}; true if accepted.
+     */
     private static boolean agree(byte[] body, String how) {
-        Outcome expected = oracle(body);
-        Outcome actual;
+        JacksonForwardRequestOracle.Parsed parsed = null;
+        Outcome refused = null;
         try {
-            actual = scanner(body);
-        } catch (RuntimeException | StackOverflowError e) {
-            throw new AssertionError(how + " threw instead of refusing: " + show(body), e);
+            parsed = JacksonForwardRequestOracle.parse(body);
+        } catch (ForwardRequest.Rejected rejected) {
+            var error = rejected.error().error();
+            refused = new Outcome(null, error.code(), error.param(), error.message());
         }
-        if (actual.sameAs(expected)) {
-            return actual.accepted();
+        boolean accepted = false;
+        for (int[] setting : SETTINGS) {
+            Outcome expected = parsed == null ? refused
+                    : new Outcome(parsed.request(setting[0], setting[1]), null, null, null);
+            Outcome actual;
+            try {
+                actual = scanner(body, setting);
+            } catch (RuntimeException | StackOverflowError e) {
+                throw new AssertionError(how + " threw instead of refusing: " + show(body), e);
+            }
+            if (actual.sameAs(expected)) {
+                accepted = actual.accepted();
+                continue;
+            }
+            String divergence = rfcDivergence(body);
+            if (divergence != null && expected.accepted() && !actual.accepted()
+                    && actual.code().equals("invalid_json")) {
+                continue; // Jackson is more lenient than RFC 8259 here; the scanner follows the RFC
+            }
+            fail(how + ", " + settingName(setting) + "\n  body:    " + show(body) + "\n  oracle:  " + expected
+                    + (parsed == null ? "" : "\n  oracle's leading text: "
+                    + show(parsed.leadingText().getBytes(StandardCharsets.UTF_8)))
+                    + "\n  scanner: " + actual);
         }
-        String divergence = rfcDivergence(body);
-        if (divergence != null && expected.accepted() && !actual.accepted() && actual.code().equals("invalid_json")) {
-            return false; // Jackson is more lenient than RFC 8259 here; the scanner follows the RFC
-        }
-        fail(how + "\n  body:    " + show(body) + "\n  oracle:  " + expected + "\n  scanner: " + actual);
-        return false;
+        return accepted;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.gateway.routing.PrefixKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -157,9 +158,12 @@ class ForwardRequestSyntaxErrorTest {
         for (String field : new String[] {"tools", "messages"}) {
             String ok = "{\"model\":\"m\",\"" + field + "\":" + "[".repeat(998) + "{\"text\":\"deep\"}"
                     + "]".repeat(998) + "}";
-            ForwardRequest request = ForwardRequest.parse(ok.getBytes(StandardCharsets.UTF_8));
-            assertEquals(JacksonForwardRequestOracle.parse(ok.getBytes(StandardCharsets.UTF_8)), request);
-            assertEquals(field.equals("messages") ? "deep" : "", request.leadingText());
+            byte[] okBytes = ok.getBytes(StandardCharsets.UTF_8);
+            ForwardRequest request = ForwardRequest.parse(okBytes, 0, okBytes.length, 1, 4096);
+            JacksonForwardRequestOracle.Parsed parsed = JacksonForwardRequestOracle.parse(okBytes);
+            assertEquals(field.equals("messages") ? "deep" : "", parsed.leadingText());
+            assertEquals(parsed.request(1, 4096), request);
+            assertEquals(PrefixKey.of(field.equals("messages") ? "deep" : "", 1, 4096), request.affinityKey());
             String tooDeep = "{\"model\":\"m\",\"" + field + "\":" + "[".repeat(999) + "{\"text\":\"deep\"}"
                     + "]".repeat(999) + "}";
             assertThrows(ForwardRequest.Rejected.class,
@@ -177,7 +181,7 @@ class ForwardRequestSyntaxErrorTest {
                 "{\"model\":\"m\",\"" + "k".repeat(50_000) + "\":1}"};
         for (String body : accepted) {
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            assertEquals(JacksonForwardRequestOracle.parse(bytes), ForwardRequest.parse(bytes));
+            assertEquals(JacksonForwardRequestOracle.parse(bytes).request(), ForwardRequest.parse(bytes));
         }
         String[] refused = {
                 "{\"model\":\"m\",\"n\":" + "1".repeat(500) + "." + "1".repeat(500) + "e1}",

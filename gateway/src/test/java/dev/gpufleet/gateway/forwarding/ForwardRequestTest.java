@@ -1,11 +1,15 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.gateway.routing.PrefixKey;
+import dev.gpufleet.gateway.routing.RoutingConfig;
+import io.smallrye.config.WithDefault;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -59,25 +63,52 @@ class ForwardRequestTest {
                         "x".repeat(ForwardRequest.MAX_LEADING_CHARS)));
     }
 
+    /** Block chars x blocks: every char up to the cut at 4,096; blocks of 2 past the cut; the defaults. */
+    private static final int[][] SETTINGS = {{1, ForwardRequest.MAX_LEADING_CHARS},
+            {2, ForwardRequest.MAX_LEADING_CHARS}, {ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS}};
+
+    /** The scanner hashes the leading text as it reads it: its key is that of the text, under any block settings. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("leadingTexts")
     void readsThePromptsLeadingText(String label, String body, String leading) throws Exception {
-        assertEquals(leading, ForwardRequest.parse(body.getBytes(StandardCharsets.UTF_8)).leadingText());
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (int[] s : SETTINGS) {
+            assertEquals(PrefixKey.of(leading, s[0], s[1]),
+                    ForwardRequest.parse(bytes, 0, bytes.length, s[0], s[1]).affinityKey(), s[0] + " x " + s[1]);
+        }
+        assertEquals(PrefixKey.of(leading, ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS),
+                ForwardRequest.parse(bytes).affinityKey());
+        assertEquals(leading.isEmpty(), ForwardRequest.parse(bytes, 0, bytes.length, 1, 4096).affinityKey().isEmpty());
     }
 
     @Test
-    void theLeadingTextCanBeCutShorterForWhatAffinityHashes() throws Exception {
+    void theScanHashesOnlyTheBlocksTheKeyNeeds() throws Exception {
         String twoMessages = "{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"H\u00e9llo \\u00fc " + "y".repeat(3000) + "\"}]}";
         byte[] body = twoMessages.getBytes(StandardCharsets.UTF_8);
-        String whole = ForwardRequest.parse(body).leadingText();
-        for (int limit : new int[] {0, 1, 9, 10, 12, 1024, ForwardRequest.MAX_LEADING_CHARS, 100_000}) {
-            ForwardRequest cut = ForwardRequest.parse(body, 0, body.length, limit);
-            assertEquals(whole.substring(0, Math.min(limit, whole.length())), cut.leadingText(), "limit " + limit);
-            assertEquals("m", cut.model());
+        String whole = "Be brief.H\u00e9llo \u00fc " + "y".repeat(3000);
+        for (int blocks : new int[] {0, 1, 9, 10, 12, 1024, ForwardRequest.MAX_LEADING_CHARS, 100_000}) {
+            for (int blockChars : new int[] {1, 3, 10}) {
+                ForwardRequest cut = ForwardRequest.parse(body, 0, body.length, blockChars, blocks);
+                assertEquals(PrefixKey.of(whole, blockChars, blocks), cut.affinityKey(),
+                        blockChars + " x " + blocks);
+                assertEquals("m", cut.model());
+            }
         }
-        assertThrows(ForwardRequest.Rejected.class, () -> ForwardRequest.parse(body, 0, body.length - 1, 0),
-                "a limit of 0 still checks the whole body");
+        assertEquals(OptionalLong.empty(), ForwardRequest.parse(body, 0, body.length, 4096, 1).affinityKey(),
+                "3,017 chars: not one block of 4,096");
+        assertThrows(ForwardRequest.Rejected.class, () -> ForwardRequest.parse(body, 0, body.length - 1, 1, 0),
+                "affinity off still checks the whole body");
+        assertThrows(ForwardRequest.Rejected.class, () -> ForwardRequest.parse(body, 0, body.length - 1, 0, 5),
+                "a block size of 0 still checks the whole body");
+    }
+
+    @Test
+    void theDefaultBlockSettingsAreTheGatewaysDefaults() throws Exception {
+        assertEquals(String.valueOf(ForwardRequest.DEFAULT_BLOCK_CHARS), RoutingConfig.class
+                .getMethod("affinityBlockChars").getAnnotation(WithDefault.class).value());
+        assertEquals(String.valueOf(ForwardRequest.DEFAULT_BLOCKS), RoutingConfig.class
+                .getMethod("affinityBlocks").getAnnotation(WithDefault.class).value());
     }
 
     static Stream<Arguments> rejected() {

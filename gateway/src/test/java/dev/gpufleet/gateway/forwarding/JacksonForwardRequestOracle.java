@@ -6,12 +6,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.gpufleet.gateway.openai.OpenAiError;
+import dev.gpufleet.gateway.routing.PrefixKey;
 
 import java.io.IOException;
 
 /**
  * {@link ForwardRequest#parse} as it was before {@link RequestScanner}: Jackson's streaming parser with its default
- * settings. Kept unchanged as the oracle of the differential test.
+ * settings. Kept unchanged as the oracle of the differential test, except that it hands back the leading text
+ * itself ({@link Parsed}), which the scanner now only hashes.
  */
 final class JacksonForwardRequestOracle {
     private static final JsonFactory JSON = new JsonFactory();
@@ -19,11 +21,24 @@ final class JacksonForwardRequestOracle {
     private JacksonForwardRequestOracle() {
     }
 
-    public static ForwardRequest parse(byte[] body) throws ForwardRequest.Rejected {
+    /** What the oracle read; the leading text cut after {@link ForwardRequest#MAX_LEADING_CHARS}. */
+    record Parsed(String model, boolean stream, String leadingText) {
+        /** The request the scanner should give under these block settings. */
+        ForwardRequest request(int blockChars, int maxBlocks) {
+            return new ForwardRequest(model, stream, PrefixKey.of(leadingText, blockChars, maxBlocks));
+        }
+
+        /** Under the defaults of {@link ForwardRequest#parse(byte[])}. */
+        ForwardRequest request() {
+            return request(ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS);
+        }
+    }
+
+    public static Parsed parse(byte[] body) throws ForwardRequest.Rejected {
         return parse(body, 0, body.length);
     }
 
-    public static ForwardRequest parse(byte[] body, int offset, int length) throws ForwardRequest.Rejected {
+    public static Parsed parse(byte[] body, int offset, int length) throws ForwardRequest.Rejected {
         String model = null;
         boolean modelSeen = false;
         boolean stream = false;
@@ -64,7 +79,7 @@ final class JacksonForwardRequestOracle {
                     "Missing required parameter: 'model'. Name a model from /v1/models.",
                     OpenAiError.INVALID_REQUEST, "model", "missing_required_parameter"));
         }
-        return new ForwardRequest(model, stream, leading.toString());
+        return new Parsed(model, stream, leading.toString());
     }
 
     /**
