@@ -162,6 +162,7 @@ public final class GatewayBench {
                 Thread.sleep(Long.parseLong(hold.trim()) * 1000);
             }
             long jitBefore = jitMillis(servers.get("gateway"));
+            GcPauses gcBefore = gcPauses(servers.get("gateway"));
             // in rounds, so that a burst of other work on the machine does not land on one path only
             Map<String, List<long[]>> rounds = new LinkedHashMap<>();
             Map<String, Double> cpu = new LinkedHashMap<>();
@@ -180,6 +181,10 @@ public final class GatewayBench {
             long jitFixed = jitMillis(servers.get("gateway")) - jitBefore;
             printFixed(rate, seconds, fixed, cpu);
             System.out.printf("gateway JIT compilation during phase 1: %d ms of compiler time%n", jitFixed);
+            GcPauses gc = gcPauses(servers.get("gateway")).since(gcBefore);
+            System.out.printf("gateway GC pauses during phase 1: %d, %.1f ms in all (%.2f ms on average)%n",
+                    gc.collections(), gc.seconds() * 1000, gc.collections() == 0 ? 0 : gc.seconds() * 1000
+                            / gc.collections());
             printOverheadMetric(gatewayPort, key);
 
             // in interleaved rounds too: nginx's own peak moved by a fifth between runs, so a single run per path let
@@ -428,6 +433,46 @@ public final class GatewayBench {
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /** Stop-the-world collections so far and their pause time, from jstat -gc (young, full, concurrent cycles). */
+    record GcPauses(long collections, double seconds) {
+        GcPauses since(GcPauses before) {
+            return new GcPauses(collections - before.collections, seconds - before.seconds);
+        }
+    }
+
+    private static GcPauses gcPauses(ProcessHandle jvm) {
+        try {
+            Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
+            Process p = new ProcessBuilder(jstat.toString(), "-gc", String.valueOf(jvm.pid()))
+                    .redirectErrorStream(true).start();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            if (p.waitFor() != 0 || lines.size() < 2) {
+                return new GcPauses(-1, -1);
+            }
+            return gcPauses(lines.get(0), lines.get(1));
+        } catch (Exception e) {
+            return new GcPauses(-1, -1);
+        }
+    }
+
+    /** From jstat -gc's header and values: the pauses counted in YGC/YGCT, FGC/FGCT and CGC/CGCT. */
+    static GcPauses gcPauses(String header, String values) {
+        List<String> names = List.of(header.trim().split("\\s+"));
+        String[] numbers = values.trim().split("\\s+");
+        long collections = 0;
+        double seconds = 0;
+        for (String kind : List.of("YGC", "FGC", "CGC")) {
+            int count = names.indexOf(kind);
+            int time = names.indexOf(kind + "T");
+            if (count >= 0 && time >= 0 && count < numbers.length && time < numbers.length
+                    && !numbers[count].equals("-")) {
+                collections += Long.parseLong(numbers[count]);
+                seconds += Double.parseDouble(numbers[time]);
+            }
+        }
+        return new GcPauses(collections, seconds);
     }
 
     /**
