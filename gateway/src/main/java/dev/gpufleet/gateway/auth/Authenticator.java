@@ -82,9 +82,15 @@ public class Authenticator {
             return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8));
         }
         int length = presented.length();
+        if (length == 0) {
+            return false; // expected is not empty here
+        }
         int difference = length ^ expected.length;
-        for (int i = 0; i < length; i++) {
-            difference |= presented.charAt(i) ^ (expected[i % expected.length] & 0xFF);
+        // over the expected token's length whatever the presented one's, as MessageDigest.isEqual does: the
+        // presented index is i while inside it, else 0 (branch-free)
+        for (int i = 0; i < expected.length; i++) {
+            int at = ((i - length) >>> 31) * i;
+            difference |= presented.charAt(at) ^ (expected[i] & 0xFF);
         }
         return difference == 0;
     }
