@@ -39,6 +39,7 @@ public class Authenticator {
     private final Clock clock;
     private final byte[] clusterToken;
     private final boolean clusterTokenAscii;
+    private final boolean clusterTokenLooksLikeKey;
     private final KeyCache cache;
 
     public Authenticator(AuthStore store, Clock clock,
@@ -53,12 +54,15 @@ public class Authenticator {
         this.clock = clock;
         this.clusterToken = clusterToken.getBytes(StandardCharsets.UTF_8);
         this.clusterTokenAscii = clusterToken.length() == this.clusterToken.length;
+        this.clusterTokenLooksLikeKey = clusterToken.startsWith(ApiKeyFormat.PREFIX);
         this.cache = new KeyCache(ttl, ApiKeyFormat::matches);
     }
 
     /** The outcome if it can be decided without the database; null if the key must be loaded first. */
     public Outcome decideNow(String token) {
-        if (isClusterToken(token)) {
+        // an API key (gpf_...) is not compared with a cluster token that cannot look like one: the branch depends
+        // only on the public key prefix, never on a secret
+        if ((clusterTokenLooksLikeKey || !token.startsWith(ApiKeyFormat.PREFIX)) && isClusterToken(token)) {
             return CLUSTER;
         }
         Optional<ApiKeyFormat.Parsed> parsed = ApiKeyFormat.parse(token);
