@@ -34,17 +34,20 @@ class PrefixHasherTest {
             return OptionalLong.empty();
         }
         String hashed = text.substring(0, (int) (blocks * blockChars));
-        long h = 0x9e3779b97f4a7c15L;
+        long[] lanes = {0x9e3779b97f4a7c15L, 0x9e3779b97f4a7c15L * 3, 0x9e3779b97f4a7c15L * 5,
+                0x9e3779b97f4a7c15L * 7};
         long group = 0;
         for (int i = 0; i < hashed.length(); i++) {
             group |= (long) hashed.charAt(i) << (16 * (i % 4));
-            if (i % 4 == 3) {
-                h = Long.rotateLeft((h ^ group) * 0xff51afd7ed558ccdL, 29);
+            if (i % 4 == 3 || i == hashed.length() - 1) {
+                int lane = (i / 4) % 4; // group g in lane g mod 4, a partial last group too
+                lanes[lane] = Long.rotateLeft((lanes[lane] ^ group) * 0xff51afd7ed558ccdL, 29);
                 group = 0;
             }
         }
-        if (hashed.length() % 4 != 0) {
-            h = Long.rotateLeft((h ^ group) * 0xff51afd7ed558ccdL, 29);
+        long h = lanes[0];
+        for (int lane = 1; lane < 4; lane++) {
+            h = Long.rotateLeft((h ^ lanes[lane]) * 0xff51afd7ed558ccdL, 29);
         }
         h = Long.rotateLeft((h ^ hashed.length()) * 0xff51afd7ed558ccdL, 29);
         return OptionalLong.of(InstanceChoice.mix(h));
