@@ -100,8 +100,14 @@ class DownloaderTest {
         assertEquals(target("huggingface", REPO, FILE), prepared.model());
         assertArrayEquals(content, Files.readAllBytes(prepared.model()));
         assertFalse(Files.exists(FileTransfer.partOf(prepared.model())));
-        assertEquals(Arrays.asList(null, "bytes=100000-"),
-                hub.requestsFor(FILE).stream().map(FakeHub.Request::range).toList());
+        List<String> ranges = hub.requestsFor(FILE).stream().map(FakeHub.Request::range).toList();
+        assertEquals(2, ranges.size(), ranges.toString());
+        assertNull(ranges.get(0));
+        // from what the part file holds: the hub sent 100,000 bytes before it hung up, but a connection closed short
+        // can lose what was still in flight (seen once in CI under load: 97,709), so any start up to 100,000 is
+        // right; the whole file's equality above shows the resumed bytes joined the kept ones exactly
+        long resumedFrom = Long.parseLong(ranges.get(1).replaceAll("^bytes=(\\d+)-$", "$1"));
+        assertTrue(resumedFrom > 0 && resumedFrom <= 100_000, ranges.get(1));
     }
 
     @Test
