@@ -39,6 +39,12 @@ public class UsageTap {
         private final Buffer backendBody;
         private final boolean clientAskedForUsage;
         private UsageScanner json;
+        /** A JSON answer's first buffer, not yet fed to {@link #json}: most answers come whole in one. */
+        private Buffer firstJson;
+        /** A second buffer came: the answer is scanned forward as it passes. */
+        private boolean scanning;
+        /** What the tail of a one-buffer answer said, once it ended; the forward scan tells when not known. */
+        private UsageTail.Result tail;
         private SseUsageFilter sse;
         private boolean answered;
         private boolean done;
@@ -83,12 +89,13 @@ public class UsageTap {
                 byte[] out = sse.accept(bytes);
                 return out == bytes ? chunk : Buffer.buffer(out);
             }
-            if (json != null && !json.broken()) {
-                // an answer that is not JSON (audio, images) stops the scanner at its first byte
-                BufferBytes.read(chunk, (bytes, offset, length) -> {
-                    json.feed(bytes, offset, length);
-                    return null;
-                });
+            if (json != null && !scanning && firstJson == null) {
+                // held, not scanned: if the answer ends with this buffer, its usage is read from its tail (end)
+                firstJson = chunk;
+            } else if (json != null) {
+                scanning = true;
+                feedFirst();
+                feed(chunk);
             }
             return chunk;
         }
@@ -100,9 +107,36 @@ public class UsageTap {
                 return rest.length == 0 ? null : Buffer.buffer(rest);
             }
             if (json != null) {
+                if (firstJson != null) {
+                    // the whole answer came in this one buffer
+                    tail = BufferBytes.read(firstJson, UsageTail::of);
+                    if (tail.known()) {
+                        firstJson = null;
+                        return null;
+                    }
+                }
+                feedFirst();
                 json.end();
             }
             return null;
+        }
+
+        private void feedFirst() {
+            if (firstJson != null) {
+                Buffer first = firstJson;
+                firstJson = null;
+                feed(first);
+            }
+        }
+
+        private void feed(Buffer chunk) {
+            if (!json.broken()) {
+                // an answer that is not JSON (audio, images) stops the scanner at its first byte
+                BufferBytes.read(chunk, (bytes, offset, length) -> {
+                    json.feed(bytes, offset, length);
+                    return null;
+                });
+            }
         }
 
         /**
@@ -115,7 +149,15 @@ public class UsageTap {
                 return null;
             }
             done = true;
-            TokenUsage reported = sse != null ? sse.usage() : json.usage();
+            TokenUsage reported;
+            if (sse != null) {
+                reported = sse.usage();
+            } else if (tail != null && tail.known()) {
+                reported = tail.usage();
+            } else {
+                feedFirst(); // an answer cut off after its first buffer: what came, as the forward scan saw it
+                reported = json.usage();
+            }
             TokenUsage usage = reported;
             if (usage == null) {
                 // the backend never said (a broken stream, or one that ignores include_usage): what was seen
