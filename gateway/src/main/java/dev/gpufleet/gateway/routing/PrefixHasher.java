@@ -20,18 +20,23 @@ import java.util.OptionalLong;
 public final class PrefixHasher {
     private static final long SEED = 0x9e3779b97f4a7c15L;
     private static final long MULTIPLIER = 0xff51afd7ed558ccdL;
-    private static final int LANES = 4;
 
     private final int blockChars;
     /** blockChars x maxBlocks: chars after this are ignored. */
     private final long limit;
     private long nextBoundary;
     private long length;
-    private final long[] lanes = seeds();
+    private long h0 = SEED;
+    private long h1 = SEED * 3;
+    private long h2 = SEED * 5;
+    private long h3 = SEED * 7;
     /** The chars of the group in progress, the first in the lowest 16 bits. */
     private long group;
-    /** {@link #lanes}, {@link #group} and {@link #length} when the last whole block completed. */
-    private final long[] blockLanes = new long[LANES];
+    /** The lanes, {@link #group} and {@link #length} when the last whole block completed. */
+    private long b0;
+    private long b1;
+    private long b2;
+    private long b3;
     private long blockGroup;
     private long blockLength;
 
@@ -78,23 +83,23 @@ public final class PrefixHasher {
             }
             int roundsEnd = i + ((chunkEnd - i) & ~15);
             if (i < roundsEnd) {
-                long h0 = lanes[0];
-                long h1 = lanes[1];
-                long h2 = lanes[2];
-                long h3 = lanes[3];
+                long l0 = h0;
+                long l1 = h1;
+                long l2 = h2;
+                long l3 = h3;
                 int roundsStart = i;
                 for (; i < roundsEnd; i += 16) {
                     long first = JsonBytes.word(bytes, i);
                     long second = JsonBytes.word(bytes, i + 8);
-                    h0 = step(h0, spread(first & 0xFFFFFFFFL));
-                    h1 = step(h1, spread(first >>> 32));
-                    h2 = step(h2, spread(second & 0xFFFFFFFFL));
-                    h3 = step(h3, spread(second >>> 32));
+                    l0 = step(l0, spread(first & 0xFFFFFFFFL));
+                    l1 = step(l1, spread(first >>> 32));
+                    l2 = step(l2, spread(second & 0xFFFFFFFFL));
+                    l3 = step(l3, spread(second >>> 32));
                 }
-                lanes[0] = h0;
-                lanes[1] = h1;
-                lanes[2] = h2;
-                lanes[3] = h3;
+                h0 = l0;
+                h1 = l1;
+                h2 = l2;
+                h3 = l3;
                 length += roundsEnd - roundsStart;
             }
             while (i < chunkEnd) {
@@ -111,19 +116,19 @@ public final class PrefixHasher {
         if (blockLength == 0) {
             return OptionalLong.empty();
         }
-        long h0 = blockLanes[0];
-        long h1 = blockLanes[1];
-        long h2 = blockLanes[2];
-        long h3 = blockLanes[3];
+        long l0 = b0;
+        long l1 = b1;
+        long l2 = b2;
+        long l3 = b3;
         if ((blockLength & 3) != 0) {
             switch ((int) ((blockLength >>> 2) & 3)) {
-                case 0 -> h0 = step(h0, blockGroup);
-                case 1 -> h1 = step(h1, blockGroup);
-                case 2 -> h2 = step(h2, blockGroup);
-                default -> h3 = step(h3, blockGroup);
+                case 0 -> l0 = step(l0, blockGroup);
+                case 1 -> l1 = step(l1, blockGroup);
+                case 2 -> l2 = step(l2, blockGroup);
+                default -> l3 = step(l3, blockGroup);
             }
         }
-        long folded = step(step(step(h0, h1), h2), h3);
+        long folded = step(step(step(l0, l1), l2), l3);
         return OptionalLong.of(InstanceChoice.mix(step(folded, blockLength)));
     }
 
@@ -131,25 +136,24 @@ public final class PrefixHasher {
         group |= (long) c << ((length & 3) << 4);
         length++;
         if ((length & 3) == 0) {
-            int lane = (int) (((length - 1) >>> 2) & 3);
-            lanes[lane] = step(lanes[lane], group);
+            switch ((int) (((length - 1) >>> 2) & 3)) {
+                case 0 -> h0 = step(h0, group);
+                case 1 -> h1 = step(h1, group);
+                case 2 -> h2 = step(h2, group);
+                default -> h3 = step(h3, group);
+            }
             group = 0;
         }
     }
 
     private void blockCompleted() {
-        System.arraycopy(lanes, 0, blockLanes, 0, LANES);
+        b0 = h0;
+        b1 = h1;
+        b2 = h2;
+        b3 = h3;
         blockGroup = group;
         blockLength = length;
         nextBoundary += blockChars;
-    }
-
-    private static long[] seeds() {
-        long[] seeds = new long[LANES];
-        for (int lane = 0; lane < LANES; lane++) {
-            seeds[lane] = SEED * (2L * lane + 1);
-        }
-        return seeds;
     }
 
     private static long step(long hash, long group) {
