@@ -426,17 +426,24 @@ public final class GatewayBench {
      * in ms; -1 if jstat could not tell (another JDK's perf data, say).
      */
     private static long jitMillis(ProcessHandle jvm) {
+        List<String> lines = jstat("-compiler", jvm);
+        try {
+            return lines.size() < 2 ? -1 : Math.round(Double.parseDouble(lines.get(1).trim().split("\\s+")[3]) * 1000);
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** jstat's output lines for this option and JVM; none when it failed. */
+    private static List<String> jstat(String option, ProcessHandle jvm) {
         try {
             Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
-            Process p = new ProcessBuilder(jstat.toString(), "-compiler", String.valueOf(jvm.pid()))
+            Process p = new ProcessBuilder(jstat.toString(), option, String.valueOf(jvm.pid()))
                     .redirectErrorStream(true).start();
             List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-            if (p.waitFor() != 0 || lines.size() < 2) {
-                return -1;
-            }
-            return Math.round(Double.parseDouble(lines.get(1).trim().split("\\s+")[3]) * 1000);
+            return p.waitFor() == 0 ? lines : List.of();
         } catch (Exception e) {
-            return -1;
+            return List.of();
         }
     }
 
@@ -477,16 +484,10 @@ public final class GatewayBench {
     }
 
     private static GcPauses gcPauses(ProcessHandle jvm) {
+        List<String> lines = jstat("-gc", jvm);
         try {
-            Path jstat = Path.of(System.getProperty("java.home"), "bin", "jstat");
-            Process p = new ProcessBuilder(jstat.toString(), "-gc", String.valueOf(jvm.pid()))
-                    .redirectErrorStream(true).start();
-            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-            if (p.waitFor() != 0 || lines.size() < 2) {
-                return new GcPauses(-1, -1);
-            }
-            return gcPauses(lines.get(0), lines.get(1));
-        } catch (Exception e) {
+            return lines.size() < 2 ? new GcPauses(-1, -1) : gcPauses(lines.get(0), lines.get(1));
+        } catch (RuntimeException e) {
             return new GcPauses(-1, -1);
         }
     }
