@@ -86,8 +86,6 @@ final class RequestScanner {
     private String model;
     private boolean modelSeen;
     private boolean stream;
-    /** UTF-16 chars of leading text hashed so far. */
-    private int textLength;
 
     private RequestScanner(byte[] body, int offset, int length, int blockChars, int maxBlocks, int maxLeadingChars) {
         this.hasher = new PrefixHasher(blockChars, maxBlocks);
@@ -382,8 +380,9 @@ final class RequestScanner {
         return decoded.toString();
     }
 
+    /** How many more UTF-16 chars of leading text to hash (the hasher counts those it has taken). */
     private int leadingRoom() {
-        return maxLeading - textLength;
+        return maxLeading - (int) hasher.length();
     }
 
     /**
@@ -393,7 +392,7 @@ final class RequestScanner {
     private void collectString() throws ForwardRequest.Rejected {
         int start = pos + 1;
         int plainEnd = plainRun(start);
-        putPlain(start, Math.min(leadingRoom(), plainEnd - start));
+        hasher.addLatin1(b, start, Math.min(leadingRoom(), plainEnd - start));
         pos = plainEnd;
         if (plainEnd < end && b[plainEnd] == '"') {
             pos++;
@@ -402,49 +401,37 @@ final class RequestScanner {
         decodeText();
     }
 
-    /** Hashes {@code count} plain ASCII bytes of the body from {@code from}. */
-    private void putPlain(int from, int count) {
-        hasher.addLatin1(b, from, count);
-        textLength += count;
-    }
-
-    private void put(char c) {
-        hasher.add(c);
-        textLength++;
-    }
-
     /**
      * Decodes the rest of the string at {@link #pos} (inside it) into the hash until the leading text holds
      * {@link #maxLeading} chars, then only checks the rest; leaves {@link #pos} after the closing
      * quote. A character cut by the limit keeps its first UTF-16 char only, as {@code append(text, 0, room)} did.
      */
     private void decodeText() throws ForwardRequest.Rejected {
-        int limit = maxLeading;
-        while (textLength < limit) {
+        while (leadingRoom() > 0) {
             if (pos >= end) {
                 throw endOfBody("'\"' to end the string");
             }
             int c = b[pos] & 0xFF;
             switch (IN_STRING[c]) {
                 case PLAIN -> {
-                    int count = Math.min(plainRun(pos) - pos, limit - textLength);
-                    putPlain(pos, count);
+                    int count = Math.min(plainRun(pos) - pos, leadingRoom());
+                    hasher.addLatin1(b, pos, count);
                     pos += count;
                 }
                 case QUOTE -> {
                     pos++;
                     return;
                 }
-                case BACKSLASH -> put(escape());
+                case BACKSLASH -> hasher.add(escape());
                 case CONTROL -> throw control(c);
                 default -> {
                     int codePoint = utf8();
                     if (codePoint < 0x10000) {
-                        put((char) codePoint);
+                        hasher.add((char) codePoint);
                     } else {
-                        put(Character.highSurrogate(codePoint));
-                        if (textLength < limit) {
-                            put(Character.lowSurrogate(codePoint));
+                        hasher.add(Character.highSurrogate(codePoint));
+                        if (leadingRoom() > 0) {
+                            hasher.add(Character.lowSurrogate(codePoint));
                         }
                     }
                 }
