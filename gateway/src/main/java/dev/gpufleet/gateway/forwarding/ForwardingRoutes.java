@@ -39,7 +39,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -305,7 +304,6 @@ public class ForwardingRoutes {
         private final ForwardRequest request;
         private final Buffer body;
         private final long receivedAt;
-        private final OptionalLong affinity;
         /** The instances tried so far: none, one, or (at most {@link #MAX_ATTEMPTS}) two; no set made per request. */
         private Set<String> tried = Set.of();
         /** The request to the backend now in progress, to cut off when the client goes away. */
@@ -343,7 +341,6 @@ public class ForwardingRoutes {
             this.request = request;
             this.body = body;
             this.receivedAt = receivedAt;
-            this.affinity = request.affinityKey();
             ctx.response().closeHandler(ignored -> {
                 clientGone = true;
                 if (inProgress != null) {
@@ -356,7 +353,7 @@ public class ForwardingRoutes {
         }
 
         void attempt() {
-            Optional<Balancer.Lease> acquired = balancer.acquire(request.model(), tried, affinity);
+            Optional<Balancer.Lease> acquired = balancer.acquire(request.model(), tried, request.affinityKey());
             if (acquired.isEmpty()) {
                 if (tried.isEmpty()) {
                     ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
@@ -467,7 +464,7 @@ public class ForwardingRoutes {
                 return;
             }
             if (answer.statusCode() >= 500 && tried.size() < MAX_ATTEMPTS) {
-                Optional<Balancer.Lease> next = balancer.acquire(request.model(), tried, affinity);
+                Optional<Balancer.Lease> next = balancer.acquire(request.model(), tried, request.affinityKey());
                 if (next.isPresent()) {
                     LOG.warnf("Instance %s of model %s answered %d; retrying on instance %s",
                             lease.instance().instanceId(), request.model(), answer.statusCode(),
@@ -494,14 +491,13 @@ public class ForwardingRoutes {
                 }
             }
             String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
-            long declared = -1;
-            if (length != null && answer.getHeader(HttpHeaders.TRANSFER_ENCODING) == null) {
+            boolean fixedLength = length != null && answer.getHeader(HttpHeaders.TRANSFER_ENCODING) == null;
+            if (fixedLength) {
                 response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
-                declared = declaredLength(length);
             } else {
                 response.setChunked(true);
             }
-            long lastPieceAt = declared;
+            long declared = fixedLength ? declaredLength(length) : -1;
             response.putHeader(OVERHEAD_HEADER_NAME, overhead);
             String type = answer.getHeader(HttpHeaders.CONTENT_TYPE);
             metered.answered(answer.statusCode(), type);
@@ -522,7 +518,7 @@ public class ForwardingRoutes {
                 for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
                     lastBytes = (lastBytes << 8) | (passed.getByte(i) & 0xff);
                 }
-                if (lastPieceAt >= 0 && received >= lastPieceAt && heldLast == null) {
+                if (declared >= 0 && received >= declared && heldLast == null) {
                     // the whole declared body is in: this piece leaves with the end, one write instead of two
                     heldLast = passed;
                 } else if (passed.length() > 0) {
@@ -576,10 +572,6 @@ public class ForwardingRoutes {
             });
         }
 
-        private void armDeadline(long millis) {
-            deadlines.schedule(this, System.nanoTime(), millis);
-        }
-
         private void cancelDeadline() {
             deadlines.cancel(this);
         }
@@ -616,7 +608,7 @@ public class ForwardingRoutes {
             }
             long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastDataNanos);
             if (silentMillis < backends.idleTimeoutMillis()) {
-                armDeadline(backends.idleTimeoutMillis() - silentMillis);
+                deadlines.schedule(this, System.nanoTime(), backends.idleTimeoutMillis() - silentMillis);
                 return;
             }
             LOG.warnf("Instance %s of model %s sent nothing for %d ms; cutting its answer off",
