@@ -94,14 +94,28 @@ public class AuthFilter implements TokenBudget {
         ctx.request().pause();
         authenticator.decideLater(token).subscribe().with(
                 outcome -> context.runOnContext(ignored -> {
+                    if (clientLeft(ctx)) {
+                        return;
+                    }
                     proceed(ctx, path, outcome, admitted);
                     ctx.request().resume();
                 }),
                 failure -> context.runOnContext(ignored -> {
                     LOG.errorf("Could not check an API key: %s", failure.toString());
+                    if (clientLeft(ctx)) {
+                        return;
+                    }
                     refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly.");
                     ctx.request().resume();
                 }));
+    }
+
+    /**
+     * Whether the client hung up while its key was looked up: then there is no one to answer, and the request (its
+     * body, if it had all come, already dropped with the connection) must not be handed on to be read.
+     */
+    private static boolean clientLeft(RoutingContext ctx) {
+        return ctx.response().closed();
     }
 
     private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,

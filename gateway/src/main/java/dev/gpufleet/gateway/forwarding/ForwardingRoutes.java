@@ -78,6 +78,7 @@ public class ForwardingRoutes {
     /** Ahead of the auth filter (which these routes call themselves) and of every other filter. */
     static final int ROUTE_ORDER = -AuthFilter.PRIORITY - 1;
     private static final int MAX_TARGETS = 10_000;
+    private static final Handler<Throwable> IGNORE_FAILURE = failure -> { };
 
     private final RoutingTable table;
     private final Balancer balancer;
@@ -204,7 +205,13 @@ public class ForwardingRoutes {
         void start() {
             HttpServerRequest request = ctx.request();
             request.handler(this);
-            request.exceptionHandler(ctx::fail);
+            // the client's connection broke while it sent the body (the only failures a request stream reports)
+            request.exceptionHandler(error -> {
+                if (!refused) {
+                    refused = true;
+                    clientLeft(ctx, error);
+                }
+            });
             request.endHandler(ignored -> {
                 if (!refused) {
                     forward(ctx, caller, path, form, body == null ? Buffer.buffer() : body);
@@ -395,6 +402,9 @@ public class ForwardingRoutes {
             String overhead = millisText(overheadNanos);
             backends.client().request(options)
                     .compose(backendRequest -> {
+                        // its failures reach onComplete below; without a handler of its own, Vert.x would also
+                        // log each reset (a client that left) as an error
+                        backendRequest.exceptionHandler(IGNORE_FAILURE);
                         if (clientGone) {
                             backendRequest.reset();
                             return Future.failedFuture("the client went away");
@@ -456,6 +466,9 @@ public class ForwardingRoutes {
         /** The instance answered: relayed, unless it is a 5xx and another instance can take the request. */
         private void answered(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
             answerBegan();
+            // until relay() sets its own: an answer dropped here is reset, and Vert.x logs the reset of an answer
+            // without a handler as an error
+            answer.exceptionHandler(IGNORE_FAILURE);
             if (clientGone) {
                 cancelDeadline();
                 lease.release();
@@ -710,6 +723,10 @@ public class ForwardingRoutes {
     }
 
     private void failed(RoutingContext ctx) {
+        if (ctx.response().closed()) {
+            clientLeft(ctx, ctx.failure());
+            return;
+        }
         int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
         if (status >= 500) {
             LOG.error("Could not forward " + ctx.request().path(), ctx.failure());
@@ -719,6 +736,18 @@ public class ForwardingRoutes {
                 : OpenAiError.of("The gateway could not handle this request.",
                 status < 500 ? OpenAiError.INVALID_REQUEST : "api_error", null, null);
         refuse(ctx, status, error, status == 413 ? "body_too_large" : "failed", NO_MODEL);
+    }
+
+    /**
+     * The client hung up before its whole request came (a reset, a client's own timeout): no one to answer, and not
+     * the gateway's fault, so counted (499, as nginx logs it) but not logged as an error.
+     */
+    private void clientLeft(RoutingContext ctx, Throwable cause) {
+        LOG.debugf("A client left before its request to %s was read: %s", ctx.request().path(), cause);
+        refusals.computeIfAbsent("client_gone", r -> meters.counter("gpufleet.gateway.refused", "reason", r))
+                .increment();
+        record(ctx.currentRoute() == null ? "other" : ctx.currentRoute().getPath(), NO_MODEL, 499, false,
+                "client_gone", System.nanoTime());
     }
 
     /** The gateway answers itself; {@code model} is a metric tag, so only a registered model's name or "-". */
