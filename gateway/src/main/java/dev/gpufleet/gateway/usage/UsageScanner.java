@@ -227,6 +227,11 @@ final class UsageScanner {
         if (!usageSeen) {
             return null;
         }
+        return counted(prompt, completion, total);
+    }
+
+    /** The usage a usage object with these three counts (0 where absent) reports. */
+    static TokenUsage counted(long prompt, long completion, long total) {
         long promptTokens = prompt > 0 || total == 0 ? prompt : Math.max(0, total - completion);
         return new TokenUsage(promptTokens, completion);
     }

@@ -29,6 +29,9 @@ final class UsageTail {
     private static final byte[] PREFIX = "{\"usage\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUFFIX = {'}'};
     private static final byte[] USAGE = "usage".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PROMPT_TOKENS = "prompt_tokens".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] COMPLETION_TOKENS = "completion_tokens".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TOTAL_TOKENS = "total_tokens".getBytes(StandardCharsets.US_ASCII);
 
     private final byte[] bytes;
     /** The lowest index the walk may read: the document's start, or BOUND bytes before its end. */
@@ -83,6 +86,10 @@ final class UsageTail {
                 if (bytes[i] == '{' && rootOpens(start, i) != NONE) {
                     return UNKNOWN;
                 }
+                TokenUsage flat = flatUsage(valueStart, valueEnd);
+                if (flat != null) {
+                    return new Result(true, flat);
+                }
                 UsageScanner scanner = UsageScanner.incremental();
                 scanner.feed(PREFIX);
                 scanner.feed(bytes, valueStart, valueEnd + 1 - valueStart);
@@ -97,6 +104,70 @@ final class UsageTail {
             i = whitespace(i - 1);
         }
         return UNKNOWN;
+    }
+
+    /**
+     * The usage object from {@code open} to {@code close} (its braces) read directly when it holds only plain
+     * members, keys without escapes and values of at most 18 digits, as llama.cpp and most backends send it: the
+     * scanner's counting rules for that shape (the last of a repeated key wins). Null for anything else (nested
+     * details, null, decimals, escapes, longer numbers), which the scanner counts.
+     */
+    private TokenUsage flatUsage(int open, int close) {
+        long prompt = 0;
+        long completion = 0;
+        long total = 0;
+        int i = skipWhitespace(open + 1, close);
+        while (i < close) {
+            if (bytes[i] != '"') {
+                return null;
+            }
+            int keyStart = i + 1;
+            int keyEnd = keyStart;
+            while (keyEnd < close && bytes[keyEnd] != '"' && bytes[keyEnd] != '\\') {
+                keyEnd++;
+            }
+            if (keyEnd >= close || bytes[keyEnd] != '"') {
+                return null;
+            }
+            i = skipWhitespace(keyEnd + 1, close);
+            if (i >= close || bytes[i] != ':') {
+                return null;
+            }
+            i = skipWhitespace(i + 1, close);
+            int digits = i;
+            long value = 0;
+            while (i < close && i - digits < 18 && bytes[i] >= '0' && bytes[i] <= '9') {
+                value = value * 10 + (bytes[i++] - '0');
+            }
+            if (i == digits) {
+                return null;
+            }
+            i = skipWhitespace(i, close);
+            if (is(keyStart, keyEnd, PROMPT_TOKENS)) {
+                prompt = value;
+            } else if (is(keyStart, keyEnd, COMPLETION_TOKENS)) {
+                completion = value;
+            } else if (is(keyStart, keyEnd, TOTAL_TOKENS)) {
+                total = value;
+            }
+            if (i < close) {
+                if (bytes[i] != ',') {
+                    return null;
+                }
+                i = skipWhitespace(i + 1, close);
+                if (i >= close) {
+                    return null; // a comma before the closing brace
+                }
+            }
+        }
+        return UsageScanner.counted(prompt, completion, total);
+    }
+
+    private int skipWhitespace(int i, int limit) {
+        while (i < limit && isWhitespace(bytes[i])) {
+            i++;
+        }
+        return i;
     }
 
     /** The walk reached a '{' where the root's opening brace belongs: it is one if only whitespace precedes it. */
@@ -190,11 +261,16 @@ final class UsageTail {
 
     /** Whether the raw key text in [from, to) is exactly {@code usage}; a key spelled with escapes is not ours. */
     private boolean isUsage(int from, int to) {
-        if (to - from != USAGE.length) {
+        return is(from, to, USAGE);
+    }
+
+    /** Whether the raw bytes in [from, to) are exactly {@code name}. */
+    private boolean is(int from, int to, byte[] name) {
+        if (to - from != name.length) {
             return false;
         }
-        for (int k = 0; k < USAGE.length; k++) {
-            if (bytes[from + k] != USAGE[k]) {
+        for (int k = 0; k < name.length; k++) {
+            if (bytes[from + k] != name[k]) {
                 return false;
             }
         }

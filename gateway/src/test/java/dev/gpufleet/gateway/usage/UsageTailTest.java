@@ -82,6 +82,36 @@ class UsageTailTest {
         assertEquals(new UsageTail.Result(true, expected), tail(doc), "tail " + name);
     }
 
+    /**
+     * Usage objects of plain members are read directly, the rest by the forward scanner's rules: either way the
+     * count is the forward scan's. Expected prompt and completion tokens; the scanner's own rules for the odd ones
+     * (a decimal counts its integer part, a negative number nothing, a repeated key its last value).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"prompt_tokens\":250,\"completion_tokens\":180,\"total_tokens\":430}|250|180",
+            "{ \"prompt_tokens\" : 7 ,  \"completion_tokens\":\t0 }|7|0",
+            "{}|0|0",
+            "{\"total_tokens\":9,\"completion_tokens\":4}|5|4",
+            "{\"prompt_tokens\":1,\"prompt_tokens\":2}|2|0",
+            "{\"prompt_tokens\":007,\"other\":5}|7|0",
+            "{\"prompt_tokens\":123456789012345678}|123456789012345678|0",
+            "{\"prompt_tokens\":12345678901234567890}|12345678901234567890|0",
+            "{\"prompt_tokens\":12.5,\"completion_tokens\":3}|12|3",
+            "{\"prompt_tokens\":-4,\"completion_tokens\":3}|0|3",
+            "{\"prompt_tokens\":5,\"prompt_tokens_details\":{\"cached_tokens\":2}}|5|0",
+            "{\"prompt_tokens\":5,\"prompt_tokens_details\":null,\"completion_tokens\":1}|5|1",
+            "{\"prompt_tok\\u0065ns\":5,\"completion_tokens\":1}|0|1",
+            "{\"prompt_tokens\":5,}|5|0"})
+    void aUsageObjectCountsAsTheForwardScanCountsIt(String usage, String prompt, long completion) {
+        byte[] doc = ("{\"choices\":[{\"text\":\"hi\"}],\"usage\":" + usage + "}").getBytes(StandardCharsets.UTF_8);
+        TokenUsage forward = forward(doc);
+        assertEquals(new UsageTail.Result(true, forward), tail(doc), usage);
+        if (prompt.length() < 19) {
+            assertEquals(new TokenUsage(Long.parseLong(prompt), completion), forward, usage);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "''", "'   '", "not json", "[1,2]", "{\"usage\":{\"prompt_tokens\":1}", "{\"usage\":{\"prompt_tokens\":1}}x",
