@@ -18,7 +18,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The floor under the gateway in bench/gateway: the least a Vert.x reverse proxy does (whole request body in, one
  * pooled keep-alive request to the backend, the answer relayed buffer by buffer), with the gateway's Vert.x, one
- * verticle per event loop and as many event loops as Quarkus gives the gateway (2 x CPUs). No auth, routing,
+ * verticle per event loop and as many event loops as Quarkus gives the gateway (one per CPU, at least 2, when the
+ * heap has room: Quarkus 3's default). No auth, routing,
  * metering, metrics or Quarkus. What the gateway costs above this row is its own; what this row costs above nginx is
  * the platform's. Prints "listening PORT".
  */
@@ -29,7 +30,7 @@ public final class VertxFloorProxy {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         int backendPort = Integer.parseInt(args[1]);
-        int loops = 2 * Runtime.getRuntime().availableProcessors();
+        int loops = Math.max(2, Runtime.getRuntime().availableProcessors());
         // the same transport as the gateway under test (Quarkus reads this variable for it)
         boolean epoll = !"false".equalsIgnoreCase(System.getenv("QUARKUS_VERTX_PREFER_NATIVE_TRANSPORT"));
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(epoll));

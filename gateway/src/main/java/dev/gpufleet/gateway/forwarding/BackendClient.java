@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.forwarding;
 
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -7,10 +8,8 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -30,8 +29,7 @@ public class BackendClient {
     /** For a caller that is not on an event loop (none in the request path; a safe default). */
     private final HttpClient shared;
 
-    public BackendClient(Vertx vertx, BackendConfig config,
-                         @ConfigProperty(name = "quarkus.vertx.event-loops-size") Optional<Integer> eventLoops) {
+    public BackendClient(Vertx vertx, BackendConfig config) {
         this.options = new HttpClientOptions()
                 .setConnectTimeout(Math.toIntExact(config.connectTimeout().toMillis()))
                 .setKeepAlive(true)
@@ -40,15 +38,24 @@ public class BackendClient {
                 // the body goes to the client as the backend sent it; decompressing would only cost CPU
                 .setDecompressionSupported(false)
                 .setName("gpufleet-backends");
-        // Quarkus's default: two event loops per core
-        int loops = Math.max(1, eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors()));
+        this.vertx = vertx.getDelegate();
+        // counted rather than configured: Quarkus's default (quarkus.vertx.event-loops-pool-size) depends on its
+        // version, the CPUs and the heap
+        int loops = Math.max(1, eventLoops(this.vertx));
         int perLoopMax = Math.max(1, (config.maxConnectionsPerInstance() + loops - 1) / loops);
         this.pool = new PoolOptions().setHttp1MaxSize(perLoopMax);
-        this.vertx = vertx.getDelegate();
         // the core (callback) API: its pipes carry backpressure between the two connections
         this.shared = this.vertx.createHttpClient(options, new PoolOptions()
                 .setHttp1MaxSize(config.maxConnectionsPerInstance()));
         this.idleTimeoutMillis = config.idleTimeout().toMillis();
+    }
+
+    private static int eventLoops(io.vertx.core.Vertx vertx) {
+        int loops = 0;
+        for (EventExecutor ignored : vertx.nettyEventLoopGroup()) {
+            loops++;
+        }
+        return loops;
     }
 
     public io.vertx.core.Vertx vertx() {
