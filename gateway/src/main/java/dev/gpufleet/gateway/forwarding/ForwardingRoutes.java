@@ -16,7 +16,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.configuration.MemorySize;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -400,37 +399,42 @@ public class ForwardingRoutes {
             long overheadNanos = now - receivedAt;
             overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
             String overhead = millisText(overheadNanos);
-            backends.client().request(options)
-                    .compose(backendRequest -> {
-                        // its failures reach onComplete below; without a handler of its own, Vert.x would also
-                        // log each reset (a client that left) as an error
-                        backendRequest.exceptionHandler(IGNORE_FAILURE);
-                        if (clientGone) {
-                            backendRequest.reset();
-                            return Future.failedFuture("the client went away");
-                        }
-                        HttpServerRequest client = ctx.request();
-                        for (CharSequence name : REQUEST_HEADERS) {
-                            String value = client.getHeader(name);
-                            if (value != null) {
-                                backendRequest.putHeader(name, value);
-                            }
-                        }
-                        backendRequest.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
-                        inProgress = backendRequest;
-                        timedOut = false;
-                        answerBegun = false;
-                        sentAtNanos = now; // microseconds before the request leaves: one clock read fewer
-                        deadlines.schedule(this, now, firstByteTimeoutMillis);
-                        return backendRequest.send(body == null ? Buffer.buffer() : body);
-                    })
-                    .onComplete(answered -> {
-                        if (answered.succeeded()) {
-                            answered(lease, answered.result(), overhead);
-                        } else {
-                            failedBeforeAnswer(lease, answered.cause());
-                        }
-                    });
+            // callbacks rather than compose(): no composition and promise between the two steps, per request
+            backends.client().request(options, opened -> {
+                if (opened.failed()) {
+                    failedBeforeAnswer(lease, opened.cause());
+                    return;
+                }
+                HttpClientRequest backendRequest = opened.result();
+                // its failures reach the send's callback; without a handler of its own, Vert.x would also log each
+                // reset (a client that left) as an error
+                backendRequest.exceptionHandler(IGNORE_FAILURE);
+                if (clientGone) {
+                    backendRequest.reset();
+                    failedBeforeAnswer(lease, new IllegalStateException("the client went away"));
+                    return;
+                }
+                HttpServerRequest client = ctx.request();
+                for (CharSequence name : REQUEST_HEADERS) {
+                    String value = client.getHeader(name);
+                    if (value != null) {
+                        backendRequest.putHeader(name, value);
+                    }
+                }
+                backendRequest.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
+                inProgress = backendRequest;
+                timedOut = false;
+                answerBegun = false;
+                sentAtNanos = now; // microseconds before the request leaves: one clock read fewer
+                deadlines.schedule(this, now, firstByteTimeoutMillis);
+                backendRequest.send(body == null ? Buffer.buffer() : body, answered -> {
+                    if (answered.succeeded()) {
+                        answered(lease, answered.result(), overhead);
+                    } else {
+                        failedBeforeAnswer(lease, answered.cause());
+                    }
+                });
+            });
         }
 
         /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
