@@ -2,6 +2,7 @@ package dev.gpufleet.gateway.usage;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads an OpenAI SSE stream line by line as it passes: remembers the last {@code usage} a chunk carried and
@@ -24,7 +25,11 @@ final class SseUsageFilter {
         this.swallowUsageChunk = swallowUsageChunk;
     }
 
-    /** What of {@code chunk} goes to the client now (all of it unless a usage chunk is swallowed). */
+    /**
+     * What of {@code chunk} goes to the client now (all of it unless a usage chunk is swallowed): {@code chunk}
+     * itself when nothing of it is dropped or held back, as with most chunks (whole events), so the usual chunk is
+     * not copied.
+     */
     byte[] accept(byte[] chunk) {
         byte[] text = chunk;
         if (partial.size() > 0) {
@@ -32,12 +37,16 @@ final class SseUsageFilter {
             text = partial.toByteArray();
             partial.reset();
         }
-        ByteArrayOutputStream out = swallowUsageChunk ? new ByteArrayOutputStream(text.length) : null;
+        // made at the first line dropped: the lines kept so far, then each kept line after
+        ByteArrayOutputStream out = null;
         int start = 0;
         for (int i = 0; i < text.length; i++) {
             if (text[i] == '\n') {
                 boolean keep = line(text, start, i);
-                if (out != null && keep) {
+                if (swallowUsageChunk && !keep && out == null) {
+                    out = new ByteArrayOutputStream(text.length);
+                    out.write(text, 0, start);
+                } else if (out != null && keep) {
                     out.write(text, start, i + 1 - start);
                 }
                 start = i + 1;
@@ -46,11 +55,15 @@ final class SseUsageFilter {
         if (start < text.length) {
             partial.write(text, start, text.length - start);
         }
-        if (out == null) {
+        if (!swallowUsageChunk) {
             // observing only: everything passes unchanged, as it came
             return chunk;
         }
-        return out.toByteArray();
+        if (out != null) {
+            return out.toByteArray();
+        }
+        // every whole line kept; a last line without its newline waits (it may be the usage event)
+        return start == text.length ? text : Arrays.copyOf(text, start);
     }
 
     /** At the end of the stream: what was held back (a last line without its newline). */

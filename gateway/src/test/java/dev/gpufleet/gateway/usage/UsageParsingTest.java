@@ -12,6 +12,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -122,6 +123,18 @@ class UsageParsingTest {
             assertEquals(new TokenUsage(11, 2), filter.usage());
             assertEquals(2, filter.contentChunks());
         }
+    }
+
+    /** Whole events with nothing to drop, the usual chunk, go on as they came: the same array, not a copy. */
+    @Test
+    void aChunkOfWholeEventsIsNotCopied() {
+        SseUsageFilter filter = new SseUsageFilter(true);
+        byte[] events = bytes(CONTENT + CONTENT);
+        assertSame(events, filter.accept(events));
+        byte[] withUsage = bytes(CONTENT + USAGE_ONLY);
+        assertEquals(CONTENT, new String(filter.accept(withUsage), StandardCharsets.UTF_8));
+        byte[] cut = bytes(CONTENT + "data: {\"cho");
+        assertEquals(CONTENT, new String(filter.accept(cut), StandardCharsets.UTF_8));
     }
 
     @Test
