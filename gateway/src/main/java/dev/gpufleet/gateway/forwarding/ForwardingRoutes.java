@@ -748,10 +748,7 @@ public class ForwardingRoutes {
      */
     private void clientLeft(RoutingContext ctx, Throwable cause) {
         LOG.debugf("A client left before its request to %s was read: %s", ctx.request().path(), cause);
-        refusals.computeIfAbsent("client_gone", r -> meters.counter("gpufleet.gateway.refused", "reason", r))
-                .increment();
-        record(ctx.currentRoute() == null ? "other" : ctx.currentRoute().getPath(), NO_MODEL, 499, false,
-                "client_gone", System.nanoTime());
+        countRefusal(ctx, 499, "client_gone", NO_MODEL, System.nanoTime());
     }
 
     /** The gateway answers itself; {@code model} is a metric tag, so only a registered model's name or "-". */
@@ -761,9 +758,7 @@ public class ForwardingRoutes {
 
     private void refuse(RoutingContext ctx, int status, OpenAiError error, String reason, String model,
                         long receivedAt) {
-        refusals.computeIfAbsent(reason, r -> meters.counter("gpufleet.gateway.refused", "reason", r)).increment();
-        String endpoint = ctx.currentRoute() == null ? null : ctx.currentRoute().getPath();
-        record(endpoint == null ? "other" : endpoint, model, status, false, reason, receivedAt);
+        countRefusal(ctx, status, reason, model, receivedAt);
         HttpServerResponse response = ctx.response();
         if (response.headWritten() || response.closed()) {
             return;
@@ -771,6 +766,13 @@ public class ForwardingRoutes {
         response.setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .end(render(error));
+    }
+
+    /** A request the gateway ended itself: in the refusals by reason and in the requests by endpoint and status. */
+    private void countRefusal(RoutingContext ctx, int status, String reason, String model, long receivedAt) {
+        refusals.computeIfAbsent(reason, r -> meters.counter("gpufleet.gateway.refused", "reason", r)).increment();
+        String endpoint = ctx.currentRoute() == null ? null : ctx.currentRoute().getPath();
+        record(endpoint == null ? "other" : endpoint, model, status, false, reason, receivedAt);
     }
 
     private String render(OpenAiError error) {

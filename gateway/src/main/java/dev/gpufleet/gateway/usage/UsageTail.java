@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
  * stepping over that text, as the forward {@link UsageScanner} must.
  *
  * <p>It walks back member by member over at most {@link #BOUND} bytes and gives up ({@link #UNKNOWN}: scan forward)
- * on anything it does not expect. A usage object it finds is counted by a {@link UsageScanner} fed
+ * on anything it does not expect. A usage object of plain members ({@code "key": digits}) it counts in place by the
+ * forward scanner's rule ({@link UsageScanner#counted}); any other it feeds to a {@link UsageScanner} as
  * {@code {"usage":VALUE}}, so every counting rule stays the forward scanner's. For a well-formed document the result
  * is the forward scanner's; for a malformed one it may differ where the forward scanner would read the part before
  * the bytes walked otherwise (both then read garbage). Never throws, never reads outside the range given.
@@ -82,7 +83,7 @@ final class UsageTail {
             if (i < floor || (bytes[i] != ',' && bytes[i] != '{')) {
                 return UNKNOWN;
             }
-            if (bytes[valueStart] == '{' && isUsage(keyStart + 1, keyEnd)) {
+            if (bytes[valueStart] == '{' && is(keyStart + 1, keyEnd, USAGE)) {
                 if (bytes[i] == '{' && rootOpens(start, i) != NONE) {
                     return UNKNOWN;
                 }
@@ -259,12 +260,7 @@ final class UsageTail {
         return k >= floor && ((i - 1 - k) & 1) == 0;
     }
 
-    /** Whether the raw key text in [from, to) is exactly {@code usage}; a key spelled with escapes is not ours. */
-    private boolean isUsage(int from, int to) {
-        return is(from, to, USAGE);
-    }
-
-    /** Whether the raw bytes in [from, to) are exactly {@code name}. */
+    /** Whether the raw bytes in [from, to) are exactly {@code name} (a key spelled with escapes is never one). */
     private boolean is(int from, int to, byte[] name) {
         if (to - from != name.length) {
             return false;
