@@ -4,6 +4,7 @@ import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.PrefixKey;
 
 import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * What the gateway reads from an OpenAI request body before forwarding it unchanged: the model name, whether
@@ -52,7 +53,16 @@ public record ForwardRequest(String model, boolean stream, OptionalLong affinity
      */
     public static ForwardRequest parse(byte[] body, int offset, int length, int blockChars, int maxBlocks)
             throws Rejected {
-        return RequestScanner.scan(body, offset, length, blockChars, maxBlocks, MAX_LEADING_CHARS);
+        return parse(body, offset, length, blockChars, maxBlocks, model -> true);
+    }
+
+    /**
+     * As above, with the affinity key only where {@code keyWanted} says the named model needs one (the balancer:
+     * a model with more than one instance); otherwise none of the prompt is decoded or hashed.
+     */
+    public static ForwardRequest parse(byte[] body, int offset, int length, int blockChars, int maxBlocks,
+                                       Predicate<String> keyWanted) throws Rejected {
+        return RequestScanner.scan(body, offset, length, blockChars, maxBlocks, MAX_LEADING_CHARS, keyWanted);
     }
 
     /** The request once the body has been read: refused where it names no model. */

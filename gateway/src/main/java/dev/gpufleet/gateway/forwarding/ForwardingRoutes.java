@@ -41,6 +41,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * OpenAI's model-named endpoints: the gateway reads {@code model} (and {@code stream}) from the JSON body or, for
@@ -94,6 +95,8 @@ public class ForwardingRoutes {
     private final UsageTap usageTap;
     private final AuthFilter auth;
     private final LoopDeadlines loopDeadlines = new LoopDeadlines();
+    /** Whether a request's model needs its prefix affinity key (more than one instance to choose among). */
+    private final Predicate<String> affinityMatters;
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
@@ -103,6 +106,7 @@ public class ForwardingRoutes {
                             MemorySize maxBodySize) {
         this.table = table;
         this.balancer = balancer;
+        this.affinityMatters = balancer::affinityMatters;
         this.backends = backends;
         this.json = json;
         this.meters = meters;
@@ -267,7 +271,8 @@ public class ForwardingRoutes {
 
     /**
      * The body read where it lies when its buffer has an array (the usual heap buffer), else from a copy; of the
-     * prompt's text only what prefix affinity hashes, under the balancer's block settings.
+     * prompt's text only what prefix affinity hashes, under the balancer's block settings, and only for a model
+     * with more than one instance.
      */
     private ForwardRequest parseJson(Buffer body) throws ForwardRequest.Rejected {
         int blockChars = balancer.affinityBlockChars();
@@ -275,8 +280,8 @@ public class ForwardingRoutes {
         if (body == null) {
             return ForwardRequest.parse(new byte[0], 0, 0, blockChars, blocks);
         }
-        return BufferBytes.read(body,
-                (bytes, offset, length) -> ForwardRequest.parse(bytes, offset, length, blockChars, blocks));
+        return BufferBytes.read(body, (bytes, offset, length) -> ForwardRequest.parse(bytes, offset, length,
+                blockChars, blocks, affinityMatters));
     }
 
     /**

@@ -4,6 +4,9 @@ import dev.gpufleet.gateway.json.JsonBytes;
 import dev.gpufleet.gateway.routing.PrefixHasher;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.OptionalLong;
+import java.util.function.Predicate;
 
 /**
  * The byte-level reader behind {@link ForwardRequest#parse}: one pass over the body that checks it is exactly one
@@ -16,9 +19,10 @@ import java.nio.charset.StandardCharsets;
  * <p>Nesting is tracked in a bit stack, not on the Java stack, so no body can overflow it. What is skipped is only
  * checked (plain string text eight bytes at a time), never decoded or copied. Strings are decoded only where their
  * text is used: {@code model} and the field names that matter (at the top level and inside collected objects),
- * ASCII without escapes with one {@code new String(bytes, off, len, ISO_8859_1)}; and collected text while the
- * key has room for it, fed straight from the body into a {@link PrefixHasher} (plain ASCII runs in bulk), never
- * kept as text.
+ * ASCII without escapes with one {@code new String(bytes, off, len, ISO_8859_1)}. Collected text is only
+ * checked on the way; where its strings start is noted, and once the model is known and its key is wanted (a
+ * model with one instance has no use for it), those strings are fed straight from the body into a
+ * {@link PrefixHasher} (plain ASCII runs in bulk), as far as the key has room, never kept as text.
  */
 final class RequestScanner {
     static final int MAX_DEPTH = 1000;
@@ -87,6 +91,12 @@ final class RequestScanner {
     private boolean modelSeen;
     private boolean stream;
 
+    /** Where the collected strings begin (their opening quotes), in order: hashed after the scan if wanted. */
+    private int[] textStarts = new int[8];
+    private int textCount;
+    /** Bytes inside the collected strings noted so far; noting stops once they must hold the leading text. */
+    private long textBytes;
+
     private RequestScanner(byte[] body, int offset, int length, int blockChars, int maxBlocks, int maxLeadingChars) {
         this.hasher = new PrefixHasher(blockChars, maxBlocks);
         this.maxLeading = Math.max(0, Math.min(maxLeadingChars, hasher.room()));
@@ -100,16 +110,37 @@ final class RequestScanner {
      * @param blockChars      block size of the affinity key ({@code PrefixKey})
      * @param maxBlocks       blocks it hashes at most
      * @param maxLeadingChars the leading text is cut after this many chars (before the blocks are counted)
+     * @param keyWanted       whether the request for this model needs its affinity key (asked once the whole
+     *                        body has been checked and names a model); if not, no text is decoded or hashed
      */
     static ForwardRequest scan(byte[] body, int offset, int length, int blockChars, int maxBlocks,
-                               int maxLeadingChars) throws ForwardRequest.Rejected {
+                               int maxLeadingChars, Predicate<String> keyWanted) throws ForwardRequest.Rejected {
         if (offset < 0 || length < 0 || offset + length > body.length) {
             throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + body.length);
         }
         RequestScanner scanner = new RequestScanner(body, offset, length, blockChars, maxBlocks, maxLeadingChars);
         scanner.collect = true; // the top-level object itself: its fields decide
         scanner.document();
-        return ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream, scanner.hasher.key());
+        ForwardRequest request = ForwardRequest.checked(scanner.model, scanner.modelSeen, scanner.stream,
+                OptionalLong.empty());
+        if (scanner.textCount == 0 || !keyWanted.test(request.model())) {
+            return request;
+        }
+        return new ForwardRequest(request.model(), request.stream(), scanner.hashNotedText());
+    }
+
+    /** The affinity key of the noted strings, in order, as far as the key has room; after a successful scan. */
+    private OptionalLong hashNotedText() {
+        try {
+            for (int i = 0; i < textCount && leadingRoom() > 0; i++) {
+                pos = textStarts[i];
+                collectString();
+            }
+        } catch (ForwardRequest.Rejected impossible) {
+            throw new IllegalStateException("a string the scan accepted was refused on the second reading",
+                    impossible);
+        }
+        return hasher.key();
     }
 
     private void document() throws ForwardRequest.Rejected {
@@ -167,8 +198,8 @@ final class RequestScanner {
                 case '"' -> {
                     if (depth == 1 && rootField == MODEL) {
                         model = string();
-                    } else if (collect && leadingRoom() > 0) {
-                        collectString();
+                    } else if (collect && textBytes < MAX_BYTES_PER_CHAR * maxLeading) {
+                        noteString();
                     } else {
                         skipString();
                     }
@@ -378,6 +409,23 @@ final class RequestScanner {
         pos = plainEnd;
         decode(decoded);
         return decoded.toString();
+    }
+
+    /**
+     * The most bytes one UTF-16 char of a JSON string can take ({@code \\uXXXX}; a 4-byte UTF-8 sequence is two
+     * chars): strings of this many bytes per char of room hold at least the leading text the key can use.
+     */
+    private static final long MAX_BYTES_PER_CHAR = 6;
+
+    /** Steps over the string at {@link #pos} (on its opening quote), checking it, and notes where it starts. */
+    private void noteString() throws ForwardRequest.Rejected {
+        int start = pos;
+        skipString();
+        if (textCount == textStarts.length) {
+            textStarts = Arrays.copyOf(textStarts, 2 * textCount);
+        }
+        textStarts[textCount++] = start;
+        textBytes += pos - start - 2;
     }
 
     /** How many more UTF-16 chars of leading text to hash (the hasher counts those it has taken). */

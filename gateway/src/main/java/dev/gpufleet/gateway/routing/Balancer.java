@@ -54,9 +54,28 @@ public class Balancer {
         return config.affinityBlocks();
     }
 
+    /**
+     * Whether a request for this model needs its prefix affinity key: only where affinity is on and the model has
+     * more than one routable instance to choose among (with one, the key could not change the choice, so the
+     * gateway need not decode and hash the prompt).
+     */
+    public boolean affinityMatters(String modelName) {
+        return config.affinityBlocks() > 0 && table.routableInstances(modelName).size() > 1;
+    }
+
     /** A routable instance of the model other than {@code excluded}, now counted as busy; empty if none. */
     public synchronized Optional<Lease> acquire(String modelName, Collection<String> excluded, OptionalLong affinity) {
         List<InstanceChanged> routable = table.routableInstances(modelName);
+        if (routable.size() == 1) {
+            // what InstanceChoice decides for one candidate (even a skipped one: no other is left), without its lists
+            InstanceChanged only = routable.get(0);
+            if (excluded.contains(only.instanceId())) {
+                return Optional.empty();
+            }
+            turn++;
+            outstanding.merge(only.instanceId(), 1, Integer::sum);
+            return Optional.of(new Lease(only));
+        }
         List<String> ids = new ArrayList<>(routable.size());
         List<String> skipped = List.of();
         Instant now = health.isEmpty() ? null : clock.instant();

@@ -9,6 +9,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.stream.Stream;
 
@@ -79,6 +81,31 @@ class ForwardRequestTest {
         assertEquals(PrefixKey.of(leading, ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS),
                 ForwardRequest.parse(bytes).affinityKey());
         assertEquals(leading.isEmpty(), ForwardRequest.parse(bytes, 0, bytes.length, 1, 4096).affinityKey().isEmpty());
+    }
+
+    /**
+     * The key is made only where the model wants one, asked once the whole body is checked, whichever comes
+     * first in the body, the model or the text; otherwise the rest of the request is as with a key.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("leadingTexts")
+    void theKeyIsMadeOnlyForAModelThatWantsOne(String label, String body, String leading) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (int[] s : SETTINGS) {
+            List<String> asked = new ArrayList<>();
+            ForwardRequest without = ForwardRequest.parse(bytes, 0, bytes.length, s[0], s[1], model -> {
+                asked.add(model);
+                return false;
+            });
+            ForwardRequest with = ForwardRequest.parse(bytes, 0, bytes.length, s[0], s[1], model -> true);
+            assertEquals(OptionalLong.empty(), without.affinityKey());
+            assertEquals(new ForwardRequest(with.model(), with.stream()), without);
+            assertEquals(leading.isEmpty() ? List.of() : List.of("m"), asked, "asked once, with the model's name");
+            assertEquals(PrefixKey.of(leading, s[0], s[1]), with.affinityKey(), s[0] + " x " + s[1]);
+        }
+        String broken = body.substring(0, body.length() - 1);
+        assertThrows(ForwardRequest.Rejected.class, () -> ForwardRequest.parse(broken.getBytes(StandardCharsets.UTF_8),
+                0, broken.length(), 1, 4096, model -> false), "without a key the whole body is still checked");
     }
 
     @Test
