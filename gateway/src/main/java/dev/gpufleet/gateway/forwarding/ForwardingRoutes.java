@@ -41,6 +41,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Predicate;
 
 /**
@@ -153,12 +154,13 @@ public class ForwardingRoutes {
 
     /** Refuses, before any of the body is read, a request with too many headers or a declared body too large. */
     private boolean withinLimits(RoutingContext ctx) {
-        int count = headerCount(ctx.request().headers());
+        HttpServerRequest request = ctx.request();
+        int count = headerCount(request.headers());
         if (count > maxHeaders) {
             refuse(ctx, 431, OpenAiError.tooManyHeaders(count, maxHeaders), "too_many_headers", NO_MODEL);
             return false;
         }
-        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && declaredLength(length) > maxBodyBytes) {
             ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
             refuse(ctx, 413, OpenAiError.bodyTooLarge(maxBodyBytes), "body_too_large", NO_MODEL);
@@ -311,6 +313,9 @@ public class ForwardingRoutes {
     /** One client request on its way to a backend, and the backend's answer on its way back. */
     private final class Exchange extends DeadlineQueue.Entry {
         private final RoutingContext ctx;
+        /** The client's request and its response, taken once: each call through the context goes via wrappers. */
+        private final HttpServerRequest clientRequest;
+        private final HttpServerResponse response;
         private final String path;
         private final ForwardRequest request;
         private final Buffer body;
@@ -343,16 +348,21 @@ public class ForwardingRoutes {
         /** The last four bytes relayed, to tell whether the client's stream ends between two SSE events. */
         private int lastBytes = 0x0A0A;
         private final UsageTap.Metered metered;
+        /** The model's meters on this endpoint: looked up once per request, not once per record. */
+        private final EndpointMeters endpointMeters;
 
         Exchange(RoutingContext ctx, String path, ForwardRequest request, Buffer body, long receivedAt,
                  UsageTap.Metered metered) {
             this.metered = metered;
+            this.endpointMeters = endpointMeters(request.model(), path);
             this.ctx = ctx;
             this.path = path;
             this.request = request;
             this.body = body;
             this.receivedAt = receivedAt;
-            ctx.response().closeHandler(ignored -> {
+            this.clientRequest = ctx.request();
+            this.response = ctx.response();
+            response.closeHandler(ignored -> {
                 clientGone = true;
                 if (inProgress != null) {
                     inProgress.reset();
@@ -367,7 +377,7 @@ public class ForwardingRoutes {
             Optional<Balancer.Lease> acquired = balancer.acquire(request.model(), tried, request.affinityKey());
             if (acquired.isEmpty()) {
                 if (tried.isEmpty()) {
-                    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                    response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
                     refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready", request.model(),
                             receivedAt);
                 } else {
@@ -390,7 +400,7 @@ public class ForwardingRoutes {
                 failedBeforeAnswer(lease, new IllegalArgumentException("the endpoint is not host:port"));
                 return;
             }
-            String query = ctx.request().query();
+            String query = clientRequest.query();
             String uri = BACKEND_PATHS.getOrDefault(path, path);
             // the options without headers: a request's headers are put on the request itself rather than copied
             // into it from a map of the options' own
@@ -419,9 +429,8 @@ public class ForwardingRoutes {
                     failedBeforeAnswer(lease, new IllegalStateException("the client went away"));
                     return;
                 }
-                HttpServerRequest client = ctx.request();
                 for (CharSequence name : REQUEST_HEADERS) {
-                    String value = client.getHeader(name);
+                    String value = clientRequest.getHeader(name);
                     if (value != null) {
                         backendRequest.putHeader(name, value);
                     }
@@ -502,7 +511,6 @@ public class ForwardingRoutes {
         }
 
         private void relay(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
-            HttpServerResponse response = ctx.response();
             this.relayingLease = lease;
             this.relayingAnswer = answer;
             response.setStatusCode(answer.statusCode());
@@ -533,7 +541,7 @@ public class ForwardingRoutes {
                 lastDataNanos = now;
                 if (!firstChunkSeen) {
                     firstChunkSeen = true;
-                    timeToFirstToken().record(now - receivedAt, TimeUnit.NANOSECONDS);
+                    endpointMeters.firstToken(request.stream()).record(now - receivedAt, TimeUnit.NANOSECONDS);
                 }
                 received += chunk.length();
                 Buffer passed = metered.chunk(chunk);
@@ -663,27 +671,19 @@ public class ForwardingRoutes {
             record(answer.statusCode(), outcome);
             TokenUsage reported = metered.finished();
             if (reported != null && outcome.equals("complete")) {
-                ModelMeters modelMeters = modelMeters(request.model());
-                modelMeters.promptTokens.increment(reported.promptTokens());
-                modelMeters.completionTokens.increment(reported.completionTokens());
+                endpointMeters.model().promptTokens().increment(reported.promptTokens());
+                endpointMeters.model().completionTokens().increment(reported.completionTokens());
             }
             return true;
         }
 
         private void record(int status, String outcome) {
-            ForwardingRoutes.this.record(path, request.model(), status, request.stream(), outcome, receivedAt);
-        }
-
-        private Timer timeToFirstToken() {
-            return firstTokenTimers.computeIfAbsent(new FirstTokenTags(path, request.model(), request.stream()),
-                    tags -> Timer.builder("gpufleet.gateway.time.to.first.token")
-                            .description("From the whole request to the first byte of the answer's body")
-                            .tags("endpoint", tags.path(), "model", tags.model(),
-                                    "stream", Boolean.toString(tags.stream()))
-                            .publishPercentileHistogram()
-                            .minimumExpectedValue(Duration.ofMillis(1))
-                            .maximumExpectedValue(Duration.ofMinutes(5))
-                            .register(meters));
+            long nanos = System.nanoTime() - receivedAt;
+            if (status == 200 && outcome.equals("complete")) {
+                endpointMeters.completed(request.stream()).record(nanos, TimeUnit.NANOSECONDS);
+            } else {
+                ForwardingRoutes.this.record(path, request.model(), status, request.stream(), outcome, receivedAt);
+            }
         }
     }
 
@@ -693,20 +693,71 @@ public class ForwardingRoutes {
     private record RequestTags(String path, String model, int status, boolean stream, String outcome) {
     }
 
-    private record FirstTokenTags(String path, String model, boolean stream) {
+    private record ModelMeters(Counter promptTokens, Counter completionTokens, Map<String, EndpointMeters> byPath) {
     }
 
-    private record ModelMeters(Counter promptTokens, Counter completionTokens) {
+    /**
+     * What every answered request of one model on one endpoint records, made on first use: the time to the first
+     * byte and, for the usual outcome (200, complete), the request timer, each by stream or not. Registering again
+     * finds the registry's meter, so a race between two loops makes no second one.
+     */
+    private final class EndpointMeters {
+        private final String path;
+        private final String modelName;
+        private final ModelMeters model;
+        /** By stream (1) or not (0); set once each, on first use. */
+        private final AtomicReferenceArray<Timer> firstToken = new AtomicReferenceArray<>(2);
+        private final AtomicReferenceArray<Timer> completed = new AtomicReferenceArray<>(2);
+
+        EndpointMeters(String path, String modelName, ModelMeters model) {
+            this.path = path;
+            this.modelName = modelName;
+            this.model = model;
+        }
+
+        ModelMeters model() {
+            return model;
+        }
+
+        Timer firstToken(boolean stream) {
+            Timer timer = firstToken.get(stream ? 1 : 0);
+            if (timer == null) {
+                timer = firstTokenTimer(path, modelName, stream);
+                firstToken.set(stream ? 1 : 0, timer);
+            }
+            return timer;
+        }
+
+        Timer completed(boolean stream) {
+            Timer timer = completed.get(stream ? 1 : 0);
+            if (timer == null) {
+                timer = requestTimer(new RequestTags(path, modelName, 200, stream, "complete"));
+                completed.set(stream ? 1 : 0, timer);
+            }
+            return timer;
+        }
     }
 
     private final Map<RequestTags, Timer> requestTimers = new ConcurrentHashMap<>();
-    private final Map<FirstTokenTags, Timer> firstTokenTimers = new ConcurrentHashMap<>();
     private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
-    private ModelMeters modelMeters(String model) {
-        return modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt"),
-                tokens(name, "completion")));
+    private EndpointMeters endpointMeters(String model, String path) {
+        ModelMeters meters = modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt"),
+                tokens(name, "completion"), new ConcurrentHashMap<>()));
+        EndpointMeters known = meters.byPath().get(path);
+        return known != null ? known
+                : meters.byPath().computeIfAbsent(path, p -> new EndpointMeters(p, model, meters));
+    }
+
+    private Timer firstTokenTimer(String path, String model, boolean stream) {
+        return Timer.builder("gpufleet.gateway.time.to.first.token")
+                .description("From the whole request to the first byte of the answer's body")
+                .tags("endpoint", path, "model", model, "stream", Boolean.toString(stream))
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(meters);
     }
 
     private Counter tokens(String model, String kind) {
@@ -718,17 +769,20 @@ public class ForwardingRoutes {
 
     /** One request's outcome: count, status and latency to the end of the answer, per endpoint and model. */
     private void record(String path, String model, int status, boolean stream, String outcome, long receivedAt) {
-        requestTimers.computeIfAbsent(new RequestTags(path, model, status, stream, outcome),
-                        tags -> Timer.builder("gpufleet.gateway.requests")
-                                .description("OpenAI requests, from the whole request to the end of the answer")
-                                .tags("endpoint", tags.path(), "model", tags.model(),
-                                        "status", Integer.toString(tags.status()),
-                                        "stream", Boolean.toString(tags.stream()), "outcome", tags.outcome())
-                                .publishPercentileHistogram()
-                                .minimumExpectedValue(Duration.ofMillis(1))
-                                .maximumExpectedValue(Duration.ofMinutes(10))
-                                .register(meters))
+        requestTimer(new RequestTags(path, model, status, stream, outcome))
                 .record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
+    }
+
+    private Timer requestTimer(RequestTags key) {
+        return requestTimers.computeIfAbsent(key, tags -> Timer.builder("gpufleet.gateway.requests")
+                .description("OpenAI requests, from the whole request to the end of the answer")
+                .tags("endpoint", tags.path(), "model", tags.model(),
+                        "status", Integer.toString(tags.status()),
+                        "stream", Boolean.toString(tags.stream()), "outcome", tags.outcome())
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(meters));
     }
 
     private void failed(RoutingContext ctx) {

@@ -640,13 +640,25 @@ class ForwardingApiTest {
         String model = runningModel(unique("metrics"), backend.endpoint());
 
         post(CHAT, chat(model, false)).then().statusCode(200);
+        post(CHAT, chat(model, false)).then().statusCode(200);
         post(CHAT, chat(model, true)).then().statusCode(200);
+        post(CHAT, "{\"model\":\"" + model + "\",\"max_tokens\":-1,\"messages\":[]}").then().statusCode(400);
 
         String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
         String tags = "endpoint=\"/v1/chat/completions\",model=\"" + model + "\"";
+        // each outcome under its own tags: two plain answers, one stream, one error the backend answered itself
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_count{")
                 && line.contains(tags) && line.contains("status=\"200\"") && line.contains("stream=\"false\"")
+                && line.contains("outcome=\"complete\"") && line.endsWith(" 2.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_count{")
+                && line.contains(tags) && line.contains("status=\"200\"") && line.contains("stream=\"true\"")
                 && line.endsWith(" 1.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_count{")
+                && line.contains(tags) && line.contains("status=\"400\"") && line.contains("outcome=\"complete\"")
+                && line.endsWith(" 1.0")), metrics);
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith(
+                "gpufleet_gateway_time_to_first_token_seconds_count{") && line.contains(tags)
+                && line.contains("stream=\"false\"") && line.endsWith(" 3.0")), metrics);
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_bucket{")
                 && line.contains(tags) && line.contains("stream=\"true\"")), "no latency histogram");
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith(
@@ -656,7 +668,7 @@ class ForwardingApiTest {
                 "no overhead histogram");
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_tokens_total{")
                 && line.contains("model=\"" + model + "\"") && line.contains("type=\"completion\"")
-                && line.endsWith(" 4.0")), metrics);
+                && line.endsWith(" 8.0")), metrics); // the two plain answers' usage (this fake's streams carry none)
     }
 
     @Test
