@@ -89,10 +89,22 @@ public final class ApiKeyFormat {
         return HEX.formatHex(buffer);
     }
 
+    /** The lower-case hex digits, by char: one load per char of the 80 checked on every request. */
+    private static final boolean[] HEX_DIGIT = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            HEX_DIGIT[c] = true;
+        }
+        for (char c = 'a'; c <= 'f'; c++) {
+            HEX_DIGIT[c] = true;
+        }
+    }
+
     private static boolean isHex(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            if (c >= HEX_DIGIT.length || !HEX_DIGIT[c]) {
                 return false;
             }
         }

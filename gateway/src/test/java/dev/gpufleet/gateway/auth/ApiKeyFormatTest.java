@@ -51,6 +51,17 @@ class ApiKeyFormatTest {
         }
         assertTrue(ApiKeyFormat.parse(null).isEmpty());
         assertTrue(ApiKeyFormat.parse("gpf_" + id + "_" + secret).isPresent());
+        // one char that is not a lower-case hex digit, in the id or the secret: the neighbours of each range,
+        // upper case, and chars past ASCII (a digit of another script, a full-width digit)
+        for (char bad : "/:`gAF \u00e9\u0100\u0660\uff10".toCharArray()) {
+            String badId = id.substring(0, 5) + bad + id.substring(6);
+            String badSecret = secret.substring(0, 63) + bad;
+            assertTrue(ApiKeyFormat.parse("gpf_" + badId + "_" + secret).isEmpty(), "id with " + bad);
+            assertTrue(ApiKeyFormat.parse("gpf_" + id + "_" + badSecret).isEmpty(), "secret with " + bad);
+        }
+        for (char good : "0123456789abcdef".toCharArray()) {
+            assertTrue(ApiKeyFormat.parse("gpf_" + id + "_" + secret.substring(0, 63) + good).isPresent());
+        }
     }
 
     @Test
