@@ -30,8 +30,10 @@ public final class RequestScanBench {
     public static void main(String[] args) throws Exception {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
         String[] files = {"chat-1k.json", "chat-long-16k.json"};
-        String[] names = {"scanner", "jackson (before)"};
-        Parse[] parsers = {ForwardRequest::parse, JacksonBaseline::parse};
+        String[] names = {"scanner", "scanner, no key (a model with one instance)", "jackson (before)"};
+        Parse[] parsers = {ForwardRequest::parse, body -> ForwardRequest.parse(body, 0, body.length,
+                ForwardRequest.DEFAULT_BLOCK_CHARS, ForwardRequest.DEFAULT_BLOCKS, model -> false),
+                JacksonBaseline::parse};
         com.sun.management.ThreadMXBean threads =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         System.out.println("requestScan: " + ROUNDS + " interleaved rounds of " + seconds + " s per row, best round;"
@@ -41,8 +43,9 @@ public final class RequestScanBench {
         System.out.println("|---|---|---|---|---|");
         for (String file : files) {
             byte[] body = Files.readAllBytes(FIXTURES.resolve(file));
-            ForwardRequest expected = parsers[1].parse(body);
-            if (!expected.equals(parsers[0].parse(body))) {
+            ForwardRequest expected = parsers[2].parse(body);
+            if (!expected.equals(parsers[0].parse(body))
+                    || !new ForwardRequest(expected.model(), expected.stream()).equals(parsers[1].parse(body))) {
                 throw new IllegalStateException("the parsers disagree on " + file);
             }
             double[][] nanos = new double[parsers.length][ROUNDS];

@@ -91,8 +91,11 @@ final class RequestScanner {
     private boolean modelSeen;
     private boolean stream;
 
-    /** Where the collected strings begin (their opening quotes), in order: hashed after the scan if wanted. */
-    private int[] textStarts = new int[8];
+    /**
+     * The collected strings, in order, as pairs: where each begins (its opening quote) and, for one of plain ASCII
+     * without escapes, the length of its text (else -1); hashed after the scan if the key is wanted.
+     */
+    private int[] textSpans = new int[8];
     private int textCount;
     /** Bytes inside the collected strings noted so far; noting stops once they must hold the leading text. */
     private long textBytes;
@@ -133,8 +136,15 @@ final class RequestScanner {
     private OptionalLong hashNotedText() {
         try {
             for (int i = 0; i < textCount && leadingRoom() > 0; i++) {
-                pos = textStarts[i];
-                collectString();
+                int start = textSpans[2 * i];
+                int plainLength = textSpans[2 * i + 1];
+                if (plainLength >= 0) {
+                    // what collectString would do with it, without stepping over its text again
+                    hasher.addLatin1(b, start + 1, Math.min(leadingRoom(), plainLength));
+                } else {
+                    pos = start;
+                    collectString();
+                }
             }
         } catch (ForwardRequest.Rejected impossible) {
             throw new IllegalStateException("a string the scan accepted was refused on the second reading",
@@ -417,14 +427,24 @@ final class RequestScanner {
      */
     private static final long MAX_BYTES_PER_CHAR = 6;
 
-    /** Steps over the string at {@link #pos} (on its opening quote), checking it, and notes where it starts. */
+    /** Steps over the string at {@link #pos} (on its opening quote), checking it, and notes where it lies. */
     private void noteString() throws ForwardRequest.Rejected {
         int start = pos;
-        skipString();
-        if (textCount == textStarts.length) {
-            textStarts = Arrays.copyOf(textStarts, 2 * textCount);
+        int plainEnd = plainRun(start + 1);
+        int plainLength = -1;
+        if (plainEnd < end && b[plainEnd] == '"') {
+            plainLength = plainEnd - start - 1;
+            pos = plainEnd + 1;
+        } else {
+            pos = plainEnd;
+            skipRest();
         }
-        textStarts[textCount++] = start;
+        if (2 * textCount == textSpans.length) {
+            textSpans = Arrays.copyOf(textSpans, 2 * textSpans.length);
+        }
+        textSpans[2 * textCount] = start;
+        textSpans[2 * textCount + 1] = plainLength;
+        textCount++;
         textBytes += pos - start - 2;
     }
 
