@@ -17,6 +17,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The gateway's door: every route but {@code /q/health*} needs {@code Authorization: Bearer <API key or cluster
@@ -78,6 +79,15 @@ public class AuthFilter implements TokenBudget {
      * this filter (the forwarded OpenAI routes) and so must authenticate themselves.
      */
     public void admit(RoutingContext ctx, String path, BiConsumer<RoutingContext, Caller> admitted) {
+        admit(ctx, path, admitted, gone -> { });
+    }
+
+    /**
+     * As above; {@code clientLeft} runs instead, on the request's event loop, if the client hung up while its key was
+     * being loaded (no one is left to answer), so that the caller can count the request.
+     */
+    public void admit(RoutingContext ctx, String path, BiConsumer<RoutingContext, Caller> admitted,
+                      Consumer<RoutingContext> clientLeft) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
@@ -95,6 +105,7 @@ public class AuthFilter implements TokenBudget {
         authenticator.decideLater(token).subscribe().with(
                 outcome -> context.runOnContext(ignored -> {
                     if (clientLeft(ctx)) {
+                        clientLeft.accept(ctx);
                         return;
                     }
                     proceed(ctx, path, outcome, admitted);
@@ -103,6 +114,7 @@ public class AuthFilter implements TokenBudget {
                 failure -> context.runOnContext(ignored -> {
                     LOG.errorf("Could not check an API key: %s", failure.toString());
                     if (clientLeft(ctx)) {
+                        clientLeft.accept(ctx);
                         return;
                     }
                     refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly.");

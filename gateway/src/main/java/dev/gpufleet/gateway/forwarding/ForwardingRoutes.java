@@ -142,7 +142,8 @@ public class ForwardingRoutes {
      */
     private void route(Router router, String path, boolean form) {
         router.post(path).order(ROUTE_ORDER)
-                .handler(ctx -> auth.admit(ctx, path, (admitted, caller) -> receive(admitted, caller, path, form)))
+                .handler(ctx -> auth.admit(ctx, path, (admitted, caller) -> receive(admitted, caller, path, form),
+                        gone -> clientLeft(gone, "while its API key was looked up")))
                 .failureHandler(this::failed);
     }
 
@@ -802,11 +803,12 @@ public class ForwardingRoutes {
     }
 
     /**
-     * The client hung up before its whole request came (a reset, a client's own timeout): no one to answer, and not
-     * the gateway's fault, so counted (499, as nginx logs it) but not logged as an error.
+     * The client hung up before its whole request came or while its key was looked up (a reset, a client's own
+     * timeout): no one to answer, and not the gateway's fault, so counted (499, as nginx logs it) but not logged as
+     * an error.
      */
-    private void clientLeft(RoutingContext ctx, Throwable cause) {
-        LOG.debugf("A client left before its request to %s was read: %s", ctx.request().path(), cause);
+    private void clientLeft(RoutingContext ctx, Object why) {
+        LOG.debugf("A client left before its request to %s was read: %s", ctx.request().path(), why);
         countRefusal(ctx, 499, "client_gone", NO_MODEL, System.nanoTime());
     }
 

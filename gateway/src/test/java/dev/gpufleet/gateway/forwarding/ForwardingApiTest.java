@@ -12,6 +12,7 @@ import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.kit.auth.InstanceApiKeys;
 import dev.gpufleet.localstack.testing.KafkaTestResource;
 import dev.gpufleet.localstack.testing.PostgresTestResource;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -40,6 +41,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +80,9 @@ class ForwardingApiTest {
 
     @Inject
     Balancer balancer;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     private KafkaProducer<String, String> producer;
     private final List<FakeLlamaServer> backends = new ArrayList<>();
@@ -730,6 +735,52 @@ class ForwardingApiTest {
     }
 
     /** A new non-admin user's new API key, made with the cluster token. */
+    /**
+     * A client that hangs up while the gateway reads its key's row (held here by a lock on the keys table) is
+     * counted once, as status 499, outcome client_gone, in the requests and in the refusals; nothing is forwarded.
+     */
+    @Test
+    void aClientThatHangsUpWhileItsKeyIsLookedUpIsCounted() throws Exception {
+        FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
+        String model = runningModel(unique("lookup-hangup"), backend.endpoint());
+        byte[] body = chat(model, false).getBytes(StandardCharsets.UTF_8);
+        String key = newApiKey(); // not used yet, so not cached: the gateway must read its row
+        String refused = "gpufleet_gateway_refused_total{reason=\"client_gone\"}";
+        String requests = "gpufleet_gateway_requests_seconds_count{endpoint=\"" + CHAT
+                + "\",model=\"-\",outcome=\"client_gone\",status=\"499\",stream=\"false\"}";
+        double refusedBefore = metric(refused);
+        double requestsBefore = metric(requests);
+        try (Connection lock = dataSource.getConnection()) {
+            lock.setAutoCommit(false);
+            lock.createStatement().execute("LOCK TABLE gateway.api_keys IN ACCESS EXCLUSIVE MODE");
+            try (Socket socket = new Socket(gateway.getHost(), gateway.getPort())) {
+                socket.setSoLinger(true, 0);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: " + gateway.getHost()
+                        + "\r\nAuthorization: Bearer " + key + "\r\nContent-Type: application/json"
+                        + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body);
+                out.flush();
+                TimeUnit.MILLISECONDS.sleep(300); // the gateway has the request and waits for the row
+            }
+            TimeUnit.MILLISECONDS.sleep(300); // and has seen the reset
+            lock.rollback();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric(refused) == refusedBefore + 1);
+        assertEquals(requestsBefore + 1, metric(requests));
+        assertEquals(0, backend.received.size(), "nothing forwarded");
+        // the key itself still works
+        given().auth().oauth2(key).contentType("application/json").body(chat(model, false)).post(CHAT)
+                .then().statusCode(200);
+    }
+
+    /** A counter or count on /q/metrics by its whole name and tags as Prometheus prints them; 0 if absent. */
+    private static double metric(String series) {
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(line -> line.startsWith(series + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).sum();
+    }
+
     private static String newApiKey() {
         String user = given().auth().oauth2(TOKEN).contentType("application/json")
                 .body(Map.of("name", unique("hangup-user"), "admin", false))
