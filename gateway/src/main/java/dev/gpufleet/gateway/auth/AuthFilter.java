@@ -83,11 +83,11 @@ public class AuthFilter implements TokenBudget {
     }
 
     /**
-     * As above; {@code clientLeft} runs instead, on the request's event loop, if the client hung up while its key was
-     * being loaded (no one is left to answer), so that the caller can count the request.
+     * As above; {@code onClientGone} runs instead, on the request's event loop, if the client hung up while its key
+     * was being loaded (no one is left to answer), so that the caller can count the request.
      */
     public void admit(RoutingContext ctx, String path, BiConsumer<RoutingContext, Caller> admitted,
-                      Consumer<RoutingContext> clientLeft) {
+                      Consumer<RoutingContext> onClientGone) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
@@ -105,7 +105,7 @@ public class AuthFilter implements TokenBudget {
         authenticator.decideLater(token).subscribe().with(
                 outcome -> context.runOnContext(ignored -> {
                     if (clientLeft(ctx)) {
-                        clientLeft.accept(ctx);
+                        onClientGone.accept(ctx);
                         return;
                     }
                     proceed(ctx, path, outcome, admitted);
@@ -114,7 +114,7 @@ public class AuthFilter implements TokenBudget {
                 failure -> context.runOnContext(ignored -> {
                     LOG.errorf("Could not check an API key: %s", failure.toString());
                     if (clientLeft(ctx)) {
-                        clientLeft.accept(ctx);
+                        onClientGone.accept(ctx);
                         return;
                     }
                     refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly.");
