@@ -734,7 +734,6 @@ class ForwardingApiTest {
         }
     }
 
-    /** A new non-admin user's new API key, made with the cluster token. */
     /**
      * A client that hangs up while the gateway reads its key's row (held here by a lock on the keys table) is
      * counted once, as status 499, outcome client_gone, in the requests and in the refusals; nothing is forwarded.
@@ -781,6 +780,7 @@ class ForwardingApiTest {
                 .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).sum();
     }
 
+    /** A new non-admin user's new API key, made with the cluster token. */
     private static String newApiKey() {
         String user = given().auth().oauth2(TOKEN).contentType("application/json")
                 .body(Map.of("name", unique("hangup-user"), "admin", false))
