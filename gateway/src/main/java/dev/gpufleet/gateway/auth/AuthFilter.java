@@ -103,31 +103,27 @@ public class AuthFilter implements TokenBudget {
         Context context = Vertx.currentContext();
         ctx.request().pause();
         authenticator.decideLater(token).subscribe().with(
-                outcome -> context.runOnContext(ignored -> {
-                    if (clientLeft(ctx)) {
-                        onClientGone.accept(ctx);
-                        return;
-                    }
-                    proceed(ctx, path, outcome, admitted);
-                    ctx.request().resume();
-                }),
+                outcome -> context.runOnContext(ignored -> afterLookup(ctx, onClientGone,
+                        () -> proceed(ctx, path, outcome, admitted))),
                 failure -> context.runOnContext(ignored -> {
                     LOG.errorf("Could not check an API key: %s", failure.toString());
-                    if (clientLeft(ctx)) {
-                        onClientGone.accept(ctx);
-                        return;
-                    }
-                    refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly.");
-                    ctx.request().resume();
+                    afterLookup(ctx, onClientGone,
+                            () -> refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly."));
                 }));
     }
 
     /**
-     * Whether the client hung up while its key was looked up: then there is no one to answer, and the request (its
-     * body, if it had all come, already dropped with the connection) must not be handed on to be read.
+     * Once the key's row has come: {@code decide}, then the paused request reads on; unless the client hung up
+     * meanwhile. Then there is no one to answer, and the request (its body, if it had all come, already dropped with
+     * the connection) must not be handed on to be read: {@code onClientGone} counts it instead.
      */
-    private static boolean clientLeft(RoutingContext ctx) {
-        return ctx.response().closed();
+    private static void afterLookup(RoutingContext ctx, Consumer<RoutingContext> onClientGone, Runnable decide) {
+        if (ctx.response().closed()) {
+            onClientGone.accept(ctx);
+            return;
+        }
+        decide.run();
+        ctx.request().resume();
     }
 
     private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,
