@@ -1,6 +1,7 @@
 package dev.gpufleet.gateway.usage;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Reads the root {@code usage} of a whole JSON answer from its end. Backends put usage near the end, after the
@@ -262,15 +263,7 @@ final class UsageTail {
 
     /** Whether the raw bytes in [from, to) are exactly {@code name} (a key spelled with escapes is never one). */
     private boolean is(int from, int to, byte[] name) {
-        if (to - from != name.length) {
-            return false;
-        }
-        for (int k = 0; k < name.length; k++) {
-            if (bytes[from + k] != name[k]) {
-                return false;
-            }
-        }
-        return true;
+        return to - from == name.length && Arrays.equals(bytes, from, to, name, 0, name.length);
     }
 
     /** The index of the last non-whitespace byte at or before {@code i}; below {@link #floor} when none. */
