@@ -679,9 +679,9 @@ public class ForwardingRoutes {
         }
 
         private void record(int status, String outcome) {
-            long nanos = System.nanoTime() - receivedAt;
             if (status == 200 && outcome.equals("complete")) {
-                endpointMeters.completed(request.stream()).record(nanos, TimeUnit.NANOSECONDS);
+                endpointMeters.completed(request.stream()).record(System.nanoTime() - receivedAt,
+                        TimeUnit.NANOSECONDS);
             } else {
                 ForwardingRoutes.this.record(path, request.model(), status, request.stream(), outcome, receivedAt);
             }
@@ -746,9 +746,7 @@ public class ForwardingRoutes {
     private EndpointMeters endpointMeters(String model, String path) {
         ModelMeters meters = modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt"),
                 tokens(name, "completion"), new ConcurrentHashMap<>()));
-        EndpointMeters known = meters.byPath().get(path);
-        return known != null ? known
-                : meters.byPath().computeIfAbsent(path, p -> new EndpointMeters(p, model, meters));
+        return meters.byPath().computeIfAbsent(path, p -> new EndpointMeters(p, model, meters));
     }
 
     private Timer firstTokenTimer(String path, String model, boolean stream) {
