@@ -15,18 +15,14 @@ import dev.gpufleet.kit.auth.InstanceApiKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.netty.handler.codec.http.HttpResponse;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
@@ -70,7 +66,6 @@ public class ForwardingRoutes {
     public static final String RETRY_AFTER_SECONDS = "5";
     /** The first instance, and one other if the first cannot be reached or answers 5xx. */
     private static final int MAX_ATTEMPTS = 2;
-    private static final List<CharSequence> REQUEST_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT);
     private static final List<CharSequence> RESPONSE_HEADERS = List.of(HttpHeaders.CONTENT_TYPE,
             HttpHeaders.CACHE_CONTROL, HttpHeaders.CONTENT_DISPOSITION);
     /** A model name that is not registered: never a metric tag (clients choose it). */
@@ -79,7 +74,6 @@ public class ForwardingRoutes {
     /** Ahead of the auth filter (which these routes call themselves) and of every other filter. */
     static final int ROUTE_ORDER = -AuthFilter.PRIORITY - 1;
     private static final int MAX_TARGETS = 10_000;
-    private static final Handler<Throwable> IGNORE_FAILURE = failure -> { };
 
     private final RoutingTable table;
     private final Balancer balancer;
@@ -288,11 +282,11 @@ public class ForwardingRoutes {
     }
 
     /**
-     * Where an instance's backend listens and the Authorization header it expects (its own key, derived from the
-     * cluster token; never logged), worked out once per instance and endpoint rather than on every request.
+     * Where an instance's backend listens and the header lines every request to it carries: its Host, and the
+     * Authorization it expects (its own key, derived from the cluster token; never logged). Worked out once per
+     * instance and endpoint rather than on every request; {@code fixedHeaders} is null when the endpoint is unusable.
      */
-    private record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, SocketAddress address,
-                                 String authorization) {
+    private record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, byte[] fixedHeaders) {
     }
 
     private BackendTarget target(InstanceChanged instance) {
@@ -301,9 +295,18 @@ public class ForwardingRoutes {
             return known;
         }
         Optional<BackendEndpoint> endpoint = BackendEndpoint.parse(instance.endpoint());
-        BackendTarget made = new BackendTarget(instance.endpoint(), endpoint,
-                endpoint.map(where -> SocketAddress.inetSocketAddress(where.port(), where.host())).orElse(null),
-                "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
+        byte[] fixedHeaders = null;
+        if (endpoint.isPresent()) {
+            BackendEndpoint where = endpoint.get();
+            String host = where.host().indexOf(':') >= 0 ? "[" + where.host() + "]" : where.host();
+            try {
+                fixedHeaders = BackendRequestHead.fixedHeaders(host + ":" + where.port(),
+                        "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
+            } catch (IllegalArgumentException unusable) {
+                endpoint = Optional.empty();
+            }
+        }
+        BackendTarget made = new BackendTarget(instance.endpoint(), endpoint, fixedHeaders);
         if (targets.size() >= MAX_TARGETS) {
             targets.clear();
         }
@@ -312,7 +315,7 @@ public class ForwardingRoutes {
     }
 
     /** One client request on its way to a backend, and the backend's answer on its way back. */
-    private final class Exchange extends DeadlineQueue.Entry {
+    private final class Exchange extends DeadlineQueue.Entry implements BackendCall.Listener {
         private final RoutingContext ctx;
         /** The client's request and its response, taken once: each call through the context goes via wrappers. */
         private final HttpServerRequest clientRequest;
@@ -323,8 +326,10 @@ public class ForwardingRoutes {
         private final long receivedAt;
         /** The instances tried so far: none, one, or (at most {@link #MAX_ATTEMPTS}) two; no set made per request. */
         private Set<String> tried = Set.of();
-        /** The request to the backend now in progress, to cut off when the client goes away. */
-        private HttpClientRequest inProgress;
+        /** The call to the backend now in progress, to abandon when the client goes away or a deadline passes. */
+        private BackendCall call;
+        /** The hold on the instance the call went to. */
+        private Balancer.Lease lease;
         /**
          * The one deadline of this exchange, on its loop's queue rather than a timer of its own: until the answer
          * begins it is the first-byte deadline, then it checks that the answer has not been silent for the idle
@@ -332,16 +337,19 @@ public class ForwardingRoutes {
          */
         private final LoopDeadlines.Loop deadlines = loopDeadlines.current();
         private long sentAtNanos;
+        private String overhead;
         private boolean answerBegun;
         /** When the backend last sent something, once its answer has begun. */
         private long lastDataNanos;
-        private boolean timedOut;
         private boolean clientGone;
-        /** Set once the backend has answered: the hold and the answer being relayed. */
-        private Balancer.Lease relayingLease;
-        private HttpClientResponse relayingAnswer;
+        /** Set once the answer is being relayed to the client. */
+        private boolean relaying;
+        private int status;
+        private boolean sse;
         private boolean finished;
         private boolean firstChunkSeen;
+        /** The body length the backend declared; -1 when it did not (chunked, or until closed). */
+        private long declared;
         /** Bytes of the answer's body received from the backend. */
         private long received;
         /** The piece that completed a body of declared length, written with the end. */
@@ -363,15 +371,22 @@ public class ForwardingRoutes {
             this.receivedAt = receivedAt;
             this.clientRequest = ctx.request();
             this.response = ctx.response();
-            response.closeHandler(ignored -> {
-                clientGone = true;
-                if (inProgress != null) {
-                    inProgress.reset();
-                }
-                if (relayingLease != null) {
-                    finish(relayingLease, relayingAnswer, "client_gone");
-                }
-            });
+            response.closeHandler(ignored -> clientClosed());
+        }
+
+        /** The client's connection closed: the backend request is cut off, wherever it stands. */
+        private void clientClosed() {
+            clientGone = true;
+            BackendCall current = call;
+            if (current == null || finished) {
+                return;
+            }
+            current.abandon();
+            if (relaying) {
+                finish("client_gone");
+            } else {
+                failedBeforeAnswer(new IllegalStateException("the client went away"));
+            }
         }
 
         void attempt() {
@@ -391,80 +406,48 @@ public class ForwardingRoutes {
         }
 
         private void send(Balancer.Lease lease) {
+            this.lease = lease;
             InstanceChanged instance = lease.instance();
             if (!tried.contains(instance.instanceId())) {
                 tried = plus(tried, instance.instanceId());
             }
             BackendTarget target = target(instance);
-            Optional<BackendEndpoint> endpoint = target.endpoint();
-            if (endpoint.isEmpty()) {
-                failedBeforeAnswer(lease, new IllegalArgumentException("the endpoint is not host:port"));
+            if (target.endpoint().isEmpty()) {
+                call = null;
+                failedBeforeAnswer(new IllegalArgumentException("the endpoint is not host:port"));
                 return;
             }
             String query = clientRequest.query();
             String uri = BACKEND_PATHS.getOrDefault(path, path);
-            // the options without headers: a request's headers are put on the request itself rather than copied
-            // into it from a map of the options' own
-            RequestOptions options = new RequestOptions()
-                    .setMethod(HttpMethod.POST)
-                    .setServer(target.address())
-                    .setHost(endpoint.get().host())
-                    .setPort(endpoint.get().port())
-                    .setURI(query == null ? uri : uri + "?" + query);
             long now = System.nanoTime();
             long overheadNanos = now - receivedAt;
             overheadTimer.record(overheadNanos, TimeUnit.NANOSECONDS);
-            String overhead = millisText(overheadNanos);
-            // callbacks rather than compose(): no composition and promise between the two steps, per request
-            backends.client().request(options, opened -> {
-                if (opened.failed()) {
-                    failedBeforeAnswer(lease, opened.cause());
-                    return;
-                }
-                HttpClientRequest backendRequest = opened.result();
-                // its failures reach the send's callback; without a handler of its own, Vert.x would also log each
-                // reset (a client that left) as an error
-                backendRequest.exceptionHandler(IGNORE_FAILURE);
-                if (clientGone) {
-                    backendRequest.reset();
-                    failedBeforeAnswer(lease, new IllegalStateException("the client went away"));
-                    return;
-                }
-                for (CharSequence name : REQUEST_HEADERS) {
-                    String value = clientRequest.getHeader(name);
-                    if (value != null) {
-                        backendRequest.putHeader(name, value);
-                    }
-                }
-                backendRequest.putHeader(HttpHeaders.AUTHORIZATION, target.authorization());
-                inProgress = backendRequest;
-                timedOut = false;
-                answerBegun = false;
-                sentAtNanos = now; // microseconds before the request leaves: one clock read fewer
-                deadlines.schedule(this, now, firstByteTimeoutMillis);
-                backendRequest.send(body == null ? Buffer.buffer() : body, answered -> {
-                    if (answered.succeeded()) {
-                        answered(lease, answered.result(), overhead);
-                    } else {
-                        failedBeforeAnswer(lease, answered.cause());
-                    }
-                });
-            });
+            overhead = millisText(overheadNanos);
+            answerBegun = false;
+            sentAtNanos = now; // microseconds before the request leaves: one clock read fewer
+            // from here the deadline covers a wait for a free connection too
+            deadlines.schedule(this, now, firstByteTimeoutMillis);
+            BackendCall started = backends.call(target.endpoint().get(), query == null ? uri : uri + "?" + query,
+                    target.fixedHeaders(), clientRequest.getHeader(HttpHeaders.CONTENT_TYPE),
+                    clientRequest.getHeader(HttpHeaders.ACCEPT), body, this);
+            call = started;
+            started.start();
         }
 
         /** Nothing came back from the instance: another one may take the request, once (not after a timeout). */
-        private void failedBeforeAnswer(Balancer.Lease lease, Throwable cause) {
+        private void failedBeforeAnswer(Throwable cause) {
             cancelDeadline();
-            inProgress = null;
+            call = null;
+            Balancer.Lease failedOn = lease;
             if (clientGone) {
                 // cut off by the gateway itself: no fault of the instance's
-                lease.release();
+                failedOn.release();
                 record(499, "client_gone");
                 return;
             }
-            lease.failed();
-            InstanceChanged instance = lease.instance();
-            if (timedOut) {
+            failedOn.failed();
+            InstanceChanged instance = failedOn.instance();
+            if (cause instanceof FirstByteTimeout) {
                 LOG.warnf("Instance %s of model %s at %s did not begin its answer within %d ms", instance.instanceId(),
                         request.model(), instance.endpoint(), firstByteTimeoutMillis);
                 refuse(ctx, 504, OpenAiError.backendTimeout(request.model(),
@@ -483,124 +466,127 @@ public class ForwardingRoutes {
         }
 
         /** The instance answered: relayed, unless it is a 5xx and another instance can take the request. */
-        private void answered(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
+        @Override
+        public void head(HttpResponse answer) {
             answerBegan();
-            // until relay() sets its own: an answer dropped here is reset, and Vert.x logs the reset of an answer
-            // without a handler as an error
-            answer.exceptionHandler(IGNORE_FAILURE);
-            if (clientGone) {
-                cancelDeadline();
-                lease.release();
-                answer.request().reset();
-                record(499, "client_gone");
-                return;
-            }
-            if (answer.statusCode() >= 500 && tried.size() < MAX_ATTEMPTS) {
+            status = answer.status().code();
+            if (status >= 500 && tried.size() < MAX_ATTEMPTS) {
                 Optional<Balancer.Lease> next = balancer.acquire(request.model(), tried, request.affinityKey());
                 if (next.isPresent()) {
                     LOG.warnf("Instance %s of model %s answered %d; retrying on instance %s",
-                            lease.instance().instanceId(), request.model(), answer.statusCode(),
+                            lease.instance().instanceId(), request.model(), status,
                             next.get().instance().instanceId());
                     lease.failed();
                     cancelDeadline();
-                    answer.request().reset();
+                    call.abandon();
                     send(next.get());
                     return;
                 }
             }
-            relay(lease, answer, overhead);
+            relay(answer);
         }
 
-        private void relay(Balancer.Lease lease, HttpClientResponse answer, String overhead) {
-            this.relayingLease = lease;
-            this.relayingAnswer = answer;
-            response.setStatusCode(answer.statusCode());
+        private void relay(HttpResponse answer) {
+            relaying = true;
+            io.netty.handler.codec.http.HttpHeaders headers = answer.headers();
+            response.setStatusCode(status);
             for (CharSequence name : RESPONSE_HEADERS) {
-                String value = answer.getHeader(name);
+                String value = headers.get(name);
                 if (value != null) {
                     response.putHeader(name, value);
                 }
             }
-            String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
-            boolean fixedLength = length != null && answer.getHeader(HttpHeaders.TRANSFER_ENCODING) == null;
+            String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+            boolean fixedLength = length != null && !headers.contains(HttpHeaders.TRANSFER_ENCODING);
             if (fixedLength) {
                 response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
             } else {
                 response.setChunked(true);
             }
-            long declared = fixedLength ? declaredLength(length) : -1;
+            declared = fixedLength ? declaredLength(length) : -1;
             response.putHeader(OVERHEAD_HEADER_NAME, overhead);
-            String type = answer.getHeader(HttpHeaders.CONTENT_TYPE);
-            metered.answered(answer.statusCode(), type);
-            boolean sse = type != null && type.startsWith("text/event-stream");
-            // each buffer goes out as it arrives; a slow client pauses the backend (backpressure)
-            answer.handler(chunk -> {
-                if (clientGone) {
-                    return;
+            String type = headers.get(HttpHeaders.CONTENT_TYPE);
+            metered.answered(status, type);
+            sse = type != null && type.startsWith("text/event-stream");
+        }
+
+        /** Each piece goes out as it arrives; a slow client pauses the backend (backpressure). */
+        @Override
+        public void content(Buffer chunk) {
+            long now = System.nanoTime();
+            lastDataNanos = now;
+            if (!firstChunkSeen) {
+                firstChunkSeen = true;
+                endpointMeters.firstToken(request.stream()).record(now - receivedAt, TimeUnit.NANOSECONDS);
+            }
+            received += chunk.length();
+            Buffer passed = metered.chunk(chunk);
+            for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
+                lastBytes = (lastBytes << 8) | (passed.getByte(i) & 0xff);
+            }
+            if (declared >= 0 && received >= declared && heldLast == null) {
+                // the whole declared body is in: this piece leaves with the end, one write instead of two
+                heldLast = passed;
+            } else if (passed.length() > 0) {
+                response.write(passed);
+            }
+            if (response.writeQueueFull()) {
+                BackendCall paused = call;
+                paused.pause();
+                response.drainHandler(ignored -> paused.resume());
+            }
+        }
+
+        @Override
+        public void end() {
+            Buffer rest = metered.end();
+            // the connection is back in its pool and the instance released before the client sees the end, so
+            // the client's next request finds both
+            if (finish("complete")) {
+                Buffer last = heldLast;
+                heldLast = null;
+                if (rest != null) {
+                    if (last != null) {
+                        response.write(last);
+                    }
+                    last = rest;
                 }
-                long now = System.nanoTime();
-                lastDataNanos = now;
-                if (!firstChunkSeen) {
-                    firstChunkSeen = true;
-                    endpointMeters.firstToken(request.stream()).record(now - receivedAt, TimeUnit.NANOSECONDS);
-                }
-                received += chunk.length();
-                Buffer passed = metered.chunk(chunk);
-                for (int i = Math.max(0, passed.length() - 4); i < passed.length(); i++) {
-                    lastBytes = (lastBytes << 8) | (passed.getByte(i) & 0xff);
-                }
-                if (declared >= 0 && received >= declared && heldLast == null) {
-                    // the whole declared body is in: this piece leaves with the end, one write instead of two
-                    heldLast = passed;
-                } else if (passed.length() > 0) {
-                    response.write(passed);
-                }
-                if (response.writeQueueFull()) {
-                    answer.pause();
-                    response.drainHandler(ignored -> answer.resume());
-                }
-            });
-            answer.exceptionHandler(error -> {
-                if (!finish(lease, answer, clientGone ? "client_gone" : "broken")) {
-                    return;
-                }
-                if (clientGone) {
-                    return;
-                }
-                LOG.warnf("Instance %s of model %s broke off its answer: %s", lease.instance().instanceId(),
-                        request.model(), error.toString());
-                if (heldLast != null) {
-                    response.write(heldLast);
-                    heldLast = null;
-                }
-                if (sse) {
-                    // the client sees why its stream ends here, in the shape OpenAI's clients raise as an error
-                    response.end((atEventBoundary() ? "" : "\n\n") + "data: "
-                            + render(OpenAiError.backendBrokeOff(request.model())) + "\n\n");
+                if (last == null) {
+                    response.end();
                 } else {
-                    // a backend that dies mid-answer must not look like a complete answer to the client
-                    response.reset();
+                    response.end(last);
                 }
-            });
-            answer.endHandler(ignored -> {
-                Buffer rest = metered.end();
-                // released before the client sees the end, so its next request finds the count already down
-                if (finish(lease, answer, "complete") && !clientGone) {
-                    Buffer last = heldLast;
-                    heldLast = null;
-                    if (rest != null) {
-                        if (last != null) {
-                            response.write(last);
-                        }
-                        last = rest;
-                    }
-                    if (last == null) {
-                        response.end();
-                    } else {
-                        response.end(last);
-                    }
-                }
-            });
+            }
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            if (relaying) {
+                brokeOff(cause);
+            } else {
+                failedBeforeAnswer(cause);
+            }
+        }
+
+        /** The answer had begun and the backend stopped sending it (it died, or fell silent too long). */
+        private void brokeOff(Throwable cause) {
+            if (!finish("broken")) {
+                return;
+            }
+            LOG.warnf("Instance %s of model %s broke off its answer: %s", lease.instance().instanceId(),
+                    request.model(), cause.toString());
+            if (heldLast != null) {
+                response.write(heldLast);
+                heldLast = null;
+            }
+            if (sse) {
+                // the client sees why its stream ends here, in the shape OpenAI's clients raise as an error
+                response.end((atEventBoundary() ? "" : "\n\n") + "data: "
+                        + render(OpenAiError.backendBrokeOff(request.model())) + "\n\n");
+            } else {
+                // a backend that dies mid-answer must not look like a complete answer to the client
+                response.reset();
+            }
         }
 
         private void cancelDeadline() {
@@ -629,12 +615,13 @@ public class ForwardingRoutes {
         }
 
         private void deadlineReached() {
-            HttpClientRequest backendRequest = inProgress;
+            BackendCall current = call;
+            if (current == null || finished) {
+                return;
+            }
             if (!answerBegun) {
-                timedOut = true; // failedBeforeAnswer answers 504
-                if (backendRequest != null) {
-                    backendRequest.reset();
-                }
+                current.abandon();
+                failedBeforeAnswer(new FirstByteTimeout());
                 return;
             }
             long silentMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastDataNanos);
@@ -643,13 +630,9 @@ public class ForwardingRoutes {
                 return;
             }
             LOG.warnf("Instance %s of model %s sent nothing for %d ms; cutting its answer off",
-                    relayingLease == null ? "?" : relayingLease.instance().instanceId(), request.model(),
-                    silentMillis);
-            if (relayingAnswer != null) {
-                relayingAnswer.request().reset(); // the answer's exception handler ends the exchange
-            } else if (backendRequest != null) {
-                backendRequest.reset();
-            }
+                    lease.instance().instanceId(), request.model(), silentMillis);
+            current.abandon();
+            brokeOff(new java.util.concurrent.TimeoutException("silent for " + silentMillis + " ms"));
         }
 
         private boolean atEventBoundary() {
@@ -657,19 +640,19 @@ public class ForwardingRoutes {
         }
 
         /** Ends the exchange once, whichever way it ends; false if it had ended already. */
-        private boolean finish(Balancer.Lease lease, HttpClientResponse answer, String outcome) {
+        private boolean finish(String outcome) {
             if (finished) {
                 return false;
             }
             finished = true;
             cancelDeadline();
-            inProgress = null;
-            if (outcome.equals("broken") || answer.statusCode() >= 500) {
+            call = null;
+            if (outcome.equals("broken") || status >= 500) {
                 lease.failed();
             } else {
                 lease.release();
             }
-            record(answer.statusCode(), outcome);
+            record(status, outcome);
             TokenUsage reported = metered.finished();
             if (reported != null && outcome.equals("complete")) {
                 endpointMeters.model().promptTokens().increment(reported.promptTokens());
@@ -685,6 +668,13 @@ public class ForwardingRoutes {
             } else {
                 ForwardingRoutes.this.record(path, request.model(), status, request.stream(), outcome, receivedAt);
             }
+        }
+    }
+
+    /** The backend began no answer within the first-byte timeout. */
+    private static final class FirstByteTimeout extends Exception {
+        FirstByteTimeout() {
+            super("no answer began within the first-byte timeout", null, false, false);
         }
     }
 
