@@ -26,8 +26,12 @@ public interface BackendConfig {
     @WithDefault("256")
     int maxConnectionsPerInstance();
 
-    /** Pooled connections unused for this long are closed. */
-    @WithDefault("60s")
+    /**
+     * Pooled connections unused for this long are closed. Shorter than the backends' own idle limit (llama-server's
+     * HTTP library and vLLM's uvicorn both close a connection after 5 s idle), so that the gateway closes an idle
+     * connection before the backend does, rather than sending a request just as the backend closes it.
+     */
+    @WithDefault("4s")
     Duration keepAliveTimeout();
 
     /**
