@@ -185,8 +185,4 @@ final class BackendPool {
     int idleConnections() {
         return idle.size();
     }
-
-    int waitingCalls() {
-        return waiting.size();
-    }
 }
