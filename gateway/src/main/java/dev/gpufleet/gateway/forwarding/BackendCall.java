@@ -22,7 +22,7 @@ final class BackendCall {
         /** A piece of the answer's body, on the heap, as it arrived. */
         void content(Buffer piece);
 
-        /** The whole answer is in (the connection is already back in its pool). */
+        /** The whole answer is in (its connection already back in its pool, or closed). */
         void end();
 
         /** Before or after the head: the backend could not be reached, closed the connection, or sent nonsense. */

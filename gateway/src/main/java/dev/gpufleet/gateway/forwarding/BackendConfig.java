@@ -27,11 +27,12 @@ public interface BackendConfig {
     int maxConnectionsPerInstance();
 
     /**
-     * Pooled connections unused for this long are closed. Shorter than the backends' own idle limit (llama-server's
-     * HTTP library and vLLM's uvicorn both close a connection after 5 s idle), so that the gateway closes an idle
-     * connection before the backend does, rather than sending a request just as the backend closes it.
+     * Pooled connections unused for this long are closed. A backend may close an idle connection sooner
+     * (llama-server's HTTP library and vLLM's uvicorn after 5 s): the pool drops it when the backend's close arrives,
+     * and a request that goes out on it just as it closes, with nothing answered, is sent once more on a fresh
+     * connection. Longer than theirs so that a backend that keeps connections longer is not reconnected needlessly.
      */
-    @WithDefault("4s")
+    @WithDefault("60s")
     Duration keepAliveTimeout();
 
     /**
