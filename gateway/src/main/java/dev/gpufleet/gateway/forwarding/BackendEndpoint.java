@@ -30,4 +30,9 @@ public record BackendEndpoint(String host, int port) {
             return Optional.empty();
         }
     }
+
+    /** {@code host:port} as an HTTP Host header carries it: the inverse of {@link #parse}, an IPv6 host in brackets. */
+    public String authority() {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
 }

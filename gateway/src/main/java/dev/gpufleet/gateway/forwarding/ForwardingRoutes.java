@@ -297,10 +297,8 @@ public class ForwardingRoutes {
         Optional<BackendEndpoint> endpoint = BackendEndpoint.parse(instance.endpoint());
         byte[] fixedHeaders = null;
         if (endpoint.isPresent()) {
-            BackendEndpoint where = endpoint.get();
-            String host = where.host().indexOf(':') >= 0 ? "[" + where.host() + "]" : where.host();
             try {
-                fixedHeaders = BackendRequestHead.fixedHeaders(host + ":" + where.port(),
+                fixedHeaders = BackendRequestHead.fixedHeaders(endpoint.get().authority(),
                         "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
             } catch (IllegalArgumentException unusable) {
                 endpoint = Optional.empty();

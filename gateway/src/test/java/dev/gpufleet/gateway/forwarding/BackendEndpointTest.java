@@ -35,4 +35,14 @@ class BackendEndpointTest {
     void parsesHostAndPort(String endpoint, BackendEndpoint expected) {
         assertEquals(Optional.ofNullable(expected), BackendEndpoint.parse(endpoint));
     }
+
+    /** The Host header each endpoint gets; it parses back to the same endpoint. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("endpoints")
+    void theAuthorityIsTheEndpointAsItWasWritten(String endpoint, BackendEndpoint expected) {
+        if (expected != null) {
+            assertEquals(endpoint.trim(), expected.authority());
+            assertEquals(Optional.of(expected), BackendEndpoint.parse(expected.authority()));
+        }
+    }
 }
