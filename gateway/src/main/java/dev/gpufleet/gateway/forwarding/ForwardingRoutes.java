@@ -324,7 +324,10 @@ public class ForwardingRoutes {
         private final long receivedAt;
         /** The instances tried so far: none, one, or (at most {@link #MAX_ATTEMPTS}) two; no set made per request. */
         private Set<String> tried = Set.of();
-        /** The call to the backend now in progress, to abandon when the client goes away or a deadline passes. */
+        /**
+         * The call to the backend now in progress, to abandon when the client goes away or a deadline passes; null
+         * once the exchange has ended (or before it got as far as a call).
+         */
         private BackendCall call;
         /** The hold on the instance the call went to. */
         private Balancer.Lease lease;
@@ -376,7 +379,7 @@ public class ForwardingRoutes {
         private void clientClosed() {
             clientGone = true;
             BackendCall current = call;
-            if (current == null || finished) {
+            if (current == null) {
                 return;
             }
             current.abandon();
@@ -411,7 +414,6 @@ public class ForwardingRoutes {
             }
             BackendTarget target = target(instance);
             if (target.endpoint().isEmpty()) {
-                call = null;
                 failedBeforeAnswer(new IllegalArgumentException("the endpoint is not host:port"));
                 return;
             }
@@ -614,7 +616,7 @@ public class ForwardingRoutes {
 
         private void deadlineReached() {
             BackendCall current = call;
-            if (current == null || finished) {
+            if (current == null) {
                 return;
             }
             if (!answerBegun) {
