@@ -167,6 +167,15 @@ class BackendClientTest {
         return result.get(10, TimeUnit.SECONDS);
     }
 
+    /** The client's open connections to {@code endpoint}, asked on its loop (the pool is the loop's). */
+    private int openConnections(BackendClient client, BackendEndpoint endpoint) {
+        try {
+            return onLoop(() -> client.openConnections(endpoint));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void write(NetSocket socket, String text) {
         socket.write(Buffer.buffer(text.getBytes(StandardCharsets.ISO_8859_1)));
     }
@@ -275,13 +284,7 @@ class BackendClientTest {
         assertInstanceOf(IOException.class, heard.awaitFailure());
         assertEquals(200, heard.status);
         assertEquals("{\"partial\"", heard.body.toString());
-        await(() -> {
-            try {
-                return onLoop(() -> client.openConnections(backend.endpoint())) == 0;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await(() -> openConnections(client, backend.endpoint()) == 0);
     }
 
     @Test
@@ -379,13 +382,7 @@ class BackendClientTest {
 
         assertEquals("end 200 {}", call(client, backend.endpoint(), "/v1/x", "{}").await());
         await(() -> backend.closed.get() == 1);
-        await(() -> {
-            try {
-                return onLoop(() -> client.openConnections(backend.endpoint())) == 0;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        await(() -> openConnections(client, backend.endpoint()) == 0);
         assertEquals("end 200 {}", call(client, backend.endpoint(), "/v1/x", "{}").await());
         assertEquals(2, backend.requests.size(), "the request went out once");
     }
@@ -400,7 +397,7 @@ class BackendClientTest {
 
         Throwable failure = call(client, new BackendEndpoint("127.0.0.1", port), "/v1/x", "{}").awaitFailure();
         assertInstanceOf(ConnectException.class, failure);
-        assertEquals(0, onLoop(() -> client.openConnections(new BackendEndpoint("127.0.0.1", port))));
+        assertEquals(0, openConnections(client, new BackendEndpoint("127.0.0.1", port)));
     }
 
     /** A listener whose backlog is full drops the handshake: the connect timeout (1 s here) ends the wait. */
