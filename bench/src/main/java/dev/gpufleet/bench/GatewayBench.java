@@ -67,6 +67,9 @@ public final class GatewayBench {
     static final int SETTLE_ROUND_SECONDS = 5;
     static final long SETTLED_JIT_MILLIS = 50;
     static final int MAX_SETTLE_ROUNDS = 12;
+    /** Phase 1 counts the requests slower than this, and where they lay in time. */
+    private static final long SLOW_NANOS = 1_000_000;
+    private static final int SLOW_WINDOW_MILLIS = 100;
 
     /** Closed-loop warm-up per path before anything is measured. */
     static final int WARM_UP_SECONDS = 15;
@@ -94,6 +97,7 @@ public final class GatewayBench {
             String password = UUID.randomUUID().toString();
             postgres.ensureDatabase("gpufleet", "gpufleet", password);
 
+            try {
             int backendPort = FreePorts.pick();
             processes.add(startBackend(backendPort, work));
             int gatewayPort = FreePorts.pick();
@@ -114,7 +118,6 @@ public final class GatewayBench {
                         MODEL, "w-bench", "bench-host", List.of(0), List.of(), null, InstanceState.RUNNING, null,
                         "127.0.0.1:" + backendPort, 0, null), 1, Clock.systemUTC()));
             }
-            try {
             String key = awaitGateway(processes.get(1), gatewayPort, work, body);
             System.out.printf("%ngateway bench: backend :%d, gateway :%d, nginx :%d, %d s per phase, %d CPUs%n",
                     backendPort, gatewayPort, nginxPort, seconds, Runtime.getRuntime().availableProcessors());
@@ -168,28 +171,58 @@ public final class GatewayBench {
             }
             long jitBefore = jitMillis(servers.get("gateway"));
             GcPauses gcBefore = gcPauses(servers.get("gateway"));
+            // the load generator shares its JVM with the Kafka broker: its pauses delay every path's answers
+            GcPauses generatorGcBefore = gcPauses(ProcessHandle.current());
+            GcPauses backendGcBefore = gcPauses(servers.get("direct"));
             // in rounds, so that a burst of other work on the machine does not land on one path only
             Map<String, List<long[]>> rounds = new LinkedHashMap<>();
             Map<String, Double> cpu = new LinkedHashMap<>();
+            Map<String, Long> steal = new LinkedHashMap<>();
+            // when each round ran, to lay beside a JVM log (-Xlog decorated with time)
+            StringBuilder timeline = new StringBuilder();
             for (int round = 0; round < ROUNDS; round++) {
                 for (var t : targets.entrySet()) {
                     long cpuBefore = cpuTicks(servers.get(t.getKey()));
+                    long stealBefore = hostStealTicks(Files.readString(Path.of("/proc/stat")));
+                    timeline.append(java.time.Instant.now()).append(' ');
                     long[] n = fixedRate(vertx, client, t.getValue(), body, rate, Math.max(1, seconds / ROUNDS));
+                    timeline.append(java.time.Instant.now()).append(' ').append(t.getKey()).append('\n');
                     cpu.merge(t.getKey(), (cpuTicks(servers.get(t.getKey())) - cpuBefore) * 10_000.0 / n.length,
                             Double::sum);  // ticks of 10 ms -> microseconds per request
+                    steal.merge(t.getKey(), hostStealTicks(Files.readString(Path.of("/proc/stat"))) - stealBefore,
+                            Long::sum);
                     rounds.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(n);
                 }
             }
+            Files.writeString(work.resolve("phase1-timeline.txt"), timeline);
             Map<String, long[]> fixed = new LinkedHashMap<>();
             rounds.forEach((k, v) -> fixed.put(k, v.stream().flatMapToLong(Arrays::stream).sorted().toArray()));
             cpu.replaceAll((k, v) -> v / ROUNDS);
             long jitFixed = jitMillis(servers.get("gateway")) - jitBefore;
             printFixed(rate, seconds, fixed, cpu);
+            // the p99 of 30,000 requests moves with a few hundred slow ones: say where they were and what the host
+            // took meanwhile, so that a miss can be told from a noisy host
+            rounds.forEach((k, v) -> {
+                SlowSpread slow = v.stream().map(n -> SlowSpread.of(n, rate, SLOW_NANOS, SLOW_WINDOW_MILLIS))
+                        .reduce(SlowSpread::plus).orElseThrow();
+                System.out.printf("  %s rounds' p99: %s ms; host steal during them: %d ms; requests over %.0f ms: %d,"
+                                + " in %d of %d windows of %d ms (at most %d in one)%n", k,
+                        String.join(" / ", v.stream().map(n -> String.format("%.3f",
+                                ms(pct(Arrays.stream(n).sorted().toArray(), 99)))).toList()), steal.get(k) * 10,
+                        ms(SLOW_NANOS), slow.requests(), slow.windowsWithSlow(), slow.windows(), SLOW_WINDOW_MILLIS,
+                        slow.mostInOneWindow());
+                writeLatencies(work.resolve("phase1-" + k.replace(' ', '-') + ".txt"), v);
+            });
             System.out.printf("gateway JIT compilation during phase 1: %d ms of compiler time%n", jitFixed);
             GcPauses gc = gcPauses(servers.get("gateway")).since(gcBefore);
             System.out.printf("gateway GC pauses during phase 1: %d, %.1f ms in all (%.2f ms on average)%n",
                     gc.collections(), gc.seconds() * 1000, gc.collections() == 0 ? 0 : gc.seconds() * 1000
                             / gc.collections());
+            GcPauses generatorGc = gcPauses(ProcessHandle.current()).since(generatorGcBefore);
+            GcPauses backendGc = gcPauses(servers.get("direct")).since(backendGcBefore);
+            System.out.printf("GC pauses of the load generator's JVM (with the Kafka broker) and of the backend during"
+                    + " phase 1: %d, %.1f ms in all; %d, %.1f ms in all%n", generatorGc.collections(),
+                    generatorGc.seconds() * 1000, backendGc.collections(), backendGc.seconds() * 1000);
             printOverheadMetric(gatewayPort, key);
 
             // in interleaved rounds too: nginx's own peak moved by a fifth between runs, so a single run per path let
@@ -272,8 +305,8 @@ public final class GatewayBench {
 
     /**
      * Sends {@code rate} requests a second for {@code seconds}, each handed to the pooled client when due whether or
-     * not earlier ones have answered; returns each request's latency in nanoseconds (send to last byte), or throws
-     * when any failed.
+     * not earlier ones have answered; returns each request's latency in nanoseconds (send to last byte) in the order
+     * they were sent, or throws when any failed.
      */
     static long[] fixedRate(Vertx vertx, HttpClient client, Target target, String body, int rate, int seconds)
             throws Exception {
@@ -308,7 +341,6 @@ public final class GatewayBench {
         });
         finished.get(seconds + 60L, TimeUnit.SECONDS);
         require(failed.get() == 0, failed.get() + " of " + total + " requests to :" + target.port() + " failed");
-        Arrays.sort(nanos);
         return nanos;
     }
 
@@ -537,6 +569,67 @@ public final class GatewayBench {
         }
     }
 
+    /** Where a fixed-rate run's slow requests lay in time: a few stalls, or spread thin over the run. */
+    record SlowSpread(int requests, int windowsWithSlow, int windows, int mostInOneWindow) {
+        /** @param inSendOrder latencies in nanoseconds, the i-th sent at {@code i / rate} seconds */
+        static SlowSpread of(long[] inSendOrder, int rate, long slowNanos, int windowMillis) {
+            int perWindow = Math.max(1, (int) ((long) rate * windowMillis / 1000));
+            int windows = (inSendOrder.length + perWindow - 1) / perWindow;
+            int slow = 0;
+            int windowsWithSlow = 0;
+            int most = 0;
+            for (int w = 0; w < windows; w++) {
+                int inWindow = 0;
+                for (int i = w * perWindow; i < Math.min(inSendOrder.length, (w + 1) * perWindow); i++) {
+                    if (inSendOrder[i] > slowNanos) {
+                        inWindow++;
+                    }
+                }
+                slow += inWindow;
+                windowsWithSlow += inWindow > 0 ? 1 : 0;
+                most = Math.max(most, inWindow);
+            }
+            return new SlowSpread(slow, windowsWithSlow, windows, most);
+        }
+
+        SlowSpread plus(SlowSpread other) {
+            return new SlowSpread(requests + other.requests, windowsWithSlow + other.windowsWithSlow,
+                    windows + other.windows, Math.max(mostInOneWindow, other.mostInOneWindow));
+        }
+    }
+
+    /** Each round's latencies in microseconds, one a line in the order sent, rounds one after another. */
+    private static void writeLatencies(Path file, List<long[]> rounds) {
+        StringBuilder text = new StringBuilder();
+        for (long[] round : rounds) {
+            for (long nanos : round) {
+                text.append(nanos / 1000).append('\n');
+            }
+        }
+        try {
+            Files.writeString(file, text);
+        } catch (java.io.IOException e) {
+            System.out.println("could not write " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Time the hypervisor ran something else while this VM wanted its CPUs: the eighth value of /proc/stat's
+     * first line (all CPUs), in clock ticks (10 ms); 0 where the kernel does not report it.
+     */
+    static long hostStealTicks(String procStat) {
+        String first = procStat.lines().findFirst().orElse("");
+        String[] f = first.trim().split("\\s+");
+        if (f.length < 9 || !f[0].equals("cpu")) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(f[8]);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** utime + stime of a process and its children (nginx's workers), in clock ticks (10 ms), from /proc. */
     private static long cpuTicks(ProcessHandle process) {
         long ticks = 0;
@@ -643,7 +736,10 @@ public final class GatewayBench {
     private static Process announced(String what, Process p) throws Exception {
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
-        require(line != null && line.startsWith("listening"), what + " did not start: " + line);
+        if (line == null || !line.startsWith("listening")) {
+            p.destroyForcibly();
+            throw new IllegalStateException(what + " did not start: " + line);
+        }
         Thread drain = new Thread(() -> out.lines().forEach(l -> System.err.println(what + ": " + l)));
         drain.setDaemon(true);
         drain.start();
