@@ -1,5 +1,7 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.events.Endpoints;
+
 import java.util.Optional;
 
 /** An instance's {@code host:port} endpoint as the scheduler publishes it; IPv6 hosts come in brackets. */
@@ -33,6 +35,6 @@ public record BackendEndpoint(String host, int port) {
 
     /** {@code host:port} as an HTTP Host header carries it: the inverse of {@link #parse}, an IPv6 host in brackets. */
     public String authority() {
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        return Endpoints.hostPort(host, port);
     }
 }

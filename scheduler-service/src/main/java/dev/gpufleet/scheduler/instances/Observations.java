@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.events.Endpoints;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.Revisions;
@@ -80,6 +81,6 @@ public final class Observations {
     /** {@code host:port}; the host is the worker's address (its name when it reports none). */
     public static String endpoint(String address, String workerName, int port) {
         String host = address == null || address.isBlank() ? workerName : address;
-        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+        return Endpoints.hostPort(host, port);
     }
 }

@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.Endpoints;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -49,7 +51,7 @@ public final class HealthProbe {
                 || backendHost.equals("::") || backendHost.equals("[::]")) {
             return "127.0.0.1";
         }
-        return backendHost.contains(":") && !backendHost.startsWith("[") ? "[" + backendHost + "]" : backendHost;
+        return Endpoints.bracketed(backendHost);
     }
 
     public CompletableFuture<Result> probe(String host, int port) {

@@ -1,5 +1,6 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.Endpoints;
 import dev.gpufleet.events.GpuDevice;
 
 import java.util.ArrayList;
@@ -67,8 +68,7 @@ public final class RayCommands {
 
     /** {@code host:port} of the head's GCS, what {@code ray start --address} and {@code RAY_ADDRESS} take. */
     public static String gcsAddress(String headAddress, Ports ports) {
-        return (headAddress.contains(":") && !headAddress.startsWith("[") ? "[" + headAddress + "]" : headAddress)
-                + ":" + ports.gcs();
+        return Endpoints.hostPort(headAddress, ports.gcs());
     }
 
     private static List<String> common(String nodeIp, int gpus, Ports ports) {

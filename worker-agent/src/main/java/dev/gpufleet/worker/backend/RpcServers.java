@@ -1,5 +1,6 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.Endpoints;
 import dev.gpufleet.events.GpuDevice;
 
 import java.util.ArrayList;
@@ -37,7 +38,7 @@ public final class RpcServers {
     public static List<String> endpoints(String workerAddress, List<Integer> gpuIndexes, PortRange range) {
         List<String> endpoints = new ArrayList<>();
         for (int index : gpuIndexes) {
-            endpoints.add(hostPort(workerAddress, port(range, index)));
+            endpoints.add(Endpoints.hostPort(workerAddress, port(range, index)));
         }
         return endpoints;
     }
@@ -60,9 +61,5 @@ public final class RpcServers {
                     env.problem()));
         }
         return servers;
-    }
-
-    private static String hostPort(String host, int port) {
-        return (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 }
