@@ -8,8 +8,8 @@ import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -52,8 +52,8 @@ class BackgroundAnalysisTest {
     }
 
     @Test
-    void reanalysisIsAcceptedAndSettlesInTheBackground() throws Exception {
-        Path file = Files.createTempDirectory("reanalyse").resolve("tiny.gguf");
+    void reanalysisIsAcceptedAndSettlesInTheBackground(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("tiny.gguf");
         DemoModel.write(Preset.TINY, 3, file);
         String id = api().body("""
                         {"name": "%s", "source": {"type": "local_path", "path": "%s"}}"""

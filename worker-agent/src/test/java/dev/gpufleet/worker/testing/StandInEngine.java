@@ -58,8 +58,15 @@ public final class StandInEngine {
         List<String> args = List.of(all).subList(1, all.length);
         // never the working directory: the environment it records must not land in the source tree
         String recordDir = System.getenv("GPUFLEET_TEST_RECORD");
-        Path record = recordDir == null || recordDir.isBlank() ? Files.createTempDirectory("stand-in-engine")
-                : Path.of(recordDir);
+        Path record;
+        if (recordDir == null || recordDir.isBlank()) {
+            // no test reads this one: gone when the stand-in exits or is stopped (TERM), so runs leave no litter
+            record = Files.createTempDirectory("stand-in-engine");
+            Path unread = record;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(unread)));
+        } else {
+            record = Path.of(recordDir);
+        }
         String node = System.getenv("MIES_CONTAINER_IP");
         if (mode.equals("mindie") && System.getenv("RANKTABLEFILE") != null && node != null) {
             record = record.resolve(node);
@@ -352,5 +359,13 @@ public final class StandInEngine {
     private static void usage(String message) {
         System.err.println(message);
         System.exit(2);
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            // best effort at exit
+        }
     }
 }
