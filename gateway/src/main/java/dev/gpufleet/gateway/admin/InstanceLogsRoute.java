@@ -26,7 +26,7 @@ import java.nio.charset.StandardCharsets;
  * followed log streams through. The agent checks {@code tail} and {@code follow} and its answer, errors included,
  * is passed on as it is.
  *
- * <p>The kit's ClusterTokenFilter guards it like every route; admin-only access comes with user accounts (issue 8).
+ * <p>The gateway's AuthFilter guards it like the rest of the admin API: an admin's key or the cluster token.
  * A plain Vert.x route, as in forwarding, because the answer is relayed between two connections, never collected.
  */
 @Singleton

@@ -22,6 +22,7 @@ class AuthFilterPathsTest {
                 Map.entry("/v10/models", new boolean[]{false, false, true}),
                 Map.entry("/api/v1/users", new boolean[]{false, false, true}),
                 Map.entry("/api/v1/models", new boolean[]{false, false, true}),
+                Map.entry("/api/v1/instances/i-1/logs", new boolean[]{false, false, true}),
                 Map.entry("/api/v1/api-keys", new boolean[]{false, false, false}),
                 Map.entry("/api/v1/api-keys/abc/revoke", new boolean[]{false, false, false}),
                 Map.entry("/api/v1/api-keysx", new boolean[]{false, false, true}),
