@@ -183,14 +183,13 @@ public final class GatewayBench {
             for (int round = 0; round < ROUNDS; round++) {
                 for (var t : targets.entrySet()) {
                     long cpuBefore = cpuTicks(servers.get(t.getKey()));
-                    long stealBefore = hostStealTicks(Files.readString(Path.of("/proc/stat")));
+                    long stealBefore = hostStealTicks();
                     timeline.append(java.time.Instant.now()).append(' ');
                     long[] n = fixedRate(vertx, client, t.getValue(), body, rate, Math.max(1, seconds / ROUNDS));
                     timeline.append(java.time.Instant.now()).append(' ').append(t.getKey()).append('\n');
                     cpu.merge(t.getKey(), (cpuTicks(servers.get(t.getKey())) - cpuBefore) * 10_000.0 / n.length,
                             Double::sum);  // ticks of 10 ms -> microseconds per request
-                    steal.merge(t.getKey(), hostStealTicks(Files.readString(Path.of("/proc/stat"))) - stealBefore,
-                            Long::sum);
+                    steal.merge(t.getKey(), hostStealTicks() - stealBefore, Long::sum);
                     rounds.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(n);
                 }
             }
@@ -487,7 +486,7 @@ public final class GatewayBench {
      * at 2,000 req/s. Until the sixth session the settle ran the two JVM proxies back to back, and they settled in
      * one round, yet C2 then compiled 0.5 to 1.5 s during phase 1: recompiles when a proxy goes from 15 s idle
      * (while the other paths are measured) to 2,000 req/s (the event loop's run loop itself, the buffer writes, the
-     * scheduled-task queue; `-Xlog:jit+compilation` laid beside phase 1's timeline), which only rounds of phase 1's
+     * scheduled-task queue; {@code -Xlog:jit+compilation} laid beside phase 1's timeline), which only rounds of phase 1's
      * shape bring about before it.
      */
     private static void settle(Vertx vertx, HttpClient client, Map<String, Target> targets, String body, int rate,
@@ -617,6 +616,14 @@ public final class GatewayBench {
             Files.writeString(file, text);
         } catch (java.io.IOException e) {
             System.out.println("could not write " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static long hostStealTicks() {
+        try {
+            return hostStealTicks(Files.readString(Path.of("/proc/stat")));
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 
