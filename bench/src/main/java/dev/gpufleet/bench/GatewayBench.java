@@ -70,6 +70,8 @@ public final class GatewayBench {
     /** Phase 1 counts the requests slower than this, and where they lay in time. */
     private static final long SLOW_NANOS = 1_000_000;
     private static final int SLOW_WINDOW_MILLIS = 100;
+    /** Phase 3 counts the streams whose first chunk took longer than this (direct's p99 is about 0.6 ms). */
+    private static final long SLOW_FIRST_CHUNK_NANOS = 2_000_000;
 
     /** Closed-loop warm-up per path before anything is measured. */
     static final int WARM_UP_SECONDS = 15;
@@ -265,11 +267,29 @@ public final class GatewayBench {
             System.out.printf("gateway JIT compilation during its measured run: %d ms of compiler time%n", jitPeak);
 
             Map<String, long[][]> streams = new LinkedHashMap<>();
+            long streamJit = 0;
+            GcPauses streamGc = new GcPauses(0, 0);
             for (var t : targets.entrySet()) {
                 streaming(vertx, client, t.getValue(), streamBody, 3);
+                boolean gateway = t.getKey().equals("gateway");
+                long jitStart = gateway ? jitMillis(servers.get("gateway")) : 0;
+                GcPauses gcStart = gateway ? gcPauses(servers.get("gateway")) : null;
                 streams.put(t.getKey(), streaming(vertx, client, t.getValue(), streamBody, seconds));
+                if (gateway) {
+                    streamJit = jitMillis(servers.get("gateway")) - jitStart;
+                    streamGc = gcPauses(servers.get("gateway")).since(gcStart);
+                }
             }
             printStreams(seconds, streams);
+            System.out.printf("gateway during its measured streams: %d ms of JIT compiler time; %d GC pauses, %.1f ms in"
+                    + " all%n", streamJit, streamGc.collections(), streamGc.seconds() * 1000);
+            // the gateway's first-chunk tail has been 1-2 ms above the floor's in 1 % of streams: stalls, or a spread?
+            streams.forEach((k, v) -> {
+                SlowSpread slow = SlowSpread.timed(v[2], v[3], SLOW_FIRST_CHUNK_NANOS, SLOW_WINDOW_MILLIS);
+                System.out.printf("  %s: first chunks over %.0f ms: %d of %d, in %d of %d windows of %d ms (at most %d"
+                                + " in one)%n", k, ms(SLOW_FIRST_CHUNK_NANOS), slow.requests(), v[3].length,
+                        slow.windowsWithSlow(), slow.windows(), SLOW_WINDOW_MILLIS, slow.mostInOneWindow());
+            });
             } finally {
                 // before the broker and the database go, so the gateway stops cleanly
                 java.util.Collections.reverse(processes);
@@ -355,14 +375,17 @@ public final class GatewayBench {
 
     /**
      * Keeps {@link #STREAMS_IN_FLIGHT} streaming requests going for {@code seconds}; returns the sorted times to the
-     * first body chunk and to the end, in nanoseconds.
+     * first body chunk and to the end, then each stream's start (since the first) and time to its first chunk in the
+     * order they ended, in nanoseconds.
      */
     static long[][] streaming(Vertx vertx, HttpClient client, Target target, String body, int seconds)
             throws Exception {
         List<Long> first = new ArrayList<>();
         List<Long> whole = new ArrayList<>();
+        List<Long> startedAt = new ArrayList<>();
         AtomicLong failed = new AtomicLong();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        long begin = System.nanoTime();
+        long end = begin + TimeUnit.SECONDS.toNanos(seconds);
         CompletableFuture<Void> finished = new CompletableFuture<>();
         int[] running = {STREAMS_IN_FLIGHT};
         Buffer payload = Buffer.buffer(body);
@@ -400,6 +423,7 @@ public final class GatewayBench {
                             } else {
                                 first.add(firstAt[0] - t0);
                                 whole.add(System.nanoTime() - t0);
+                                startedAt.add(t0 - begin);
                             }
                             next();
                         });
@@ -410,7 +434,9 @@ public final class GatewayBench {
         finished.get(seconds + 60L, TimeUnit.SECONDS);
         require(failed.get() == 0, failed.get() + " streams from :" + target.port() + " failed");
         return new long[][]{first.stream().mapToLong(Long::longValue).sorted().toArray(),
-                whole.stream().mapToLong(Long::longValue).sorted().toArray()};
+                whole.stream().mapToLong(Long::longValue).sorted().toArray(),
+                startedAt.stream().mapToLong(Long::longValue).toArray(),
+                first.stream().mapToLong(Long::longValue).toArray()};
     }
 
     private static void writeLua(Path lua, String body, String auth) throws Exception {
@@ -596,6 +622,33 @@ public final class GatewayBench {
                 most = Math.max(most, inWindow);
             }
             return new SlowSpread(slow, windowsWithSlow, windows, most);
+        }
+
+        /**
+         * @param startNanos  when each request started, since the run began
+         * @param latencyNanos each one's latency, in the same order
+         */
+        static SlowSpread timed(long[] startNanos, long[] latencyNanos, long slowNanos, int windowMillis) {
+            long window = TimeUnit.MILLISECONDS.toNanos(windowMillis);
+            long last = 0;
+            for (long start : startNanos) {
+                last = Math.max(last, start);
+            }
+            int[] perWindow = new int[(int) (last / window) + 1];
+            int slow = 0;
+            for (int i = 0; i < startNanos.length; i++) {
+                if (latencyNanos[i] > slowNanos) {
+                    slow++;
+                    perWindow[(int) (startNanos[i] / window)]++;
+                }
+            }
+            int windowsWithSlow = 0;
+            int most = 0;
+            for (int n : perWindow) {
+                windowsWithSlow += n > 0 ? 1 : 0;
+                most = Math.max(most, n);
+            }
+            return new SlowSpread(slow, windowsWithSlow, startNanos.length == 0 ? 0 : perWindow.length, most);
         }
 
         SlowSpread plus(SlowSpread other) {

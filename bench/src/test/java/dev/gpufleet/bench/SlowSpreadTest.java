@@ -44,4 +44,24 @@ class SlowSpreadTest {
         assertEquals(windows, spread.windows());
         assertEquals(1, spread.requests());
     }
+
+    /** Streams start when earlier ones end, not at a fixed rate: windows go by each one's start time. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "none slow|0 50 150 250|1 1 1 1|0|0|3|0",
+            "two in one window|0 10 20 150|5 5 1 1|2|1|2|2",
+            "one in each of two windows|0 120 240|1 5 5|2|2|3|1",
+            "no streams|''|''|0|0|0|0"})
+    void timedRequestsFallInTheWindowOfTheirStart(String what, String startsMillis, String latenciesMillis, int slow,
+                                                  int windowsWithSlow, int windows, int most) {
+        long[] starts = millisToNanos(startsMillis);
+        long[] latencies = millisToNanos(latenciesMillis);
+        GatewayBench.SlowSpread spread = GatewayBench.SlowSpread.timed(starts, latencies, 2_000_000, 100);
+        assertEquals(new GatewayBench.SlowSpread(slow, windowsWithSlow, windows, most), spread, what);
+    }
+
+    private static long[] millisToNanos(String list) {
+        return list.isBlank() ? new long[0]
+                : Arrays.stream(list.split(" ")).mapToLong(m -> Long.parseLong(m) * 1_000_000).toArray();
+    }
 }
