@@ -375,7 +375,7 @@ public final class GatewayBench {
 
     /**
      * Keeps {@link #STREAMS_IN_FLIGHT} streaming requests going for {@code seconds}; returns the sorted times to the
-     * first body chunk and to the end, then each stream's start (since the first) and time to its first chunk in the
+     * first body chunk and to the end, then each stream's start (since the run began) and time to its first chunk in the
      * order they ended, in nanoseconds.
      */
     static long[][] streaming(Vertx vertx, HttpClient client, Target target, String body, int seconds)
