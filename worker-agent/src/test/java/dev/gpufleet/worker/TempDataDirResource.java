@@ -1,14 +1,13 @@
 package dev.gpufleet.worker;
 
+import dev.gpufleet.worker.testing.TestDirs;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** Gives the agent under test a fresh, throwaway data dir, so tests never touch ~/.gpufleet. */
 public class TempDataDirResource implements QuarkusTestResourceLifecycleManager {
@@ -29,10 +28,6 @@ public class TempDataDirResource implements QuarkusTestResourceLifecycleManager 
         if (dir == null) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestDirs.deleteTree(dir);
     }
 }

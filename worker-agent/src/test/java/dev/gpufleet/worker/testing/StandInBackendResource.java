@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /** A directory with a stand-in {@code llama-box}, made the agent's backend search path. */
 public class StandInBackendResource implements QuarkusTestResourceLifecycleManager {
@@ -30,10 +28,6 @@ public class StandInBackendResource implements QuarkusTestResourceLifecycleManag
         if (dir == null) {
             return;
         }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestDirs.deleteTree(dir);
     }
 }

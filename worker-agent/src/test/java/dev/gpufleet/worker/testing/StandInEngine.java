@@ -63,7 +63,13 @@ public final class StandInEngine {
             // no test reads this one: gone when the stand-in exits or is stopped (TERM), so runs leave no litter
             record = Files.createTempDirectory("stand-in-engine");
             Path unread = record;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(unread)));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    TestDirs.deleteTree(unread);
+                } catch (java.io.UncheckedIOException e) {
+                    // best effort at exit
+                }
+            }));
         } else {
             record = Path.of(recordDir);
         }
@@ -359,13 +365,5 @@ public final class StandInEngine {
     private static void usage(String message) {
         System.err.println(message);
         System.exit(2);
-    }
-
-    private static void deleteTree(Path root) {
-        try (var paths = Files.walk(root)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            // best effort at exit
-        }
     }
 }
