@@ -605,23 +605,11 @@ public final class GatewayBench {
     record SlowSpread(int requests, int windowsWithSlow, int windows, int mostInOneWindow) {
         /** @param inSendOrder latencies in nanoseconds, the i-th sent at {@code i / rate} seconds */
         static SlowSpread of(long[] inSendOrder, int rate, long slowNanos, int windowMillis) {
-            int perWindow = Math.max(1, (int) ((long) rate * windowMillis / 1000));
-            int windows = (inSendOrder.length + perWindow - 1) / perWindow;
-            int slow = 0;
-            int windowsWithSlow = 0;
-            int most = 0;
-            for (int w = 0; w < windows; w++) {
-                int inWindow = 0;
-                for (int i = w * perWindow; i < Math.min(inSendOrder.length, (w + 1) * perWindow); i++) {
-                    if (inSendOrder[i] > slowNanos) {
-                        inWindow++;
-                    }
-                }
-                slow += inWindow;
-                windowsWithSlow += inWindow > 0 ? 1 : 0;
-                most = Math.max(most, inWindow);
+            long[] sentAt = new long[inSendOrder.length];
+            for (int i = 0; i < sentAt.length; i++) {
+                sentAt[i] = i * 1_000_000_000L / rate;
             }
-            return new SlowSpread(slow, windowsWithSlow, windows, most);
+            return timed(sentAt, inSendOrder, slowNanos, windowMillis);
         }
 
         /**
