@@ -170,7 +170,7 @@ class ForwardingApiTest {
                 .body("model", equalTo(model))
                 .body("choices[0].message.content", equalTo(backend.streamedText()))
                 .body("usage.completion_tokens", equalTo(3));
-        double overhead = Double.parseDouble(chat.header(ForwardingRoutes.OVERHEAD_HEADER));
+        double overhead = Double.parseDouble(chat.header(OverheadHeader.NAME));
         assertTrue(overhead >= 0 && overhead < 5_000, "overhead " + overhead);
         FakeLlamaServer.Received received = backend.received.get(0);
         assertEquals(CHAT, received.path());
@@ -215,7 +215,7 @@ class ForwardingApiTest {
         assertEquals(200, response.statusCode());
         assertEquals("text/event-stream", response.headers().firstValue("content-type").orElse(""));
         assertEquals("no-cache", response.headers().firstValue("cache-control").orElse(""));
-        assertTrue(response.headers().firstValue(ForwardingRoutes.OVERHEAD_HEADER).isPresent());
+        assertTrue(response.headers().firstValue(OverheadHeader.NAME).isPresent());
         List<String> events = new ArrayList<>();
         long firstEventAt = 0;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(),

@@ -22,9 +22,9 @@ class OverheadHeaderTest {
             "12345678, 12.346",
             "-5, 0.000"})
     void threeDecimalsOfAMillisecond(long nanos, String expected) {
-        assertEquals(expected, ForwardingRoutes.millisText(nanos));
+        assertEquals(expected, OverheadHeader.millisText(nanos));
         if (nanos >= 0 && nanos % 1000 != 500) {
-            assertEquals(String.format(Locale.ROOT, "%.3f", nanos / 1e6), ForwardingRoutes.millisText(nanos));
+            assertEquals(String.format(Locale.ROOT, "%.3f", nanos / 1e6), OverheadHeader.millisText(nanos));
         }
     }
 }
