@@ -1,6 +1,8 @@
 package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.worker.backend.BackendLaunch;
+import dev.gpufleet.worker.processes.Leftover;
+import dev.gpufleet.worker.processes.StepThread;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

@@ -12,8 +12,10 @@ import dev.gpufleet.worker.backend.LaunchPlanner;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.LogTail;
 import dev.gpufleet.worker.backend.PortRange;
-import dev.gpufleet.worker.backend.ProcessTree;
+import dev.gpufleet.worker.processes.ProcessTree;
 import dev.gpufleet.worker.backend.RpcServers;
+import dev.gpufleet.worker.processes.Leftover;
+import dev.gpufleet.worker.processes.StepThread;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;

@@ -10,6 +10,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.processes.Leftover;
 import dev.gpufleet.worker.testing.StandInBackend;
 import dev.gpufleet.worker.testing.StandIns;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.instances;
+package dev.gpufleet.worker.processes;
 
 import org.jboss.logging.Logger;
 
@@ -14,14 +14,14 @@ import java.util.concurrent.TimeUnit;
  * posted to it and run in order, so no lock is needed. Beside it a timer for the KILLs of stopping process trees,
  * apart so they fire even while the step thread waits. After {@link #shutdown()} posts are dropped.
  */
-final class StepThread {
+public final class StepThread {
     private final ScheduledExecutorService executor;
     private final ScheduledExecutorService killTimer;
     private final Logger log;
     private final String failedStep;
 
     /** @param failedStep what the log says when a step throws, e.g. "Supervisor step failed" */
-    StepThread(String threadName, String killThreadName, Logger log, String failedStep) {
+    public StepThread(String threadName, String killThreadName, Logger log, String failedStep) {
         this.executor = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, threadName));
         this.killTimer = Executors.newSingleThreadScheduledExecutor(task -> daemon(task, killThreadName));
         this.log = log;
@@ -34,15 +34,15 @@ final class StepThread {
         return thread;
     }
 
-    ScheduledExecutorService killTimer() {
+    public ScheduledExecutorService killTimer() {
         return killTimer;
     }
 
-    boolean isShutdown() {
+    public boolean isShutdown() {
         return executor.isShutdown();
     }
 
-    void post(Runnable task) {
+    public void post(Runnable task) {
         try {
             executor.execute(() -> {
                 try {
@@ -57,7 +57,7 @@ final class StepThread {
     }
 
     /** @return null when shutting down */
-    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+    public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
         try {
             return executor.schedule(() -> post(task), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
@@ -66,7 +66,7 @@ final class StepThread {
     }
 
     /** Ends both threads; waits up to 2 s for a step that is running. */
-    void shutdown() {
+    public void shutdown() {
         executor.shutdownNow();
         killTimer.shutdownNow();
         try {
