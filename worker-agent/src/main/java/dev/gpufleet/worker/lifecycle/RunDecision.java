@@ -6,8 +6,12 @@ import java.util.Optional;
 /** What the owner of a run does next: the outputs of {@link RunLifecycle}. */
 public sealed interface RunDecision {
 
-    /** Start the run's process now. */
+    /** Start the run's process now: what it waited for is there. */
     record Launch() implements RunDecision {
+    }
+
+    /** Plan the run's launch anew and start it: the delay after an exit is over. */
+    record Relaunch() implements RunDecision {
     }
 
     /** Ask the awaited process whether it accepts connections after this delay (zero: at once). */

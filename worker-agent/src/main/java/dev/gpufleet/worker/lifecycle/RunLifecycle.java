@@ -90,7 +90,7 @@ public final class RunLifecycle {
         }
         if (signal instanceof RunSignal.RestartDue) {
             return state.phase() != RunPhase.BACKING_OFF ? unchanged(state)
-                    : Step.of(state.inPhase(RunPhase.PREPARING), new RunDecision.Launch());
+                    : Step.of(state.inPhase(RunPhase.PREPARING), new RunDecision.Relaunch());
         }
         if (signal instanceof RunSignal.StopRequested) {
             return !state.active() ? unchanged(state)

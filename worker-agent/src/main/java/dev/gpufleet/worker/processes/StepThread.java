@@ -34,7 +34,7 @@ public final class StepThread {
         return thread;
     }
 
-    public ScheduledExecutorService killTimer() {
+    ScheduledExecutorService killTimer() {
         return killTimer;
     }
 

@@ -150,8 +150,8 @@ class DistributedVllmTest {
     }
 
     private Path rayWorkerPidFile() {
-        return dir.resolve("data-" + OTHER).resolve(SubordinateServers.PID_DIR)
-                .resolve(SubordinateServers.pidFileName(RpcServerPlan.Key.rayWorker("d")));
+        return dir.resolve("data-" + OTHER).resolve(SubordinateLeftovers.PID_DIR)
+                .resolve(SubordinateLeftovers.pidFileName(RpcServerPlan.Key.rayWorker("d")));
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.gpufleet.worker.lifecycle.RunDecision.Kill;
 import dev.gpufleet.worker.lifecycle.RunDecision.Launch;
 import dev.gpufleet.worker.lifecycle.RunDecision.PollDependency;
 import dev.gpufleet.worker.lifecycle.RunDecision.Probe;
+import dev.gpufleet.worker.lifecycle.RunDecision.Relaunch;
 import dev.gpufleet.worker.lifecycle.RunDecision.RestartAfter;
 import dev.gpufleet.worker.lifecycle.RunDecision.StillHealthy;
 import dev.gpufleet.worker.lifecycle.RunFailure.CannotStart;
@@ -39,7 +40,6 @@ import java.util.stream.Stream;
 
 import static dev.gpufleet.worker.lifecycle.RunPhase.BACKING_OFF;
 import static dev.gpufleet.worker.lifecycle.RunPhase.FAILED;
-import static dev.gpufleet.worker.lifecycle.RunPhase.PREPARING;
 import static dev.gpufleet.worker.lifecycle.RunPhase.RUNNING;
 import static dev.gpufleet.worker.lifecycle.RunPhase.STARTING;
 import static dev.gpufleet.worker.lifecycle.RunPhase.STOPPED;
@@ -357,7 +357,7 @@ class RunLifecycleTest {
                         run(SERVER).in(BACKING_OFF).startedAt(s(0)).readyAt(s(1)).restartDelay(s(2)).get(),
                         List.of(new RestartAfter(s(1)))),
                 arguments("restart due: launched anew", SERVER, run(SERVER).in(BACKING_OFF).restartDelay(s(4)).get(),
-                        s(9), new RestartDue(), run(SERVER).restartDelay(s(4)).get(), List.of(new Launch())),
+                        s(9), new RestartDue(), run(SERVER).restartDelay(s(4)).get(), List.of(new Relaunch())),
                 arguments("a server launched again keeps its backoff and its quick exits", RAY,
                         run(RAY).quickExits(2).restartDelay(s(4)).get(), s(9), new Launched(),
                         run(RAY).in(STARTING).startedAt(s(9)).deadline(s(69)).quickExits(2).restartDelay(s(4)).get(),
