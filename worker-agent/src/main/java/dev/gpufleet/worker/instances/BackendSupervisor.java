@@ -143,20 +143,13 @@ public final class BackendSupervisor implements AutoCloseable {
             return;
         }
         subordinates.close();
-        CompletableFuture<Void> allStopped = new CompletableFuture<>();
-        post(() -> {
+        Optional<Exception> notConfirmed = steps.shutdownAfter(() -> {
             closing = true;
             List<CompletableFuture<Void>> stops = new ArrayList<>(leftovers.stopAll());
             stops.addAll(runs.stopAll());
-            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                    .whenComplete((ignored, failure) -> allStopped.complete(null));
-        });
-        try {
-            allStopped.get(settings.stopTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warnf("Not every backend was confirmed stopped: %s", e.toString());
-        }
-        steps.shutdown();
+            return stops;
+        }, settings.stopTimeout().plusSeconds(5));
+        notConfirmed.ifPresent(e -> LOG.warnf("Not every backend was confirmed stopped: %s", e.toString()));
         runs.closed();
     }
 

@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the helper processes this worker lends to distributed instances whose main backend runs on another worker
@@ -321,8 +320,7 @@ public final class SubordinateServers implements AutoCloseable {
         if (steps.isShutdown()) {
             return;
         }
-        CompletableFuture<Void> allStopped = new CompletableFuture<>();
-        post(() -> {
+        Optional<Exception> notConfirmed = steps.shutdownAfter(() -> {
             closing = true;
             List<CompletableFuture<Void>> stops = new ArrayList<>(leftovers.stopAll());
             for (SubordinateServer server : servers.values()) {
@@ -333,15 +331,9 @@ public final class SubordinateServers implements AutoCloseable {
                     stops.add(processes.stop(server.handle));
                 }
             }
-            CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                    .whenComplete((ignored, failure) -> allStopped.complete(null));
-        });
-        try {
-            allStopped.get(settings.stopTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            LOG.warnf("Not every RPC server was confirmed stopped: %s", e.toString());
-        }
-        steps.shutdown();
+            return stops;
+        }, settings.stopTimeout().plusSeconds(5));
+        notConfirmed.ifPresent(e -> LOG.warnf("Not every RPC server was confirmed stopped: %s", e.toString()));
         servers.keySet().forEach(leftovers::forget);
         leftovers.forgetAll();
     }

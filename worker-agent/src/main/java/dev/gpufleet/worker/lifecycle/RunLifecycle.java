@@ -45,10 +45,6 @@ public final class RunLifecycle {
         this.clock = clock;
     }
 
-    public RunPolicy policy() {
-        return policy;
-    }
-
     /** A new run: nothing of it has started yet. */
     public RunState initial() {
         return RunState.preparing(policy);

@@ -3,11 +3,15 @@ package dev.gpufleet.worker.processes;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The one thread a supervising component keeps all its state on: process exits, probe answers and timers are
@@ -63,6 +67,26 @@ public final class StepThread {
         } catch (RejectedExecutionException e) {
             return null;
         }
+    }
+
+    /**
+     * Runs {@code stopping} as a step, waits until every process it stops is gone (at most {@code wait}), then ends
+     * both threads.
+     *
+     * @return why not everything was confirmed stopped; empty when it was
+     */
+    public Optional<Exception> shutdownAfter(Supplier<List<CompletableFuture<Void>>> stopping, Duration wait) {
+        CompletableFuture<Void> allStopped = new CompletableFuture<>();
+        post(() -> CompletableFuture.allOf(stopping.get().toArray(CompletableFuture[]::new))
+                .whenComplete((ignored, failure) -> allStopped.complete(null)));
+        Optional<Exception> notConfirmed = Optional.empty();
+        try {
+            allStopped.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            notConfirmed = Optional.of(e);
+        }
+        shutdown();
+        return notConfirmed;
     }
 
     /** Ends both threads; waits up to 2 s for a step that is running. */
