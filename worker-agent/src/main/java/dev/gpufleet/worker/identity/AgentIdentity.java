@@ -1,7 +1,7 @@
 package dev.gpufleet.worker.identity;
 
 import dev.gpufleet.worker.WorkerConfig;
-import dev.gpufleet.worker.report.HostNetwork;
+import dev.gpufleet.worker.host.HostNetwork;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.file.Path;

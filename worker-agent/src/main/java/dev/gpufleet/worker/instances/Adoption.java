@@ -1,6 +1,7 @@
 package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.worker.processes.Leftover;
 
 import java.util.Map;
 

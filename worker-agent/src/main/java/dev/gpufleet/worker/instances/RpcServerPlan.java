@@ -25,7 +25,52 @@ import java.util.Set;
  * restart count, like the main backend after an ERROR.
  */
 public final class RpcServerPlan {
-    public enum Role { RPC_SERVER, RAY_WORKER, MINDIE_NODE }
+    /** The kinds of helper process, each for the instances of one backend. */
+    public enum Role {
+        /** one llama.cpp RPC server per GPU lent to a llama-box instance */
+        RPC_SERVER(LaunchPlanner.LLAMA_BOX, "RPC server", null, null),
+        /** one Ray worker node holding every GPU lent to a vLLM instance */
+        RAY_WORKER(LaunchPlanner.VLLM, "Ray worker", "ray-worker", "ray"),
+        /** one MindIE node on the NPUs lent to a MindIE instance */
+        MINDIE_NODE(LaunchPlanner.MINDIE, "MindIE node", "mindie-node", "mindie");
+
+        private final String backend;
+        private final String noun;
+        private final String tag;
+        private final String leftoverPrefix;
+
+        /**
+         * @param tag            what its files are named with after the instance's; null for a role with one
+         *                       process per GPU, whose files name the GPU
+         * @param leftoverPrefix what its pid file's instance field starts with; null for one process per GPU
+         */
+        Role(String backend, String noun, String tag, String leftoverPrefix) {
+            this.backend = backend;
+            this.noun = noun;
+            this.tag = tag;
+            this.leftoverPrefix = leftoverPrefix;
+        }
+
+        /** The backend of the instances it serves. */
+        public String backend() {
+            return backend;
+        }
+
+        /** One process per GPU lent (else one per instance). */
+        public boolean perGpu() {
+            return tag == null;
+        }
+
+        /** e.g. "ray-worker"; null when {@link #perGpu()} */
+        public String tag() {
+            return tag;
+        }
+
+        /** e.g. "ray"; null when {@link #perGpu()} */
+        public String leftoverPrefix() {
+            return leftoverPrefix;
+        }
+    }
 
     /** One helper process: an RPC server (an instance's GPU on this worker) or a Ray worker node (gpuIndex -1). */
     public record Key(String instanceId, Role role, int gpuIndex) implements Comparable<Key> {
@@ -49,13 +94,14 @@ public final class RpcServerPlan {
             return ORDER.compare(this, other);
         }
 
+        /** "the RPC server of GPU 0", "the Ray worker of instance i-1": how messages name a helper process. */
+        public String describe() {
+            return "the " + role.noun + " of " + (role.perGpu() ? "GPU " + gpuIndex : "instance " + instanceId);
+        }
+
         @Override
         public String toString() {
-            return switch (role) {
-                case RAY_WORKER -> instanceId + " Ray worker";
-                case MINDIE_NODE -> instanceId + " MindIE node";
-                default -> instanceId + " GPU " + gpuIndex;
-            };
+            return instanceId + " " + (role.perGpu() ? "GPU " + gpuIndex : role.noun);
         }
     }
 
@@ -113,7 +159,7 @@ public final class RpcServerPlan {
         for (InstanceChanged instance : instances.values()) {
             for (Key key : keys(workerId, instance)) {
                 if (!heldKeys.contains(key)) {
-                    String lent = key.role() == Role.RPC_SERVER ? "GPU " + key.gpuIndex()
+                    String lent = key.role().perGpu() ? "GPU " + key.gpuIndex()
                             : "GPUs " + lentGpus(workerId, instance);
                     starts.add(new Action(Kind.START, key, instance, "this worker lends " + lent + " to instance "
                             + (instance.name() == null ? instance.instanceId() : instance.name()) + ", "
@@ -182,11 +228,7 @@ public final class RpcServerPlan {
         if (instance.subordinateWorkers().stream().noneMatch(s -> workerId.equals(s.workerId()))) {
             return "this worker no longer lends GPUs to the instance";
         }
-        String backend = switch (key.role()) {
-            case RAY_WORKER -> LaunchPlanner.VLLM;
-            case MINDIE_NODE -> LaunchPlanner.MINDIE;
-            default -> LaunchPlanner.LLAMA_BOX;
-        };
+        String backend = key.role().backend();
         if (!backend.equals(LaunchPlanner.canonicalBackend(instance.launchPlan().backend()))) {
             return "the instance's backend is no longer " + backend;
         }

@@ -1,5 +1,6 @@
 package dev.gpufleet.worker.instances;
 
+import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
@@ -12,10 +13,12 @@ import dev.gpufleet.worker.backend.RaySettings;
 import org.eclipse.microprofile.config.ConfigProvider;
 import dev.gpufleet.worker.backend.ExecutableSearch;
 import dev.gpufleet.worker.devices.ByteSize;
+import dev.gpufleet.worker.devices.ReportedDevices;
 import dev.gpufleet.worker.devices.SimulatedDevices;
 import dev.gpufleet.worker.download.DownloadSettings;
 import dev.gpufleet.worker.download.Downloader;
 import dev.gpufleet.worker.download.Hub;
+import dev.gpufleet.worker.host.HostNetwork;
 import dev.gpufleet.worker.identity.AgentIdentity;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
@@ -38,7 +41,7 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat) {
+                       ReportedDevices reportedDevices) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -47,7 +50,7 @@ public class Supervision {
         this.downloader = new Downloader(downloadSettings(config, dataDir));
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
                 config.backendHost(), config.portRange(),
-                () -> currentDevices(heartbeat, config),
+                () -> currentDevices(reportedDevices, config),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
                 config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
@@ -70,9 +73,8 @@ public class Supervision {
      * The GPUs the latest heartbeat detected (live: a device tool may find others later); before the first beat,
      * the simulated ones if any are set.
      */
-    private static List<dev.gpufleet.events.GpuDevice> currentDevices(
-            jakarta.inject.Provider<dev.gpufleet.worker.report.Heartbeat> heartbeat, WorkerConfig config) {
-        return heartbeat.get().latest().map(report -> report.payload().gpus())
+    private static List<GpuDevice> currentDevices(ReportedDevices reportedDevices, WorkerConfig config) {
+        return reportedDevices.latest()
                 .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
     }
 
@@ -88,7 +90,7 @@ public class Supervision {
                 ray.objectManagerPort(), ray.runtimeEnvAgentPort(), ray.dashboardAgentGrpcPort(),
                 ray.dashboardAgentListenPort(), ray.metricsExportPort(), workers.first(), workers.last(),
                 ray.dashboardPort()), config.address().filter(a -> !a.isBlank())
-                .orElseGet(dev.gpufleet.worker.report.HostNetwork::detectAddress));
+                .orElseGet(HostNetwork::detectAddress));
     }
 
     private static long diskMargin(String text) {

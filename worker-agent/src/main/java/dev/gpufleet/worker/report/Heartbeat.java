@@ -10,6 +10,8 @@ import dev.gpufleet.worker.devices.DeviceDetector;
 import dev.gpufleet.worker.devices.DeviceInventory;
 import dev.gpufleet.worker.devices.DeviceSource;
 import dev.gpufleet.worker.devices.ProcessCommandRunner;
+import dev.gpufleet.worker.devices.ReportedDevices;
+import dev.gpufleet.worker.host.HostNetwork;
 import dev.gpufleet.worker.host.HostResources;
 import dev.gpufleet.worker.host.HostProbe;
 import dev.gpufleet.worker.host.Platform;
@@ -54,6 +56,7 @@ public class Heartbeat {
     private final WorkerConfig config;
     private final AgentIdentity agentIdentity;
     private final Supervision supervision;
+    private final ReportedDevices reportedDevices;
     private final Producer<String, String> producer;
     private final Instance<HttpServer> httpServer;
     private final int configuredPort;
@@ -71,11 +74,12 @@ public class Heartbeat {
     private ExecutorService sender;
 
     public Heartbeat(WorkerConfig config, AgentIdentity agentIdentity, Supervision supervision,
-                     Producer<String, String> producer, Instance<HttpServer> httpServer,
-                     @ConfigProperty(name = "quarkus.http.port") int configuredPort) {
+                     ReportedDevices reportedDevices, Producer<String, String> producer,
+                     Instance<HttpServer> httpServer, @ConfigProperty(name = "quarkus.http.port") int configuredPort) {
         this.config = config;
         this.agentIdentity = agentIdentity;
         this.supervision = supervision;
+        this.reportedDevices = reportedDevices;
         this.producer = producer;
         this.httpServer = httpServer;
         this.configuredPort = configuredPort;
@@ -135,7 +139,9 @@ public class Heartbeat {
             Envelope<WorkerReported> report = Envelope.of(
                     ReportAssembler.assemble(setup, hostNow, agentPort(),
                             supervision.observed()), revisions.next(), clock);
-            logStateChange(latest.getAndSet(report), report.payload());
+            Envelope<WorkerReported> previous = latest.getAndSet(report);
+            reportedDevices.report(report.payload().gpus());
+            logStateChange(previous, report.payload());
             publish(report);
         } catch (RuntimeException e) {
             LOG.errorf("Heartbeat failed, trying again in %s: %s", config.heartbeatInterval(), e.toString());

@@ -2,6 +2,7 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.worker.processes.Leftover;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -6,6 +6,7 @@ import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.processes.Leftover;
 import dev.gpufleet.worker.testing.StandInBackend;
 import dev.gpufleet.worker.testing.StandIns;
 import org.junit.jupiter.api.AfterEach;

@@ -10,6 +10,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.processes.Leftover;
 import dev.gpufleet.worker.testing.StandInBackend;
 import dev.gpufleet.worker.testing.StandIns;
 import org.junit.jupiter.api.AfterEach;
@@ -112,7 +113,8 @@ class DistributedLlamaBoxTest {
     }
 
     private long rpcServerPid(String workerId, int gpu) throws IOException {
-        Path file = dir.resolve("data-" + workerId).resolve(SubordinateServers.PID_DIR).resolve("d.gpu" + gpu + ".pid");
+        Path file = dir.resolve("data-" + workerId).resolve(SubordinateLeftovers.PID_DIR)
+                .resolve("d.gpu" + gpu + ".pid");
         return Leftover.parse(Files.readString(file)).orElseThrow().pid();
     }
 
@@ -150,7 +152,8 @@ class DistributedLlamaBoxTest {
                 && !listening(26180));
         await().atMost(Duration.ofSeconds(5)).until(() -> ProcessHandle.of(rpcPid).map(p -> !p.isAlive())
                 .orElse(true));
-        assertFalse(Files.exists(dir.resolve("data-" + OTHER).resolve(SubordinateServers.PID_DIR).resolve("d.gpu0.pid")));
+        assertFalse(Files.exists(dir.resolve("data-" + OTHER).resolve(SubordinateLeftovers.PID_DIR)
+                .resolve("d.gpu0.pid")));
         assertTrue(subSink.isEmpty(), subSink.toString());
     }
 

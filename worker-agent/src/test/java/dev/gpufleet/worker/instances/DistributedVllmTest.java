@@ -17,6 +17,7 @@ import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchPlanner;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.RaySettings;
+import dev.gpufleet.worker.processes.Leftover;
 import dev.gpufleet.worker.testing.StandIns;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,13 +145,13 @@ class DistributedVllmTest {
     }
 
     private Path headPidFile() {
-        return dir.resolve("data-" + ME).resolve(BackendSupervisor.PID_DIR)
-                .resolve(BackendSupervisor.preludePidFileName("d"));
+        return dir.resolve("data-" + ME).resolve(BackendLeftovers.PID_DIR)
+                .resolve(BackendLeftovers.preludePidFileName("d"));
     }
 
     private Path rayWorkerPidFile() {
-        return dir.resolve("data-" + OTHER).resolve(SubordinateServers.PID_DIR)
-                .resolve(SubordinateServers.pidFileName(RpcServerPlan.Key.rayWorker("d")));
+        return dir.resolve("data-" + OTHER).resolve(SubordinateLeftovers.PID_DIR)
+                .resolve(SubordinateLeftovers.pidFileName(RpcServerPlan.Key.rayWorker("d")));
     }
 
     @Test

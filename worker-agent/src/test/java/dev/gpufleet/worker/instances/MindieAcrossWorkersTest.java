@@ -163,8 +163,8 @@ class MindieAcrossWorkersTest {
         publish(new InstanceDeleted("m", "m-qwen", ME), main, sub);
 
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !listening(running.port()) && !listening(SUB_PORT));
-        assertFalse(Files.exists(dir.resolve("data-" + OTHER).resolve(SubordinateServers.PID_DIR)
-                .resolve(SubordinateServers.pidFileName(RpcServerPlan.Key.mindieNode("m")))));
+        assertFalse(Files.exists(dir.resolve("data-" + OTHER).resolve(SubordinateLeftovers.PID_DIR)
+                .resolve(SubordinateLeftovers.pidFileName(RpcServerPlan.Key.mindieNode("m")))));
     }
 
     @Test

@@ -88,8 +88,8 @@ class UsageSamplerTest {
             "1000 | 980  | true",
     })
     void onlyAChangeOfMoreThanOnePercentIsReportedAgain(long before, long now, boolean changed) {
-        assertEquals(changed, BackendSupervisor.changed(new ResourceClaim(before, Map.of(0, before)),
+        assertEquals(changed, UsageReports.changed(new ResourceClaim(before, Map.of(0, before)),
                 new ResourceClaim(now, Map.of(0, before))));
-        assertTrue(BackendSupervisor.changed(null, new ResourceClaim(now, Map.of())));
+        assertTrue(UsageReports.changed(null, new ResourceClaim(now, Map.of())));
     }
 }

@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.report;
+package dev.gpufleet.worker.host;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.backend;
+package dev.gpufleet.worker.processes;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.backend;
+package dev.gpufleet.worker.processes;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

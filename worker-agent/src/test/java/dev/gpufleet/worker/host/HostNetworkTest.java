@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.report;
+package dev.gpufleet.worker.host;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

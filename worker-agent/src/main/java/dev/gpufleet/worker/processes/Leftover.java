@@ -1,4 +1,4 @@
-package dev.gpufleet.worker.instances;
+package dev.gpufleet.worker.processes;
 
 import java.util.Optional;
 
