@@ -8,6 +8,7 @@ import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.ShardedSizing;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.placement.PlacementRequest.Strategy;
+import dev.gpufleet.scheduler.placement.filter.GpuSelection;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
