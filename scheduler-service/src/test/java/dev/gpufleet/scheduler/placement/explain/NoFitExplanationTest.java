@@ -4,13 +4,10 @@ import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
-import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What a no-fit message says, and what it leaves out. */
-class NoFitExplanationTest {
+class NoFitExplanationTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         return Stream.of(
@@ -43,13 +40,6 @@ class NoFitExplanationTest {
                         List.of(worker("w", 3, nvidia(0, 24, 0, 0))), req("llama-box", L20, false, false),
                         "No suitable workers. w: needs 21.5 GiB VRAM, largest free GPU has 23.0 GiB, and 1.2 GiB"
                                 + " RAM, 1.0 GiB allocatable"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 
     @Test

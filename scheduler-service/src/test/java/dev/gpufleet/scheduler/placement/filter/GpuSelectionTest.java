@@ -6,8 +6,8 @@ import java.util.List;
 
 import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Parsing gpu_selector entries. */
 class GpuSelectionTest {

@@ -4,7 +4,7 @@ import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.placement.Backend;
 import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -18,7 +18,7 @@ import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The filters, through the engine: which workers a request may use, and the reason each other worker gets. */
-class WorkerFiltersTest {
+class WorkerFiltersTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         return Stream.of(
@@ -64,13 +64,6 @@ class WorkerFiltersTest {
                 row("cpu_offloading off keeps llama-box off the CPU", List.of(CPU),
                         req("llama-box", L20, false, false),
                         "No suitable workers. cpu: no GPU, and cpu_offloading is off"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 
     /** Each filter's typed rejection of one worker, and the reason a no-fit message shows for it. */

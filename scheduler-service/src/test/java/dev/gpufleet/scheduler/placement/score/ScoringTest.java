@@ -1,13 +1,12 @@
 package dev.gpufleet.scheduler.placement.score;
 
 import dev.gpufleet.events.ResourceEstimate;
-import dev.gpufleet.scheduler.placement.PlacementRequest;
 import dev.gpufleet.scheduler.placement.PlacementRequest.Strategy;
+import dev.gpufleet.scheduler.placement.PlacementRequest;
 import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
@@ -19,7 +18,7 @@ import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
  * spread and binpack, tie-breaks, and the memory that counts as used (foreign processes, our claims, measured
  * usage).
  */
-class ScoringTest {
+class ScoringTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         WorkerCapacity half = worker("half", 64, nvidia(0, 48, 20, 0));
@@ -58,12 +57,5 @@ class ScoringTest {
                 row("measured usage where it is the one to place", List.of(worker("w", 64, nvidia(0, 24, 0, 0))),
                         small.withMeasuredVram(Map.of("NVIDIA 24G", gib(6))),
                         "w SINGLE_GPU gpus=[0] ram=0.0 vram={0=6.0} ngl=999"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 }

@@ -5,12 +5,10 @@ import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.Map;
@@ -23,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** vLLM with Ray and MindIE across workers: the group sizes tried, who may join, and that a worker joins one group. */
-class DeviceGroupSearchTest {
+class DeviceGroupSearchTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         PlacementRequest across = req("mindie", M12, false, true);
@@ -72,13 +70,6 @@ class DeviceGroupSearchTest {
                         List.of(npuServer("a", 256, 6), npuServer("b", 256, 4)),
                         req("mindie", mindie(6 * 64 * 0.8), false, true),
                         "a DISTRIBUTED gpus=" + mindieNode(4) + " ngl=999 tp=8 subs=b:" + mindieNode(4)));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 
     @Test

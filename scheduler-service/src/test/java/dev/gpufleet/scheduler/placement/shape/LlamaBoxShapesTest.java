@@ -1,12 +1,8 @@
 package dev.gpufleet.scheduler.placement.shape;
 
 import dev.gpufleet.events.ResourceEstimate;
-import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
-import dev.gpufleet.scheduler.placement.WorkerCapacity;
-import org.junit.jupiter.params.ParameterizedTest;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.stream.Stream;
@@ -14,7 +10,7 @@ import java.util.stream.Stream;
 import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
 
 /** llama-box's shapes in their order: one GPU, a tensor split, RPC servers, partial offload, CPU only. */
-class LlamaBoxShapesTest {
+class LlamaBoxShapesTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         return Stream.of(
@@ -44,12 +40,5 @@ class LlamaBoxShapesTest {
                         "g24 SINGLE_GPU gpus=[0] ram=0.0 vram={0=8.0} ngl=999"),
                 row("no estimate: needs count as 0 bytes", List.of(CPU), req("llama-box", null),
                         "cpu CPU_ONLY gpus=[] ram=0.0 vram={} ngl=0"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 }

@@ -4,12 +4,10 @@ import dev.gpufleet.scheduler.placement.ClusterSnapshot;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.stream.Stream;
@@ -19,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /** Manual GPU selection: exactly the GPUs named, overcommit when allowed, and why a selection cannot run. */
-class ManualShapesTest {
+class ManualShapesTest extends PlacementTable {
     /** one16 and a worker with a 4 GiB GPU and 0.2 GiB of RAM to spare: both short of {@code L20}'s parts. */
     static final List<WorkerCapacity> ACROSS_SHORT = List.of(ONE16, worker("tiny", 2.2, nvidia(0, 4, 0, 0)));
 
@@ -99,13 +97,6 @@ class ManualShapesTest {
                         "No suitable workers. a: b NPU 1 has no device IP (hccn_tool), which the rank table of mindie"
                                 + " across workers needs; b: b NPU 1 has no device IP (hccn_tool), which the rank"
                                 + " table of mindie across workers needs"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 
     @Test

@@ -1,11 +1,8 @@
 package dev.gpufleet.scheduler.placement.shape;
 
-import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
+import dev.gpufleet.scheduler.placement.PlacementTable;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
 import java.util.stream.Stream;
@@ -13,7 +10,7 @@ import java.util.stream.Stream;
 import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
 
 /** vLLM and MindIE on devices of one worker (tensor parallel sizes), vox-box on one GPU or the CPU. */
-class OneWorkerShapesTest {
+class OneWorkerShapesTest extends PlacementTable {
 
     static Stream<Arguments> rows() {
         WorkerCapacity four24 = worker("four24", 256, nvidia(0, 24, 0, 0), nvidia(1, 24, 0, 0),
@@ -40,12 +37,5 @@ class OneWorkerShapesTest {
                 row("vox-box on the CPU when no GPU holds it", List.of(worker("small", 64, nvidia(0, 4, 0, 0))),
                         req("vox-box", WHISPER),
                         "small CPU_ONLY gpus=[] ram=3.0 vram={} ngl=0"));
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("rows")
-    void places(String why, List<WorkerCapacity> workers, PlacementRequest request, PlacementSettings settings,
-                String expected) {
-        assertPlaces(workers, request, settings, expected);
     }
 }
