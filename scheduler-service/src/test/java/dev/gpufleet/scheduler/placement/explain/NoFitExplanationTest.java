@@ -26,6 +26,8 @@ class NoFitExplanationTest extends PlacementTable {
         return Stream.of(
                 row("no workers at all", List.of(), req("llama-box", L20),
                         "No suitable workers. No workers registered."),
+                row("a backend placement does not know is said so", List.of(G80), req("SGLang", L20),
+                        "No suitable workers. backend 'sglang' is not one of llama-box, vllm, vox-box, mindie."),
                 row("no estimate, and no fit: said so", List.of(CPU), req("vllm", null),
                         "No suitable workers. No estimate yet, so needs count as 0 bytes. cpu: no GPU, and vllm"
                                 + " needs one"),
