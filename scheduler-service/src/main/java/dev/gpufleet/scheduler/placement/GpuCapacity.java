@@ -27,11 +27,6 @@ public record GpuCapacity(int index, String vendor, String type, String productN
         this(index, vendor, type, productName, totalBytes, usedBytes, claimedBytes, null);
     }
 
-    /** An NVIDIA (CUDA) GPU without a product name. */
-    public GpuCapacity(int index, long totalBytes, long usedBytes, long claimedBytes) {
-        this(index, "nvidia", "cuda", "", totalBytes, usedBytes, claimedBytes);
-    }
-
     public long allocatableBytes(PlacementSettings settings) {
         return settings.allocatable(totalBytes, settings.vramReservedBytes(), usedBytes, claimedBytes);
     }

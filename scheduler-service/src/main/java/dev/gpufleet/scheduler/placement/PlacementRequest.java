@@ -52,13 +52,6 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
         measuredVramByProduct = measuredVramByProduct == null ? Map.of() : Map.copyOf(measuredVramByProduct);
     }
 
-    /** A request with automatic GPU selection, spread, no distribution and no measured usage. */
-    public static PlacementRequest simple(String backend, boolean cpuOffloading, Map<String, String> workerSelector,
-                                          ResourceEstimate estimate) {
-        return new PlacementRequest("", backend, estimate, workerSelector, List.of(), Strategy.SPREAD, cpuOffloading,
-                false, false, Map.of());
-    }
-
     public static PlacementRequest of(String modelId, ModelSpec spec, ResourceEstimate estimate) {
         Strategy strategy;
         try {
@@ -85,10 +78,5 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
     public PlacementRequest withGpuSelector(List<String> selector, boolean overcommit) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, selector, strategy, cpuOffloading,
                 distributedInference, overcommit, measuredVramByProduct);
-    }
-
-    public PlacementRequest withDistributedInference(boolean distributed) {
-        return new PlacementRequest(modelId, backend, estimate, workerSelector, gpuSelector, strategy, cpuOffloading,
-                distributed, allowOvercommit, measuredVramByProduct);
     }
 }

@@ -38,12 +38,6 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 distributedVllmModels, Set.of());
     }
 
-    /** A Linux amd64 worker in no distributed vLLM instance. */
-    public WorkerCapacity(String id, String name, WorkerState state, Map<String, String> labels,
-                          long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes, List<GpuCapacity> gpus) {
-        this(id, name, state, "linux", "amd64", labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes, gpus, Set.of());
-    }
-
     public long allocatableRamBytes(PlacementSettings settings) {
         return settings.allocatable(ramTotalBytes, settings.ramReservedBytes(), ramUsedBytes, ramClaimedBytes);
     }
@@ -55,10 +49,6 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 .toList();
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes,
                 ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels, distributedMindieModels);
-    }
-
-    public WorkerCapacity withClaim(ResourceClaim claim) {
-        return withClaim(claim, 1);
     }
 
     public WorkerCapacity withState(WorkerState newState) {

@@ -1,4 +1,4 @@
-package dev.gpufleet.scheduler.placement;
+package dev.gpufleet.scheduler.placement.filter;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,0 +1,69 @@
+package dev.gpufleet.scheduler.placement;
+
+/** The inference engines placement knows, with the devices each can use (DESIGN §5). */
+public enum Backend {
+    LLAMA_BOX("llama-box"), VLLM("vllm"), VOX_BOX("vox-box"), MINDIE("mindie");
+
+    private final String label;
+
+    Backend(String label) {
+        this.label = label;
+    }
+
+    /** The backend a model spec names, or null when it names none of these. */
+    public static Backend of(String name) {
+        for (Backend b : values()) {
+            if (b.label.equals(name)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** The name in model specs and in messages. */
+    public String label() {
+        return label;
+    }
+
+    /** vLLM: NVIDIA/AMD GPUs; MindIE: Ascend NPUs; vox-box: NVIDIA GPUs; llama-box: anything. */
+    public boolean canUse(GpuCapacity gpu) {
+        return switch (this) {
+            case LLAMA_BOX -> true;
+            case VLLM -> gpu.vendor().equals("nvidia") || gpu.vendor().equals("amd")
+                    || gpu.type().equals("cuda") || gpu.type().equals("rocm");
+            case MINDIE -> gpu.vendor().equals("ascend") || gpu.type().equals("npu");
+            case VOX_BOX -> gpu.vendor().equals("nvidia") || gpu.type().equals("cuda");
+        };
+    }
+
+    /** How many of the worker's devices this backend can use. */
+    public int usableGpus(WorkerFacts f) {
+        int n = 0;
+        for (int g = 0; g < f.gpuCount(); g++) {
+            if (canUse(f.gpu(g))) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The devices this backend needs, as a rejection names them. */
+    public String devicesNeeded() {
+        return switch (this) {
+            case VLLM -> "NVIDIA or AMD GPU";
+            case MINDIE -> "Ascend NPU";
+            case VOX_BOX -> "NVIDIA GPU";
+            case LLAMA_BOX -> "GPU";
+        };
+    }
+
+    /** vLLM and MindIE run on Linux only. */
+    public boolean linuxOnly() {
+        return this == VLLM || this == MINDIE;
+    }
+
+    /** llama-box and vox-box can run on the CPU (when the model allows CPU offloading). */
+    public boolean runsOnCpu() {
+        return this == LLAMA_BOX || this == VOX_BOX;
+    }
+}

@@ -1,0 +1,109 @@
+package dev.gpufleet.scheduler.placement.filter;
+
+import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.scheduler.placement.Backend;
+import dev.gpufleet.scheduler.placement.ClusterSnapshot;
+import dev.gpufleet.scheduler.placement.WorkerFacts;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The filters of one request, run in order on each worker; the first that rejects it says why. READY workers only;
+ * the worker selector against the worker's labels plus the built-ins {@code os}, {@code arch}, {@code worker-name}
+ * and {@code gpu-vendor} (any vendor present); the backend's platform rules (vLLM: Linux, NVIDIA/AMD GPUs; MindIE:
+ * Linux, Ascend NPUs; vox-box: NVIDIA GPUs or CPU; llama-box: anything); manual GPU selection.
+ */
+public final class WorkerFilters {
+    private final ClusterSnapshot cluster;
+    private final Map<String, String> workerSelector;
+    private final Backend backend;
+    private final SelectedGpus selected;
+    private final boolean cpuAllowed;
+
+    public WorkerFilters(ClusterSnapshot cluster, Map<String, String> workerSelector, Backend backend,
+                         SelectedGpus selected, boolean cpuAllowed) {
+        this.cluster = cluster;
+        this.workerSelector = workerSelector;
+        this.backend = backend;
+        this.selected = selected;
+        this.cpuAllowed = cpuAllowed;
+    }
+
+    /** The positions of the workers no filter rejects, in worker-id order. */
+    public int[] eligible() {
+        int[] eligible = new int[cluster.size()];
+        int n = 0;
+        for (int w = 0; w < cluster.size(); w++) {
+            if (rejection(w) == null) {
+                eligible[n++] = w;
+            }
+        }
+        return n == eligible.length ? eligible : Arrays.copyOf(eligible, n);
+    }
+
+    /** Null when the worker at {@code position} may take the instance. */
+    public Rejection rejection(int position) {
+        WorkerFacts f = cluster.facts(position);
+        Rejection r = workerSelector(workerSelector, f);
+        if (r == null && selected.manual() && !selected.names(position)) {
+            r = Rejection.NotSelected.INSTANCE;
+        }
+        if (r == null) {
+            r = state(f);
+        }
+        if (r == null) {
+            r = platform(backend, f);
+        }
+        if (r == null) {
+            r = selected.manual()
+                    ? selectedGpus(backend, f, selected.gpus(position), selected.missingIndex(position))
+                    : usableDevices(backend, cpuAllowed, f);
+        }
+        return r;
+    }
+
+    /** Every selector label must equal the worker's; {@code gpu-vendor}, unless a label, any of its vendors. */
+    static Rejection workerSelector(Map<String, String> selector, WorkerFacts f) {
+        for (Map.Entry<String, String> e : selector.entrySet()) {
+            String have = f.label(e.getKey());
+            if (have == null && e.getKey().equals("gpu-vendor")) {
+                if (!f.vendors().contains(e.getValue())) {
+                    return Rejection.NotSelected.INSTANCE;
+                }
+            } else if (!e.getValue().equals(have)) {
+                return Rejection.NotSelected.INSTANCE;
+            }
+        }
+        return null;
+    }
+
+    static Rejection state(WorkerFacts f) {
+        WorkerState state = f.worker().state();
+        return state == WorkerState.READY ? null : new Rejection.NotReady(state);
+    }
+
+    static Rejection platform(Backend backend, WorkerFacts f) {
+        return backend.linuxOnly() && !"linux".equalsIgnoreCase(f.os()) ? new Rejection.UnsupportedOs(backend, f.os())
+                : null;
+    }
+
+    /** Manual selection: every GPU named must exist and be one the backend can use. */
+    static Rejection selectedGpus(Backend backend, WorkerFacts f, int[] gpus, Integer missingIndex) {
+        if (missingIndex != null) {
+            return new Rejection.SelectedGpuMissing(missingIndex);
+        }
+        for (int g : gpus) {
+            if (!backend.canUse(f.gpu(g))) {
+                return new Rejection.SelectedGpuUnusable(f.gpu(g).index(), f.gpu(g).vendor(), backend);
+            }
+        }
+        return null;
+    }
+
+    /** Automatic selection: a device the backend can use, unless the instance may run on the CPU. */
+    static Rejection usableDevices(Backend backend, boolean cpuAllowed, WorkerFacts f) {
+        return !cpuAllowed && backend.usableGpus(f) == 0 ? new Rejection.NoUsableGpu(backend, f.gpuCount() > 0)
+                : null;
+    }
+}
