@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.kit.http.ApiError;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
@@ -73,11 +74,11 @@ public class AdminRoutes {
                        Duration connectTimeout,
                        @ConfigProperty(name = "gpufleet.gateway.admin.timeout", defaultValue = "60s")
                        Duration timeout,
-                       @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken) {
+                       ClusterToken clusterToken) {
         this.json = json;
         this.registry = checked("gpufleet.gateway.registry-url", registry);
         this.scheduler = checked("gpufleet.gateway.scheduler-url", scheduler);
-        this.authorization = "Bearer " + clusterToken;
+        this.authorization = clusterToken.bearer();
         this.timeoutMillis = timeout.toMillis();
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout(Math.toIntExact(connectTimeout.toMillis()))

@@ -11,6 +11,7 @@ import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.gateway.usage.TokenUsage;
 import dev.gpufleet.gateway.usage.UsageTap;
+import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.kit.auth.InstanceApiKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,7 +97,7 @@ public class ForwardingRoutes {
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
                             UsageTap usageTap, AuthFilter auth,
-                            @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken,
+                            ClusterToken clusterToken,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         this.table = table;
@@ -108,7 +109,7 @@ public class ForwardingRoutes {
         this.maxBodyBytes = maxBodySize.asLongValue();
         this.maxHeaders = limits.maxHeaders();
         this.firstByteTimeoutMillis = backendConfig.firstByteTimeout().toMillis();
-        this.clusterToken = clusterToken;
+        this.clusterToken = clusterToken.value();
         this.usageTap = usageTap;
         this.auth = auth;
         this.overheadTimer = Timer.builder("gpufleet.gateway.overhead")
