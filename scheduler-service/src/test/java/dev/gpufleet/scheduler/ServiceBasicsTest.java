@@ -52,6 +52,6 @@ class ServiceBasicsTest {
                 .body("reason", equalTo("Bad Request"))
                 .body("message", equalTo("query parameter 'per_page' must be an integer from 1 to 500, was '0'"));
         given().auth().oauth2(TOKEN).queryParam("page", "abc").get("/api/v1/instances").then().statusCode(400)
-                .body("message", equalTo("query parameter 'page' must be an integer from 1 up, was 'abc'"));
+                .body("message", equalTo("query parameter 'page' must be an integer from 1 to 1000000, was 'abc'"));
     }
 }

@@ -272,7 +272,7 @@ class AuthApiTest {
         given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of("name", user.name()))
                 .post("/api/v1/users").then().statusCode(409).body("reason", equalTo("Conflict"));
         given().auth().oauth2(TOKEN).get("/api/v1/users?per_page=0").then().statusCode(400)
-                .body("message", containsString("per_page: must be a whole number from 1 to 500"));
+                .body("message", containsString("query parameter 'per_page' must be an integer from 1 to 500"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.gpufleet.registry.models;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.registry.analysis.Analysis;
 import dev.gpufleet.registry.analysis.AnalysisBackoff;
@@ -61,15 +62,18 @@ public class ModelStore {
     public record Slice(List<StoredModel> items, long total) {
     }
 
-    /** Models ordered by name; {@code page} counts from 1. */
-    /** @param search a part of the name to look for, case-insensitive; blank for every model */
-    public Uni<Slice> list(int page, int perPage, String search) {
+    /**
+     * One page of the models ordered by name.
+     *
+     * @param search a part of the name to look for, case-insensitive; blank for every model
+     */
+    public Uni<Slice> list(PageRequest request, String search) {
         return Panache.withSession(() -> {
             var query = (search == null || search.isBlank()
                     ? ModelEntity.<ModelEntity>findAll(Sort.by("name"))
                     : ModelEntity.<ModelEntity>find("lower(name) like ?1 escape '\\'", Sort.by("name"),
                             "%" + likeLiteral(search.trim().toLowerCase(java.util.Locale.ROOT)) + "%"))
-                    .page(Page.of(page - 1, perPage));
+                    .page(Page.of(request.index(), request.perPage()));
             return query.list().chain(entities -> query.count().map(total -> new Slice(
                     entities.stream().map(ModelEntity::toStored).toList(), total)));
         });

@@ -267,16 +267,16 @@ class ModelsApiTest {
         api().queryParam("page", totalPages + 1).queryParam("per_page", 2).get(MODELS).then().statusCode(200)
                 .body("items.size()", equalTo(0)).body("pagination.total", equalTo(total));
         api().get(MODELS).then().statusCode(200)
-                .body("pagination.page", equalTo(1)).body("pagination.per_page", equalTo(50));
+                .body("pagination.page", equalTo(1)).body("pagination.per_page", equalTo(100));
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-            page=0         | page: must be an integer between 1 and 1000000, was 0
-            page=x         | page: must be an integer between 1 and 1000000, was 'x'
-            page=1000001   | page: must be an integer between 1 and 1000000, was 1000001
-            per_page=0     | per_page: must be an integer between 1 and 100, was 0
-            per_page=101   | per_page: must be an integer between 1 and 100, was 101
+            page=0         | query parameter 'page' must be an integer from 1 to 1000000, was '0'
+            page=x         | query parameter 'page' must be an integer from 1 to 1000000, was 'x'
+            page=1000001   | query parameter 'page' must be an integer from 1 to 1000000, was '1000001'
+            per_page=0     | query parameter 'per_page' must be an integer from 1 to 500, was '0'
+            per_page=501   | query parameter 'per_page' must be an integer from 1 to 500, was '501'
             """)
     void rejectsBadPaging(String query, String expected) {
         api().get(MODELS + "?" + query).then().statusCode(400).body("message", equalTo(expected));
