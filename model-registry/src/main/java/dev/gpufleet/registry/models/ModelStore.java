@@ -8,8 +8,9 @@ import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.registry.analysis.Analysis;
 import dev.gpufleet.registry.analysis.AnalysisBackoff;
 import dev.gpufleet.registry.analysis.AnalysisStep;
-import dev.gpufleet.registry.outbox.OutboxMessage;
-import dev.gpufleet.registry.outbox.OutboxWriter;
+import dev.gpufleet.kit.outbox.OutboxMessage;
+import dev.gpufleet.kit.outbox.OutboxWriter;
+import dev.gpufleet.registry.outbox.ModelEventRelay;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -31,6 +32,8 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class ModelStore {
+    private static final OutboxWriter OUTBOX = new OutboxWriter(ModelEventRelay.TABLE);
+
     private final Clock clock;
 
     public ModelStore(Clock clock) {
@@ -164,7 +167,7 @@ public class ModelStore {
     }
 
     private static Uni<Void> appendToOutbox(List<OutboxMessage> messages) {
-        return Panache.getSession().chain(session -> OutboxWriter.append(session, messages));
+        return Panache.getSession().chain(session -> OUTBOX.append(session, messages));
     }
 
     static ApiException notFound(Object id) {

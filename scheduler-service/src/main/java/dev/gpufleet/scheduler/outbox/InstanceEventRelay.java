@@ -16,13 +16,14 @@ import java.time.Duration;
  */
 @ApplicationScoped
 public class InstanceEventRelay {
+    public static final String TABLE = "scheduler.outbox";
     private static final int BATCH = 100;
 
     private final OutboxRelay relay;
 
     public InstanceEventRelay(DataSource dataSource, Producer<String, String> producer,
                               @ConfigProperty(name = "gpufleet.scheduler.outbox-poll-interval") Duration pollInterval) {
-        this.relay = new OutboxRelay(dataSource, "scheduler.outbox", producer, pollInterval, BATCH);
+        this.relay = new OutboxRelay(dataSource, TABLE, producer, pollInterval, BATCH);
     }
 
     public void start() {
