@@ -1,9 +1,6 @@
 package dev.gpufleet.registry.models;
 
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -20,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
@@ -31,10 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ModelsApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final String MODELS = "/api/v1/models";
 
     static RequestSpecification api() {
