@@ -8,7 +8,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -23,7 +22,6 @@ import java.util.UUID;
 /** Users and API keys in schema {@code gateway}, with plain SQL on the reactive pool. */
 @ApplicationScoped
 public class AuthStore {
-    private static final String UNIQUE_VIOLATION = "23505";
     private static final String KEY_COLUMNS = "k.id, k.name, k.user_id, u.name AS user_name, k.created_at, "
             + "k.expires_at, k.revoked_at, k.last_used_at, k.requests_per_minute, k.tokens_per_minute";
 
@@ -181,10 +179,6 @@ public class AuthStore {
     public Uni<Boolean> revokeKey(String id) {
         return pool.preparedQuery("UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1")
                 .execute(Tuple.of(id, offset(now()))).map(rows -> rows.rowCount() == 1);
-    }
-
-    public static boolean isUniqueViolation(Throwable failure) {
-        return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
     }
 
     /** The window's count when the page has rows; a separate count when it is past the end. */

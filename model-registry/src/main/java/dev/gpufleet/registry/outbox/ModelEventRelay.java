@@ -51,10 +51,6 @@ public class ModelEventRelay {
         relay.wakeUp();
     }
 
-    public long backlog() throws SQLException {
-        return relay.backlog();
-    }
-
     private double backlogOrNaN() {
         try {
             return relay.backlog();
