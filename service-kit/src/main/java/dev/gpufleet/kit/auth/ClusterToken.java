@@ -18,14 +18,14 @@ import java.security.MessageDigest;
 @Startup
 @Singleton
 public final class ClusterToken {
-    public static final String PROPERTY = "gpufleet.cluster-token";
+    private static final String PROPERTY = "gpufleet.cluster-token";
     static final int MIN_LENGTH = 16;
 
     private final String value;
     private final byte[] bytes;
     private final boolean ascii;
 
-    public ClusterToken(@ConfigProperty(name = PROPERTY) String value) {
+    public ClusterToken(@ConfigProperty(name = "gpufleet.cluster-token") String value) {
         if (value == null || value.length() < MIN_LENGTH) {
             throw new IllegalArgumentException(PROPERTY + " (GPUFLEET_CLUSTER_TOKEN) must be at least " + MIN_LENGTH
                     + " characters");
