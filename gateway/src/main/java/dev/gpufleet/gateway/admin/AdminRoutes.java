@@ -55,7 +55,6 @@ public class AdminRoutes {
             "authorization", "cookie", "content-length");
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "set-cookie");
-    private static final int WORKERS_PER_PAGE = 500;
     public static final String RETRY_AFTER_SECONDS = "5";
 
     private final HttpClient client;
@@ -275,7 +274,7 @@ public class AdminRoutes {
     /** Every worker, page after page of the scheduler's list. */
     private Future<List<JsonNode>> workers(int page, List<JsonNode> collected) {
         RequestOptions options = options(AdminPaths.Service.SCHEDULER, HttpMethod.GET,
-                "/api/v1/workers?page=" + page + "&per_page=" + WORKERS_PER_PAGE)
+                "/api/v1/workers?page=" + page + "&per_page=" + PageRequest.MAX_PER_PAGE)
                 .putHeader(HttpHeaders.AUTHORIZATION, authorization)
                 .putHeader(HttpHeaders.ACCEPT, "application/json");
         return client.request(options)

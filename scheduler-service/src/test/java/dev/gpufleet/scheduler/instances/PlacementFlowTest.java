@@ -254,8 +254,8 @@ class PlacementFlowTest {
                 pending.stateMessage());
 
         String workerId = UUID.randomUUID().toString();
-        flow.beating(Heartbeats.cpuWorker(workerId, "late-" + workerId.substring(0, 6), "10.1.2.4", Map.of("pool", pool),
-                16 * GIB, 2 * GIB));
+        flow.beating(Heartbeats.cpuWorker(workerId, "late-" + workerId.substring(0, 6), "10.1.2.4",
+                Map.of("pool", pool), 16 * GIB, 2 * GIB));
         InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         assertEquals(pending.instanceId(), placed.instanceId());
         assertEquals(workerId, placed.workerId());
