@@ -5,14 +5,6 @@ import java.util.Arrays;
 /** Memory one placement shape needs: host RAM and VRAM per GPU, in the shape's GPU order. */
 public record ShapeMemory(long ramBytes, long[] vramBytes) {
 
-    public long totalVramBytes() {
-        long sum = 0;
-        for (long v : vramBytes) {
-            sum += v;
-        }
-        return sum;
-    }
-
     @Override
     public boolean equals(Object o) {
         return o instanceof ShapeMemory other && ramBytes == other.ramBytes

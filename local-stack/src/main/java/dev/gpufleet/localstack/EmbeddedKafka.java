@@ -81,24 +81,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         server = null;
     }
 
-    public synchronized boolean isRunning() {
-        return server != null;
-    }
-
     public String bootstrapServers() {
         return "127.0.0.1:" + brokerPort;
-    }
-
-    public int brokerPort() {
-        return brokerPort;
-    }
-
-    public int controllerPort() {
-        return controllerPort;
-    }
-
-    public Path dataDir() {
-        return dataDir;
     }
 
     /** Creates every gpufleet topic (compacted where the contract says so); existing ones are left alone. */

@@ -1,24 +1,19 @@
 package dev.gpufleet.scheduler;
 
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ServiceBasicsTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
-
     @Test
     void healthIsPublicAndReadyWithDatabaseAndKafka() {
         given().get("/q/health/live").then().statusCode(200);
@@ -52,6 +47,6 @@ class ServiceBasicsTest {
                 .body("reason", equalTo("Bad Request"))
                 .body("message", equalTo("query parameter 'per_page' must be an integer from 1 to 500, was '0'"));
         given().auth().oauth2(TOKEN).queryParam("page", "abc").get("/api/v1/instances").then().statusCode(400)
-                .body("message", equalTo("query parameter 'page' must be an integer from 1 up, was 'abc'"));
+                .body("message", equalTo("query parameter 'page' must be an integer from 1 to 1000000, was 'abc'"));
     }
 }

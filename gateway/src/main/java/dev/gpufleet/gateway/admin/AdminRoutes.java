@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.kit.http.ApiError;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
@@ -54,7 +55,6 @@ public class AdminRoutes {
             "authorization", "cookie", "content-length");
     private static final Set<String> NOT_RETURNED = Set.of("connection", "keep-alive", "proxy-connection",
             "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade", "content-length", "set-cookie");
-    private static final int WORKERS_PER_PAGE = 500;
     public static final String RETRY_AFTER_SECONDS = "5";
 
     private final HttpClient client;
@@ -73,11 +73,11 @@ public class AdminRoutes {
                        Duration connectTimeout,
                        @ConfigProperty(name = "gpufleet.gateway.admin.timeout", defaultValue = "60s")
                        Duration timeout,
-                       @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken) {
+                       ClusterToken clusterToken) {
         this.json = json;
         this.registry = checked("gpufleet.gateway.registry-url", registry);
         this.scheduler = checked("gpufleet.gateway.scheduler-url", scheduler);
-        this.authorization = "Bearer " + clusterToken;
+        this.authorization = clusterToken.bearer();
         this.timeoutMillis = timeout.toMillis();
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout(Math.toIntExact(connectTimeout.toMillis()))
@@ -274,7 +274,7 @@ public class AdminRoutes {
     /** Every worker, page after page of the scheduler's list. */
     private Future<List<JsonNode>> workers(int page, List<JsonNode> collected) {
         RequestOptions options = options(AdminPaths.Service.SCHEDULER, HttpMethod.GET,
-                "/api/v1/workers?page=" + page + "&per_page=" + WORKERS_PER_PAGE)
+                "/api/v1/workers?page=" + page + "&per_page=" + PageRequest.MAX_PER_PAGE)
                 .putHeader(HttpHeaders.AUTHORIZATION, authorization)
                 .putHeader(HttpHeaders.ACCEPT, "application/json");
         return client.request(options)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.gateway.routing.RoutingTable;
+import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.kit.http.ApiError;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -15,7 +16,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -40,12 +40,12 @@ public class InstanceLogsRoute {
     private final HttpClient client;
 
     public InstanceLogsRoute(RoutingTable table, WorkerDirectory workers, ObjectMapper json, io.vertx.core.Vertx vertx,
-                             @ConfigProperty(name = "gpufleet.cluster-token") String token) {
+                             ClusterToken token) {
         this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(3_000));
         this.table = table;
         this.workers = workers;
         this.json = json;
-        this.authorization = "Bearer " + token;
+        this.authorization = token.bearer();
     }
 
     void register(@Observes Router router) {

@@ -3,10 +3,11 @@ package dev.gpufleet.gateway.auth;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -96,10 +97,8 @@ public class ApiKeysResource {
 
     /** Non-admins see their own keys; an admin every key, or one user's with {@code user_id}. */
     @GET
-    public Uni<Page<KeyView>> list(@QueryParam("user_id") String userIdParam,
-                                   @QueryParam("page") @DefaultValue("1") String page,
-                                   @QueryParam("per_page") @DefaultValue("50") String perPage,
-                                   @Context RoutingContext ctx) {
+    public Uni<PageView<KeyView>> list(@QueryParam("user_id") String userIdParam, @QueryParam("page") String page,
+                                       @QueryParam("per_page") String perPage, @Context RoutingContext ctx) {
         Caller caller = Caller.of(ctx);
         String userId = Params.userId("user_id", userIdParam);
         if (!caller.admin()) {
@@ -109,8 +108,7 @@ public class ApiKeysResource {
             }
             userId = caller.userId();
         }
-        return store.listKeys(userId, Params.intParam("page", page, 1, Params.MAX_PAGE),
-                Params.intParam("per_page", perPage, 1, Params.MAX_PER_PAGE));
+        return store.listKeys(userId, PageRequest.parse(page, perPage));
     }
 
     @GET

@@ -1,12 +1,13 @@
 package dev.gpufleet.gateway.auth;
 
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Clock;
@@ -21,7 +22,6 @@ import java.util.UUID;
 /** Users and API keys in schema {@code gateway}, with plain SQL on the reactive pool. */
 @ApplicationScoped
 public class AuthStore {
-    private static final String UNIQUE_VIOLATION = "23505";
     private static final String KEY_COLUMNS = "k.id, k.name, k.user_id, u.name AS user_name, k.created_at, "
             + "k.expires_at, k.revoked_at, k.last_used_at, k.requests_per_minute, k.tokens_per_minute";
 
@@ -94,15 +94,15 @@ public class AuthStore {
                 .map(rows -> first(rows).map(AuthStore::user));
     }
 
-    public Uni<Page<UserView>> listUsers(int page, int perPage) {
+    public Uni<PageView<UserView>> listUsers(PageRequest page) {
         return pool.preparedQuery("SELECT id, name, admin, created_at, disabled, count(*) OVER () "
                         + "FROM gateway.users ORDER BY name LIMIT $1 OFFSET $2")
-                .execute(Tuple.of(perPage, (page - 1) * perPage))
+                .execute(Tuple.of(page.perPage(), page.offset()))
                 .chain(rows -> {
                     List<UserView> users = new ArrayList<>();
                     rows.forEach(r -> users.add(user(r)));
                     return total(rows, 5, "SELECT count(*) FROM gateway.users", Tuple.tuple())
-                            .map(total -> Page.of(users, page, perPage, total));
+                            .map(total -> PageView.of(users, page, total));
                 });
     }
 
@@ -150,10 +150,10 @@ public class AuthStore {
     }
 
     /** @param userId null for every user's keys */
-    public Uni<Page<KeyView>> listKeys(String userId, int page, int perPage) {
+    public Uni<PageView<KeyView>> listKeys(String userId, PageRequest page) {
         String where = userId == null ? "" : " WHERE k.user_id = $3";
-        Tuple args = userId == null ? Tuple.of(perPage, (page - 1) * perPage)
-                : Tuple.of(perPage, (page - 1) * perPage, UUID.fromString(userId));
+        Tuple args = userId == null ? Tuple.of(page.perPage(), page.offset())
+                : Tuple.of(page.perPage(), page.offset(), UUID.fromString(userId));
         return pool.preparedQuery("SELECT " + KEY_COLUMNS + ", count(*) OVER () FROM gateway.api_keys k "
                         + "JOIN gateway.users u ON u.id = k.user_id" + where
                         + " ORDER BY k.created_at, k.id LIMIT $1 OFFSET $2")
@@ -163,10 +163,10 @@ public class AuthStore {
                     rows.forEach(r -> keys.add(keyView(r)));
                     return userId == null
                             ? total(rows, 10, "SELECT count(*) FROM gateway.api_keys", Tuple.tuple())
-                            .map(total -> Page.of(keys, page, perPage, total))
+                            .map(total -> PageView.of(keys, page, total))
                             : total(rows, 10, "SELECT count(*) FROM gateway.api_keys WHERE user_id = $1",
                             Tuple.of(UUID.fromString(userId)))
-                            .map(total -> Page.of(keys, page, perPage, total));
+                            .map(total -> PageView.of(keys, page, total));
                 });
     }
 
@@ -179,10 +179,6 @@ public class AuthStore {
     public Uni<Boolean> revokeKey(String id) {
         return pool.preparedQuery("UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1")
                 .execute(Tuple.of(id, offset(now()))).map(rows -> rows.rowCount() == 1);
-    }
-
-    public static boolean isUniqueViolation(Throwable failure) {
-        return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
     }
 
     /** The window's count when the page has rows; a separate count when it is past the end. */

@@ -1,12 +1,11 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.kit.auth.ClusterToken;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
@@ -37,24 +36,18 @@ public class Authenticator {
 
     private final AuthStore store;
     private final Clock clock;
-    private final byte[] clusterToken;
-    private final boolean clusterTokenAscii;
+    private final ClusterToken clusterToken;
     private final boolean clusterTokenLooksLikeKey;
     private final KeyCache cache;
 
     public Authenticator(AuthStore store, Clock clock,
                          @ConfigProperty(name = "gpufleet.gateway.auth.key-cache-ttl", defaultValue = "10s")
                          Duration ttl,
-                         @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken) {
-        if (clusterToken.length() < 16) {
-            throw new IllegalArgumentException("gpufleet.cluster-token (GPUFLEET_CLUSTER_TOKEN) must be at least "
-                    + "16 characters");
-        }
+                         ClusterToken clusterToken) {
         this.store = store;
         this.clock = clock;
-        this.clusterToken = clusterToken.getBytes(StandardCharsets.UTF_8);
-        this.clusterTokenAscii = clusterToken.length() == this.clusterToken.length;
-        this.clusterTokenLooksLikeKey = clusterToken.startsWith(ApiKeyFormat.PREFIX);
+        this.clusterToken = clusterToken;
+        this.clusterTokenLooksLikeKey = clusterToken.value().startsWith(ApiKeyFormat.PREFIX);
         this.cache = new KeyCache(ttl, ApiKeyFormat::matches);
     }
 
@@ -62,7 +55,7 @@ public class Authenticator {
     public Outcome decideNow(String token) {
         // an API key (gpf_...) is not compared with a cluster token that cannot look like one: the branch depends
         // only on the public key prefix, never on a secret
-        if ((clusterTokenLooksLikeKey || !token.startsWith(ApiKeyFormat.PREFIX)) && isClusterToken(token)) {
+        if ((clusterTokenLooksLikeKey || !token.startsWith(ApiKeyFormat.PREFIX)) && clusterToken.matches(token)) {
             return CLUSTER;
         }
         Optional<ApiKeyFormat.Parsed> parsed = ApiKeyFormat.parse(token);
@@ -70,33 +63,6 @@ public class Authenticator {
             return KeyCache.INVALID;
         }
         return cache.decide(parsed.get(), clock.instant());
-    }
-
-    private boolean isClusterToken(String token) {
-        return sameToken(clusterToken, clusterTokenAscii, token);
-    }
-
-    /**
-     * {@link MessageDigest#isEqual} over the presented token's UTF-8 bytes (constant time in its contents), without
-     * making those bytes on every request when the expected token is ASCII: then a char that is not ASCII can never
-     * match, and each char is compared with its byte directly.
-     */
-    static boolean sameToken(byte[] expected, boolean expectedAscii, String presented) {
-        if (!expectedAscii || expected.length == 0) {
-            return MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8));
-        }
-        int length = presented.length();
-        if (length == 0) {
-            return false; // expected is not empty here
-        }
-        int difference = length ^ expected.length;
-        // over the expected token's length whatever the presented one's, as MessageDigest.isEqual does: the
-        // presented index is i while inside it, else 0 (branch-free)
-        for (int i = 0; i < expected.length; i++) {
-            int at = ((i - length) >>> 31) * i;
-            difference |= presented.charAt(at) ^ (expected[i] & 0xFF);
-        }
-        return difference == 0;
     }
 
     /** For a token {@link #decideNow} could not decide: loads the key, caches it and decides. */

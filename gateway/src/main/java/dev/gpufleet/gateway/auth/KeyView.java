@@ -22,11 +22,6 @@ public record KeyView(String id, String name, String userId, String userName, In
         return expiresAt != null && !now.isBefore(expiresAt) ? "expired" : "active";
     }
 
-    KeyView withKey(String key) {
-        return new KeyView(id, name, userId, userName, createdAt, expiresAt, revokedAt, lastUsedAt,
-                requestsPerMinute, tokensPerMinute, status, key);
-    }
-
     @Override
     public String toString() {
         return "KeyView[id=" + id + ", name=" + name + ", user=" + userName + "]";

@@ -7,24 +7,9 @@ import java.util.regex.Pattern;
 
 /** Checks of admin API input; each failure names the field and what it accepts. */
 final class Params {
-    static final int MAX_PAGE = 1_000_000;
-    static final int MAX_PER_PAGE = 500;
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._@-]{0,63}");
 
     private Params() {
-    }
-
-    static int intParam(String field, String value, int min, int max) {
-        try {
-            int parsed = Integer.parseInt(value.trim());
-            if (parsed >= min && parsed <= max) {
-                return parsed;
-            }
-        } catch (NumberFormatException ignored) {
-            // answered below
-        }
-        throw ApiException.badRequest(field + ": must be a whole number from " + min + " to " + max + ", was '"
-                + value + "'");
     }
 
     static String name(String field, String value) {

@@ -3,11 +3,12 @@ package dev.gpufleet.gateway.auth;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -54,10 +55,8 @@ public class UsersResource {
     }
 
     @GET
-    public Uni<Page<UserView>> list(@QueryParam("page") @DefaultValue("1") String page,
-                                    @QueryParam("per_page") @DefaultValue("50") String perPage) {
-        return store.listUsers(Params.intParam("page", page, 1, Params.MAX_PAGE),
-                Params.intParam("per_page", perPage, 1, Params.MAX_PER_PAGE));
+    public Uni<PageView<UserView>> list(@QueryParam("page") String page, @QueryParam("per_page") String perPage) {
+        return store.listUsers(PageRequest.parse(page, perPage));
     }
 
     @GET

@@ -6,6 +6,7 @@ import dev.gpufleet.gateway.auth.Caller;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.gateway.usage.UsageTap;
+import dev.gpufleet.kit.auth.ClusterToken;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.ext.web.Router;
@@ -51,7 +52,7 @@ public class ForwardingRoutes {
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
                             UsageTap usageTap, AuthFilter auth,
-                            @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken,
+                            ClusterToken clusterToken,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         long maxBodyBytes = maxBodySize.asLongValue();
@@ -59,7 +60,7 @@ public class ForwardingRoutes {
         this.auth = auth;
         this.refusals = new Refusals(json, forwardingMeters, maxBodyBytes);
         BackendExchange.Shared exchanges = new BackendExchange.Shared(balancer, backends,
-                new BackendTargets(clusterToken), forwardingMeters, refusals,
+                new BackendTargets(clusterToken.value()), forwardingMeters, refusals,
                 backendConfig.firstByteTimeout().toMillis());
         this.intake = new RequestIntake(table, balancer, usageTap, refusals, exchanges, maxBodyBytes,
                 limits.maxHeaders());

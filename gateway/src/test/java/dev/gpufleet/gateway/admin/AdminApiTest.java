@@ -1,8 +1,7 @@
 package dev.gpufleet.gateway.admin;
 
 import dev.gpufleet.gateway.TestCallers;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.common.TestResourceScope;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -22,12 +22,9 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 @WithTestResource(value = FakeServicesResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class AdminApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
-
     private static RequestSpecification admin() {
         return given().auth().oauth2(TOKEN);
     }

@@ -10,10 +10,7 @@ import dev.gpufleet.events.Topics;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.gateway.routing.Events;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -33,6 +30,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -43,11 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * agent's /api/v1/logs, checking the cluster token) found through the worker's report on gpufleet.workers.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class InstanceLogsApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 

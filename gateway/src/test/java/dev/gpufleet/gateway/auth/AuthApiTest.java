@@ -1,9 +1,6 @@
 package dev.gpufleet.gateway.auth;
 
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -23,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -35,11 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AuthApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     /** Every key this class saw, for the log check that runs last. */
     static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
 
@@ -272,7 +268,7 @@ class AuthApiTest {
         given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of("name", user.name()))
                 .post("/api/v1/users").then().statusCode(409).body("reason", equalTo("Conflict"));
         given().auth().oauth2(TOKEN).get("/api/v1/users?per_page=0").then().statusCode(400)
-                .body("message", containsString("per_page: must be a whole number from 1 to 500"));
+                .body("message", containsString("query parameter 'per_page' must be an integer from 1 to 500"));
     }
 
     @Test

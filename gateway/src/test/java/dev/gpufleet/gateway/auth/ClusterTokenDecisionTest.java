@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.kit.auth.ClusterToken;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,7 +25,8 @@ class ClusterTokenDecisionTest {
             "gpf_cluster-token-that-is-long | gpf_cluster-token-that-is-long | true",
     })
     void recognisesTheClusterTokenOnly(String clusterToken, String presented, boolean cluster) {
-        Authenticator authenticator = new Authenticator(null, Clock.systemUTC(), Duration.ofSeconds(10), clusterToken);
+        Authenticator authenticator = new Authenticator(null, Clock.systemUTC(), Duration.ofSeconds(10),
+                new ClusterToken(clusterToken));
         Authenticator.Outcome outcome = authenticator.decideNow(presented);
         Authenticator.Allowed asCluster = new Authenticator.Allowed(Caller.CLUSTER_TOKEN);
         if (cluster) {

@@ -10,11 +10,8 @@ import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.Events;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.kit.auth.InstanceApiKeys;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.agroal.api.AgroalDataSource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -50,6 +47,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -62,10 +60,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ForwardingApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final String CHAT = "/v1/chat/completions";
     static final ObjectMapper JSON = new ObjectMapper();
 

@@ -15,9 +15,4 @@ public record Sampling(
         List<String> stop,
         /** llama.cpp's extension: keep generating past end-of-sequence until the token budget is spent. */
         boolean ignoreEos) {
-
-    public static Sampling defaults() {
-        return new Sampling(OptionalInt.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), OptionalInt.empty(), List.of(), false);
-    }
 }

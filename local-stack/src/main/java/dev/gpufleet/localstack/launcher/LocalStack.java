@@ -34,9 +34,6 @@ public final class LocalStack implements AutoCloseable {
      */
     public record Options(Path root, Path dataDir, int gatewayPort, int registryPort, int schedulerPort,
                           int workerPort, Duration readyTimeout, Map<String, String> extraEnv) {
-        public static Options defaults(Path root, Path dataDir) {
-            return new Options(root, dataDir, 8080, 8081, 8082, 10150, Duration.ofSeconds(120), Map.of());
-        }
     }
 
     /** One started component, for the summary table. */
@@ -80,10 +77,6 @@ public final class LocalStack implements AutoCloseable {
 
     public String schedulerUrl() {
         return "http://127.0.0.1:" + options.schedulerPort();
-    }
-
-    public String workerUrl() {
-        return "http://127.0.0.1:" + options.workerPort();
     }
 
     public String kafkaBootstrapServers() {

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Starts a real Kafka broker (KRaft) in the test JVM with every gpufleet topic created, and points the Quarkus
- * app at it. Use with {@code @WithTestResource(value = KafkaTestResource.class, scope = GLOBAL, parallel = true)}.
+ * app at it. A test asks for it with {@link WithTestKafka} or {@link WithTestKafkaAndPostgres}.
  * Tests take the broker away and bring it back through {@link TestKafka}.
  */
 public class KafkaTestResource implements QuarkusTestResourceLifecycleManager {

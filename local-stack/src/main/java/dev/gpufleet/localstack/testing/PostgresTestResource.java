@@ -8,8 +8,7 @@ import java.util.UUID;
 
 /**
  * Starts a real, throwaway PostgreSQL and points the app's datasource (reactive for the app, JDBC for Flyway)
- * at a fresh database in it. Use with {@code @WithTestResource(value = PostgresTestResource.class, scope = GLOBAL,
- * parallel = true)}.
+ * at a fresh database in it. A test asks for it with {@link WithTestKafkaAndPostgres}.
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String DATABASE = "gpufleet";

@@ -63,6 +63,6 @@ public final class TestKafka {
     }
 
     private static IllegalStateException missing(JMException e) {
-        return new IllegalStateException("no test broker: add @WithTestResource(KafkaTestResource.class)", e);
+        return new IllegalStateException("no test broker: add @WithTestKafka", e);
     }
 }

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.kit.auth.ClusterToken;
+import dev.gpufleet.registry.hub.HubConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.net.URI;
@@ -24,12 +25,11 @@ public class SchedulerClient {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final URI evaluations;
-    private final String clusterToken;
+    private final ClusterToken clusterToken;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
-    public SchedulerClient(@ConfigProperty(name = "gpufleet.registry.scheduler-url") URI schedulerUrl,
-                           @ConfigProperty(name = "gpufleet.cluster-token") String clusterToken) {
-        this.evaluations = schedulerUrl.resolve("/api/v1/placement-evaluations");
+    public SchedulerClient(HubConfig config, ClusterToken clusterToken) {
+        this.evaluations = config.schedulerUrl().resolve("/api/v1/placement-evaluations");
         this.clusterToken = clusterToken;
     }
 
@@ -39,7 +39,7 @@ public class SchedulerClient {
         body.set("spec", EventCodec.mapper().valueToTree(spec));
         body.set("estimate", estimate == null ? null : EventCodec.mapper().valueToTree(estimate));
         HttpRequest request = HttpRequest.newBuilder(evaluations).timeout(TIMEOUT)
-                .header("Authorization", "Bearer " + clusterToken)
+                .header("Authorization", clusterToken.bearer())
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
         try {

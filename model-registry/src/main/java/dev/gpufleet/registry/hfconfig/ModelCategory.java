@@ -15,8 +15,4 @@ public enum ModelCategory {
     public static Optional<ModelCategory> fromWireName(String name) {
         return Arrays.stream(values()).filter(c -> c.wireName().equals(name)).findFirst();
     }
-
-    public boolean isSpeech() {
-        return this == SPEECH_TO_TEXT || this == TEXT_TO_SPEECH;
-    }
 }

@@ -18,7 +18,6 @@ public final class HttpRangeSource implements ByteSource {
     private final URI uri;
     private final long size;
     private long bytesRead;
-    private int requests;
 
     HttpRangeSource(HubHttp http, URI uri, long size) {
         this.http = http;
@@ -46,7 +45,6 @@ public final class HttpRangeSource implements ByteSource {
         }
         String what = describe() + " bytes " + offset + "-" + (offset + length - 1);
         HubHttp.Answer answer = http.get(uri, "bytes=" + offset + "-" + (offset + length - 1), length, what);
-        requests++;
         bytesRead += answer.body().length;
         if (answer.status() == 416) {
             throw new HubException(HubException.Kind.TRUNCATED, what + ": the server says the range is past the end");
@@ -79,9 +77,5 @@ public final class HttpRangeSource implements ByteSource {
     /** Body bytes received so far, to show that analysis read only the header. */
     public long bytesRead() {
         return bytesRead;
-    }
-
-    public int requests() {
-        return requests;
     }
 }

@@ -28,10 +28,6 @@ public record HubSettings(URI endpoint, Optional<String> token, String tokenSett
                 DEFAULT_REQUEST_TIMEOUT);
     }
 
-    public HubSettings withTimeouts(Duration connect, Duration request) {
-        return new HubSettings(endpoint, token, tokenSetting, connect, request);
-    }
-
     @Override
     public String toString() {
         return "HubSettings[endpoint=" + endpoint + ", token=" + (token.isPresent() ? "(set)" : "(none)")

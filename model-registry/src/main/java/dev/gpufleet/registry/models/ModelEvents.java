@@ -1,11 +1,10 @@
 package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.Envelope;
-import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ModelDeleted;
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.registry.outbox.OutboxMessage;
+import dev.gpufleet.kit.outbox.OutboxMessage;
 
 import java.time.Clock;
 import java.util.List;
@@ -20,7 +19,7 @@ public final class ModelEvents {
         String key = model.id().toString();
         ModelChanged payload = new ModelChanged(key, model.spec(), model.analysis(), model.estimate(),
                 model.createdAt());
-        return new OutboxMessage(Topics.MODELS, key, EventCodec.encode(Envelope.of(payload, model.revision(), clock)));
+        return OutboxMessage.event(Topics.MODELS, Envelope.of(payload, model.revision(), clock));
     }
 
     /** {@code ModelDeleted} one revision past the last change, then a tombstone so compaction forgets the key. */
@@ -28,8 +27,7 @@ public final class ModelEvents {
         String key = model.id().toString();
         ModelDeleted payload = new ModelDeleted(key, model.spec().name());
         return List.of(
-                new OutboxMessage(Topics.MODELS, key,
-                        EventCodec.encode(Envelope.of(payload, model.revision() + 1, clock))),
+                OutboxMessage.event(Topics.MODELS, Envelope.of(payload, model.revision() + 1, clock)),
                 OutboxMessage.tombstone(Topics.MODELS, key));
     }
 }

@@ -3,12 +3,14 @@ package dev.gpufleet.registry.models;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.registry.analysis.Analysis;
 import dev.gpufleet.registry.analysis.AnalysisBackoff;
 import dev.gpufleet.registry.analysis.AnalysisStep;
-import dev.gpufleet.registry.outbox.OutboxMessage;
-import dev.gpufleet.registry.outbox.OutboxWriter;
+import dev.gpufleet.kit.outbox.OutboxMessage;
+import dev.gpufleet.kit.outbox.OutboxWriter;
+import dev.gpufleet.registry.outbox.ModelEventRelay;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.panache.common.Page;
 import io.quarkus.panache.common.Sort;
@@ -30,6 +32,8 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class ModelStore {
+    private static final OutboxWriter OUTBOX = new OutboxWriter(ModelEventRelay.TABLE);
+
     private final Clock clock;
 
     public ModelStore(Clock clock) {
@@ -61,15 +65,18 @@ public class ModelStore {
     public record Slice(List<StoredModel> items, long total) {
     }
 
-    /** Models ordered by name; {@code page} counts from 1. */
-    /** @param search a part of the name to look for, case-insensitive; blank for every model */
-    public Uni<Slice> list(int page, int perPage, String search) {
+    /**
+     * One page of the models ordered by name.
+     *
+     * @param search a part of the name to look for, case-insensitive; blank for every model
+     */
+    public Uni<Slice> list(PageRequest request, String search) {
         return Panache.withSession(() -> {
             var query = (search == null || search.isBlank()
                     ? ModelEntity.<ModelEntity>findAll(Sort.by("name"))
                     : ModelEntity.<ModelEntity>find("lower(name) like ?1 escape '\\'", Sort.by("name"),
                             "%" + likeLiteral(search.trim().toLowerCase(java.util.Locale.ROOT)) + "%"))
-                    .page(Page.of(page - 1, perPage));
+                    .page(Page.of(request.index(), request.perPage()));
             return query.list().chain(entities -> query.count().map(total -> new Slice(
                     entities.stream().map(ModelEntity::toStored).toList(), total)));
         });
@@ -160,7 +167,7 @@ public class ModelStore {
     }
 
     private static Uni<Void> appendToOutbox(List<OutboxMessage> messages) {
-        return Panache.getSession().chain(session -> OutboxWriter.append(session, messages));
+        return Panache.getSession().chain(session -> OUTBOX.append(session, messages));
     }
 
     static ApiException notFound(Object id) {

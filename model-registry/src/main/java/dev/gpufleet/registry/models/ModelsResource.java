@@ -2,6 +2,8 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.kit.http.ApiException;
+import dev.gpufleet.kit.http.PageRequest;
+import dev.gpufleet.kit.http.PageView;
 import dev.gpufleet.registry.analysis.Analysis;
 import dev.gpufleet.registry.analysis.ModelAnalyzer;
 import dev.gpufleet.registry.outbox.ModelEventRelay;
@@ -9,7 +11,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -29,10 +30,6 @@ import java.util.UUID;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class ModelsResource {
-    static final int MAX_PER_PAGE = 100;
-    /** Keeps the row offset, (page - 1) * per_page, within an int. */
-    static final int MAX_PAGE = 1_000_000;
-
     private final ModelStore store;
     private final ModelEventRelay relay;
     private final ModelAnalyzer analyzer;
@@ -56,14 +53,11 @@ public class ModelsResource {
     }
 
     @GET
-    public Uni<ModelPage> list(@QueryParam("page") @DefaultValue("1") String page,
-                               @QueryParam("per_page") @DefaultValue("50") String perPage,
-                               @QueryParam("search") String search) {
-        int pageNumber = intParam("page", page, 1, MAX_PAGE);
-        int pageSize = intParam("per_page", perPage, 1, MAX_PER_PAGE);
-        return store.list(pageNumber, pageSize, search).map(slice -> new ModelPage(
-                slice.items().stream().map(ModelView::of).toList(),
-                ModelPage.Pagination.of(pageNumber, pageSize, slice.total())));
+    public Uni<PageView<ModelView>> list(@QueryParam("page") String page, @QueryParam("per_page") String perPage,
+                                         @QueryParam("search") String search) {
+        PageRequest request = PageRequest.parse(page, perPage);
+        return store.list(request, search).map(slice -> PageView.of(
+                slice.items().stream().map(ModelView::of).toList(), request, slice.total()));
     }
 
     @GET
@@ -121,23 +115,5 @@ public class ModelsResource {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-    }
-
-    private static int intParam(String name, String value, int min, int max) {
-        int parsed;
-        try {
-            parsed = Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(name + ": must be " + range(min, max) + ", was "
-                    + ModelSpecValidator.show(value));
-        }
-        if (parsed < min || parsed > max) {
-            throw ApiException.badRequest(name + ": must be " + range(min, max) + ", was " + parsed);
-        }
-        return parsed;
-    }
-
-    private static String range(int min, int max) {
-        return "an integer between " + min + " and " + max;
     }
 }

@@ -21,6 +21,7 @@ import java.time.Duration;
 @Startup
 @ApplicationScoped
 public class ModelEventRelay {
+    public static final String TABLE = "registry.outbox";
     private static final Logger LOG = Logger.getLogger(ModelEventRelay.class);
     private static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final int BATCH_SIZE = 100;
@@ -28,10 +29,10 @@ public class ModelEventRelay {
     private final OutboxRelay relay;
 
     public ModelEventRelay(AgroalDataSource dataSource, Producer<String, String> producer, MeterRegistry meters) {
-        this.relay = new OutboxRelay(dataSource, OutboxWriter.TABLE, producer, POLL_INTERVAL, BATCH_SIZE);
+        this.relay = new OutboxRelay(dataSource, TABLE, producer, POLL_INTERVAL, BATCH_SIZE);
         Gauge.builder("gpufleet.outbox.backlog", this, ModelEventRelay::backlogOrNaN)
                 .description("Outbox rows not yet acknowledged by Kafka")
-                .tag("outbox", OutboxWriter.TABLE)
+                .tag("outbox", TABLE)
                 .register(meters);
     }
 
@@ -48,10 +49,6 @@ public class ModelEventRelay {
     /** Publish now rather than at the next poll; call after a transaction with outbox rows committed. */
     public void wakeUp() {
         relay.wakeUp();
-    }
-
-    public long backlog() throws SQLException {
-        return relay.backlog();
     }
 
     private double backlogOrNaN() {

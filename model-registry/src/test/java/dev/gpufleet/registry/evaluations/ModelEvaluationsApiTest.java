@@ -2,10 +2,7 @@ package dev.gpufleet.registry.evaluations;
 
 import dev.gpufleet.demomodel.DemoModel;
 import dev.gpufleet.demomodel.Preset;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
@@ -14,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -26,8 +24,7 @@ import static org.hamcrest.Matchers.nullValue;
  * asked (in tests the scheduler URL points nowhere). The full path, scheduler included, is in e2e.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ModelEvaluationsApiTest {
     static final String EVALUATIONS = "/api/v1/model-evaluations";
 
@@ -35,7 +32,7 @@ class ModelEvaluationsApiTest {
     Path dir;
 
     static RequestSpecification api() {
-        return given().header("Authorization", "Bearer test-cluster-token-0123456789").contentType(ContentType.JSON);
+        return given().header("Authorization", "Bearer " + TOKEN).contentType(ContentType.JSON);
     }
 
     @Test

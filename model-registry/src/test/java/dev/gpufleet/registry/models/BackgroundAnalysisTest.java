@@ -2,10 +2,7 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.demomodel.DemoModel;
 import dev.gpufleet.demomodel.Preset;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,8 +20,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 /** Hub sources are analysed in the background; an admin can ask for a new analysis. */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class BackgroundAnalysisTest {
     // the test profile's timer waits an hour: each pass here is run on purpose
     @jakarta.inject.Inject

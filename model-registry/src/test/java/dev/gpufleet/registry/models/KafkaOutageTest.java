@@ -2,11 +2,8 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.Revisions;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
 import dev.gpufleet.localstack.testing.TestKafka;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -28,10 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The outage test: models change while Kafka is down, and every change arrives once it is back. */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class KafkaOutageTest {
-
     /** What a consumer holds per model id: the latest revision applied, and the spec's name (null once deleted). */
     record Held(long revision, String name) {
     }

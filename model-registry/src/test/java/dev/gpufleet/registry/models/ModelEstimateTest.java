@@ -3,10 +3,7 @@ package dev.gpufleet.registry.models;
 import dev.gpufleet.events.ModelAnalysis;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ResourceEstimate;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,8 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The estimate from a local GGUF file's header: in the API response and in ModelChanged, recomputed on every write. */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ModelEstimateTest {
     @TempDir
     Path dir;

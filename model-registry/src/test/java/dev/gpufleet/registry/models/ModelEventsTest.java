@@ -2,10 +2,7 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ModelDeleted;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What the registry publishes on gpufleet.models, read back with a plain consumer. */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ModelEventsTest {
-
     @Test
     void everyChangeIsPublishedOnceWithAGrowingRevisionAndDeleteEndsInATombstone() {
         String name = unique("events");

@@ -1,9 +1,6 @@
 package dev.gpufleet.registry.models;
 
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -20,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
@@ -31,10 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class ModelsApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final String MODELS = "/api/v1/models";
 
     static RequestSpecification api() {
@@ -267,16 +263,16 @@ class ModelsApiTest {
         api().queryParam("page", totalPages + 1).queryParam("per_page", 2).get(MODELS).then().statusCode(200)
                 .body("items.size()", equalTo(0)).body("pagination.total", equalTo(total));
         api().get(MODELS).then().statusCode(200)
-                .body("pagination.page", equalTo(1)).body("pagination.per_page", equalTo(50));
+                .body("pagination.page", equalTo(1)).body("pagination.per_page", equalTo(100));
     }
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
-            page=0         | page: must be an integer between 1 and 1000000, was 0
-            page=x         | page: must be an integer between 1 and 1000000, was 'x'
-            page=1000001   | page: must be an integer between 1 and 1000000, was 1000001
-            per_page=0     | per_page: must be an integer between 1 and 100, was 0
-            per_page=101   | per_page: must be an integer between 1 and 100, was 101
+            page=0         | query parameter 'page' must be an integer from 1 to 1000000, was '0'
+            page=x         | query parameter 'page' must be an integer from 1 to 1000000, was 'x'
+            page=1000001   | query parameter 'page' must be an integer from 1 to 1000000, was '1000001'
+            per_page=0     | query parameter 'per_page' must be an integer from 1 to 500, was '0'
+            per_page=501   | query parameter 'per_page' must be an integer from 1 to 500, was '501'
             """)
     void rejectsBadPaging(String query, String expected) {
         api().get(MODELS + "?" + query).then().statusCode(400).body("message", equalTo(expected));

@@ -4,7 +4,10 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceDeleted;
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.scheduler.outbox.Outbox;
+import dev.gpufleet.kit.outbox.OutboxMessage;
+import dev.gpufleet.kit.outbox.OutboxWriter;
+import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,25 +17,30 @@ import java.util.List;
 /** Writes an instance's events to the outbox, in the caller's transaction. */
 @ApplicationScoped
 public class InstanceEvents {
-    private final Outbox outbox;
+    private static final OutboxWriter OUTBOX = new OutboxWriter(InstanceEventRelay.TABLE);
+
     private final Clock clock;
 
-    public InstanceEvents(Outbox outbox, Clock clock) {
-        this.outbox = outbox;
+    public InstanceEvents(Clock clock) {
         this.clock = clock;
     }
 
     /** InstanceChanged at the instance's current revision. */
     public Uni<Void> changed(Instance instance) {
-        return outbox.add(Topics.INSTANCES, Envelope.of(toEvent(instance), instance.revision, clock));
+        return append(List.of(OutboxMessage.event(Topics.INSTANCES,
+                Envelope.of(toEvent(instance), instance.revision, clock))));
     }
 
     /** InstanceDeleted one revision past the last change, then a tombstone so compaction forgets the key. */
     public Uni<Void> deleted(Instance instance) {
         String id = instance.id.toString();
         InstanceDeleted deleted = new InstanceDeleted(id, instance.modelId, instance.workerId);
-        return outbox.add(Topics.INSTANCES, Envelope.of(deleted, instance.revision + 1, clock))
-                .chain(() -> outbox.tombstone(Topics.INSTANCES, id));
+        return append(List.of(OutboxMessage.event(Topics.INSTANCES, Envelope.of(deleted, instance.revision + 1, clock)),
+                OutboxMessage.tombstone(Topics.INSTANCES, id)));
+    }
+
+    private static Uni<Void> append(List<OutboxMessage> messages) {
+        return Panache.getSession().chain(session -> OUTBOX.append(session, messages));
     }
 
     static InstanceChanged toEvent(Instance instance) {

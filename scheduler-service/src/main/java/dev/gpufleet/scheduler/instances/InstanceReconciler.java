@@ -3,6 +3,7 @@ package dev.gpufleet.scheduler.instances;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
@@ -13,7 +14,6 @@ import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -75,17 +75,14 @@ public class InstanceReconciler {
     private final Duration scheduledTimeout;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
-                              PlacementSettings placementSettings,
-                              @ConfigProperty(name = "gpufleet.scheduler.restart-backoff-base") Duration backoffBase,
-                              @ConfigProperty(name = "gpufleet.scheduler.unreachable-grace") Duration unreachableGrace,
-                              @ConfigProperty(name = "gpufleet.scheduler.scheduled-timeout") Duration scheduledTimeout) {
+                              PlacementSettings placementSettings, SchedulerConfig config) {
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
         this.placementSettings = placementSettings;
-        this.backoffBase = backoffBase;
-        this.unreachableGrace = unreachableGrace;
-        this.scheduledTimeout = scheduledTimeout;
+        this.backoffBase = config.restartBackoffBase();
+        this.unreachableGrace = config.unreachableGrace();
+        this.scheduledTimeout = config.scheduledTimeout();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.leadership;
 
+import dev.gpufleet.scheduler.SchedulerConfig;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -75,9 +76,8 @@ public class Leadership {
     public Leadership(@ConfigProperty(name = "quarkus.datasource.jdbc.url") String jdbcUrl,
                       @ConfigProperty(name = "quarkus.datasource.username") String username,
                       @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
-                      @ConfigProperty(name = "gpufleet.scheduler.leader-poll-interval") Duration pollInterval,
-                      @ConfigProperty(name = "gpufleet.scheduler.instance-id") Optional<String> instanceId,
-                      Clock clock, MeterRegistry registry) {
+                      SchedulerConfig config, Clock clock, MeterRegistry registry) {
+        Duration pollInterval = config.leaderPollInterval();
         if (pollInterval.isZero() || pollInterval.isNegative()) {
             throw new IllegalArgumentException("gpufleet.scheduler.leader-poll-interval must be positive, was "
                     + pollInterval);
@@ -86,7 +86,7 @@ public class Leadership {
         this.username = username;
         this.password = password;
         this.pollInterval = pollInterval;
-        this.instanceId = instanceId.filter(s -> !s.isBlank()).orElseGet(Leadership::defaultInstanceId);
+        this.instanceId = config.instanceId().filter(s -> !s.isBlank()).orElseGet(Leadership::defaultInstanceId);
         this.clock = clock;
         Gauge.builder("gpufleet.scheduler.leader", this, l -> l.leader ? 1 : 0)
                 .description("1 while this scheduler is the one that acts, 0 while it follows")

@@ -1,14 +1,13 @@
 package dev.gpufleet.scheduler.outbox;
 
 import dev.gpufleet.kit.outbox.OutboxRelay;
+import dev.gpufleet.scheduler.SchedulerConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.producer.Producer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import javax.sql.DataSource;
-import java.time.Duration;
 
 /**
  * Runs the outbox relay for {@code scheduler.outbox} while this scheduler is the leader (LeaderWork starts and
@@ -16,13 +15,13 @@ import java.time.Duration;
  */
 @ApplicationScoped
 public class InstanceEventRelay {
+    public static final String TABLE = "scheduler.outbox";
     private static final int BATCH = 100;
 
     private final OutboxRelay relay;
 
-    public InstanceEventRelay(DataSource dataSource, Producer<String, String> producer,
-                              @ConfigProperty(name = "gpufleet.scheduler.outbox-poll-interval") Duration pollInterval) {
-        this.relay = new OutboxRelay(dataSource, "scheduler.outbox", producer, pollInterval, BATCH);
+    public InstanceEventRelay(DataSource dataSource, Producer<String, String> producer, SchedulerConfig config) {
+        this.relay = new OutboxRelay(dataSource, TABLE, producer, config.outboxPollInterval(), BATCH);
     }
 
     public void start() {

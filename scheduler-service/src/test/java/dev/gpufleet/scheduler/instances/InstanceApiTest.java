@@ -1,11 +1,8 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.Events;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -17,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -25,11 +23,8 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class InstanceApiTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
-
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 

@@ -13,15 +13,13 @@ import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.AdjustableClock;
 import dev.gpufleet.scheduler.testing.Events;
 import dev.gpufleet.scheduler.testing.Heartbeats;
+import dev.gpufleet.scheduler.testing.InstanceFlow;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import io.quarkus.hibernate.reactive.panache.Panache;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
@@ -31,15 +29,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -51,10 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * test with its own pool of workers (models select it by label).
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class LifecycleFlowTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final Duration PATIENCE = Duration.ofSeconds(40);
     static final long GIB = 1L << 30;
 
@@ -69,18 +63,19 @@ class LifecycleFlowTest {
     @Inject
     MeasuredUsageStore measuredUsage;
 
+    InstanceFlow flow;
     Events events;
-    final List<Heartbeats> workers = new ArrayList<>();
+    int workersStarted;
 
     @BeforeEach
     void connect() {
-        events = new Events(bootstrapServers);
+        flow = new InstanceFlow(bootstrapServers, clock, PATIENCE);
+        events = flow.events();
     }
 
     @AfterEach
     void disconnect() {
-        workers.forEach(Heartbeats::close);
-        events.close();
+        flow.close();
     }
 
     record TestWorker(String id, String name, Heartbeats heartbeats) {
@@ -93,11 +88,9 @@ class LifecycleFlowTest {
     private TestWorker worker(String prefix, String pool, int intervalSeconds, List<GpuDevice> gpus) {
         String id = UUID.randomUUID().toString();
         String name = prefix + "-" + id.substring(0, 6);
-        Heartbeats heartbeats = new Heartbeats(events, clock, new WorkerReported(id, name, "10.1.3." + workers.size(),
-                10150, "linux", "amd64", Map.of("pool", pool), 8, 5.0, 16 * GIB, 2 * GIB, gpus, WorkerState.READY,
-                null, List.of(), intervalSeconds)).start();
-        workers.add(heartbeats);
-        awaitWorker(id, "READY");
+        Heartbeats heartbeats = flow.worker(new WorkerReported(id, name, "10.1.3." + workersStarted++, 10150, "linux",
+                "amd64", Map.of("pool", pool), 8, 5.0, 16 * GIB, 2 * GIB, gpus, WorkerState.READY, null, List.of(),
+                intervalSeconds));
         return new TestWorker(id, name, heartbeats);
     }
 
@@ -112,20 +105,20 @@ class LifecycleFlowTest {
         String modelId = UUID.randomUUID().toString();
         ModelSpec spec = Events.spec("moved-" + modelId.substring(0, 6), 1, Map.of("pool", pool));
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
-        String instanceId = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
+        String instanceId = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
         observe(instanceId, lost.id(), InstanceState.RUNNING, 40010, 1, null);
-        awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
+        flow.awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
         TestWorker spare = worker("spare", pool);
 
         lost.heartbeats().stop();
-        InstanceChanged unreachable = awaitChange(modelId, c -> c.state() == InstanceState.UNREACHABLE);
+        InstanceChanged unreachable = flow.awaitChange(modelId, c -> c.state() == InstanceState.UNREACHABLE);
         assertEquals(instanceId, unreachable.instanceId(), "first kept, in case the worker is back soon");
 
         Events.InstanceLog log = await().atMost(PATIENCE).until(() -> events.instanceLog(modelId),
                 l -> l.deletedIds().contains(instanceId));
         InstanceDeleted deleted = log.deleted().get(0).payload();
         assertEquals(lost.id(), deleted.workerId(), "its agent learns it no longer owns the instance");
-        InstanceChanged replacement = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged replacement = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         assertNotEquals(instanceId, replacement.instanceId());
         assertEquals(spare.id(), replacement.workerId());
         Duration waited = Duration.between(
@@ -137,7 +130,7 @@ class LifecycleFlowTest {
         // back again, still listing the old instance: it stays deleted, and the model keeps one replica
         lost.heartbeats().listing(List.of(new ObservedInstance(instanceId, InstanceState.RUNNING)));
         lost.heartbeats().start();
-        awaitWorker(lost.id(), "READY");
+        flow.awaitWorker(lost.id(), "READY");
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + instanceId).then().statusCode(404);
         assertEquals(List.of(replacement.instanceId()), List.copyOf(events.instanceLog(modelId).liveIds()));
     }
@@ -149,7 +142,7 @@ class LifecycleFlowTest {
         String modelId = UUID.randomUUID().toString();
         ModelSpec spec = Events.spec("drained-" + modelId.substring(0, 6), 1, Map.of("pool", pool));
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
-        String onFirst = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
+        String onFirst = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
 
         given().auth().oauth2(TOKEN).post("/api/v1/workers/" + first.id() + "/cordon").then().statusCode(200)
                 .body("state", equalTo("MAINTENANCE"))
@@ -163,12 +156,12 @@ class LifecycleFlowTest {
 
         events.send(Topics.MODELS, Events.modelChanged(modelId, Events.spec(spec.name(), 2, Map.of("pool", pool)),
                 new ResourceEstimate(GIB, GIB)), 2);
-        InstanceChanged waiting = awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
+        InstanceChanged waiting = flow.awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
         assertTrue(waiting.stateMessage().contains("MAINTENANCE"), waiting.stateMessage());
         assertEquals(InstanceState.SCHEDULED, latest(modelId, onFirst).state(), "a cordon leaves instances be");
 
         TestWorker second = worker("takes-over", pool);
-        InstanceChanged placed = awaitChange(modelId, c -> c.instanceId().equals(waiting.instanceId())
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.instanceId().equals(waiting.instanceId())
                 && c.state() == InstanceState.SCHEDULED);
         assertEquals(second.id(), placed.workerId());
 
@@ -186,7 +179,7 @@ class LifecycleFlowTest {
                 .body("state", equalTo("READY"))
                 .body("cordoned", equalTo(false))
                 .body("draining", equalTo(false));
-        awaitWorker(first.id(), "READY");
+        flow.awaitWorker(first.id(), "READY");
     }
 
     @Test
@@ -206,10 +199,10 @@ class LifecycleFlowTest {
         String modelId = UUID.randomUUID().toString();
         events.send(Topics.MODELS, Events.modelChanged(modelId, Events.spec("stuck-" + modelId.substring(0, 6), 1,
                 Map.of("pool", pool)), new ResourceEstimate(GIB, GIB)), 1);
-        Envelope<InstanceChanged> first = await().atMost(PATIENCE).until(() -> lastEnvelope(modelId),
+        Envelope<InstanceChanged> first = await().atMost(PATIENCE).until(() -> flow.lastChange(modelId),
                 e -> e != null && e.payload().state() == InstanceState.SCHEDULED);
 
-        Envelope<InstanceChanged> again = await().atMost(PATIENCE).until(() -> lastEnvelope(modelId),
+        Envelope<InstanceChanged> again = await().atMost(PATIENCE).until(() -> flow.lastChange(modelId),
                 e -> e != null && e.revision() > first.revision());
         assertEquals(first.payload().instanceId(), again.payload().instanceId(), "the same instance, placed again");
         assertEquals(InstanceState.SCHEDULED, again.payload().state());
@@ -224,7 +217,7 @@ class LifecycleFlowTest {
         String modelId = UUID.randomUUID().toString();
         events.send(Topics.MODELS, Events.modelChanged(modelId, Events.spec("slow-" + modelId.substring(0, 6), 1,
                 Map.of("pool", pool)), new ResourceEstimate(GIB, GIB)), 1);
-        InstanceChanged scheduled = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged scheduled = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         // still fetching the backend, so nothing observed yet, but the heartbeat says it has the instance
         worker.heartbeats().listing(List.of(new ObservedInstance(scheduled.instanceId(), InstanceState.SCHEDULED)));
 
@@ -240,14 +233,14 @@ class LifecycleFlowTest {
         String modelId = UUID.randomUUID().toString();
         events.send(Topics.MODELS, Events.modelChanged(modelId, Events.spec("measured-" + modelId.substring(0, 6), 1,
                 Map.of("pool", pool)), new ResourceEstimate(GIB, 8 * GIB)), 1);
-        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         assertEquals(List.of(0), placed.gpuIndexes());
         String instanceId = placed.instanceId();
         String backend = placed.launchPlan().backend();
 
         observe(instanceId, worker.id(), InstanceState.STARTING, 40020, 1, new ResourceClaim(GIB, Map.of(0, 30 * GIB)));
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40020, 2, new ResourceClaim(GIB, Map.of(0, 11 * GIB)));
-        awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
+        flow.awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
         assertEquals(Map.of("NVIDIA L40S", 11 * GIB), peaks(modelId, backend), "only RUNNING instances count");
 
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40020, 3, new ResourceClaim(GIB, Map.of(0, 13 * GIB)));
@@ -271,23 +264,7 @@ class LifecycleFlowTest {
 
     private void observe(String instanceId, String workerId, InstanceState state, Integer port, long revision,
                          ResourceClaim measured) {
-        events.send(Topics.INSTANCE_STATUS, Envelope.of(new InstanceObserved(instanceId, workerId, state, null, port,
-                4242L, null, 0, measured), revision, clock));
-    }
-
-    private void awaitWorker(String id, String state) {
-        await().atMost(PATIENCE).untilAsserted(() -> given().auth().oauth2(TOKEN).get("/api/v1/workers/" + id)
-                .then().statusCode(200).body("state", equalTo(state)));
-    }
-
-    private Envelope<InstanceChanged> lastEnvelope(String modelId) {
-        List<Envelope<InstanceChanged>> changed = events.instanceLog(modelId).changed();
-        return changed.isEmpty() ? null : changed.get(changed.size() - 1);
-    }
-
-    private InstanceChanged awaitChange(String modelId, Predicate<InstanceChanged> wanted) {
-        return await().atMost(PATIENCE).until(() -> lastEnvelope(modelId),
-                e -> e != null && wanted.test(e.payload())).payload();
+        flow.observe(new InstanceObserved(instanceId, workerId, state, null, port, 4242L, null, 0, measured), revision);
     }
 
     private InstanceChanged latest(String modelId, String instanceId) {

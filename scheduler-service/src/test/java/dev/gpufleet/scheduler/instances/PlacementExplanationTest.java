@@ -1,6 +1,5 @@
 package dev.gpufleet.scheduler.instances;
 
-import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.InstanceChanged;
@@ -13,13 +12,10 @@ import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.AdjustableClock;
 import dev.gpufleet.scheduler.testing.Events;
-import dev.gpufleet.scheduler.testing.Heartbeats;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.scheduler.testing.InstanceFlow;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
@@ -29,14 +25,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -48,10 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * instance explains itself per worker; a placement evaluation answers without placing anything.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class PlacementExplanationTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final Duration PATIENCE = Duration.ofSeconds(30);
     static final long GIB = 1L << 30;
 
@@ -60,18 +53,18 @@ class PlacementExplanationTest {
     @Inject
     AdjustableClock clock;
 
+    InstanceFlow flow;
     Events events;
-    final List<Heartbeats> workers = new ArrayList<>();
 
     @BeforeEach
     void connect() {
-        events = new Events(bootstrapServers);
+        flow = new InstanceFlow(bootstrapServers, clock, PATIENCE);
+        events = flow.events();
     }
 
     @AfterEach
     void disconnect() {
-        workers.forEach(Heartbeats::close);
-        events.close();
+        flow.close();
     }
 
     /** Two 24 GiB NVIDIA GPUs, nothing used, 64 GiB RAM, in a pool of its own. */
@@ -80,11 +73,8 @@ class PlacementExplanationTest {
         List<GpuDevice> gpus = List.of(
                 new GpuDevice(0, "nvidia", "cuda", "NVIDIA GeForce RTX 4090", "GPU-0", 24 * GIB, 0, 0),
                 new GpuDevice(1, "nvidia", "cuda", "NVIDIA GeForce RTX 4090", "GPU-1", 24 * GIB, 0, 0));
-        workers.add(new Heartbeats(events, clock, new WorkerReported(id, name, "10.2.3.4", 10150, "linux", "amd64",
-                Map.of("pool", pool), 32, 1.0, 64 * GIB, 4 * GIB, gpus, WorkerState.READY, null, List.of(), 5))
-                .start());
-        await().atMost(PATIENCE).untilAsserted(() -> given().auth().oauth2(TOKEN).get("/api/v1/workers/" + id)
-                .then().statusCode(200).body("state", equalTo("READY")));
+        flow.worker(new WorkerReported(id, name, "10.2.3.4", 10150, "linux", "amd64", Map.of("pool", pool), 32, 1.0,
+                64 * GIB, 4 * GIB, gpus, WorkerState.READY, null, List.of(), 5));
         return Map.of("pool", pool);
     }
 
@@ -104,8 +94,7 @@ class PlacementExplanationTest {
         ModelSpec spec = Events.spec("split-" + modelId.substring(0, 6), 1, pool);
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, fortyGib()), 1);
 
-        InstanceChanged placed = await().atMost(PATIENCE).until(() -> last(modelId),
-                c -> c != null && c.state() == InstanceState.SCHEDULED);
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
 
         assertEquals(List.of(0, 1), placed.gpuIndexes());
         assertEquals(PlacementShape.Kind.MULTI_GPU, placed.shape().kind());
@@ -130,8 +119,8 @@ class PlacementExplanationTest {
                 true);
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(90 * GIB, 90 * GIB)), 1);
 
-        InstanceChanged pending = await().atMost(PATIENCE).until(() -> last(modelId),
-                c -> c != null && c.state() == InstanceState.PENDING && c.stateMessage().contains(workerName));
+        InstanceChanged pending = flow.awaitChange(modelId,
+                c -> c.state() == InstanceState.PENDING && c.stateMessage().contains(workerName));
 
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + pending.instanceId()).then().statusCode(200)
                 .body("state", equalTo("PENDING"))
@@ -163,10 +152,5 @@ class PlacementExplanationTest {
 
         given().auth().oauth2(TOKEN).get("/api/v1/instances").then().statusCode(200)
                 .body("pagination.total", equalTo(instancesBefore));
-    }
-
-    private InstanceChanged last(String modelId) {
-        List<Envelope<InstanceChanged>> changed = events.instanceLog(modelId).changed();
-        return changed.isEmpty() ? null : changed.get(changed.size() - 1).payload();
     }
 }

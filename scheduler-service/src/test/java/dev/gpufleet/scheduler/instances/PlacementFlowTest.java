@@ -23,13 +23,11 @@ import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.AdjustableClock;
 import dev.gpufleet.scheduler.testing.Events;
 import dev.gpufleet.scheduler.testing.Heartbeats;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
+import dev.gpufleet.scheduler.testing.InstanceFlow;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,8 +41,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -60,10 +58,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * workers other tests left behind change nothing.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class PlacementFlowTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final Duration PATIENCE = Duration.ofSeconds(30);
     static final long GIB = 1L << 30;
 
@@ -74,18 +70,18 @@ class PlacementFlowTest {
     @Inject
     AdjustableClock clock;
 
+    InstanceFlow flow;
     Events events;
-    final List<Heartbeats> workers = new ArrayList<>();
 
     @BeforeEach
     void connect() {
-        events = new Events(bootstrapServers);
+        flow = new InstanceFlow(bootstrapServers, clock, PATIENCE);
+        events = flow.events();
     }
 
     @AfterEach
     void disconnect() {
-        workers.forEach(Heartbeats::close);
-        events.close();
+        flow.close();
     }
 
     /** A READY CPU worker of 16 GiB RAM, 2 GiB in use (so 12 GiB allocatable), in its own pool. */
@@ -93,11 +89,8 @@ class PlacementFlowTest {
         String id = UUID.randomUUID().toString();
         String name = prefix + "-" + id.substring(0, 6);
         String pool = UUID.randomUUID().toString();
-        Heartbeats heartbeats = new Heartbeats(events, clock,
-                Heartbeats.cpuWorker(id, name, "10.1.2.3", Map.of("pool", pool), 16 * GIB, 2 * GIB)).start();
-        workers.add(heartbeats);
-        await().atMost(PATIENCE).untilAsserted(() -> given().auth().oauth2(TOKEN).get("/api/v1/workers/" + id)
-                .then().statusCode(200).body("state", equalTo("READY")));
+        Heartbeats heartbeats = flow.worker(
+                Heartbeats.cpuWorker(id, name, "10.1.2.3", Map.of("pool", pool), 16 * GIB, 2 * GIB));
         return new TestWorker(id, name, Map.of("pool", pool), heartbeats);
     }
 
@@ -111,7 +104,7 @@ class PlacementFlowTest {
         ModelSpec spec = Events.spec("placed-" + modelId.substring(0, 6), 1, worker.selector());
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
 
-        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         String instanceId = placed.instanceId();
         assertEquals(worker.id(), placed.workerId());
         assertEquals(worker.name(), placed.workerName());
@@ -123,14 +116,14 @@ class PlacementFlowTest {
         assertEquals(1, events.instanceLog(modelId).changed().size(), "placed as it was created: one event");
 
         observe(instanceId, worker.id(), InstanceState.STARTING, 40001, "loading the model", 0, 1);
-        InstanceChanged starting = awaitChange(modelId, c -> c.state() == InstanceState.STARTING);
+        InstanceChanged starting = flow.awaitChange(modelId, c -> c.state() == InstanceState.STARTING);
         assertNull(starting.endpoint());
         assertEquals("loading the model", starting.stateMessage());
         assertEquals(LaunchPlan.of(spec), starting.launchPlan(), "every InstanceChanged carries the whole state");
         assertEquals("10.1.2.3", starting.workerAddress(), "kept on every later change");
 
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40001, null, 0, 2);
-        InstanceChanged running = awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
+        InstanceChanged running = flow.awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
         assertEquals("10.1.2.3:40001", running.endpoint());
         assertEquals("10.1.2.3", running.workerAddress());
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + instanceId).then().statusCode(200)
@@ -147,7 +140,7 @@ class PlacementFlowTest {
         observe(instanceId, UUID.randomUUID().toString(), InstanceState.ERROR, null, "impostor", 0, 3);
         observe(instanceId, worker.id(), InstanceState.ERROR, null, "replayed", 0, 2);
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40001, "healthy", 0, 3);
-        awaitChange(modelId, c -> "healthy".equals(c.stateMessage()));
+        flow.awaitChange(modelId, c -> "healthy".equals(c.stateMessage()));
         List<Envelope<InstanceChanged>> changes = events.instanceLog(modelId).changed();
         assertFalse(changes.stream().anyMatch(e -> e.payload().state() == InstanceState.ERROR), changes::toString);
         assertEquals(List.of(1L, 2L, 3L, 4L), changes.stream().map(Envelope::revision).toList());
@@ -172,12 +165,8 @@ class PlacementFlowTest {
             npus.add(new GpuDevice(i, "ascend", "npu", "Ascend 910B", "npu-" + id + "-" + i, 64 * GIB, 0, 0.0,
                     "29." + n + ".0." + i));
         }
-        Heartbeats heartbeats = new Heartbeats(events, clock, new WorkerReported(id, name, "10.9.0." + n, 10150,
-                "linux", "arm64", Map.of("pool", pool), 192, 5.0, 512 * GIB, 8 * GIB, npus, WorkerState.READY, null,
-                List.of(), 5)).start();
-        workers.add(heartbeats);
-        await().atMost(PATIENCE).untilAsserted(() -> given().auth().oauth2(TOKEN).get("/api/v1/workers/" + id)
-                .then().statusCode(200).body("state", equalTo("READY")));
+        Heartbeats heartbeats = flow.worker(new WorkerReported(id, name, "10.9.0." + n, 10150, "linux", "arm64",
+                Map.of("pool", pool), 192, 5.0, 512 * GIB, 8 * GIB, npus, WorkerState.READY, null, List.of(), 5));
         return new TestWorker(id, name, Map.of("pool", pool), heartbeats);
     }
 
@@ -195,7 +184,7 @@ class PlacementFlowTest {
                 List.of(), true);
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, estimate), 1);
 
-        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         // equal scores: the lower worker id leads
         TestWorker main = one.id().compareTo(two.id()) < 0 ? one : two;
         TestWorker sub = main == one ? two : one;
@@ -233,7 +222,7 @@ class PlacementFlowTest {
         ModelSpec spec = Events.spec("too-big-" + modelId.substring(0, 6), 1, worker.selector());
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(100 * GIB, 100 * GIB)), 1);
 
-        InstanceChanged pending = awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
+        InstanceChanged pending = flow.awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
         String reason = "No suitable workers. " + worker.name() + ": needs 100.0 GiB RAM, 12.0 GiB allocatable";
         assertTrue(pending.stateMessage().startsWith(reason), pending.stateMessage());
         assertNull(pending.workerId());
@@ -246,7 +235,7 @@ class PlacementFlowTest {
         assertEquals(1, events.instanceLog(modelId).changed().size(), events.instanceLog(modelId)::toString);
 
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(4 * GIB, 4 * GIB)), 2);
-        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         assertEquals(pending.instanceId(), placed.instanceId());
         assertEquals(worker.id(), placed.workerId());
         assertEquals(new ResourceClaim(4 * GIB, Map.of()), placed.claim());
@@ -258,16 +247,16 @@ class PlacementFlowTest {
         String modelId = UUID.randomUUID().toString();
         ModelSpec spec = Events.spec("waiting-" + modelId.substring(0, 6), 1, Map.of("pool", pool));
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
-        InstanceChanged pending = awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
+        InstanceChanged pending = flow.awaitChange(modelId, c -> c.state() == InstanceState.PENDING);
         // which of the two depends on whether other tests left workers behind
         assertTrue(List.of("No suitable workers. No worker matches worker_selector {pool=" + pool + "}.",
                 "No suitable workers. No workers registered.").contains(pending.stateMessage()),
                 pending.stateMessage());
 
         String workerId = UUID.randomUUID().toString();
-        workers.add(new Heartbeats(events, clock, Heartbeats.cpuWorker(workerId, "late-" + workerId.substring(0, 6),
-                "10.1.2.4", Map.of("pool", pool), 16 * GIB, 2 * GIB)).start());
-        InstanceChanged placed = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+        flow.beating(Heartbeats.cpuWorker(workerId, "late-" + workerId.substring(0, 6), "10.1.2.4",
+                Map.of("pool", pool), 16 * GIB, 2 * GIB));
+        InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
         assertEquals(pending.instanceId(), placed.instanceId());
         assertEquals(workerId, placed.workerId());
     }
@@ -278,12 +267,12 @@ class PlacementFlowTest {
         String modelId = UUID.randomUUID().toString();
         ModelSpec spec = Events.spec("flaky-" + modelId.substring(0, 6), 1, worker.selector());
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
-        String instanceId = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
+        String instanceId = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
 
         observe(instanceId, worker.id(), InstanceState.STARTING, 40002, null, 0, 1);
         observe(instanceId, worker.id(), InstanceState.ERROR, null, "exited with code 1", 0, 2);
         Envelope<InstanceChanged> restarted = await().atMost(PATIENCE).until(
-                () -> lastChange(modelId), e -> e != null && e.payload().restartCount() == 1);
+                () -> flow.lastChange(modelId), e -> e != null && e.payload().restartCount() == 1);
         Envelope<InstanceChanged> failed = events.instanceLog(modelId).changed().stream()
                 .filter(e -> e.payload().state() == InstanceState.ERROR).findFirst().orElseThrow();
         assertEquals("exited with code 1", failed.payload().stateMessage());
@@ -298,7 +287,7 @@ class PlacementFlowTest {
         // a late report about the failed run changes nothing; the new run's reports do
         observe(instanceId, worker.id(), InstanceState.ERROR, null, "late news of run 0", 0, 3);
         observe(instanceId, worker.id(), InstanceState.STARTING, 40003, "run 1", 1, 4);
-        awaitChange(modelId, c -> "run 1".equals(c.stateMessage()));
+        flow.awaitChange(modelId, c -> "run 1".equals(c.stateMessage()));
         assertFalse(events.instanceLog(modelId).changed().stream()
                 .anyMatch(e -> "late news of run 0".equals(e.payload().stateMessage())));
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + instanceId).then().statusCode(200)
@@ -313,20 +302,20 @@ class PlacementFlowTest {
         String modelId = UUID.randomUUID().toString();
         ModelSpec spec = Events.spec("wanderer-" + modelId.substring(0, 6), 1, worker.selector());
         events.send(Topics.MODELS, Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1);
-        String instanceId = awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
+        String instanceId = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED).instanceId();
         observe(instanceId, worker.id(), InstanceState.RUNNING, 40004, null, 0, 1);
-        awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
+        flow.awaitChange(modelId, c -> c.state() == InstanceState.RUNNING);
 
         worker.heartbeats().stop();
         Thread.sleep(1_000); // the last heartbeat sent is taken in before time jumps
         clock.advance(Duration.ofSeconds(16)); // more than 3 heartbeat intervals of 5 s
-        InstanceChanged lost = awaitChange(modelId, c -> c.state() == InstanceState.UNREACHABLE);
+        InstanceChanged lost = flow.awaitChange(modelId, c -> c.state() == InstanceState.UNREACHABLE);
         assertNull(lost.endpoint(), "not routed to");
         assertEquals(worker.id(), lost.workerId(), "kept on its worker");
 
         worker.heartbeats().listing(List.of(new ObservedInstance(instanceId, InstanceState.RUNNING)));
         worker.heartbeats().start();
-        InstanceChanged back = awaitChange(modelId, c -> c.state() == InstanceState.RUNNING
+        InstanceChanged back = flow.awaitChange(modelId, c -> c.state() == InstanceState.RUNNING
                 && c.stateMessage() != null && c.stateMessage().contains("is back"));
         assertEquals("10.1.2.3:40004", back.endpoint());
         assertEquals(instanceId, back.instanceId());
@@ -363,18 +352,7 @@ class PlacementFlowTest {
 
     private void observe(String instanceId, String workerId, InstanceState state, Integer port, String message,
                          int restartCount, long revision) {
-        events.send(Topics.INSTANCE_STATUS, Envelope.of(new InstanceObserved(instanceId, workerId, state, null, port,
-                port == null ? null : 4242L, message, restartCount), revision, clock));
-    }
-
-    private Envelope<InstanceChanged> lastChange(String modelId) {
-        List<Envelope<InstanceChanged>> changed = events.instanceLog(modelId).changed();
-        return changed.isEmpty() ? null : changed.get(changed.size() - 1);
-    }
-
-    /** Waits until the model's latest InstanceChanged matches. */
-    private InstanceChanged awaitChange(String modelId, Predicate<InstanceChanged> wanted) {
-        return await().atMost(PATIENCE).until(() -> lastChange(modelId),
-                e -> e != null && wanted.test(e.payload())).payload();
+        flow.observe(new InstanceObserved(instanceId, workerId, state, null, port, port == null ? null : 4242L, message,
+                restartCount), revision);
     }
 }

@@ -1,11 +1,8 @@
 package dev.gpufleet.scheduler.leadership;
 
 import dev.gpufleet.events.Topics;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
-import dev.gpufleet.localstack.testing.PostgresTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.Events;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -23,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -34,10 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reconcile it, and NOTIFYs the leader instead), and once the rival lets go it leads and catches up.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafkaAndPostgres
 class LeadershipTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @ConfigProperty(name = "kafka.bootstrap.servers")

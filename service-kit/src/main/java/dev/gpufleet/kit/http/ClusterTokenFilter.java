@@ -1,15 +1,11 @@
 package dev.gpufleet.kit.http;
 
-import io.quarkus.runtime.StartupEvent;
+import dev.gpufleet.kit.auth.ClusterToken;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * Every route but {@code /q/health*} needs {@code Authorization: Bearer <cluster token>}. This guards the
@@ -20,20 +16,11 @@ import java.security.MessageDigest;
 public class ClusterTokenFilter {
     /** Runs before Quarkus' own handlers, including the /q endpoints. */
     private static final int PRIORITY = 10_000;
-    private static final int MIN_LENGTH = 16;
 
-    private final byte[] expected;
+    private final ClusterToken token;
 
-    public ClusterTokenFilter(@ConfigProperty(name = "gpufleet.cluster-token") String token) {
-        if (token.length() < MIN_LENGTH) {
-            throw new IllegalArgumentException("gpufleet.cluster-token (GPUFLEET_CLUSTER_TOKEN) must be at least "
-                    + MIN_LENGTH + " characters");
-        }
-        this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
-    }
-
-    void onStart(@Observes StartupEvent ignored) {
-        // eager: a bad token setting fails the start, not the first request
+    public ClusterTokenFilter(ClusterToken token) {
+        this.token = token;
     }
 
     void register(@Observes Filters filters) {
@@ -42,7 +29,7 @@ public class ClusterTokenFilter {
 
     private void check(RoutingContext ctx) {
         String path = ctx.normalizedPath();
-        if (isPublic(path) || authorized(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
+        if (isPublic(path) || token.matchesBearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
             ctx.next();
             return;
         }
@@ -60,9 +47,5 @@ public class ClusterTokenFilter {
 
     static boolean isPublic(String path) {
         return path.equals("/q/health") || path.startsWith("/q/health/");
-    }
-
-    private boolean authorized(String header) {
-        return header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
     }
 }

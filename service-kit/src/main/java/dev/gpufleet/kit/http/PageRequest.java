@@ -1,12 +1,17 @@
 package dev.gpufleet.kit.http;
 
-/** {@code ?page=&per_page=} of a list endpoint, checked the same in every service; pages count from 1. */
+/**
+ * {@code ?page=&per_page=} of a list endpoint, one rule for every service: {@code page} counts from 1 and goes up to
+ * {@value #MAX_PAGE} (so a row offset stays within an int), {@code per_page} is 1 to {@value #MAX_PER_PAGE}; absent or
+ * blank, they are 1 and {@value #DEFAULT_PER_PAGE}. Anything else is a 400 naming the parameter.
+ */
 public record PageRequest(int page, int perPage) {
     public static final int DEFAULT_PER_PAGE = 100;
     public static final int MAX_PER_PAGE = 500;
+    public static final int MAX_PAGE = 1_000_000;
 
     public static PageRequest parse(String page, String perPage) {
-        return new PageRequest(parse("page", page, 1, 1, Integer.MAX_VALUE),
+        return new PageRequest(parse("page", page, 1, 1, MAX_PAGE),
                 parse("per_page", perPage, DEFAULT_PER_PAGE, 1, MAX_PER_PAGE));
     }
 
@@ -32,7 +37,7 @@ public record PageRequest(int page, int perPage) {
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw ApiException.badRequest("query parameter '" + name + "' must be an integer from " + min
-                + (max == Integer.MAX_VALUE ? " up" : " to " + max) + ", was '" + value + "'");
+        throw ApiException.badRequest("query parameter '" + name + "' must be an integer from " + min + " to " + max
+                + ", was '" + value + "'");
     }
 }

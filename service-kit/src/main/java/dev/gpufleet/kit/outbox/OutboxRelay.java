@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,7 +43,6 @@ public final class OutboxRelay implements AutoCloseable {
     private final int batchSize;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
-    private final AtomicLong published = new AtomicLong();
     private boolean wakeRequested;
     private volatile boolean running;
     private volatile String lastError;
@@ -82,16 +80,6 @@ public final class OutboxRelay implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Events published since start. */
-    public long published() {
-        return published.get();
-    }
-
-    /** The last publishing failure, or null when the last attempt worked. */
-    public String lastError() {
-        return lastError;
     }
 
     /** Rows not yet acknowledged by Kafka. */
@@ -180,7 +168,6 @@ public final class OutboxRelay implements AutoCloseable {
                     ps.executeUpdate();
                 }
                 c.commit();
-                published.addAndGet(ids.size());
                 return ids.size();
             } catch (Exception e) {
                 c.rollback();

@@ -88,10 +88,6 @@ public class LogFollowers {
         });
     }
 
-    int following() {
-        return followers.size();
-    }
-
     private void pollAll() {
         for (Follower follower : followers) {
             try {

@@ -63,10 +63,6 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
         return new BackendLaunch(null, Map.of(), 0, List.of(), problem);
     }
 
-    BackendLaunch withFiles(Map<String, String> files) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
-    }
-
     BackendLaunch withVersion(String version) {
         return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
     }

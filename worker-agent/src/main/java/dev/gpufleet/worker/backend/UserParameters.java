@@ -43,17 +43,6 @@ public final class UserParameters {
             return parameters.stream().anyMatch(p -> p.is(names));
         }
 
-        /** The value of the last occurrence of any of these flags. */
-        public String last(Set<String> names) {
-            String value = null;
-            for (Parameter p : parameters) {
-                if (p.is(names)) {
-                    value = p.value();
-                }
-            }
-            return value;
-        }
-
         public List<String> words() {
             List<String> words = new ArrayList<>();
             parameters.forEach(p -> words.addAll(p.words()));

@@ -10,7 +10,7 @@ import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.RaySettings;
-import org.eclipse.microprofile.config.ConfigProvider;
+import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.worker.backend.ExecutableSearch;
 import dev.gpufleet.worker.devices.ByteSize;
 import dev.gpufleet.worker.devices.ReportedDevices;
@@ -41,7 +41,7 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       ReportedDevices reportedDevices) {
+                       ReportedDevices reportedDevices, ClusterToken clusterToken) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -61,8 +61,7 @@ public class Supervision {
                     case LaunchPlanner.RAY -> config.ray().command();
                     default -> Optional.<String>empty();
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
-                config.backendApiKeys() ? ConfigProvider.getConfig().getValue("gpufleet.cluster-token", String.class)
-                        : null,
+                config.backendApiKeys() ? clusterToken.value() : null,
                 config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
                 new MindieSettings(config.mindie().multiNodesInferPort())),
                 publisher, clock, downloader);

@@ -1,6 +1,6 @@
 package dev.gpufleet.worker.api;
 
-import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafka;
 import dev.gpufleet.worker.TempDataDirResource;
 import dev.gpufleet.worker.testing.StandInBackendResource;
 import io.quarkus.test.common.TestResourceScope;
@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * test classpath only, does for the agent what the e2e module's check does for the other services.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafka
 @WithTestResource(value = TempDataDirResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 @WithTestResource(value = StandInBackendResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class ApiReferenceDocTest {
@@ -39,7 +40,7 @@ class ApiReferenceDocTest {
 
     @Test
     void docsApiMdListsExactlyTheAgentsOperations() throws Exception {
-        JsonPath openApi = given().auth().oauth2(WorkerApiTest.TOKEN).get("/q/openapi?format=json").then()
+        JsonPath openApi = given().auth().oauth2(TOKEN).get("/q/openapi?format=json").then()
                 .statusCode(200).extract().jsonPath();
         Set<String> served = new TreeSet<>();
         Map<String, Map<String, Object>> paths = openApi.getMap("paths");

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,6 @@ import static dev.gpufleet.worker.instances.StandInChecks.env;
 /** vLLM, vox-box and MindIE stand-ins started by the supervisor as real processes, each reaching RUNNING. */
 class EngineBackendsTest {
     private static final String PORTS = "26150-26159";
-    private static final String TOKEN = "test-cluster-token-0123456789";
     private static final List<GpuDevice> DEVICES = List.of(
             new GpuDevice(0, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-0", 80L << 30, 0, 0),
             new GpuDevice(1, "nvidia", "cuda", "NVIDIA H100 80GB HBM3", "GPU-1", 80L << 30, 0, 0),

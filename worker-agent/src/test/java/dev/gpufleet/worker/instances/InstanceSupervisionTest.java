@@ -7,7 +7,7 @@ import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ModelSource;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafka;
 import dev.gpufleet.worker.InstanceTopics;
 import dev.gpufleet.worker.TempDataDirResource;
 import dev.gpufleet.worker.testing.StandInBackend;
@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,11 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scheduler on gpufleet.instances and reads gpufleet.instance-status.
  */
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafka
 @WithTestResource(value = TempDataDirResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 @WithTestResource(value = StandInBackendResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class InstanceSupervisionTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     private static final Duration PATIENCE = Duration.ofSeconds(30);
 
     @ConfigProperty(name = "kafka.bootstrap.servers")

@@ -3,7 +3,7 @@ package dev.gpufleet.worker.report;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafka;
 import dev.gpufleet.worker.TempDataDirResource;
 import dev.gpufleet.worker.WorkerTopic;
 import io.quarkus.test.common.TestResourceScope;
@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** A wrong device or label setting must not stop the agent: it keeps running and reports NOT_READY with why. */
 @QuarkusTest
 @TestProfile(BadSettingsTest.BadSettings.class)
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafka
 @WithTestResource(value = TempDataDirResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class BadSettingsTest {
     static final String EXPECTED = "gpufleet.worker.simulated-devices entry 2 ('nvidia:NVIDIA L4:24 gigs'): "
@@ -49,10 +50,10 @@ class BadSettingsTest {
     @Test
     void theAgentRunsOnAndReportsNotReadySayingWhichEntryAndWhy() throws Exception {
         String workerId = await().atMost(Duration.ofSeconds(60)).until(() -> given().auth()
-                .oauth2(HeartbeatTest.TOKEN).get("/api/v1/worker").then().extract().path("worker_id"),
+                .oauth2(TOKEN).get("/api/v1/worker").then().extract().path("worker_id"),
                 id -> id != null);
 
-        given().auth().oauth2(HeartbeatTest.TOKEN).get("/api/v1/worker").then().statusCode(200)
+        given().auth().oauth2(TOKEN).get("/api/v1/worker").then().statusCode(200)
                 .body("state", equalTo("NOT_READY"))
                 .body("state_message", equalTo(EXPECTED))
                 .body("gpus", hasSize(0));

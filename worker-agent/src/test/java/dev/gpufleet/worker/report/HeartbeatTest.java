@@ -4,8 +4,8 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
-import dev.gpufleet.localstack.testing.KafkaTestResource;
 import dev.gpufleet.localstack.testing.TestKafka;
+import dev.gpufleet.localstack.testing.WithTestKafka;
 import dev.gpufleet.worker.TempDataDirResource;
 import dev.gpufleet.worker.WorkerTopic;
 import dev.gpufleet.worker.identity.IdentityStore;
@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -32,10 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @QuarkusTest
-@WithTestResource(value = KafkaTestResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
+@WithTestKafka
 @WithTestResource(value = TempDataDirResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class HeartbeatTest {
-    static final String TOKEN = "test-cluster-token-0123456789";
     private static final long GIB = 1L << 30;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")

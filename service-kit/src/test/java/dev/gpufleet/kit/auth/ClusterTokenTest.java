@@ -1,5 +1,6 @@
-package dev.gpufleet.gateway.auth;
+package dev.gpufleet.kit.auth;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -7,9 +8,35 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The cluster token check gives what MessageDigest.isEqual over the UTF-8 bytes gives, for ASCII tokens or not. */
-class SameTokenTest {
+/**
+ * The cluster token is at least 16 characters and never printed; its check gives what MessageDigest.isEqual over the
+ * UTF-8 bytes gives, for ASCII tokens or not.
+ */
+class ClusterTokenTest {
+
+    @Test
+    void aTokenShorterThan16CharactersFailsNamingTheSetting() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterToken("fifteen-chars-x"));
+        assertEquals("gpufleet.cluster-token (GPUFLEET_CLUSTER_TOKEN) must be at least 16 characters", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ClusterToken(null));
+    }
+
+    @Test
+    void aBearerHeaderMatchesOnlyWithTheExactToken() {
+        ClusterToken token = new ClusterToken("test-cluster-token-0123456789");
+        assertEquals("Bearer test-cluster-token-0123456789", token.bearer());
+        assertTrue(token.matchesBearer("Bearer test-cluster-token-0123456789"));
+        assertFalse(token.matchesBearer("bearer test-cluster-token-0123456789"));
+        assertFalse(token.matchesBearer("Bearer  test-cluster-token-0123456789"));
+        assertFalse(token.matchesBearer("test-cluster-token-0123456789"));
+        assertFalse(token.matchesBearer(null));
+        assertFalse(token.toString().contains("0123456789"), token.toString());
+    }
 
     @ParameterizedTest(name = "{0} vs {1}")
     @CsvSource(delimiter = '|', value = {
@@ -31,6 +58,6 @@ class SameTokenTest {
         byte[] bytes = expected.getBytes(StandardCharsets.UTF_8);
         boolean ascii = bytes.length == expected.length();
         assertEquals(same, MessageDigest.isEqual(bytes, presented.getBytes(StandardCharsets.UTF_8)), "the oracle");
-        assertEquals(same, Authenticator.sameToken(bytes, ascii, presented));
+        assertEquals(same, ClusterToken.sameToken(bytes, ascii, presented));
     }
 }

@@ -1,4 +1,4 @@
-package dev.gpufleet.scheduler.persistence;
+package dev.gpufleet.kit.persistence;
 
 import dev.gpufleet.events.EventCodec;
 import io.quarkus.hibernate.orm.JsonFormat;
@@ -9,12 +9,13 @@ import org.hibernate.type.format.FormatMapper;
 import org.hibernate.type.format.jackson.JacksonJsonFormatMapper;
 
 /**
- * JSON columns (model specs, worker labels and GPUs) hold event-contract records, so they are written exactly as
- * the events write them, independent of the REST layer's JSON settings.
+ * The format of every JSON column (model specs and analyses, worker labels and GPUs): they hold event-contract
+ * records, so they are written exactly as the events write them (the contract's camelCase JSON, unknown fields
+ * ignored so that additive contract changes read old rows), independent of the REST layer's snake_case JSON.
  */
 @JsonFormat
 @PersistenceUnitExtension
-public class EventJsonFormatMapper implements FormatMapper {
+public class EventJsonFormat implements FormatMapper {
     private final FormatMapper delegate = new JacksonJsonFormatMapper(EventCodec.mapper());
 
     @Override

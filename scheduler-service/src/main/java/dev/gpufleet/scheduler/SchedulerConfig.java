@@ -1,0 +1,58 @@
+package dev.gpufleet.scheduler;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The scheduler's settings; each has an environment form, e.g. {@code GPUFLEET_SCHEDULER_UNREACHABLE_GRACE}. The
+ * values the service runs with are in its {@code application.properties}, described in docs/configuration.md.
+ */
+@ConfigMapping(prefix = "gpufleet.scheduler")
+public interface SchedulerConfig {
+
+    /**
+     * How often every model's instances are checked against its replicas, besides the model events. Read by the
+     * {@code @Scheduled} expression of PeriodicReconciliation; here so that this mapping owns every key it names.
+     */
+    Duration reconcileInterval();
+
+    /**
+     * How often workers are checked for missed heartbeats. Read by the {@code @Scheduled} expression of
+     * HeartbeatCheck; here so that this mapping owns every key it names.
+     */
+    Duration workerCheckInterval();
+
+    /** How often a follower tries to take the leadership lock, and the leader re-checks that it holds it. */
+    Duration leaderPollInterval();
+
+    /** Names this process in logs, /q/health, the leader API and metric; unset or blank = host/pid. */
+    Optional<String> instanceId();
+
+    /** How often the outbox relay looks for unsent rows when nothing woke it up. */
+    Duration outboxPollInterval();
+
+    /** An instance in ERROR restarts after min(base * 2^(n-1), 30 * base) for the n-th restart. */
+    Duration restartBackoffBase();
+
+    /** An instance whose worker has been UNREACHABLE this long is deleted and replaced elsewhere. */
+    Duration unreachableGrace();
+
+    /** An instance SCHEDULED this long on a READY worker that never reported it is placed again. */
+    Duration scheduledTimeout();
+
+    /** RAM placement leaves free on every worker, for the OS and the agent. */
+    @WithDefault("2G")
+    MemorySize reservedRam();
+
+    /** VRAM placement leaves free on every GPU. */
+    @WithDefault("1G")
+    MemorySize reservedVramPerGpu();
+
+    /** RAM claimed per llama.cpp RPC server a distributed llama-box instance starts on a subordinate worker. */
+    @WithDefault("256M")
+    MemorySize rpcServerRam();
+}
