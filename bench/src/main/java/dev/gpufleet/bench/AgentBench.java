@@ -36,7 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Issue 7's agent numbers, on the packaged worker-agent (a separate JVM) against a real Kafka broker, with 8 simulated
+ * The agent's footprint, on the packaged worker-agent (a separate JVM) against a real Kafka broker, with 8 simulated
  * GPUs and a 5 s heartbeat:
  * <ol>
  *   <li>the time from producing an InstanceChanged (SCHEDULED, a local model file: no download) to the backend process

@@ -49,7 +49,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Issue 8's overhead numbers: the same 1 KB chat completion request sent straight to a fake backend, through the
+ * The gateway's overhead: the same 1 KB chat completion request sent straight to a fake backend, through the
  * packaged gateway (API key auth, routing table fed from Kafka, usage read from the answer) and through nginx
  * ({@code proxy_pass} with upstream keep-alive), in one run. Three phases: a fixed rate (open loop, latency from the
  * moment each request is handed to the client), peak throughput (closed loop with {@code wrk}) and streaming (time
@@ -509,7 +509,7 @@ public final class GatewayBench {
      * neither JVM proxy's JIT compiled more than {@value #SETTLED_JIT_MILLIS} ms in a whole round, for at most
      * {@value #MAX_SETTLE_ROUNDS} rounds. A gateway in service has run for hours; after the warm-up alone, C2 still
      * compiled 1.3 to 1.7 s during phase 1, a share of the two cores taken from the event loops that showed in the p99
-     * at 2,000 req/s. Until the sixth session the settle ran the two JVM proxies back to back, and they settled in
+     * at 2,000 req/s. A settle that runs the two JVM proxies back to back settles them in
      * one round, yet C2 then compiled 0.5 to 1.5 s during phase 1: recompiles when a proxy goes from 15 s idle
      * (while the other paths are measured) to 2,000 req/s (the event loop's run loop itself, the buffer writes, the
      * scheduled-task queue; {@code -Xlog:jit+compilation} laid beside phase 1's timeline), which only rounds of phase 1's

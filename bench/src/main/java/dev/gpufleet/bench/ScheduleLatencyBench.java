@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Issue 6's end-to-end number: the time from producing a ModelChanged on gpufleet.models to seeing the model's
+ * The scheduler's end-to-end latency: the time from producing a ModelChanged on gpufleet.models to seeing the model's
  * InstanceChanged SCHEDULED on gpufleet.instances, through the packaged scheduler (a separate process), a real
  * Kafka broker and a real PostgreSQL, with simulated workers heartbeating. Models are created one at a time, so
  * the numbers are latency, not queueing.

@@ -22,8 +22,8 @@ final class ManifestChecks {
     static List<ObjectNode> render(Path root, String overlay) {
         Path dir = root.resolve("overlays").resolve(overlay);
         if (!Files.isDirectory(dir)) {
-            fail(dir.toAbsolutePath().normalize() + " does not exist: the Kubernetes manifests (issue 9, branch "
-                    + "k8s-manifests) must be merged before deploy-check can validate them");
+            fail(dir.toAbsolutePath().normalize() + " does not exist: deploy-check validates the Kubernetes manifests "
+                    + "under deploy/kubernetes");
         }
         return Kustomize.render(dir);
     }

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 6's high availability: two schedulers against one Kafka and one PostgreSQL, exactly one leads and acts;
+ * The scheduler's high availability: two schedulers against one Kafka and one PostgreSQL, exactly one leads and acts;
  * SIGKILL the leader and the other takes over within 10 s, and the work goes on with nothing lost or doubled.
  */
 class SchedulerFailoverIT {

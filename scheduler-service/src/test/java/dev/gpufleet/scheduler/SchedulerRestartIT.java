@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 3's restart property, against the packaged service as a separate process: a model with 2 replicas gets
+ * The scheduler's restart property, against the packaged service as a separate process: a model with 2 replicas gets
  * 2 PENDING instances, scaling to 1 deletes exactly one, and SIGKILLing the scheduler in the middle (once after
  * the instances were published, before Kafka offsets were likely committed; once right after the scale-down was
  * committed to the database, before its offset was committed and maybe before its events were relayed) loses

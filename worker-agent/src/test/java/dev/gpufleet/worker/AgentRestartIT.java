@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 7's "a worker killed and restarted keeps its identity and its running instances come back RUNNING", with the
+ * The agent's restart property, "a worker killed and restarted keeps its identity and its running instances come back RUNNING", with the
  * packaged agent (target/quarkus-app/quarkus-run.jar, so run {@code package} first) as a process against an
  * embedded Kafka: it runs a stand-in llama-box, is SIGKILLed (the backend survives, as it would a crash), and the
  * agent started again on the same data dir heartbeats with the same worker id and adopts the same backend process.

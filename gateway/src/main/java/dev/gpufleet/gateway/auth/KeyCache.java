@@ -15,7 +15,7 @@ import java.util.function.BiPredicate;
  *
  * <p>The first presentation of a key's secret is checked against the stored SHA-256 hash. Once it matches, the
  * presented secret is kept with the row for the rest of the TTL, and a repeat is decided by a constant-time compare
- * with it instead of hashing again (issue 8: "checked without a slow hash on every request"). It lives in this
+ * with it instead of hashing again, so a request does not pay a slow hash. It lives in this
  * process's memory only, as the request headers that carry it do, and is never logged. Revocation, expiry and the
  * owner's state are judged on every request. Unknown ids are cached too, so random keys cannot hammer the database.
  */

@@ -218,7 +218,7 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * The worker-agent's JVM options (also bench/agent's default): it runs on every GPU host beside the backends, so it
-     * is kept small (issue 7: at most 120 MB RSS). Its live heap is about 15 MB; a small young generation keeps the
+     * is kept small (goal: at most 120 MB RSS). Its live heap is about 15 MB; a small young generation keeps the
      * pages the collector touches few, and the code cache and metaspace are capped well above what it uses. C1 compiles
      * a method after 5 times the usual calls (less code for an agent that idles), and freed malloc memory goes back to
      * the OS every 30 s (TrimNativeHeapInterval: JDK 17.0.9 or later). What each saved: bench/README.md, agent.

@@ -7,7 +7,7 @@ import dev.gpufleet.events.ResourceEstimate;
 import java.util.Locale;
 
 /**
- * The estimate the registry can make before real analysis exists (issue 5 parses GGUF headers and hub configs):
+ * The estimate the registry can make before analysis has read the GGUF header or the hub config:
  * for a local GGUF file it can read, the file's size plus {@link #ALLOWANCE_BYTES}, as RAM and as VRAM alike.
  * A local path it cannot read fails the analysis, saying why (the model stays registered); everything else
  * waits for the full analysis. Pure.
