@@ -95,18 +95,17 @@ public class ForwardingRoutes {
      * peak (bench/README.md, gateway). What the auth filter calls back is made once per route, not per request.
      */
     private void route(Router router, String path, boolean form) {
-        BiConsumer<RoutingContext, Caller> admitted = (ctx, caller) -> intake.receive(ctx, caller, path, form);
+        BiConsumer<RoutingContext, Caller> admitted = (ctx, caller) -> {
+            if (catchUp.caughtUp()) {
+                intake.receive(ctx, caller, path, form);
+            } else {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, LOADING_RETRY_AFTER_SECONDS);
+                refusals.refuse(ctx, 503, OpenAiError.routingTableLoading(), "gateway_starting", Refusals.NO_MODEL);
+            }
+        };
         Consumer<RoutingContext> gone = ctx -> refusals.clientLeft(ctx, "while its API key was looked up");
         router.post(path).order(ROUTE_ORDER)
-                .handler(ctx -> {
-                    if (catchUp.caughtUp()) {
-                        auth.admit(ctx, path, admitted, gone);
-                    } else {
-                        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, LOADING_RETRY_AFTER_SECONDS);
-                        refusals.refuse(ctx, 503, OpenAiError.routingTableLoading(), "gateway_starting",
-                                Refusals.NO_MODEL);
-                    }
-                })
+                .handler(ctx -> auth.admit(ctx, path, admitted, gone))
                 .failureHandler(refusals::failed);
     }
 }

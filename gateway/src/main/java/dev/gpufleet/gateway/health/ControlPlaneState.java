@@ -28,7 +28,13 @@ public class ControlPlaneState {
             this.consequence = consequence;
         }
 
-        synchronized void set(boolean reachable, String reason) {
+        void set(boolean reachable, String reason) {
+            if (reachable != up) {
+                change(reachable, reason);
+            }
+        }
+
+        private synchronized void change(boolean reachable, String reason) {
             if (reachable == up) {
                 return;
             }

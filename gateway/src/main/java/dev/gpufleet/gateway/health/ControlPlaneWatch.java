@@ -61,7 +61,7 @@ public class ControlPlaneWatch {
     private final Duration kafkaTimeout;
     private final AtomicBoolean databaseProbeInFlight = new AtomicBoolean();
     private ScheduledExecutorService thread;
-    private ScheduledFuture<?> catchUpTicks;
+    private volatile ScheduledFuture<?> catchUpTicks;
     private Admin admin;
     private long lastCatchUpLog = System.nanoTime();
 
@@ -161,7 +161,10 @@ public class ControlPlaneWatch {
     private void catchUpTick() {
         try {
             if (catchUp.caughtUp()) {
-                catchUpTicks.cancel(false);
+                ScheduledFuture<?> ticks = catchUpTicks;
+                if (ticks != null) {
+                    ticks.cancel(false);
+                }
                 return;
             }
             if (!catchUp.hasTargets()) {
