@@ -87,7 +87,8 @@ class ControlPlaneOutageIT {
 
     @BeforeAll
     static void startKafkaPostgresAndBackend() throws Exception {
-        workDir = Path.of(System.getProperty("gateway.it.dir", "target/it")).resolve("outage-" + UUID.randomUUID());
+        workDir = Path.of(System.getProperty("gateway.it.dir", "target/it")).toAbsolutePath()
+                .resolve("outage-" + UUID.randomUUID());
         Files.createDirectories(workDir);
         int kafkaPort = FreePorts.pick();
         bootstrap = "127.0.0.1:" + kafkaPort;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.health.DatabaseUnavailableMapper;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.kit.http.ApiError;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.Context;
@@ -47,14 +49,22 @@ public class AuthFilter implements TokenBudget {
     private final FailedAuthLimits failures;
     private final Clock clock;
     private final ObjectMapper json;
+    private final Counter refusedKeys;
+    private final Counter limitedAddresses;
 
-    public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json,
+    public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json, MeterRegistry meters,
                       @ConfigProperty(name = "gpufleet.gateway.auth.max-failures-per-minute", defaultValue = "30")
                       int maxFailuresPerMinute) {
         this.authenticator = authenticator;
         this.clock = clock;
         this.json = json;
         this.failures = new FailedAuthLimits(maxFailuresPerMinute);
+        this.refusedKeys = Counter.builder("gpufleet.gateway.auth.failures")
+                .description("Failed authentications: refused (401), or limited (429) for an address past its failures")
+                .tag("outcome", "refused").register(meters);
+        this.limitedAddresses = Counter.builder("gpufleet.gateway.auth.failures")
+                .description("Failed authentications: refused (401), or limited (429) for an address past its failures")
+                .tag("outcome", "limited").register(meters);
     }
 
     void onStart(@Observes StartupEvent ignored) {
@@ -131,6 +141,7 @@ public class AuthFilter implements TokenBudget {
         if (retryAfter == 0) {
             return false;
         }
+        limitedAddresses.increment();
         ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
         refuse(ctx, path, 429, "Too many failed authentications from this address; retry after " + retryAfter
                 + " s.");
@@ -143,6 +154,7 @@ public class AuthFilter implements TokenBudget {
             return;
         }
         failures.failed(clientAddress(ctx), clock.millis());
+        refusedKeys.increment();
         refuse(ctx, path, 401, message);
     }
 

@@ -38,8 +38,8 @@ import java.util.function.Consumer;
  * limits, the body, the model), then a {@link BackendExchange} (an instance, one retry before the answer's first
  * byte, the answer relayed) with {@link BackendTargets} (where an instance's backend is called),
  * {@link ForwardingMeters} (what is recorded) and {@link Refusals} (what the gateway answers itself). Until the
- * routing table has caught up after the start ({@link RoutingCatchUp}), every request is answered 503 with
- * {@code Retry-After}: a model the gateway has not read yet is not known to be missing.
+ * routing table has caught up after the start ({@link RoutingCatchUp}), every authenticated request is answered 503
+ * with {@code Retry-After}: a model the gateway has not read yet is not known to be missing.
  */
 @Singleton
 public class ForwardingRoutes {

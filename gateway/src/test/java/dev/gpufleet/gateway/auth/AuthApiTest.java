@@ -170,6 +170,11 @@ class AuthApiTest {
         assertEquals(401, getFrom("127.0.0.8", "/v1/models", ApiKeyFormat.generate().key()).status(),
                 "another address still gets its own answer");
         assertTrue(authenticator.holdsKey(real[0]), "the real key's row is still cached");
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher counted = java.util.regex.Pattern
+                .compile("gpufleet_gateway_auth_failures_total\\{outcome=\"limited\"} ([0-9.]+)").matcher(metrics);
+        assertTrue(counted.find(), "the limited failures are counted");
+        assertTrue(Double.parseDouble(counted.group(1)) >= limited, counted.group());
         given().auth().oauth2(real[1]).get("/v1/models").then().statusCode(200);
     }
 
