@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.health.DatabaseUnavailable;
 import dev.gpufleet.kit.http.ApiException;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
@@ -64,8 +65,8 @@ public class UsageResource {
                     .map(UsageView::of).toList();
             return PageView.of(items, request, total);
         } catch (SQLException e) {
-            throw new ApiException(Response.Status.SERVICE_UNAVAILABLE, "usage cannot be read now: the database "
-                    + "did not answer (" + e.getMessage() + ")");
+            throw new DatabaseUnavailable("usage cannot be read now: the database did not answer ("
+                    + e.getMessage() + "); retry shortly", e);
         }
     }
 

@@ -256,8 +256,8 @@ class UsageApiTest {
             rows.put(new UsageKey(key, "m-a", day.plusDays(i)), new UsageCounts(i, 1, 1));
         }
         rows.put(new UsageKey(key, "m-b", day), new UsageCounts(100, 0, 2));
-        store.add(rows);
-        store.add(Map.of(new UsageKey(key, "m-b", day), new UsageCounts(1, 1, 1)));
+        store.add(java.util.UUID.randomUUID(), rows);
+        store.add(java.util.UUID.randomUUID(), Map.of(new UsageKey(key, "m-b", day), new UsageCounts(1, 1, 1)));
 
         usage("?key_id=" + key + "&model=m-b").then().statusCode(200)
                 .body("items[0].prompt_tokens", equalTo(101)).body("items[0].requests", equalTo(3));
