@@ -57,8 +57,16 @@ function signInView(message) {
 
 function shell() {
   const nav = h('nav.nav#nav', visiblePages().map(p => h('a', { href: '#/' + p.path, 'data-page': p.path }, p.title)));
-  const signOut = h('button.small#signout', { onclick: () => { session.signOut(); me = null; stopCurrent(); signInView(); } },
-    'Sign out');
+  const signOut = h('button.small#signout', {
+    onclick: () => {
+      session.signOut();
+      me = null;
+      stopCurrent();
+      // the next user starts on its own first page
+      history.replaceState(null, '', location.pathname);
+      signInView();
+    },
+  }, 'Sign out');
   const header = h('header.top',
     h('div.brand', h('img', { src: VERSION_BASE + 'icon.svg', alt: '' }), 'gpufleet'),
     nav,

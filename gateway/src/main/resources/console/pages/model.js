@@ -3,14 +3,14 @@
 import { h, fill, table, badge, bytes, ago, act } from '../dom.js';
 import { api, listAll, followText } from '../api.js';
 import { meter } from '../charts.js';
-import { modelState, scaler, describeSource, claimText } from './models.js';
+import { modelState, scaler, describeSource, claimText, parameters } from './models.js';
 import { perWorker } from './dashboard.js';
 
 const LOG_LIMIT = 200_000;
 
 export function mount(el, ctx) {
   const modelId = ctx.params[0];
-  const header = h('div.row.between#model-header');
+  const header = h('div.head#model-header');
   const facts = h('div#model-facts');
   const instances = h('div#instances');
   const detail = h('section.panel.hidden#instance-detail');
@@ -34,7 +34,7 @@ export function mount(el, ctx) {
       h('div.grid.two',
         h('div', h('h3', 'Placement'), placement),
         h('div',
-          h('div.row.between', h('h3', 'Log'), h('label.check', follow, 'follow'), status),
+          h('div.row.between', h('h3', 'Log'), h('div.row', status, h('label.check', follow, 'follow'))),
           logView)));
     detail.classList.remove('hidden');
     log = logFollower(instance.id, logView, status, follow);
@@ -102,7 +102,7 @@ function modelFacts(m) {
     ['Analysis', m.analysis ? h('span', badge(m.analysis.state, m.analysis.state === 'ANALYZED' ? 'ok' : 'warn'),
       m.analysis.message ? ' ' + m.analysis.message : '') : '—'],
     ['Architecture', [f.architecture, f.quantization].filter(Boolean).join(' · ') || '—'],
-    ['Size', f.parameter_count ? `${(f.parameter_count / 1e9).toFixed(2)} B parameters, ${f.layers} layers, weights ${bytes(f.weight_bytes)}` : '—'],
+    ['Size', f.parameter_count ? `${parameters(f.parameter_count)}, ${f.layers} layers, weights ${bytes(f.weight_bytes)}` : '—'],
     ['Context', f.context_length ? String(f.context_length) : '—'],
     ['Needs', m.estimate ? `${bytes(m.estimate.vram_bytes)} VRAM, ${bytes(m.estimate.ram_bytes)} RAM (whole on one GPU)` : '—'],
     ['Placement', `${m.placement_strategy}${m.cpu_offloading ? ', CPU offloading' : ''}${m.distributed_inference ? ', distributed' : ''}`],

@@ -10,7 +10,7 @@ export function mount(el, ctx) {
   const list = h('div#model-list');
   const deployPanel = h('section.panel.hidden#deploy-panel');
   const deployButton = h('button.primary#deploy-open', { onclick: () => openDeploy() }, 'Deploy a model');
-  fill(el, h('div.row.between', h('h1', 'Models'), deployButton), deployPanel, h('section.panel', list));
+  fill(el, h('div.head', h('h1', 'Models'), deployButton), deployPanel, h('section.panel', list));
 
   function openDeploy() {
     deployPanel.classList.remove('hidden');
@@ -100,6 +100,7 @@ function deployForm(ctx, close) {
   const repoField = field('Repository', inputs.repo);
   const fileField = field('File', inputs.file);
   const pathField = field('Path on the workers', inputs.path);
+  pathField.classList.add('wide');
   const preview = h('div#evaluation', h('div.empty', 'Fill in the source to see where the model would go.'));
   const messages = h('div', { class: 'hidden' });
   const submit = h('button.primary#deploy-submit', { type: 'submit' }, 'Deploy');
@@ -200,8 +201,14 @@ export function evaluationView(r) {
       p.rationale ? [h('dt', 'Why'), h('dd', p.rationale)] : null) : null,
     p && !p.fits ? h('div.small', { style: { marginTop: '8px' } }, p.reason, perWorker(p.per_worker)) : null,
     facts ? h('div.muted.small', { style: { marginTop: '8px' } },
-      [facts.architecture, facts.quantization, facts.parameter_count ? (facts.parameter_count / 1e9).toFixed(2) + ' B parameters' : null,
+      [facts.architecture, facts.quantization, facts.parameter_count ? parameters(facts.parameter_count) : null,
         facts.context_length ? 'context ' + facts.context_length : null].filter(Boolean).join(' · ')) : null);
+}
+
+/** 7.6 B, 494 M or 129 K parameters. */
+export function parameters(n) {
+  const [value, unit] = n >= 1e9 ? [n / 1e9, 'B'] : n >= 1e6 ? [n / 1e6, 'M'] : [n / 1e3, 'K'];
+  return `${value >= 100 ? Math.round(value) : value.toFixed(1)} ${unit} parameters`;
 }
 
 export function claimText(claim) {

@@ -20,7 +20,7 @@ export function mount(el) {
   }
   fill(tabs, ['chat', 'embeddings', 'rerank'].map(name => h('button', { 'data-tab': name, onclick: () => show(name) },
     name[0].toUpperCase() + name.slice(1))));
-  fill(el, h('div.row.between', h('h1', 'Playground'), h('div', { style: { minWidth: '220px' } }, field('Model', models))),
+  fill(el, h('div.head', h('h1', 'Playground'), h('div', { style: { minWidth: '220px' } }, field('Model', models))),
     h('section.panel', tabs, messages, body));
   show('chat');
 
@@ -47,7 +47,8 @@ function ms(value) {
 
 function chatView(models, messages) {
   const history = [];
-  const transcript = h('div.transcript#chat-transcript', h('div.muted', 'Say something to the model.'));
+  const placeholder = () => h('div.muted.placeholder', 'Say something to the model.');
+  const transcript = h('div.transcript#chat-transcript', placeholder());
   const input = h('textarea#chat-input', { placeholder: 'Message (Ctrl+Enter sends)', rows: 3 });
   const send = h('button.primary#chat-send', 'Send');
   const stop = h('button#chat-stop', { disabled: true }, 'Stop');
@@ -64,7 +65,7 @@ function chatView(models, messages) {
   let controller = null;
 
   function bubble(role, text) {
-    if (!history.length && transcript.querySelector('.muted')) transcript.replaceChildren();
+    transcript.querySelector('.placeholder')?.remove();
     const textEl = h('div.text', text);
     transcript.append(h('div.msg', { class: 'msg ' + role }, h('div.who-said', role), textEl));
     transcript.scrollTop = transcript.scrollHeight;
@@ -152,7 +153,7 @@ function chatView(models, messages) {
   stop.addEventListener('click', () => controller?.abort());
   clear.addEventListener('click', () => {
     history.length = 0;
-    fill(transcript, h('div.muted', 'Say something to the model.'));
+    fill(transcript, placeholder());
     statsLine.textContent = '';
   });
   input.addEventListener('keydown', e => {
