@@ -130,7 +130,6 @@ async function route() {
       mine.busy = false;
     }
   };
-  mine.refreshNow = refresh;
   await refresh();
   if (current === mine) mine.timer = setInterval(refresh, REFRESH_MS);
 }
