@@ -2,6 +2,7 @@ package dev.gpufleet.gateway.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpufleet.gateway.console.ConsoleRoutes;
 import dev.gpufleet.gateway.health.DatabaseUnavailableMapper;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.kit.http.ApiError;
@@ -24,9 +25,10 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The gateway's door: every route but {@code /q/health*} needs {@code Authorization: Bearer <API key or cluster
- * token>}. It replaces service-kit's ClusterTokenFilter here (excluded in application.properties), puts the
- * {@link Caller} on the routing context, keeps non-admins off {@code /api/v1/**} (but for their own keys) and
+ * The gateway's door: every route but {@code /q/health*} and the web console's static files needs
+ * {@code Authorization: Bearer <API key or cluster token>}. It replaces service-kit's ClusterTokenFilter here
+ * (excluded in application.properties), puts the {@link Caller} on the routing context, keeps non-admins off
+ * {@code /api/v1/**} (but for their own keys, usage and {@code /api/v1/me}) and
  * {@code /q/**}, and applies the caller's rate limits. Errors come in OpenAI's shape on {@code /v1}, as
  * {@code {code, reason, message}} elsewhere. Tokens are never logged. The forwarded OpenAI routes run ahead of this
  * filter and authenticate through {@link #admit} themselves.
@@ -39,8 +41,9 @@ import java.util.function.Consumer;
 public class AuthFilter implements TokenBudget {
     /** Runs before Quarkus' own handlers, including the /q endpoints (the kit filter's place). */
     public static final int PRIORITY = 10_000;
-    /** Admin API paths any authenticated user may call; the resources check ownership themselves. */
-    public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys");
+    /** Admin API paths any authenticated user may call; the resources show a non-admin only what is its own. */
+    public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys", "/api/v1/me",
+            "/api/v1/usage");
     private static final String BEARER = "Bearer ";
     private static final Logger LOG = Logger.getLogger(AuthFilter.class);
 
@@ -208,8 +211,13 @@ public class AuthFilter implements TokenBudget {
         admitted.accept(ctx, caller);
     }
 
+    /**
+     * Health, and the web console's page and assets ({@code /}, {@code /console/**}): they hold no data, and every
+     * call the console makes for data is the API with the user's key.
+     */
     static boolean isPublic(String path) {
-        return path.equals("/q/health") || path.startsWith("/q/health/");
+        return path.equals("/q/health") || path.startsWith("/q/health/")
+                || path.equals("/") || path.startsWith(ConsoleRoutes.ASSETS);
     }
 
     static boolean isOpenAi(String path) {

@@ -31,14 +31,21 @@ public final class UsageStore {
             + "requests = u.requests + EXCLUDED.requests";
     private static final String FILTER = " WHERE (CAST(? AS text) IS NULL OR key_id = ?)"
             + " AND (CAST(? AS text) IS NULL OR model = ?)"
-            + " AND (CAST(? AS date) IS NULL OR day >= ?) AND (CAST(? AS date) IS NULL OR day <= ?)";
+            + " AND (CAST(? AS date) IS NULL OR day >= ?) AND (CAST(? AS date) IS NULL OR day <= ?)"
+            + " AND (CAST(? AS uuid) IS NULL OR key_id IN (SELECT id FROM gateway.api_keys WHERE user_id = ?))";
 
     /** One row of {@code /api/v1/usage}. */
     public record Row(UsageKey key, UsageCounts counts) {
     }
 
-    /** The filters of {@code /api/v1/usage}; null = any. Days inclusive. */
-    public record Query(String keyId, String model, LocalDate from, LocalDate to) {
+    /**
+     * The filters of {@code /api/v1/usage}; null = any. Days inclusive. {@code userId}: only the keys that user owns
+     * now (a user's own usage).
+     */
+    public record Query(String keyId, String model, LocalDate from, LocalDate to, UUID userId) {
+        public Query(String keyId, String model, LocalDate from, LocalDate to) {
+            this(keyId, model, from, to, null);
+        }
     }
 
     private final DataSource dataSource;
@@ -161,6 +168,8 @@ public final class UsageStore {
         statement.setDate(6, query.from() == null ? null : Date.valueOf(query.from()));
         statement.setDate(7, query.to() == null ? null : Date.valueOf(query.to()));
         statement.setDate(8, query.to() == null ? null : Date.valueOf(query.to()));
-        return 9;
+        statement.setObject(9, query.userId());
+        statement.setObject(10, query.userId());
+        return 11;
     }
 }

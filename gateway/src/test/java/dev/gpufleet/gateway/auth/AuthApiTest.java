@@ -250,7 +250,7 @@ class AuthApiTest {
         User bob = user(false);
         String aliceKey = key(alice);
         String[] bobKey = key(bob, Map.of());
-        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/usage", "/q/metrics",
+        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/workers", "/q/metrics",
                 "/q/openapi")) {
             given().auth().oauth2(aliceKey).get(path).then().statusCode(403)
                     .body("code", equalTo(403)).body("reason", equalTo("Forbidden"))
@@ -258,6 +258,12 @@ class AuthApiTest {
         }
         given().auth().oauth2(aliceKey).contentType("application/json").body(Map.of("name", "x"))
                 .post("/api/v1/users").then().statusCode(403);
+        // who she is, and her own usage (none yet; everyone else's rows stay hidden)
+        given().auth().oauth2(aliceKey).get("/api/v1/me").then().statusCode(200)
+                .body("user_id", equalTo(alice.id())).body("user_name", equalTo(alice.name()))
+                .body("admin", equalTo(false));
+        given().auth().oauth2(aliceKey).get("/api/v1/usage").then().statusCode(200)
+                .body("pagination.total", equalTo(0));
         // her own keys: create (a body read after the key was loaded from the database), list
         String second = given().auth().oauth2(aliceKey).contentType("application/json")
                 .body(Map.of("name", "second", "requests_per_minute", 100))
@@ -288,8 +294,11 @@ class AuthApiTest {
         given().auth().oauth2(adminKey).contentType("application/json")
                 .body(Map.of("name", "made-by-admin-" + UUID.randomUUID().toString().substring(0, 6)))
                 .post("/api/v1/users").then().statusCode(201).body("admin", equalTo(false));
+        given().auth().oauth2(adminKey).get("/api/v1/me").then().statusCode(200).body("admin", equalTo(true));
         given().auth().oauth2(TOKEN).get("/v1/models").then().statusCode(200);
         given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200);
+        given().auth().oauth2(TOKEN).get("/api/v1/me").then().statusCode(200)
+                .body("key_id", equalTo("cluster")).body("admin", equalTo(true));
     }
 
     @Test

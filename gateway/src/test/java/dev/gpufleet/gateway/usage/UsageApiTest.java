@@ -243,7 +243,16 @@ class UsageApiTest {
                 .body("items[0].prompt_tokens", equalTo(UsageBackend.PROMPT_TOKENS))
                 .body("items[0].completion_tokens", equalTo(3))
                 .body("items[0].requests", equalTo(1));
-        given().auth().oauth2(key).get("/api/v1/usage").then().statusCode(403);
+        // the key's owner sees its keys' usage, and no one else's (the table holds every other test's rows too);
+        // through another key of its own, as this one is over its token budget
+        String second = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("key"), "user_id", userId)).post("/api/v1/api-keys")
+                .then().statusCode(201).extract().path("key");
+        given().auth().oauth2(second).get("/api/v1/usage").then().statusCode(200)
+                .body("pagination.total", equalTo(1)).body("items[0].key_id", equalTo(keyId))
+                .body("items[0].requests", equalTo(1));
+        given().auth().oauth2(second).get("/api/v1/usage?key_id=cluster").then().statusCode(200)
+                .body("pagination.total", equalTo(0));
     }
 
     @Test

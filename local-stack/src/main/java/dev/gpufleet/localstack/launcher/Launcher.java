@@ -101,7 +101,8 @@ public final class Launcher {
         for (LocalStack.Component c : stack.components()) {
             out.printf("  %-18s %-8d %-40s %s%n", c.name(), c.pid(), c.url(), c.log());
         }
-        out.printf("%nOpenAI-compatible API: %s/v1%n", stack.gatewayUrl());
+        out.printf("%nWeb console: %s/ (sign in with the admin user's API key below)%n", stack.gatewayUrl());
+        out.printf("OpenAI-compatible API: %s/v1%n", stack.gatewayUrl());
         out.printf("Cluster token (admin and API access for now): %s%n", stack.clusterTokenFile());
         out.printf("Try:  curl -H \"Authorization: Bearer $(cat %s)\" %s/v1/models%n", stack.clusterTokenFile(),
                 stack.gatewayUrl());
