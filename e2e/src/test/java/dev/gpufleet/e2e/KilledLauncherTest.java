@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -88,6 +89,7 @@ class KilledLauncherTest {
             System.out.printf("### second run ready after %.1f s:%n%s%n", (System.nanoTime() - t0) / 1e9, output);
             assertTrue(output.contains("Stopped PostgreSQL left running by an earlier run (pid " + postgresPid + ")."),
                     output);
+            assertFalse(output.contains("left alone"), "every pid file of the killed run is accounted for: " + output);
             List<Seen> left = firstRun.stream().filter(Seen::alive).toList();
             assertEquals(List.of(), left, "processes of the killed run still running");
             assertTrue(postmasterPidIn(postmasterPid) != postgresPid, "the second run has its own PostgreSQL");

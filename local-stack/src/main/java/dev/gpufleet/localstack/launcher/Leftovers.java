@@ -31,6 +31,8 @@ final class Leftovers {
     static final Duration START_TOLERANCE = Duration.ofSeconds(2);
     private static final Duration JVM_STOP_GRACE = Duration.ofSeconds(15);
     private static final Duration POSTGRES_STOP_GRACE = Duration.ofSeconds(30);
+    /** How long a process whose command line cannot be read is looked at again: one killed a moment ago is exiting. */
+    private static final Duration SETTLE = Duration.ofSeconds(10);
 
     private Leftovers() {
     }
@@ -180,10 +182,10 @@ final class Leftovers {
             String component = componentOf(pidFile);
             Optional<Recorded> recorded = read(pidFile).flatMap(c -> parseStackPidFile(c, dataDir));
             if (recorded.isPresent()) {
-                Optional<ProcessHandle> handle = ProcessHandle.of(recorded.get().pid());
-                Verdict verdict = judge(recorded.get(), handle.map(Leftovers::live).orElse(null));
+                Seen seen = look(recorded.get());
+                Verdict verdict = seen.verdict();
                 if (verdict == Verdict.SAME) {
-                    stop(handle.get(), null, JVM_STOP_GRACE);
+                    stop(seen.handle(), null, JVM_STOP_GRACE);
                     out.println("Stopped " + component + " left running by an earlier run (pid "
                             + recorded.get().pid() + ").");
                 } else if (verdict == Verdict.UNKNOWN) {
@@ -210,11 +212,11 @@ final class Leftovers {
             return;
         }
         long pid = recorded.get().pid();
-        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        switch (judge(recorded.get(), handle.map(Leftovers::live).orElse(null))) {
+        Seen seen = look(recorded.get());
+        switch (seen.verdict()) {
             case SAME -> {
                 // SIGINT is PostgreSQL's fast shutdown: open sessions are ended, then a clean checkpoint
-                stop(handle.get(), "INT", POSTGRES_STOP_GRACE);
+                stop(seen.handle(), "INT", POSTGRES_STOP_GRACE);
                 out.println("Stopped PostgreSQL left running by an earlier run (pid " + pid + ").");
             }
             case OTHER -> {
@@ -227,6 +229,31 @@ final class Leftovers {
                     + ", which could not be checked and is left alone; stop it yourself if it is a leftover.");
             case GONE -> {
                 // PostgreSQL replaces a lock file whose process is gone
+            }
+        }
+    }
+
+    private record Seen(Verdict verdict, ProcessHandle handle) {
+    }
+
+    /**
+     * The verdict on the process now holding the recorded pid. A process killed a moment ago (the rest of a killed
+     * process group) can still be exiting, its command line already gone: it is looked at again until it is gone
+     * or can be judged, for a while.
+     */
+    private static Seen look(Recorded recorded) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (true) {
+            Optional<ProcessHandle> handle = ProcessHandle.of(recorded.pid());
+            Verdict verdict = judge(recorded, handle.map(Leftovers::live).orElse(null));
+            if (verdict != Verdict.UNKNOWN || System.nanoTime() > deadline) {
+                return new Seen(verdict, handle.orElse(null));
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Seen(verdict, handle.orElse(null));
             }
         }
     }
