@@ -6,6 +6,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
+import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
 import dev.gpufleet.scheduler.usage.MeasuredUsage;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
@@ -159,6 +160,11 @@ public class InstanceStatusConsumer {
             Uni<Void> written = events.changed(instance);
             if (!notice.isLeader()) {
                 written = written.chain(() -> notice.wakeLeader(instance.modelId));
+            } else if (instance.replaces != null && instance.state == InstanceState.RUNNING) {
+                // make before break: the instance this one replaces is stopped as soon as this one runs
+                written = written.chain(() -> Model.<Model>findById(instance.modelId))
+                        .chain(model -> model == null ? Uni.createFrom().voidItem()
+                                : reconciler.reconcileLocked(model).replaceWithVoid());
             }
             return written.replaceWith(true);
         });
