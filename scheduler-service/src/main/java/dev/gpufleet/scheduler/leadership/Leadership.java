@@ -382,7 +382,10 @@ public class Leadership {
         props.setProperty("ApplicationName", APPLICATION_NAME_PREFIX + instanceId);
         props.setProperty("tcpKeepAlive", "true");
         long leaseSeconds = Math.max(1, timings.lease().toSeconds());
+        // neither connecting nor logging in may outlast a lease (a cut link accepts and then says nothing)
         props.setProperty("connectTimeout", String.valueOf(leaseSeconds));
+        props.setProperty("loginTimeout", String.valueOf(leaseSeconds));
+        props.setProperty("socketTimeout", String.valueOf(leaseSeconds));
         Connection c = DriverManager.getConnection(jdbcUrl, props);
         try {
             c.setAutoCommit(true);

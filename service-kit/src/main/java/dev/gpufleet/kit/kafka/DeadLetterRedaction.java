@@ -54,16 +54,16 @@ final class DeadLetterRedaction {
     }
 
     private static void redactEnvs(JsonNode root) {
-        List<JsonNode> todo = new ArrayList<>(List.of(root));
-        while (!todo.isEmpty()) {
-            JsonNode node = todo.remove(todo.size() - 1);
+        List<JsonNode> toVisit = new ArrayList<>(List.of(root));
+        while (!toVisit.isEmpty()) {
+            JsonNode node = toVisit.remove(toVisit.size() - 1);
             if (node instanceof ObjectNode object) {
                 List<String> fields = new ArrayList<>();
                 object.fieldNames().forEachRemaining(fields::add);
                 for (String field : fields) {
                     JsonNode child = object.get(field);
                     if (!"env".equals(field)) {
-                        todo.add(child);
+                        toVisit.add(child);
                     } else if (child instanceof ObjectNode env) {
                         List<String> names = new ArrayList<>();
                         env.fieldNames().forEachRemaining(names::add);
@@ -73,7 +73,7 @@ final class DeadLetterRedaction {
                     }
                 }
             } else if (node instanceof ArrayNode array) {
-                array.forEach(todo::add);
+                array.forEach(toVisit::add);
             }
         }
     }

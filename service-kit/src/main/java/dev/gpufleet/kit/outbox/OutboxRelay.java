@@ -118,7 +118,10 @@ public final class OutboxRelay implements AutoCloseable {
             password.ifPresent(p -> props.setProperty("password", p));
             props.setProperty("ApplicationName", applicationName);
             props.setProperty("tcpKeepAlive", "true");
+            // neither connecting nor logging in may hang on a link that accepts and then says nothing
             props.setProperty("connectTimeout", "10");
+            props.setProperty("loginTimeout", "10");
+            props.setProperty("socketTimeout", "10");
             return DriverManager.getConnection(url, props);
         };
     }
