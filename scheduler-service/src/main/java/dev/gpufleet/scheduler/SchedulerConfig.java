@@ -26,8 +26,20 @@ public interface SchedulerConfig {
      */
     Duration workerCheckInterval();
 
-    /** How often a follower tries to take the leadership lock, and the leader re-checks that it holds it. */
+    /** How often the leader renews its lease, and a follower looks whether it may take over. */
     Duration leaderPollInterval();
+
+    /**
+     * How long the leader acts after the start of its last renewal PostgreSQL confirmed (its own clock); at least
+     * twice the poll interval.
+     */
+    Duration leaderLease();
+
+    /**
+     * How old the leader's last renewal must be (PostgreSQL's clock) before another scheduler takes over; at least
+     * the lease plus a poll interval, so a leader cut off from PostgreSQL has stopped by then.
+     */
+    Duration leaderTakeoverDelay();
 
     /** Names this process in logs, /q/health, the leader API and metric; unset or blank = host/pid. */
     Optional<String> instanceId();

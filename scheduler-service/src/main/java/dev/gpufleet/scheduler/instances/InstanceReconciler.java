@@ -4,6 +4,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.SchedulerConfig;
+import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
@@ -81,9 +82,11 @@ public class InstanceReconciler {
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
+    private final LeaderFence fence;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
-                              PlacementSettings placementSettings, SchedulerConfig config) {
+                              PlacementSettings placementSettings, SchedulerConfig config, LeaderFence fence) {
+        this.fence = fence;
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
@@ -129,9 +132,12 @@ public class InstanceReconciler {
                 .chain(model -> model == null ? Uni.createFrom().item(false) : reconcileLocked(model));
     }
 
-    /** Reconciles a model whose lock the caller holds. Returns whether anything was published. */
+    /**
+     * Reconciles a model whose lock the caller holds. Leader-only work: fails with {@link LeaderFence.Superseded}
+     * unless this scheduler's leader epoch is current. Returns whether anything was published.
+     */
     public Uni<Boolean> reconcileLocked(Model model) {
-        return Instance.<Instance>list("modelId", model.id).chain(instances -> {
+        return fence.check().chain(() -> Instance.<Instance>list("modelId", model.id)).chain(instances -> {
             ReplicaReconciliation.Plan plan = ReplicaReconciliation.plan(
                     new ReplicaReconciliation.Desired(model.replicas, model.deleted),
                     instances.stream().map(InstanceReconciler::current).toList());

@@ -4,6 +4,7 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.SubordinateWorker;
+import dev.gpufleet.kit.text.PrintableText;
 import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.models.Model;
@@ -73,7 +74,8 @@ public class InstanceStatusConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction("Applying observation of instance " + instanceId, () -> apply(instanceId, event))
+        return intake.inTransaction(record, "Applying observation of instance " + instanceId,
+                        () -> apply(instanceId, event))
                 .invoke(published -> {
                     if (published) {
                         relay.wakeUp();
@@ -98,6 +100,8 @@ public class InstanceStatusConsumer {
     }
 
     private Uni<Boolean> applyLocked(Instance instance, long revision, InstanceObserved observed) {
+        // backends' text (log tails in error messages) may hold what a text column refuses, such as U+0000
+        String message = PrintableText.clean(observed.message());
         List<String> subordinates = instance.assignment == null ? List.of()
                 : instance.assignment.subordinates().stream().map(SubordinateWorker::workerId).toList();
         Observations.Held held = new Observations.Held(instance.workerId, instance.observedRevision,
@@ -105,11 +109,11 @@ public class InstanceStatusConsumer {
         if (Observations.isSubordinateError(held, subordinates, instance.state, observed)) {
             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
             LOG.infof("Instance %s (%s) is ERROR: subordinate worker %s reports %s", instance.id, instance.name,
-                    observed.workerId(), observed.message());
+                    observed.workerId(), message);
             instance.state = InstanceState.ERROR;
             instance.stateSince = now;
             instance.endpoint = null;
-            instance.stateMessage = "subordinate worker " + observed.workerId() + ": " + observed.message();
+            instance.stateMessage = "subordinate worker " + observed.workerId() + ": " + message;
             instance.updatedAt = now;
             instance.revision++;
             Uni<Void> written = events.changed(instance);
@@ -145,7 +149,7 @@ public class InstanceStatusConsumer {
                     observed.port())
                     : null;
             if (instance.state == observed.state() && Objects.equals(instance.endpoint, endpoint)
-                    && Objects.equals(instance.stateMessage, observed.message())) {
+                    && Objects.equals(instance.stateMessage, message)) {
                 return Uni.createFrom().item(false);
             }
             if (instance.state != observed.state()) {
@@ -155,7 +159,7 @@ public class InstanceStatusConsumer {
             }
             instance.state = observed.state();
             instance.endpoint = endpoint;
-            instance.stateMessage = observed.message();
+            instance.stateMessage = message;
             instance.revision++;
             Uni<Void> written = events.changed(instance);
             if (!notice.isLeader()) {

@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.workers;
 
 import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.leadership.LeaderOnly;
 import dev.gpufleet.scheduler.leadership.Leadership;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -25,7 +26,10 @@ public class HeartbeatCheck {
     /** When this process began checking; see {@link WorkerLiveness#stateOf(WorkerState, Instant, int, Instant, Instant)}. */
     private final Instant startedAt;
 
-    public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership) {
+    private final LeaderFence fence;
+
+    public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership, LeaderFence fence) {
+        this.fence = fence;
         this.clock = clock;
         this.listener = listener;
         this.leadership = leadership;
@@ -35,7 +39,7 @@ public class HeartbeatCheck {
     @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = LeaderOnly.class)
     Uni<Void> run() {
-        return Panache.withTransaction(this::markSilentWorkersUnreachable)
+        return Panache.withTransaction(() -> fence.check().chain(this::markSilentWorkersUnreachable))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Heartbeat check failed, next run retries: %s", e.toString());
                     return 0;

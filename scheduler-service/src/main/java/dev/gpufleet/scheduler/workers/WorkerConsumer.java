@@ -47,7 +47,7 @@ public class WorkerConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction("Applying heartbeat of worker " + event.key(), () -> apply(event))
+        return intake.inTransaction(record, "Applying heartbeat of worker " + event.key(), () -> apply(event))
                 .chain(becameReady -> becameReady ? listener.workersChanged() : Uni.createFrom().voidItem());
     }
 

@@ -4,6 +4,7 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.Topics;
+import dev.gpufleet.kit.text.PrintableText;
 import dev.gpufleet.worker.report.RevisionSequence;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,13 +44,20 @@ public final class ObservationPublisher implements ObservationSink, AutoCloseabl
     public void publish(InstanceObserved observation) {
         Envelope<InstanceObserved> envelope;
         try {
-            envelope = Envelope.of(observation, revisions.next(), clock);
+            envelope = Envelope.of(printable(observation), revisions.next(), clock);
         } catch (RuntimeException e) {
             LOG.errorf("Observation %s of instance %s not sent: %s", observation.state(), observation.instanceId(),
                     e.toString());
             return;
         }
         sender.execute(() -> send(envelope));
+    }
+
+    /** The message may quote a backend or a hub (an exception's text): no control characters leave the agent. */
+    static InstanceObserved printable(InstanceObserved o) {
+        String message = PrintableText.clean(o.message());
+        return message == o.message() ? o : new InstanceObserved(o.instanceId(), o.workerId(), o.state(),
+                o.downloadProgress(), o.port(), o.pid(), message, o.restartCount(), o.measuredUsage());
     }
 
     private void send(Envelope<InstanceObserved> envelope) {

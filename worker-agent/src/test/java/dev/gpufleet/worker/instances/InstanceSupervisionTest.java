@@ -165,6 +165,30 @@ class InstanceSupervisionTest {
     }
 
     @Test
+    void aLateOlderChangeAfterTheTombstoneDoesNotStartTheDeletedInstanceAgain() throws Exception {
+        Path model = StandInBackend.modelFile(models, "late.gguf", "healthy-after-ms=200");
+        InstanceChanged instance = placed("late-1", "late", List.of(), 0, plan(model, List.of(), Map.of()));
+        topics.publish(instance, 1);
+        InstanceObserved running = awaitObserved(instance.instanceId(), InstanceState.RUNNING, 0).payload();
+        topics.publish(new InstanceDeleted(instance.instanceId(), instance.modelId(), workerId), 2);
+        topics.tombstone(instance.instanceId());
+        awaitGone(running.pid(), running.port());
+
+        // a relay hand-over publishes the older change again, after the tombstone
+        topics.publish(instance, 1);
+        // then another instance on the same (single) partition: once it runs, the late change was applied or not
+        InstanceChanged after = placed("late-2", "late", List.of(), 0, plan(model, List.of(), Map.of()));
+        topics.publish(after, 1);
+        awaitObserved(after.instanceId(), InstanceState.RUNNING, 0);
+        awaitHeartbeatLists(after.instanceId(), "RUNNING");
+
+        assertEquals(List.of("STARTING", "RUNNING"), transitions(topics.observationsOf(instance.instanceId()).stream()
+                .map(e -> e.payload().state().name()).toList()), "the deleted instance did not start again");
+        assertFalse(heartbeatInstances().stream().anyMatch(i -> instance.instanceId().equals(i.get("instance_id"))),
+                "the agent does not list it: " + heartbeatInstances());
+    }
+
+    @Test
     void aBackendThatExitsIsInErrorWithTheCodeAndItsLastLinesAndStartsAgainOnTheSchedulersRestart()
             throws Exception {
         Path model = StandInBackend.modelFile(models, "crash.gguf", "never-healthy=true", "exit-code=3",
