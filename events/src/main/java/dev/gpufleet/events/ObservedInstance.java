@@ -10,19 +10,22 @@ package dev.gpufleet.events;
  *                         lists only the state (agents before this field, or no observation sent for this state)
  * @param restartCount     the run the observation is about; null with {@code revision}
  * @param downloadProgress as in {@link InstanceObserved}
+ * @param measuredUsage    as in {@link InstanceObserved}
  */
 public record ObservedInstance(String instanceId, InstanceState state, Long revision, Integer port, Long pid,
-                               String message, Integer restartCount, Double downloadProgress) {
+                               String message, Integer restartCount, Double downloadProgress,
+                               ResourceClaim measuredUsage) {
 
     /** A listing with the state only. */
     public ObservedInstance(String instanceId, InstanceState state) {
-        this(instanceId, state, null, null, null, null, null, null);
+        this(instanceId, state, null, null, null, null, null, null, null);
     }
 
     /** The entry that repeats {@code observation}, sent with envelope revision {@code revision}. */
     public static ObservedInstance repeating(InstanceObserved observation, long revision) {
         return new ObservedInstance(observation.instanceId(), observation.state(), revision, observation.port(),
-                observation.pid(), observation.message(), observation.restartCount(), observation.downloadProgress());
+                observation.pid(), observation.message(), observation.restartCount(), observation.downloadProgress(),
+                observation.measuredUsage());
     }
 
     /** Whether it repeats an observation (and so can be applied like one). */
@@ -30,14 +33,12 @@ public record ObservedInstance(String instanceId, InstanceState state, Long revi
         return revision != null && restartCount != null;
     }
 
-    /**
-     * The observation this entry repeats, as worker {@code workerId} sent it (without the measured usage, which
-     * only the event carries). Only for an entry that {@link #repeatsObservation()}.
-     */
+    /** The observation this entry repeats, as worker {@code workerId} sent it; only if it {@link #repeatsObservation()}. */
     public InstanceObserved asObservation(String workerId) {
         if (!repeatsObservation()) {
             throw new IllegalStateException("instance " + instanceId + " is listed without an observation");
         }
-        return new InstanceObserved(instanceId, workerId, state, downloadProgress, port, pid, message, restartCount);
+        return new InstanceObserved(instanceId, workerId, state, downloadProgress, port, pid, message, restartCount,
+                measuredUsage);
     }
 }

@@ -49,8 +49,9 @@ class EventCodecTest {
                         WorkerState.READY, null, List.of(new ObservedInstance("i-1", InstanceState.RUNNING)), 5),
                 new WorkerReported("w-2", "gpu-node-2", "10.0.0.6", 10150, "linux", "amd64", Map.of(), 8, 1.0,
                         16L << 30, 2L << 30, List.of(), WorkerState.READY, null, List.of(
-                        new ObservedInstance("i-1", InstanceState.RUNNING, 17L, 40000, 4242L, "warning: x", 2, null),
-                        new ObservedInstance("i-2", InstanceState.DOWNLOADING, 18L, null, null, null, 0, 0.5)), 5,
+                        new ObservedInstance("i-1", InstanceState.RUNNING, 17L, 40000, 4242L, "warning: x", 2, null,
+                                new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
+                        new ObservedInstance("i-2", InstanceState.DOWNLOADING, 18L, null, null, null, 0, 0.5, null)), 5,
                         "run-1", 42L),
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
                 new InstanceObserved("i-1", "w-1", InstanceState.RUNNING, null, 40000, 4242L, null, 0,
@@ -147,12 +148,12 @@ class EventCodecTest {
     void heartbeatsFromAgentsBeforeTheSequenceAndTheRepeatedObservationsDecodeWithNulls() throws Exception {
         WorkerReported current = new WorkerReported("w-1", "n", "10.0.0.5", 10150, "linux", "amd64", Map.of(), 1, 0,
                 1, 0, List.of(), WorkerState.READY, null,
-                List.of(new ObservedInstance("i-1", InstanceState.ERROR, 9L, null, null, "exited", 1, null)), 5,
+                List.of(new ObservedInstance("i-1", InstanceState.ERROR, 9L, null, null, "exited", 1, null, null)), 5,
                 "run-1", 3L);
         String json = EventCodec.encode(Envelope.of(current, 3, CLOCK));
         String old = json.replace(",\"agentRunId\":\"run-1\",\"heartbeatSequence\":3", "")
                 .replace(",\"revision\":9,\"port\":null,\"pid\":null,\"message\":\"exited\",\"restartCount\":1,"
-                        + "\"downloadProgress\":null", "");
+                        + "\"downloadProgress\":null,\"measuredUsage\":null", "");
         assertTrue(!old.contains("heartbeatSequence") && !old.contains("restartCount"), old);
 
         WorkerReported decoded = (WorkerReported) EventCodec.decode(old).payload();

@@ -3,6 +3,7 @@ package dev.gpufleet.worker.instances;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.ResourceClaim;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -21,12 +23,15 @@ class LatestObservationsTest {
     @Test
     void eachListedInstanceRepeatsTheLatestObservationSentAboutIt() {
         latest.sent(new InstanceObserved("a", "w", InstanceState.STARTING, null, 40001, 11L, null, 0), 7);
-        latest.sent(new InstanceObserved("a", "w", InstanceState.RUNNING, null, 40001, 11L, "warning: x", 0), 9);
+        latest.sent(new InstanceObserved("a", "w", InstanceState.RUNNING, null, 40001, 11L, "warning: x", 0,
+                new ResourceClaim(1L << 30, Map.of(0, 5L << 30))), 9);
         latest.sent(new InstanceObserved("b", "w", InstanceState.ERROR, null, null, null, "exited with code 1", 2), 8);
 
         assertEquals(List.of(
-                        new ObservedInstance("a", InstanceState.RUNNING, 9L, 40001, 11L, "warning: x", 0, null),
-                        new ObservedInstance("b", InstanceState.ERROR, 8L, null, null, "exited with code 1", 2, null)),
+                        new ObservedInstance("a", InstanceState.RUNNING, 9L, 40001, 11L, "warning: x", 0, null,
+                                new ResourceClaim(1L << 30, Map.of(0, 5L << 30))),
+                        new ObservedInstance("b", InstanceState.ERROR, 8L, null, null, "exited with code 1", 2, null,
+                                null)),
                 latest.listing(List.of(new ObservedInstance("a", InstanceState.RUNNING),
                         new ObservedInstance("b", InstanceState.ERROR))));
     }
