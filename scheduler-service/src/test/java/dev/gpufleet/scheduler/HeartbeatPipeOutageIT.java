@@ -225,8 +225,10 @@ class HeartbeatPipeOutageIT {
             assertTrue(events.readAll(Topics.INSTANCE_STATUS).stream()
                             .noneMatch(r -> r.value() != null && r.value().contains("backend exited with code 3")),
                     "the crash's own observation never reached the broker: the heartbeats repaired it");
-            JsonNode pipe = healthCheck("heartbeat-pipe");
-            assertEquals("HEALTHY", pipe.path("data").path("status").asText(), pipe.toString());
+            // the consumers catch up with what queued meanwhile: the pipe is healthy again, and says so
+            await("the heartbeat pipe healthy again", () -> healthCheck("heartbeat-pipe"),
+                    pipe -> pipe != null && "HEALTHY".equals(pipe.path("data").path("status").asText())
+                            && !pipe.path("data").path("degraded").asBoolean(true));
             System.out.printf("broker paused %d s (unreachable after %d s, grace %d s): 0 of %d workers UNREACHABLE,"
                             + " 0 of %d instances replaced, the lost crash repaired %d ms after the broker resumed%n",
                     PAUSE.toSeconds(), 3 * INTERVAL_SECONDS, GRACE.toSeconds(), WORKERS, WORKERS,
@@ -327,15 +329,18 @@ class HeartbeatPipeOutageIT {
         return latest;
     }
 
-    private JsonNode healthCheck(String name) throws Exception {
-        JsonNode health = await("readiness", () -> {
-            try {
-                return scheduler.getJson("/q/health/ready");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return null;
-            }
-        }, h -> h != null);
+    /** The named check of the scheduler's readiness; null while readiness does not answer 200. */
+    private JsonNode healthCheck(String name) {
+        JsonNode health;
+        try {
+            health = scheduler.getJson("/q/health/ready");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        if (health == null) {
+            return null;
+        }
         for (JsonNode check : health.path("checks")) {
             if (name.equals(check.path("name").asText())) {
                 return check;

@@ -73,6 +73,7 @@ public final class FleetLiveness {
     /**
      * @param pipeHealthySince since when the heartbeat pipe has been healthy; null when it is not
      * @param watchingSince    since when this scheduler has been watching heartbeats (started, or leads)
+     * @param now              the time to judge as of: when the pipe was last found healthy
      */
     public static Verdict judge(List<Watched> workers, Instant pipeHealthySince, Instant watchingSince, Memory memory,
                                 Settings settings, Instant now) {

@@ -66,13 +66,17 @@ public class HeartbeatCheck {
         Instant since = leadership.leaderSince();
         Instant watchingSince = since != null && since.isAfter(startedAt) ? since : startedAt;
         Instant pipeHealthySince = pipe.healthySince();
+        // judged as of the last probe that found the pipe healthy, not now: had the broker stopped just after it,
+        // a worker would look silent for as long as the next probe takes to notice
+        Instant healthyAt = pipe.healthyAt();
+        Instant judgedAt = healthyAt != null ? healthyAt : now;
         return Worker.<Worker>list("state in ?1",
                         List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
                 .chain(workers -> {
                     FleetLiveness.Verdict verdict = FleetLiveness.judge(workers.stream()
                                     .map(w -> new FleetLiveness.Watched(w.id, w.state, w.reportedState,
                                             w.lastHeartbeatAt, w.heartbeatIntervalSeconds)).toList(),
-                            pipeHealthySince, watchingSince, memory, settings, now);
+                            pipeHealthySince, watchingSince, memory, settings, judgedAt);
                     memory = verdict.memory();
                     record(verdict);
                     Map<String, Worker> byId = workers.stream()

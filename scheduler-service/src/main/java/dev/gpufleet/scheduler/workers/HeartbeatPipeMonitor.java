@@ -74,7 +74,8 @@ public class HeartbeatPipeMonitor {
         Duration checkInterval = config.workerCheckInterval();
         this.lagProbes = (int) Math.max(1, (config.heartbeatMaxLag().toMillis() + checkInterval.toMillis() - 1)
                 / Math.max(1, checkInterval.toMillis()));
-        this.staleAfter = checkInterval.multipliedBy(2).plus(timeout);
+        // probes complete at most an interval plus a timeout apart
+        this.staleAfter = checkInterval.plus(timeout);
         this.state = HeartbeatPipe.State.initial(clock.instant());
         Gauge.builder("gpufleet.scheduler.heartbeat.pipe.healthy", this, m -> m.healthySince() != null ? 1 : 0)
                 .description("1 while heartbeats reach this scheduler's consumers on time; while 0, no worker is"
@@ -116,6 +117,14 @@ public class HeartbeatPipeMonitor {
             return null;
         }
         return state.healthySince();
+    }
+
+    /**
+     * When the probe that last found the pipe healthy began; null when it is not healthy now. Workers are judged as
+     * of then: a pipe that failed after it cannot make anyone look silent.
+     */
+    public Instant healthyAt() {
+        return healthySince() == null ? null : state.lastProbeAt();
     }
 
     public HeartbeatPipe.State state() {
