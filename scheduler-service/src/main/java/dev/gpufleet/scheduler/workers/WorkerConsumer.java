@@ -128,11 +128,8 @@ public class WorkerConsumer {
             worker.agentRunId = report.agentRunId();
             worker.heartbeatSequence = report.heartbeatSequence();
             worker.lastOccurredAt = event.occurredAt();
-            // a heartbeat from before a worker was lost, delivered late, does not bring it back
-            worker.state = before == WorkerState.UNREACHABLE && WorkerLiveness.stateOf(report.state(),
-                    heard.heardAt(), interval, now) == WorkerState.UNREACHABLE ? WorkerState.UNREACHABLE
-                    : WorkerLiveness.withCordon(WorkerLiveness.stateOf(report.state(), now, interval, now),
-                    worker.cordoned);
+            worker.state = WorkerLiveness.afterHeartbeat(before, report.state(), heard.heardAt(), interval,
+                    worker.cordoned, now);
             worker.revision = event.revision();
             worker.updatedAt = now;
             if (before != worker.state) {
