@@ -56,6 +56,24 @@ public interface SchedulerConfig {
     /** An instance SCHEDULED this long on a READY worker that never reported it is placed again. */
     Duration scheduledTimeout();
 
+    /**
+     * How far behind the scheduler's consumers may be on gpufleet.workers with the heartbeat pipe still healthy:
+     * every heartbeat on the topic must be applied within about this long (rounded up to whole worker checks).
+     */
+    Duration heartbeatMaxLag();
+
+    /** How long a probe of the heartbeat pipe waits for the broker before it calls the pipe disconnected. */
+    Duration heartbeatProbeTimeout();
+
+    /** More than this share of the workers in service falling silent together is taken for a silent pipe. */
+    double massSilenceFraction();
+
+    /** ... when they are at least this many. */
+    int massSilenceMinimum();
+
+    /** How long such a mass silence holds back verdicts before it is taken as real; 0 turns the rule off. */
+    Duration massSilenceHold();
+
     /** RAM placement leaves free on every worker, for the OS and the agent. */
     @WithDefault("2G")
     MemorySize reservedRam();

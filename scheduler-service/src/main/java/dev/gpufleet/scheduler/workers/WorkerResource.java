@@ -150,9 +150,10 @@ public class WorkerResource {
                             }
                             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                             change.accept(worker);
+                            // whether a silent worker is lost is HeartbeatCheck's to say: it knows the pipe's health
                             WorkerState live = worker.state == WorkerState.UNREACHABLE ? WorkerState.UNREACHABLE
-                                    : WorkerLiveness.stateOf(worker.reportedState, worker.lastHeartbeatAt,
-                                    worker.heartbeatIntervalSeconds, now);
+                                    : worker.reportedState == WorkerState.READY ? WorkerState.READY
+                                    : WorkerState.NOT_READY;
                             WorkerState state = WorkerLiveness.withCordon(live, worker.cordoned);
                             if (state != worker.state) {
                                 LOG.infof("Worker %s (%s) is %s (was %s)", worker.id, worker.name, state,
