@@ -4,23 +4,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The gateway's public API over the JDK's HTTP client: JSON in and out, every error turned into a
- * {@link CliException} with the server's message and the exit code its status means.
+ * The gateway's public API: JSON in and out, every error turned into a {@link CliException} with the server's
+ * message and the exit code its status means.
+ *
+ * <p>On the JDK's {@link HttpURLConnection} rather than {@code java.net.http}: that client sets up TLS (its SSL
+ * context and the trust store) when it is built, even for {@code http://}, which cost a fresh JVM more than the rest
+ * of a command's request (bench/README.md, cli); this one does so only for an {@code https://} server.
  */
 public final class Api {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -30,14 +32,11 @@ public final class Api {
 
     private final Settings settings;
     private final String noKeyHelp;
-    private final HttpClient client;
 
     /** @param noKeyHelp the error when a request is to be made and there is no key */
     public Api(Settings settings, String noKeyHelp) {
         this.settings = settings;
         this.noKeyHelp = noKeyHelp;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
-                .build();
     }
 
     public String server() {
@@ -45,7 +44,7 @@ public final class Api {
     }
 
     public JsonNode get(String path) {
-        return json(send(request(path).GET(), REQUEST_TIMEOUT));
+        return json(exchange("GET", path, null));
     }
 
     /** Every item of a paged list, page after page. */
@@ -62,85 +61,116 @@ public final class Api {
     }
 
     public JsonNode post(String path, JsonNode body) {
-        return json(send(request(path).POST(body(body)).header("Content-Type", "application/json"),
-                REQUEST_TIMEOUT));
+        return json(exchange("POST", path, body));
     }
 
     public JsonNode put(String path, JsonNode body) {
-        return json(send(request(path).PUT(body(body)).header("Content-Type", "application/json"),
-                REQUEST_TIMEOUT));
+        return json(exchange("PUT", path, body));
     }
 
     public void delete(String path) {
-        send(request(path).DELETE(), REQUEST_TIMEOUT);
+        exchange("DELETE", path, null);
     }
 
     /**
-     * A request whose answer is read as it arrives (a log followed, a streamed chat): no overall timeout. The
-     * caller closes the stream.
+     * A request whose answer is read as it arrives (a log followed, a streamed chat): no read timeout. The caller
+     * closes the stream.
      */
     public InputStream stream(String method, String path, JsonNode body) {
-        HttpRequest.Builder builder = request(path);
-        if (body == null) {
-            builder.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            builder.method(method, body(body)).header("Content-Type", "application/json");
+        HttpURLConnection connection = open(method, path, body, false);
+        int status = status(connection);
+        if (status / 100 != 2) {
+            throw failure(status, errorBody(connection));
         }
-        HttpResponse<InputStream> response = exchange(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
-        if (response.statusCode() / 100 != 2) {
-            String text;
-            try (InputStream in = response.body()) {
-                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                text = "";
-            }
-            throw failure(response.statusCode(), text);
+        try {
+            return connection.getInputStream();
+        } catch (IOException e) {
+            throw broken(e);
         }
-        return response.body();
     }
 
     public static String encode(String pathSegmentOrQueryValue) {
         return URLEncoder.encode(pathSegmentOrQueryValue, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    private HttpRequest.Builder request(String path) {
+    /** The answer's body of a 2xx; a {@link CliException} for anything else. */
+    private String exchange(String method, String path, JsonNode body) {
+        HttpURLConnection connection = open(method, path, body, true);
+        int status = status(connection);
+        if (status / 100 != 2) {
+            throw failure(status, errorBody(connection));
+        }
+        try (InputStream in = connection.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw broken(e);
+        }
+    }
+
+    private HttpURLConnection open(String method, String path, JsonNode body, boolean readTimeout) {
         if (settings.apiKey() == null) {
             throw new CliException(ExitCodes.UNAUTHORIZED, noKeyHelp);
         }
-        return HttpRequest.newBuilder(URI.create(settings.server() + path))
-                .header("Authorization", "Bearer " + settings.apiKey())
-                .header("Accept", "application/json");
-    }
-
-    private String send(HttpRequest.Builder builder, Duration timeout) {
-        HttpResponse<String> response = exchange(builder.timeout(timeout).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (response.statusCode() / 100 != 2) {
-            throw failure(response.statusCode(), response.body());
-        }
-        return response.body();
-    }
-
-    private <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
-            return client.send(request, handler);
-        } catch (HttpConnectTimeoutException e) {
-            throw unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
-        } catch (HttpTimeoutException e) {
-            throw CliException.failed("the gateway at " + settings.server() + " did not answer within "
-                    + REQUEST_TIMEOUT.toSeconds() + " s");
-        } catch (ConnectException e) {
-            throw unreachable("connection refused");
-        } catch (IOException e) {
-            if (e.getCause() instanceof UnresolvedAddressException) {
-                throw unreachable("unknown host");
+            HttpURLConnection connection = (HttpURLConnection) URI.create(settings.server() + path).toURL()
+                    .openConnection();
+            connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+            connection.setReadTimeout(readTimeout ? (int) REQUEST_TIMEOUT.toMillis() : 0);
+            connection.setInstanceFollowRedirects(false);
+            connection.setRequestMethod(method);
+            connection.setRequestProperty("Authorization", "Bearer " + settings.apiKey());
+            connection.setRequestProperty("Accept", "application/json, text/event-stream, text/plain");
+            if (body != null) {
+                // not in streaming mode: in it, a 401 would come back as an HttpRetryException instead of the answer
+                byte[] bytes = Json.compact(body).getBytes(StandardCharsets.UTF_8);
+                connection.setDoOutput(true);
+                connection.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(bytes);
+                }
             }
-            throw CliException.failed("the connection to the gateway at " + settings.server() + " failed: "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CliException.failed("interrupted");
+            return connection;
+        } catch (IOException e) {
+            throw unreachableOrBroken(e);
         }
+    }
+
+    private int status(HttpURLConnection connection) {
+        try {
+            return connection.getResponseCode();
+        } catch (IOException e) {
+            throw unreachableOrBroken(e);
+        }
+    }
+
+    private static String errorBody(HttpURLConnection connection) {
+        try (InputStream in = connection.getErrorStream()) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private CliException unreachableOrBroken(IOException e) {
+        if (e instanceof ConnectException) {
+            return unreachable("connection refused");
+        }
+        if (e instanceof UnknownHostException) {
+            return unreachable("unknown host");
+        }
+        if (e instanceof SocketTimeoutException && String.valueOf(e.getMessage()).contains("connect")) {
+            return unreachable("no connection within " + CONNECT_TIMEOUT.toSeconds() + " s");
+        }
+        if (e instanceof SocketTimeoutException) {
+            return CliException.failed("the gateway at " + settings.server() + " did not answer within "
+                    + REQUEST_TIMEOUT.toSeconds() + " s");
+        }
+        return broken(e);
+    }
+
+    private CliException broken(IOException e) {
+        return CliException.failed("the connection to the gateway at " + settings.server() + " failed: "
+                + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
     }
 
     private CliException unreachable(String why) {
@@ -150,10 +180,6 @@ public final class Api {
 
     static CliException failure(int status, String body) {
         return new CliException(ExitCodes.forHttpStatus(status), ApiErrors.message(status, body));
-    }
-
-    private static HttpRequest.BodyPublisher body(JsonNode body) {
-        return HttpRequest.BodyPublishers.ofString(Json.compact(body), StandardCharsets.UTF_8);
     }
 
     private static JsonNode json(String body) {

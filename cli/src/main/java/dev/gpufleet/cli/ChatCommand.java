@@ -15,7 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
-@Command(name = "chat", description = {"Chats with a model through /v1/chat/completions, printing the answer as it streams.",
+@Command(mixinStandardHelpOptions = true, name = "chat", description = {"Chats with a model through /v1/chat/completions, printing the answer as it streams.",
         "e.g. gpufleet chat demo 'Hello!'       echo 'Summarise: ...' | gpufleet chat demo"})
 final class ChatCommand extends BaseCommand {
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model's name.")

@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "completion", description = {"Prints a completion script for bash and zsh.",
+@Command(mixinStandardHelpOptions = true, name = "completion", description = {"Prints a completion script for bash and zsh.",
         "bash: source <(gpufleet completion)     (or save it under /etc/bash_completion.d/)",
         "zsh:  autoload -U +X compinit && compinit; autoload -U +X bashcompinit && bashcompinit; source <(gpufleet completion)",
         "It completes the command 'gpufleet': put the launcher on the PATH, e.g. ln -s $PWD/gpufleet ~/.local/bin/."})

@@ -6,6 +6,9 @@ import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /** Runs one command line and answers its exit status; {@link Main} exits with it, tests read it. */
 public final class Gpufleet {
@@ -13,15 +16,84 @@ public final class Gpufleet {
     }
 
     public static int run(Context ctx, String... args) {
-        CommandLine cli = commandLine(ctx);
+        CommandLine cli = commandLine(ctx, args);
         int code = cli.execute(args);
         ctx.out().flush();
         ctx.err().flush();
         return code;
     }
 
+    /** The subcommands, in the order help lists them. */
+    static final Map<String, Class<?>> COMMANDS = commands();
+    /** The root's options that take a value, to find the subcommand's name among the arguments. */
+    private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--server", "--api-key", "-o", "--output");
+
+    private static Map<String, Class<?>> commands() {
+        return GroupCommand.ordered("status", StatusCommand.class, "models", ModelsCommand.class,
+                "instances", InstancesCommand.class, "logs", LogsCommand.class, "workers", WorkersCommand.class,
+                "keys", KeysCommand.class, "users", UsersCommand.class, "usage", UsageCommand.class,
+                "chat", ChatCommand.class, "login", LoginCommand.class, "completion", CompletionCommand.class);
+    }
+
+    /** The groups' subcommands ({@code models list}, ...). */
+    private static final Map<String, Map<String, Class<?>>> GROUPS = Map.of(
+            "models", ModelsCommand.SUBCOMMANDS, "instances", InstancesCommand.SUBCOMMANDS,
+            "workers", WorkersCommand.SUBCOMMANDS, "keys", KeysCommand.SUBCOMMANDS, "users", UsersCommand.SUBCOMMANDS);
+
+
+    /** Every command, as help and the completion script need them. */
     static CommandLine commandLine(Context ctx) {
-        CommandLine cli = new CommandLine(RootCommand.class, new ContextFactory(ctx));
+        return commandLine(ctx, List.of());
+    }
+
+    /**
+     * Only the command the arguments name (and of a group only the subcommand they name), when they name one:
+     * picocli builds each command's model by reflection when it is registered, and building all of them cost a
+     * fresh JVM more than running the one asked for (bench/README.md, cli). Every command otherwise.
+     */
+    static CommandLine commandLine(Context ctx, String... args) {
+        List<String> named = commandNames(args);
+        return commandLine(ctx, named.contains("completion") ? List.of() : named);
+    }
+
+    /**
+     * The known command names among the arguments that are no option nor an option's value, in order: the command
+     * and, for a group, its subcommand; fewer when the arguments name fewer (or something unknown).
+     */
+    static List<String> commandNames(String... args) {
+        List<String> names = new java.util.ArrayList<>();
+        Map<String, ? extends Object> known = COMMANDS;
+        for (int i = 0; i < args.length && known != null; i++) {
+            String arg = args[i];
+            if (OPTIONS_WITH_VALUES.contains(arg)) {
+                i++;
+            } else if (!arg.startsWith("-")) {
+                if (!known.containsKey(arg)) {
+                    break;
+                }
+                names.add(arg);
+                known = names.size() == 1 ? GROUPS.get(arg) : null;
+            }
+        }
+        return names;
+    }
+
+    private static CommandLine commandLine(Context ctx, List<String> named) {
+        ContextFactory factory = new ContextFactory(ctx);
+        CommandLine cli = new CommandLine(RootCommand.class, factory);
+        for (Map.Entry<String, Class<?>> command : COMMANDS.entrySet()) {
+            if (!named.isEmpty() && !named.get(0).equals(command.getKey())) {
+                continue;
+            }
+            CommandLine sub = new CommandLine(command.getValue(), factory);
+            Map<String, Class<?>> group = GROUPS.getOrDefault(command.getKey(), Map.of());
+            for (Map.Entry<String, Class<?>> subcommand : group.entrySet()) {
+                if (named.size() < 2 || named.get(1).equals(subcommand.getKey())) {
+                    sub.addSubcommand(subcommand.getKey(), new CommandLine(subcommand.getValue(), factory));
+                }
+            }
+            cli.addSubcommand(command.getKey(), sub);
+        }
         cli.setOut(new PrintWriter(ctx.out(), true));
         cli.setErr(new PrintWriter(ctx.err(), true));
         cli.setParameterExceptionHandler(Gpufleet::usageError);

@@ -9,11 +9,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
-@Command(name = "instances", description = "Instances (one per replica): list, show.",
-        subcommands = {InstancesCommand.ListInstances.class, InstancesCommand.Show.class})
+@Command(mixinStandardHelpOptions = true, name = "instances", description = "Instances (one per replica): list, show.")
 final class InstancesCommand extends GroupCommand {
+    /** The subcommands, in the order help lists them (registered by {@link Gpufleet}, only the one named when one is). */
+    static final java.util.Map<String, Class<?>> SUBCOMMANDS = GroupCommand.ordered(
+            "list", ListInstances.class,
+            "show", Show.class);
 
-    @Command(name = "list", description = "Every instance: its model, state, worker, GPUs and restarts.")
+
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Every instance: its model, state, worker, GPUs and restarts.")
     static final class ListInstances extends BaseCommand {
         @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "Only this model's (name or id).")
         String model;
@@ -38,7 +42,7 @@ final class InstancesCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "show", description = "One instance: where it runs and why there, or why it fits nowhere.")
+    @Command(mixinStandardHelpOptions = true, name = "show", description = "One instance: where it runs and why there, or why it fits nowhere.")
     static final class Show extends BaseCommand {
         @Parameters(paramLabel = "INSTANCE", description = "The instance's name or id.")
         String instance;

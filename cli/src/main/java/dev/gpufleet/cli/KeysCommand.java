@@ -14,12 +14,17 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-@Command(name = "keys", description = "API keys: list, create, revoke. A user manages its own; an admin anyone's.",
-        subcommands = {KeysCommand.ListKeys.class, KeysCommand.Create.class, KeysCommand.Revoke.class})
+@Command(mixinStandardHelpOptions = true, name = "keys", description = "API keys: list, create, revoke. A user manages its own; an admin anyone's.")
 final class KeysCommand extends GroupCommand {
+    /** The subcommands, in the order help lists them (registered by {@link Gpufleet}, only the one named when one is). */
+    static final java.util.Map<String, Class<?>> SUBCOMMANDS = GroupCommand.ordered(
+            "list", ListKeys.class,
+            "create", Create.class,
+            "revoke", Revoke.class);
+
     private static final Pattern LIFETIME = Pattern.compile("(\\d+)([mhdw])");
 
-    @Command(name = "list", description = "Keys (never their secrets): yours, or with an admin's key every user's.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Keys (never their secrets): yours, or with an admin's key every user's.")
     static final class ListKeys extends BaseCommand {
         @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Only this user's (name or id; admins).")
         String user;
@@ -52,7 +57,7 @@ final class KeysCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "create", description = {"Creates a key and prints it: this is the only time it is shown.",
+    @Command(mixinStandardHelpOptions = true, name = "create", description = {"Creates a key and prints it: this is the only time it is shown.",
             "e.g. gpufleet keys create ci --user alice --expires-in 30d --requests-per-minute 60"})
     static final class Create extends BaseCommand {
         @Parameters(paramLabel = "NAME", description = "What the key is for.")
@@ -117,7 +122,7 @@ final class KeysCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "revoke", description = "Revokes a key at once.")
+    @Command(mixinStandardHelpOptions = true, name = "revoke", description = "Revokes a key at once.")
     static final class Revoke extends BaseCommand {
         @Parameters(paramLabel = "KEY", description = "The key's id (or its name, when only one key has it).")
         String key;

@@ -9,7 +9,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-@Command(name = "login", description = {"Checks a server and key and saves them in the config file (mode 600) for later commands.",
+@Command(mixinStandardHelpOptions = true, name = "login", description = {"Checks a server and key and saves them in the config file (mode 600) for later commands.",
         "e.g. gpufleet login --server https://gpufleet.example.com   (asks for the key)",
         "The file: GPUFLEET_CONFIG, else $XDG_CONFIG_HOME/gpufleet/config, else ~/.config/gpufleet/config."})
 final class LoginCommand extends BaseCommand {

@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.io.InputStream;
 
-@Command(name = "logs", description = "An instance's backend log, relayed from its worker; -f follows it.")
+@Command(mixinStandardHelpOptions = true, name = "logs", description = "An instance's backend log, relayed from its worker; -f follows it.")
 final class LogsCommand extends BaseCommand {
     @Parameters(paramLabel = "INSTANCE", description = "The instance's name or id.")
     String instance;

@@ -13,17 +13,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-@Command(name = "models", description = "Models: list, show, deploy, evaluate, scale, delete.",
-        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Show.class, ModelsCommand.Deploy.class,
-                ModelsCommand.Evaluate.class, ModelsCommand.Scale.class, ModelsCommand.Delete.class})
+@Command(mixinStandardHelpOptions = true, name = "models", description = "Models: list, show, deploy, evaluate, scale, delete.")
 final class ModelsCommand extends GroupCommand {
+    /** The subcommands, in the order help lists them (registered by {@link Gpufleet}, only the one named when one is). */
+    static final java.util.Map<String, Class<?>> SUBCOMMANDS = GroupCommand.ordered(
+            "list", ListModels.class,
+            "show", Show.class,
+            "deploy", Deploy.class,
+            "evaluate", Evaluate.class,
+            "scale", Scale.class,
+            "delete", Delete.class);
+
 
     /** The fields of a model spec, as {@code PUT /api/v1/models/{id}} takes them back. */
     static final List<String> SPEC_FIELDS = List.of("name", "source", "backend", "backend_version",
             "backend_parameters", "env", "replicas", "categories", "placement_strategy", "cpu_offloading",
             "distributed_inference", "worker_selector", "gpu_selector", "restart_on_error");
 
-    @Command(name = "list", description = "Every model with its replicas (running/wanted), backend and source.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Every model with its replicas (running/wanted), backend and source.")
     static final class ListModels extends BaseCommand {
         ListModels(Context ctx) {
             super(ctx);
@@ -54,7 +61,7 @@ final class ModelsCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "show", description = "One model: its spec, analysis, estimate and instances.")
+    @Command(mixinStandardHelpOptions = true, name = "show", description = "One model: its spec, analysis, estimate and instances.")
     static final class Show extends BaseCommand {
         @Parameters(paramLabel = "MODEL", description = "The model's name or id.")
         String model;
@@ -108,7 +115,7 @@ final class ModelsCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "deploy", description = {"Creates a model from a source and the options below.",
+    @Command(mixinStandardHelpOptions = true, name = "deploy", description = {"Creates a model from a source and the options below.",
             "e.g. gpufleet models deploy qwen --hf Qwen/Qwen2.5-0.5B-Instruct-GGUF --file-name '*q4_k_m.gguf'",
             "     gpufleet models deploy tiny --path ./tiny.gguf --replicas 2 --wait"})
     static final class Deploy extends BaseCommand {
@@ -156,7 +163,7 @@ final class ModelsCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "evaluate", description = {"Would this model fit now, where, and what it would take; creates nothing.",
+    @Command(mixinStandardHelpOptions = true, name = "evaluate", description = {"Would this model fit now, where, and what it would take; creates nothing.",
             "Exit status 0 when it fits, 1 when it fits nowhere."})
     static final class Evaluate extends BaseCommand {
         @Parameters(paramLabel = "NAME", arity = "0..1", description = "The model's name (may come from --spec).")
@@ -208,7 +215,7 @@ final class ModelsCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "scale", description = "Sets a model's replicas (0 stops every instance and keeps the model).")
+    @Command(mixinStandardHelpOptions = true, name = "scale", description = "Sets a model's replicas (0 stops every instance and keeps the model).")
     static final class Scale extends BaseCommand {
         @Parameters(index = "0", paramLabel = "MODEL", description = "The model's name or id.")
         String model;
@@ -250,7 +257,7 @@ final class ModelsCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "delete", description = "Deletes a model; its instances are stopped.")
+    @Command(mixinStandardHelpOptions = true, name = "delete", description = "Deletes a model; its instances are stopped.")
     static final class Delete extends BaseCommand {
         @Parameters(paramLabel = "MODEL", description = "The model's name or id.")
         String model;

@@ -9,12 +9,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.util.concurrent.Callable;
 
 /** {@code gpufleet}: the options every subcommand takes, and the subcommands. */
-@Command(name = "gpufleet", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+@Command(name = "gpufleet", mixinStandardHelpOptions = true,
         versionProvider = RootCommand.Version.class,
         description = "Operates a gpufleet cluster through its gateway's public API (/api/v1 and /v1).",
-        subcommands = {StatusCommand.class, ModelsCommand.class, InstancesCommand.class, LogsCommand.class,
-                WorkersCommand.class, KeysCommand.class, UsersCommand.class, UsageCommand.class, ChatCommand.class,
-                LoginCommand.class, CompletionCommand.class},
         footer = {"", "./gpufleet up starts the local stack (Kafka, PostgreSQL, the services, one worker, a demo model).",
                 "",
                 "Server: --server, GPUFLEET_SERVER, the config file 'gpufleet login' writes, else http://127.0.0.1:8080.",

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-@Command(name = "status", description = "The fleet at a glance: workers, GPUs, models, instances, and what waits and why.")
+@Command(mixinStandardHelpOptions = true, name = "status", description = "The fleet at a glance: workers, GPUs, models, instances, and what waits and why.")
 final class StatusCommand extends BaseCommand {
     /** How many instances that are not RUNNING are looked at one by one for the reason. */
     private static final int EXPLAINED = 10;

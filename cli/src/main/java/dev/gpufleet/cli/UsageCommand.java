@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "usage", description = {"Requests and tokens per key, model and UTC day (admins).",
+@Command(mixinStandardHelpOptions = true, name = "usage", description = {"Requests and tokens per key, model and UTC day (admins).",
         "e.g. gpufleet usage --days 7 --model demo"})
 final class UsageCommand extends BaseCommand {
     @Option(names = {"-k", "--key"}, paramLabel = "KEY", description = "Only this key's (id, or a name one key has).")

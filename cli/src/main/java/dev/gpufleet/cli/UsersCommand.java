@@ -8,12 +8,18 @@ import picocli.CommandLine.Parameters;
 
 import java.util.List;
 
-@Command(name = "users", description = "Users (admins only): list, create, disable, enable, delete.",
-        subcommands = {UsersCommand.ListUsers.class, UsersCommand.Create.class, UsersCommand.Disable.class,
-                UsersCommand.Enable.class, UsersCommand.Delete.class})
+@Command(mixinStandardHelpOptions = true, name = "users", description = "Users (admins only): list, create, disable, enable, delete.")
 final class UsersCommand extends GroupCommand {
+    /** The subcommands, in the order help lists them (registered by {@link Gpufleet}, only the one named when one is). */
+    static final java.util.Map<String, Class<?>> SUBCOMMANDS = GroupCommand.ordered(
+            "list", ListUsers.class,
+            "create", Create.class,
+            "disable", Disable.class,
+            "enable", Enable.class,
+            "delete", Delete.class);
 
-    @Command(name = "list", description = "Every user.")
+
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Every user.")
     static final class ListUsers extends BaseCommand {
         ListUsers(Context ctx) {
             super(ctx);
@@ -36,7 +42,7 @@ final class UsersCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "create", description = {"Creates a user; then give it a key with 'gpufleet keys create NAME --user USER'."})
+    @Command(mixinStandardHelpOptions = true, name = "create", description = {"Creates a user; then give it a key with 'gpufleet keys create NAME --user USER'."})
     static final class Create extends BaseCommand {
         @Parameters(paramLabel = "NAME", description = "The user's name (unique).")
         String name;
@@ -63,21 +69,21 @@ final class UsersCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "disable", description = "The user's keys stop working (until enabled again).")
+    @Command(mixinStandardHelpOptions = true, name = "disable", description = "The user's keys stop working (until enabled again).")
     static final class Disable extends Change {
         Disable(Context ctx) {
             super(ctx, "disable", "disabled: its keys stop working");
         }
     }
 
-    @Command(name = "enable", description = "The user's keys work again.")
+    @Command(mixinStandardHelpOptions = true, name = "enable", description = "The user's keys work again.")
     static final class Enable extends Change {
         Enable(Context ctx) {
             super(ctx, "enable", "enabled: its keys work again");
         }
     }
 
-    @Command(name = "delete", description = "Deletes the user and its keys.")
+    @Command(mixinStandardHelpOptions = true, name = "delete", description = "Deletes the user and its keys.")
     static final class Delete extends Change {
         Delete(Context ctx) {
             super(ctx, null, "deleted, with its keys");

@@ -9,12 +9,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-@Command(name = "workers", description = "Workers (one per host): list, show, cordon, drain, uncordon.",
-        subcommands = {WorkersCommand.ListWorkers.class, WorkersCommand.Show.class, WorkersCommand.Cordon.class,
-                WorkersCommand.Drain.class, WorkersCommand.Uncordon.class})
+@Command(mixinStandardHelpOptions = true, name = "workers", description = "Workers (one per host): list, show, cordon, drain, uncordon.")
 final class WorkersCommand extends GroupCommand {
+    /** The subcommands, in the order help lists them (registered by {@link Gpufleet}, only the one named when one is). */
+    static final java.util.Map<String, Class<?>> SUBCOMMANDS = GroupCommand.ordered(
+            "list", ListWorkers.class,
+            "show", Show.class,
+            "cordon", Cordon.class,
+            "drain", Drain.class,
+            "uncordon", Uncordon.class);
 
-    @Command(name = "list", description = "Every worker: state, address, CPU, memory, GPUs and labels.")
+
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "Every worker: state, address, CPU, memory, GPUs and labels.")
     static final class ListWorkers extends BaseCommand {
         ListWorkers(Context ctx) {
             super(ctx);
@@ -42,7 +48,7 @@ final class WorkersCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "show", description = "One worker: its devices and the instances on it.")
+    @Command(mixinStandardHelpOptions = true, name = "show", description = "One worker: its devices and the instances on it.")
     static final class Show extends BaseCommand {
         @Parameters(paramLabel = "WORKER", description = "The worker's name or id.")
         String worker;
@@ -99,21 +105,21 @@ final class WorkersCommand extends GroupCommand {
         }
     }
 
-    @Command(name = "cordon", description = "Places nothing new on the worker (MAINTENANCE); what runs there stays.")
+    @Command(mixinStandardHelpOptions = true, name = "cordon", description = "Places nothing new on the worker (MAINTENANCE); what runs there stays.")
     static final class Cordon extends Change {
         Cordon(Context ctx) {
             super(ctx, "cordon", "cordoned: nothing new is placed there");
         }
     }
 
-    @Command(name = "drain", description = "Cordons the worker and moves each of its instances elsewhere.")
+    @Command(mixinStandardHelpOptions = true, name = "drain", description = "Cordons the worker and moves each of its instances elsewhere.")
     static final class Drain extends Change {
         Drain(Context ctx) {
             super(ctx, "drain", "draining: cordoned, its instances move elsewhere");
         }
     }
 
-    @Command(name = "uncordon", description = "Back to the state its heartbeats say; a drain stops.")
+    @Command(mixinStandardHelpOptions = true, name = "uncordon", description = "Back to the state its heartbeats say; a drain stops.")
     static final class Uncordon extends Change {
         Uncordon(Context ctx) {
             super(ctx, "uncordon", "uncordoned");

@@ -90,6 +90,23 @@ class GpufleetTest {
         assertEquals("", result.out());
     }
 
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "models list | models,list",
+            "--server http://x -o json models show demo | models,show",
+            "-o json --api-key models models | models",
+            "models --replicas 2 | models",
+            "models frob | models",
+            "chat demo hello | chat",
+            "status -o json | status",
+            "--help | ''",
+            "frob models | ''",
+            "logs list | logs"})
+    void onlyTheNamedCommandIsBuilt(String args, String names) {
+        assertEquals(names.isEmpty() ? List.of() : List.of(names.split(",")),
+                Gpufleet.commandNames(args.split(" ")));
+    }
+
     @Test
     void aServerThatIsDownIsOneLineAndExit1() throws Exception {
         int port;
