@@ -118,6 +118,7 @@ final class ChatCommand extends BaseCommand {
         if (!stats) {
             return;
         }
+        out().flush();
         StringBuilder line = new StringBuilder();
         if (usage != null) {
             line.append(String.format(Locale.ROOT, "%d prompt + %d completion tokens, ",

@@ -90,7 +90,8 @@ final class KeysCommand extends GroupCommand {
                 throw usage("--expires-in and --expires-at: give one of them");
             }
             if (expiresIn != null) {
-                body.put("expires_at", now().plus(lifetime("--expires-in", expiresIn)).toString());
+                body.put("expires_at", now().plus(lifetime("--expires-in", expiresIn))
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
             }
             if (expiresAt != null) {
                 try {

@@ -62,7 +62,7 @@ final class StatusCommand extends BaseCommand {
                 .add("Gateway", api().server())
                 .add("Workers", workers.isEmpty() ? "none has reported yet" : describe(workers.size(), workerStates))
                 .add("GPUs", gpuCount == 0 ? "none (CPU only)" : Integer.toString(gpuCount))
-                .add("Models", models.size() + " (" + wanted + " replicas wanted)")
+                .add("Models", models.size() + " (" + wanted + (wanted == 1 ? " replica" : " replicas") + " wanted)")
                 .add("Instances", instances.isEmpty() ? "none" : describe(instances.size(), instanceStates))
                 .render());
         if (gpuCount > 0) {
