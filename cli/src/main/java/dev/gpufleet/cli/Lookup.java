@@ -61,13 +61,16 @@ final class Lookup {
     }
 
     JsonNode key(String idOrName) {
-        if (isUuid(idOrName)) {
-            return api.get("/api/v1/api-keys/" + idOrName);
+        List<JsonNode> keys = api.list("/api/v1/api-keys");
+        for (JsonNode key : keys) {
+            if (idOrName.equals(Json.text(key, "id"))) {
+                return key;
+            }
         }
-        List<JsonNode> named = api.list("/api/v1/api-keys").stream()
-                .filter(k -> idOrName.equals(Json.text(k, "name"))).toList();
+        List<JsonNode> named = keys.stream().filter(k -> idOrName.equals(Json.text(k, "name"))).toList();
         if (named.isEmpty()) {
-            throw CliException.notFound("no API key named '" + idOrName + "' ('gpufleet keys list' shows them)");
+            throw CliException.notFound("no API key with id or name '" + idOrName
+                    + "' ('gpufleet keys list' shows them)");
         }
         if (named.size() > 1) {
             throw CliException.usage(named.size() + " API keys are named '" + idOrName + "': give the id of one ("

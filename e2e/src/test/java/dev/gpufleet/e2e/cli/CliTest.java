@@ -49,7 +49,7 @@ class CliTest {
         this.stack = stack;
         // a path relative to the CLI's working directory (the stack's temp dir) is sent absolute
         CliStack.Result deployed = stack.cli("models", "deploy", "tiny", "--path", "tiny.gguf",
-                "--backend-param", "--ctx-size=256", "--wait", "--timeout", Long.toString(RUNNING.toSeconds()));
+                "--backend-param", "--ctx-size=1024", "--wait", "--timeout", Long.toString(RUNNING.toSeconds()));
         assertEquals(0, deployed.code(), deployed.toString());
         assertTrue(deployed.out().startsWith("Model 'tiny' created: backend llama-box, 1 replica"), deployed.out());
         assertTrue(deployed.out().contains("Model 'tiny': 1 of 1 running."), deployed.out());
@@ -83,7 +83,7 @@ class CliTest {
 
         CliStack.Result show = ok("models", "show", "tiny");
         assertTrue(show.out().contains("Replicas:     1 running of 1 wanted"), show.out());
-        assertTrue(show.out().contains("Parameters:   --ctx-size=256"), show.out());
+        assertTrue(show.out().contains("Parameters:   --ctx-size=1024"), show.out());
         assertTrue(show.out().matches("(?s).*\\ntiny-[0-9a-f]{6}\\s+tiny\\s+RUNNING.*"), show.out());
         String id = json("models", "show", "tiny", "-o", "json").get("id").asText();
         assertEquals("tiny", json("models", "show", id, "-o", "json").get("name").asText(), "by id too");
@@ -129,7 +129,7 @@ class CliTest {
     @Order(5)
     void chatStreamsTheAnswerFromTheCommandLineOrStandardInput() throws Exception {
         CliStack.Result chat = awaitOk(() -> stack.cli(Map.of(), "", "chat", "tiny", "hello", "gpu", "--max-tokens",
-                "8", "--stats"));
+                "8", "--seed", "1", "--stats"));
         assertFalse(chat.out().isBlank(), chat.toString());
         assertTrue(chat.err().matches("(?s)\\d+ prompt \\+ [1-8] completion tokens, first token after \\d+ ms.*"),
                 chat.err());
