@@ -182,8 +182,11 @@ public class AuthFilter implements TokenBudget {
             onClientGone.accept(ctx);
             return;
         }
-        decide.run();
+        // resume first: the buffered body is delivered on a later turn of the event loop, so a handler that
+        // pauses the request itself while it runs (the admin API's forwarding, until the service's connection is
+        // there) keeps it paused; resumed after it, the body would be read with no one to take it
         ctx.request().resume();
+        decide.run();
     }
 
     private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,

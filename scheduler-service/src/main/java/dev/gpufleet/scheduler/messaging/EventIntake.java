@@ -70,14 +70,20 @@ public class EventIntake {
      */
     public Uni<Boolean> inTransaction(ConsumerRecord<String, String> record, String what,
                                       Supplier<Uni<Boolean>> work) {
+        return inTransaction(record, what, work, false);
+    }
+
+    /** As {@link #inTransaction(ConsumerRecord, String, Supplier)}; {@code deadLettered} is the answer for a message dead-lettered. */
+    public <T> Uni<T> inTransaction(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
+                                    T deadLettered) {
         Context context = Vertx.currentContext();
         // each attempt must run on the message's Vert.x context again: Hibernate Reactive sessions live there
         Executor onContext = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
-        return attempt(record, what, work, onContext, 0, FIRST_RETRY);
+        return attempt(record, what, work, deadLettered, onContext, 0, FIRST_RETRY);
     }
 
-    private Uni<Boolean> attempt(ConsumerRecord<String, String> record, String what, Supplier<Uni<Boolean>> work,
-                                 Executor onContext, int refusals, Duration backoff) {
+    private <T> Uni<T> attempt(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
+                               T deadLettered, Executor onContext, int refusals, Duration backoff) {
         return Uni.createFrom().voidItem()
                 .emitOn(onContext)
                 .chain(() -> Panache.withTransaction(work))
@@ -88,20 +94,20 @@ public class EventIntake {
                         LOG.errorf("%s failed %d times, the message is dead-lettered: %s", what, POISON_ATTEMPTS,
                                 why);
                         reject(record, what + " failed " + POISON_ATTEMPTS + " times: " + why);
-                        return Uni.createFrom().item(false);
+                        return Uni.createFrom().item(deadLettered);
                     }
                     if (kind == ApplyFailure.POISON) {
                         LOG.warnf("%s failed (attempt %d of %d before the dead letter): %s", what, refusals + 1,
                                 POISON_ATTEMPTS, why);
                         return Uni.createFrom().voidItem().onItem().delayIt().by(POISON_RETRY)
-                                .chain(() -> attempt(record, what, work, onContext, refusals + 1, backoff));
+                                .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals + 1, backoff));
                     }
                     LOG.warnf("%s failed, retrying in %d ms while the database is away: %s", what, backoff.toMillis(),
                             why);
                     Duration next = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY
                             : backoff.multipliedBy(2);
                     return Uni.createFrom().voidItem().onItem().delayIt().by(backoff)
-                            .chain(() -> attempt(record, what, work, onContext, refusals, next));
+                            .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals, next));
                 });
     }
 }

@@ -59,7 +59,8 @@ public class WorkerConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction(record, "Applying heartbeat of worker " + event.key(), () -> apply(event))
+        return intake.inTransaction(record, "Applying heartbeat of worker " + event.key(), () -> apply(event),
+                        Applied.NOTHING)
                 .invoke(applied -> {
                     if (applied.instancesPublished()) {
                         listedInstances.published();
