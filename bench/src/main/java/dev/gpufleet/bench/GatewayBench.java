@@ -329,12 +329,18 @@ public final class GatewayBench {
      */
     static long[] fixedRate(Vertx vertx, HttpClient client, Target target, String body, int rate, int seconds)
             throws Exception {
+        Buffer payload = Buffer.buffer(body);
+        return fixedRate(vertx, client, target, n -> payload, rate, seconds);
+    }
+
+    /** As {@link #fixedRate(Vertx, HttpClient, Target, String, int, int)}, the n-th request's body from {@code bodies}. */
+    static long[] fixedRate(Vertx vertx, HttpClient client, Target target, java.util.function.IntFunction<Buffer> bodies,
+                            int rate, int seconds) throws Exception {
         int total = rate * seconds;
         long[] nanos = new long[total];
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         CompletableFuture<Void> finished = new CompletableFuture<>();
-        Buffer payload = Buffer.buffer(body);
         vertx.runOnContext(v -> {
             long start = System.nanoTime();
             int[] sent = {0};
@@ -343,7 +349,7 @@ public final class GatewayBench {
                 while (sent[0] < due) {
                     int n = sent[0]++;
                     long t0 = System.nanoTime();
-                    post(client, target, payload).onComplete(r -> {
+                    post(client, target, bodies.apply(n)).onComplete(r -> {
                         nanos[n] = System.nanoTime() - t0;
                         if (r.failed() || r.result() != 200) {
                             failed.incrementAndGet();
@@ -686,7 +692,7 @@ public final class GatewayBench {
     }
 
     /** utime + stime of a process and its children (nginx's workers), in clock ticks (10 ms), from /proc. */
-    private static long cpuTicks(ProcessHandle process) {
+    static long cpuTicks(ProcessHandle process) {
         long ticks = 0;
         for (ProcessHandle p : java.util.stream.Stream.concat(java.util.stream.Stream.of(process),
                 process.descendants()).toList()) {
@@ -760,18 +766,18 @@ public final class GatewayBench {
         }
     }
 
-    private static long pct(long[] sorted, double p) {
+    static long pct(long[] sorted, double p) {
         int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(index, sorted.length - 1))];
     }
 
-    private static double ms(long nanos) {
+    static double ms(long nanos) {
         return nanos / 1e6;
     }
 
     // ---------------------------------------------------------------------------------------------- processes
 
-    private static Process startBackend(int port, Path work) throws Exception {
+    static Process startBackend(int port, Path work) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         return announced("fake backend", new ProcessBuilder(java, "-Xmx128m", "-XX:+UseSerialGC", "-cp",
                 System.getProperty("java.class.path"), FakeOpenAiBackend.class.getName(), String.valueOf(port))
@@ -801,7 +807,7 @@ public final class GatewayBench {
         return p;
     }
 
-    private static Process startGateway(Path jar, Path work, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
+    static Process startGateway(Path jar, Path work, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
                                         String password, int port) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java));

@@ -421,8 +421,12 @@ public class InstanceReconciler {
     }
 
     private Uni<Void> place(Model model, List<Instance> pending, PlacementRequest request, Changes changes) {
+        // read-only: nothing here changes a worker, and a fleet's thousands of rows would otherwise each be
+        // dirty-checked at every commit of a placement
         return lockPlacement()
                 .chain(() -> Worker.<Worker>listAll())
+                .call(workers -> Panache.getSession().invoke(session -> workers.forEach(w -> session.setReadOnly(w,
+                        true))))
                 .chain(workers -> Instance.<Instance>list("workerId is not null")
                         .invoke(placed -> placeAll(model, pending, request, changes,
                                 CapacitySnapshot.of(workers, placed, placementSettings), workers)))

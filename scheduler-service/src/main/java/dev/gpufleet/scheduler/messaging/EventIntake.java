@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /** What every consumer of this service does with a record before and while applying it. */
@@ -76,14 +77,26 @@ public class EventIntake {
     /** As {@link #inTransaction(ConsumerRecord, String, Supplier)}; {@code deadLettered} is the answer for a message dead-lettered. */
     public <T> Uni<T> inTransaction(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
                                     T deadLettered) {
+        return inTransaction(what, work, why -> {
+            reject(record, what + " failed " + POISON_ATTEMPTS + " times: " + why);
+            return Uni.createFrom().item(deadLettered);
+        });
+    }
+
+    /**
+     * As {@link #inTransaction(ConsumerRecord, String, Supplier)} for work that applies several records at once:
+     * when the database refuses it {@value #POISON_ATTEMPTS} times, {@code whenRefused} decides (given why), for
+     * instance by applying the records one by one so that only the one at fault is dead-lettered.
+     */
+    public <T> Uni<T> inTransaction(String what, Supplier<Uni<T>> work, Function<String, Uni<T>> whenRefused) {
         Context context = Vertx.currentContext();
         // each attempt must run on the message's Vert.x context again: Hibernate Reactive sessions live there
         Executor onContext = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
-        return attempt(record, what, work, deadLettered, onContext, 0, FIRST_RETRY);
+        return attempt(what, work, whenRefused, onContext, 0, FIRST_RETRY);
     }
 
-    private <T> Uni<T> attempt(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
-                               T deadLettered, Executor onContext, int refusals, Duration backoff) {
+    private <T> Uni<T> attempt(String what, Supplier<Uni<T>> work, Function<String, Uni<T>> whenRefused,
+                               Executor onContext, int refusals, Duration backoff) {
         return Uni.createFrom().voidItem()
                 .emitOn(onContext)
                 .chain(() -> Panache.withTransaction(work))
@@ -91,23 +104,21 @@ public class EventIntake {
                     ApplyFailure kind = ApplyFailure.of(e);
                     String why = ApplyFailure.describe(e);
                     if (kind == ApplyFailure.POISON && refusals + 1 >= POISON_ATTEMPTS) {
-                        LOG.errorf("%s failed %d times, the message is dead-lettered: %s", what, POISON_ATTEMPTS,
-                                why);
-                        reject(record, what + " failed " + POISON_ATTEMPTS + " times: " + why);
-                        return Uni.createFrom().item(deadLettered);
+                        LOG.errorf("%s failed %d times, the database refuses it: %s", what, POISON_ATTEMPTS, why);
+                        return whenRefused.apply(why);
                     }
                     if (kind == ApplyFailure.POISON) {
                         LOG.warnf("%s failed (attempt %d of %d before the dead letter): %s", what, refusals + 1,
                                 POISON_ATTEMPTS, why);
                         return Uni.createFrom().voidItem().onItem().delayIt().by(POISON_RETRY)
-                                .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals + 1, backoff));
+                                .chain(() -> attempt(what, work, whenRefused, onContext, refusals + 1, backoff));
                     }
                     LOG.warnf("%s failed, retrying in %d ms while the database is away: %s", what, backoff.toMillis(),
                             why);
                     Duration next = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY
                             : backoff.multipliedBy(2);
                     return Uni.createFrom().voidItem().onItem().delayIt().by(backoff)
-                            .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals, next));
+                            .chain(() -> attempt(what, work, whenRefused, onContext, refusals, next));
                 });
     }
 }

@@ -117,6 +117,50 @@ class PoisonMessageTest {
     }
 
     @Test
+    void aHeartbeatPostgresRefusesIsDeadLetteredAloneAndTheOthersAroundItApply() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String constraint = "test_worker_" + tag;
+        execute("ALTER TABLE scheduler.worker ADD CONSTRAINT " + constraint + " CHECK (name NOT LIKE 'refused-%')");
+        try {
+            // sent back to back, so the consumer mostly gets them in one poll and applies them as one batch
+            List<String> fine = new ArrayList<>();
+            String refused = UUID.randomUUID().toString();
+            for (int n = 0; n < 6; n++) {
+                String workerId = n == 3 ? refused : UUID.randomUUID().toString();
+                if (n != 3) {
+                    fine.add(workerId);
+                }
+                events.send(Topics.WORKERS, new WorkerReported(workerId, (n == 3 ? "refused-" : "batch-") + tag + n,
+                        "10.1.9." + (10 + n), 10150, "linux", "amd64", Map.of("pool", tag), 8, 5.0, 16 * GIB,
+                        2 * GIB, List.of(), WorkerState.READY, null, List.of(), 5), 1);
+            }
+
+            await().atMost(PATIENCE).until(() -> workersStored(fine), stored -> stored == fine.size());
+            DeadLetter letter = awaitDeadLetter(refused);
+            assertEquals(Topics.WORKERS, letter.topic());
+            assertTrue(letter.error().contains("SQLSTATE 23514"), letter.error());
+            assertEquals(1, deadLettersOf(refused).size());
+            assertEquals(0, workersStored(List.of(refused)));
+            for (String workerId : fine) {
+                assertEquals(List.of(), deadLettersOf(workerId), "only the refused heartbeat is dead-lettered");
+            }
+        } finally {
+            execute("ALTER TABLE scheduler.worker DROP CONSTRAINT " + constraint);
+        }
+    }
+
+    private long workersStored(List<String> ids) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM scheduler.worker WHERE id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Test
     void aMessageWhoseSessionIsKilledAgainAndAgainIsRetriedUntilItApplies() throws Exception {
         String modelId = UUID.randomUUID().toString();
         int kills = EventIntake.POISON_ATTEMPTS + 1;
