@@ -65,10 +65,6 @@ public class ApiKeysResource {
         String name = Params.name("name", request.name());
         String userId = Params.userId("user_id", request.userId());
         if (userId == null) {
-            if (Caller.CLUSTER.equals(caller.userId())) {
-                throw ApiException.badRequest("user_id: required with the cluster token (the id of the user "
-                        + "the key is for)");
-            }
             userId = caller.userId();
         } else if (!caller.admin() && !userId.equals(caller.userId())) {
             throw new ApiException(Response.Status.FORBIDDEN, "user_id: only an admin may create keys for "
