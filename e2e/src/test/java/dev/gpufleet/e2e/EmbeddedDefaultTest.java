@@ -39,8 +39,10 @@ class EmbeddedDefaultTest {
 
     @Test
     void modelFlowsFromRegistryThroughSchedulerToGatewayAndSurvivesARestartOfTheStack() throws Exception {
+        // the authorisation matrix sends hundreds of refused calls from one address: room for them
         LocalStack.Options options = options(dataDir, Map.of("GPUFLEET_WORKER_SIMULATED_DEVICES",
-                "nvidia:NVIDIA GeForce RTX 4090:24GiB", "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s"));
+                "nvidia:NVIDIA GeForce RTX 4090:24GiB", "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s",
+                "GPUFLEET_GATEWAY_AUTH_MAX_FAILURES_PER_MINUTE", "100000"));
         Path modelFile = dataDir.resolve("tiny.gguf");
         DemoModel.write(Preset.TINY, 7, modelFile);
         String source = "{\"type\": \"local_path\", \"path\": \"" + modelFile.toAbsolutePath() + "\"}";
@@ -55,6 +57,7 @@ class EmbeddedDefaultTest {
 
             assertEquals(401, Http.get(stack.gatewayUrl() + "/v1/models", null).statusCode());
             oneCredentialPerPurpose(stack);
+            AuthorizationMatrix.check(stack);
             String adminKey = stack.adminApiKey();
 
             JsonNode model = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
