@@ -25,7 +25,7 @@ function visiblePages() {
 }
 
 function signInView(message) {
-  const key = h('input#signin-key', { type: 'password', autocomplete: 'off', placeholder: 'gpf_… or the cluster token' });
+  const key = h('input#signin-key', { type: 'password', autocomplete: 'off', placeholder: 'gpf_…' });
   const error = h('div', { class: 'hidden' });
   const button = h('button.primary#signin-button', { type: 'submit' }, 'Sign in');
   const form = h('form.panel', {

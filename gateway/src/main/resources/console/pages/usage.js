@@ -29,7 +29,7 @@ export function mount(el, ctx) {
     if (model.value.trim()) query.set('model', model.value.trim());
     const [usage, keys] = await Promise.all([listAll('/api/v1/usage?' + query), listAll('/api/v1/api-keys')]);
     const keyName = new Map(keys.map(k => [k.id, ctx.me.admin ? `${k.name} (${k.user_name})` : k.name]));
-    keyName.set('cluster', 'cluster token');
+    keyName.set('cluster', 'service token (before it was refused here)');
     const nameOf = id => keyName.get(id) || id;
 
     fill(totals,

@@ -191,6 +191,11 @@ public final class AgentBench {
                 "GPUFLEET_WORKER_PORT_RANGE", "47000-47099",
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
+        builder.environment().putAll(Map.of(
+                "GPUFLEET_BACKEND_KEY_SECRET", "bench-backend-key-secret-0123456789abcdef",
+                "GPUFLEET_METRICS_TOKEN", "bench-metrics-token-0123456789abcdef",
+                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
+                "QUARKUS_MANAGEMENT_PORT", "0"));
         return builder.start();
     }
 

@@ -474,6 +474,10 @@ public final class FleetBench {
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_PORT", String.valueOf(port),
                 "QUARKUS_LOG_CATEGORY__DEV_GPUFLEET__LEVEL", "WARN"));
+        builder.environment().putAll(Map.of(
+                "GPUFLEET_METRICS_TOKEN", "bench-metrics-token-0123456789abcdef",
+                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
+                "QUARKUS_MANAGEMENT_PORT", "0"));
         return builder.start();
     }
 

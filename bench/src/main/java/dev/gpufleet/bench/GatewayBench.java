@@ -59,6 +59,10 @@ import java.util.regex.Pattern;
  */
 public final class GatewayBench {
     private static final String TOKEN = "bench-cluster-token-0123456789abcdef";
+    private static final String BACKEND_KEY_SECRET = "bench-backend-key-secret-0123456789abcdef";
+    private static final String METRICS_TOKEN = "bench-metrics-token-0123456789abcdef";
+    /** The gateway's management interface (its /q/metrics). */
+    private static final int MANAGEMENT_PORT = FreePorts.pick();
     private static final String PATH = "/v1/chat/completions";
     private static final String MODEL = "bench-model";
     private static final int STREAMS_IN_FLIGHT = 16;
@@ -224,7 +228,7 @@ public final class GatewayBench {
             System.out.printf("GC pauses of the load generator's JVM (with the Kafka broker) and of the backend during"
                     + " phase 1: %d, %.1f ms in all; %d, %.1f ms in all%n", generatorGc.collections(),
                     generatorGc.seconds() * 1000, backendGc.collections(), backendGc.seconds() * 1000);
-            printOverheadMetric(gatewayPort, key);
+            printOverheadMetric(MANAGEMENT_PORT, METRICS_TOKEN);
 
             // in interleaved rounds too: nginx's own peak moved by a fifth between runs, so a single run per path let
             // a burst of other work on the machine decide the ratio
@@ -476,9 +480,10 @@ public final class GatewayBench {
      * The gateway's own view (its overhead timer: request fully read -> leaving for the backend), over every request
      * so far, warm-up and the streaming phase excluded as they have not run yet.
      */
-    private static void printOverheadMetric(int port, String key) throws Exception {
+    private static void printOverheadMetric(int managementPort, String metricsToken) throws Exception {
         HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/q/metrics")).header("authorization", "Bearer " + key)
+                URI.create("http://127.0.0.1:" + managementPort + "/q/metrics"))
+                .header("authorization", "Bearer " + metricsToken)
                 .build(), HttpResponse.BodyHandlers.ofString());
         System.out.println("\ngateway /q/metrics, its own overhead timer (seconds; all requests so far):");
         r.body().lines().filter(l -> l.startsWith("gpufleet_gateway_overhead")).forEach(l -> System.out.println("  " + l));
@@ -827,6 +832,11 @@ public final class GatewayBench {
                 "GPUFLEET_GATEWAY_DATA_DIR", work.resolve("gateway-data").toString(),
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
+        builder.environment().putAll(Map.of(
+                "GPUFLEET_BACKEND_KEY_SECRET", BACKEND_KEY_SECRET,
+                "GPUFLEET_METRICS_TOKEN", METRICS_TOKEN,
+                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
+                "QUARKUS_MANAGEMENT_PORT", String.valueOf(MANAGEMENT_PORT)));
         return builder.start();
     }
 

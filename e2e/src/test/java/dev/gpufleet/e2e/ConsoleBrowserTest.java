@@ -62,9 +62,9 @@ class ConsoleBrowserTest {
 
         try (LocalStack stack = startQuietly(options);
              Browser browser = new Browser(dataDir.resolve("chromium-profile"), SCREENSHOTS)) {
-            String token = stack.clusterToken();
             String gateway = stack.gatewayUrl();
             String adminKey = Files.readString(stack.adminKeyFile()).trim();
+            String token = adminKey;
             String demoId = Http.json(Http.send("POST", gateway + "/api/v1/models", token,
                     "{\"name\": \"demo\", \"source\": {\"type\": \"local_path\", \"path\": \"" + demoFile
                             + "\"}, \"backend_parameters\": [\"--ctx-size=512\"]}"), 201).get("id").asText();
@@ -228,7 +228,7 @@ class ConsoleBrowserTest {
             assertFitsTheWidth(browser, "keys (alice)");
             browser.go("#/usage");
             browser.until(() -> browser.text("#usage-table").contains("alice-laptop"), "alice's usage");
-            assertTrue(!browser.text("#usage-table").contains("cluster token")
+            assertTrue(!browser.text("#usage-table").contains("service token")
                     && !browser.text("#usage-table").contains("admin"), browser.text("#usage-table"));
             browser.go("#/dashboard");
             browser.find("#forbidden");

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,10 @@ class EmbeddedDefaultTest {
 
     @Test
     void modelFlowsFromRegistryThroughSchedulerToGatewayAndSurvivesARestartOfTheStack() throws Exception {
+        // the authorisation matrix sends hundreds of refused calls from one address: room for them
         LocalStack.Options options = options(dataDir, Map.of("GPUFLEET_WORKER_SIMULATED_DEVICES",
-                "nvidia:NVIDIA GeForce RTX 4090:24GiB", "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s"));
+                "nvidia:NVIDIA GeForce RTX 4090:24GiB", "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s",
+                "GPUFLEET_GATEWAY_AUTH_MAX_FAILURES_PER_MINUTE", "100000"));
         Path modelFile = dataDir.resolve("tiny.gguf");
         DemoModel.write(Preset.TINY, 7, modelFile);
         String source = "{\"type\": \"local_path\", \"path\": \"" + modelFile.toAbsolutePath() + "\"}";
@@ -53,6 +56,9 @@ class EmbeddedDefaultTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stack.clusterTokenFile())));
 
             assertEquals(401, Http.get(stack.gatewayUrl() + "/v1/models", null).statusCode());
+            oneCredentialPerPurpose(stack);
+            AuthorizationMatrix.check(stack);
+            String adminKey = stack.adminApiKey();
 
             JsonNode model = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
                     "{\"name\": \"demo-llm\", \"source\": " + source + ", \"replicas\": 2}"), 201);
@@ -62,7 +68,7 @@ class EmbeddedDefaultTest {
             await().atMost(FLOW_TIMEOUT).untilAsserted(() ->
                     assertEquals(2, instanceStates(stack, token, modelId).size()));
             await().atMost(FLOW_TIMEOUT).untilAsserted(() ->
-                    assertEquals(List.of("demo-llm"), gatewayModels(stack, token)));
+                    assertEquals(List.of("demo-llm"), gatewayModels(stack, adminKey)));
 
             Http.json(Http.send("PUT", stack.registryUrl() + "/api/v1/models/" + modelId, token,
                     "{\"name\": \"demo-llm\", \"source\": " + source + ", \"replicas\": 1}"), 200);
@@ -76,15 +82,16 @@ class EmbeddedDefaultTest {
                 assertTrue(workers.toString().contains("RTX 4090"), workers.toString());
             });
 
-            apiReferenceMatchesTheOpenApiDocuments(stack, token);
+            apiReferenceMatchesTheOpenApiDocuments(stack, token, adminKey);
         }
 
         // a second run reuses the data: the model is still registered, and the gateway rebuilds its table
         try (LocalStack stack = startQuietly(options)) {
             String token = stack.clusterToken();
+            String adminKey = stack.adminApiKey();
             Http.json(Http.get(stack.registryUrl() + "/api/v1/models/" + modelId, token), 200);
             await().atMost(FLOW_TIMEOUT).untilAsserted(() ->
-                    assertEquals(List.of("demo-llm"), gatewayModels(stack, token)));
+                    assertEquals(List.of("demo-llm"), gatewayModels(stack, adminKey)));
             await().atMost(FLOW_TIMEOUT).untilAsserted(() ->
                     assertEquals(List.of("RUNNING"), instanceStates(stack, token, modelId)));
         }
@@ -95,9 +102,10 @@ class EmbeddedDefaultTest {
      * own ApiReferenceDocTest); with
      * {@code -Dgpufleet.docs.write=true} it is regenerated from them first (the hand-written text stays).
      */
-    static void apiReferenceMatchesTheOpenApiDocuments(LocalStack stack, String token) throws Exception {
+    static void apiReferenceMatchesTheOpenApiDocuments(LocalStack stack, String token, String adminKey)
+            throws Exception {
         Map<String, List<ApiReference.Operation>> documents = ApiReference.ordered();
-        documents.put("gateway", openApi(stack.gatewayUrl(), token));
+        documents.put("gateway", openApi(stack.gatewayUrl(), adminKey));
         documents.put("model-registry", openApi(stack.registryUrl(), token));
         documents.put("scheduler-service", openApi(stack.schedulerUrl(), token));
         // the packaged worker-agent has no /q/openapi (footprint, bench/README.md): its ApiReferenceDocTest checks its table
@@ -132,9 +140,40 @@ class EmbeddedDefaultTest {
         return states;
     }
 
-    static List<String> gatewayModels(LocalStack stack, String token) throws Exception {
+    /**
+     * The embedded default holds one secret per purpose: the service token opens the internal services but not the
+     * gateway (403 on /v1 and /api/v1, saying to send an API key), the admin's key opens the gateway, the metrics
+     * token opens each management port's /q/metrics and nothing else; every secret is at least 32 bytes.
+     */
+    static void oneCredentialPerPurpose(LocalStack stack) throws Exception {
+        String serviceToken = stack.clusterToken();
+        String adminKey = stack.adminApiKey();
+        String metricsToken = stack.metricsToken();
+        for (String secret : List.of(serviceToken, metricsToken)) {
+            assertTrue(secret.getBytes(StandardCharsets.UTF_8).length >= 32, "a secret of fewer than 32 bytes");
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(stack.settingsFile())));
+        for (String path : List.of("/v1/models", "/api/v1/models", "/api/v1/users")) {
+            HttpResponse<String> refused = Http.get(stack.gatewayUrl() + path, serviceToken);
+            assertEquals(403, refused.statusCode(), path + ": " + refused.body());
+            assertTrue(refused.body().contains("API key"), refused.body());
+            assertEquals(200, Http.get(stack.gatewayUrl() + path, adminKey).statusCode(), path);
+            assertEquals(401, Http.get(stack.gatewayUrl() + path, metricsToken).statusCode(), path);
+        }
+        assertEquals(200, Http.get(stack.registryUrl() + "/api/v1/models", serviceToken).statusCode());
+        assertEquals(401, Http.get(stack.registryUrl() + "/api/v1/models", adminKey).statusCode());
+        assertEquals(401, Http.get(stack.registryUrl() + "/api/v1/models", metricsToken).statusCode());
+        for (String component : List.of("gateway", "model-registry", "scheduler-service", "worker-agent")) {
+            String metrics = stack.metricsUrl(component);
+            assertEquals(200, Http.get(metrics, metricsToken).statusCode(), metrics);
+            assertEquals(401, Http.get(metrics, serviceToken).statusCode(), metrics);
+            assertEquals(401, Http.get(metrics, adminKey).statusCode(), metrics);
+        }
+    }
+
+    static List<String> gatewayModels(LocalStack stack, String adminKey) throws Exception {
         List<String> ids = new ArrayList<>();
-        Http.json(Http.get(stack.gatewayUrl() + "/v1/models", token), 200).get("data")
+        Http.json(Http.get(stack.gatewayUrl() + "/v1/models", adminKey), 200).get("data")
                 .forEach(m -> ids.add(m.get("id").asText()));
         return ids;
     }

@@ -52,7 +52,9 @@ class InferenceFlowTest {
                 "GPUFLEET_SCHEDULER_RESTART_BACKOFF_BASE", "1s"));
 
         try (LocalStack stack = startQuietly(options)) {
+            // the service token for the internal services' APIs; the gateway takes API keys only
             String token = stack.clusterToken();
+            String adminKey = stack.adminApiKey();
             String gateway = stack.gatewayUrl();
             String spec = "{\"name\": \"tiny\", \"source\": {\"type\": \"local_path\", \"path\": \""
                     + modelFile.toAbsolutePath()
@@ -76,7 +78,7 @@ class InferenceFlowTest {
             // non-streaming chat: content and usage; the gateway hears of RUNNING over Kafka a moment after the
             // scheduler says it (until then: 503 model_not_ready)
             JsonNode chat = Http.json(await().atMost(EmbeddedDefaultTest.FLOW_TIMEOUT).until(() -> Http.send("POST",
-                    gateway + "/v1/chat/completions", token, """
+                    gateway + "/v1/chat/completions", adminKey, """
                     {"model": "tiny", "messages": [{"role": "user", "content": "hello gpu"}], "max_tokens": 12,
                      "seed": 1}"""), r -> r.statusCode() != 503), 200);
             assertEquals("chat.completion", chat.path("object").asText(), chat.toString());
@@ -90,7 +92,7 @@ class InferenceFlowTest {
                     usage.get("total_tokens").asInt());
 
             // streaming chat: several data: chunks, then [DONE]
-            HttpResponse<Stream<String>> stream = Http.postForLines(gateway + "/v1/chat/completions", token, """
+            HttpResponse<Stream<String>> stream = Http.postForLines(gateway + "/v1/chat/completions", adminKey, """
                     {"model": "tiny", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 16,
                      "stream": true}""");
             assertEquals(200, stream.statusCode());
@@ -102,14 +104,14 @@ class InferenceFlowTest {
             assertEquals("chat.completion.chunk", firstChunk.path("object").asText(), firstChunk.toString());
 
             // completion
-            JsonNode completion = Http.json(Http.send("POST", gateway + "/v1/completions", token, """
+            JsonNode completion = Http.json(Http.send("POST", gateway + "/v1/completions", adminKey, """
                     {"model": "tiny", "prompt": "the gpu cluster", "max_tokens": 8}"""), 200);
             assertTrue(completion.at("/choices/0/text").isTextual(), completion.toString());
             assertTrue(completion.at("/usage/completion_tokens").asInt() > 0, completion.toString());
 
             // OpenAI's official Java client, unchanged but for the base URL and the key
             long t0 = System.nanoTime();
-            OpenAiClientChecks.run(gateway, token, "tiny");
+            OpenAiClientChecks.run(gateway, adminKey, "tiny");
             System.out.printf("### OpenAI Java client checks took %.1f s%n", (System.nanoTime() - t0) / 1e9);
 
             // a crashed backend: ERROR with its exit code and log tail, then started again
@@ -120,7 +122,7 @@ class InferenceFlowTest {
             String error = errorMessageOnTopic(stack, instance.get("id").asText());
             assertTrue(error.contains("137"), "exit code of the killed backend in: " + error);
             assertTrue(error.lines().count() > 1, "log tail in: " + error);
-            Http.json(Http.send("POST", gateway + "/v1/completions", token,
+            Http.json(Http.send("POST", gateway + "/v1/completions", adminKey,
                     "{\"model\": \"tiny\", \"prompt\": \"again\", \"max_tokens\": 4}"), 200);
 
             // deleting the model stops the backend and the gateway forgets the model
@@ -129,7 +131,7 @@ class InferenceFlowTest {
                     .statusCode());
             await().atMost(EmbeddedDefaultTest.FLOW_TIMEOUT).until(() -> !listening(port));
             await().atMost(EmbeddedDefaultTest.FLOW_TIMEOUT).untilAsserted(() -> {
-                HttpResponse<String> gone = Http.send("POST", gateway + "/v1/chat/completions", token,
+                HttpResponse<String> gone = Http.send("POST", gateway + "/v1/chat/completions", adminKey,
                         "{\"model\": \"tiny\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
                 assertEquals(404, gone.statusCode(), gone.body());
                 assertEquals("model_not_found", Http.JSON.readTree(gone.body()).at("/error/code").asText());

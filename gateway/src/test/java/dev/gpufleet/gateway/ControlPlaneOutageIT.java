@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -271,6 +272,11 @@ class ControlPlaneOutageIT {
             env.put("QUARKUS_DATASOURCE_USERNAME", USER);
             env.put("QUARKUS_DATASOURCE_PASSWORD", dbPassword);
             env.put("GPUFLEET_CLUSTER_TOKEN", TOKEN);
+            env.put("GPUFLEET_BACKEND_KEY_SECRET", TestClusterToken.BACKEND_KEY_SECRET);
+            env.put("GPUFLEET_METRICS_TOKEN", TestClusterToken.METRICS_TOKEN);
+            env.put("GPUFLEET_GATEWAY_ADMIN_API_KEY", TestClusterToken.ADMIN_API_KEY);
+            env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+            env.put("QUARKUS_MANAGEMENT_PORT", "0");
             env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
             env.put("QUARKUS_HTTP_PORT", String.valueOf(gatewayPort));
             env.put("GPUFLEET_GATEWAY_DATA_DIR", dataDir.toString());

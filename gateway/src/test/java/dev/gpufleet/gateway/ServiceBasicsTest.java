@@ -1,5 +1,7 @@
 package dev.gpufleet.gateway;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.gateway.routing.Events;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -72,11 +74,18 @@ class ServiceBasicsTest {
     }
 
     @Test
-    void everythingElseNeedsTheClusterToken() {
-        given().get("/q/metrics").then().statusCode(401);
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200);
-        given().auth().oauth2(TOKEN).get("/q/openapi").then().statusCode(200)
+    void everythingElseNeedsAnApiKeyAndMetricsTheMetricsTokenOnTheManagementPort() {
+        given().get("/q/openapi").then().statusCode(401);
+        given().auth().oauth2(ADMIN_API_KEY).get("/q/openapi").then().statusCode(200)
                 .body(containsString("/v1/models"));
+        given().auth().oauth2(ADMIN_API_KEY).get("/q/metrics").then().statusCode(404);
+        given().auth().oauth2(TestClusterToken.METRICS_TOKEN).get("/q/openapi").then().statusCode(401);
+        given().port(TestManagement.port()).get("/q/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(ADMIN_API_KEY).get("/q/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(TestClusterToken.TOKEN).get("/q/metrics").then()
+                .statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(TestClusterToken.METRICS_TOKEN).get("/q/metrics").then()
+                .statusCode(200).body(containsString("gpufleet_gateway"));
     }
 
     /**
@@ -111,8 +120,8 @@ class ServiceBasicsTest {
             producer.send(new ProducerRecord<>(Topics.MODELS, event.key(),
                     dev.gpufleet.events.EventCodec.encode(event))).get();
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(TOKEN).get("/v1/models/" + name)
-                .statusCode() == 200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(ADMIN_API_KEY)
+                .get("/v1/models/" + name).statusCode() == 200);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             String groupId = config.getValue("mp.messaging.incoming.models.group.id", String.class);
             assertEquals(Map.of(), admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata()

@@ -7,7 +7,7 @@ import jakarta.enterprise.event.Observes;
 
 /**
  * Tests only: stands in for the authentication filter. A request with {@code x-test-key-id} runs as that key's
- * caller, an admin unless {@code x-test-admin: false}. Without the header the cluster token's caller applies. The
+ * caller, an admin unless {@code x-test-admin: false}. Without the header {@code Caller.CLUSTER_TOKEN} applies. The
  * forwarded OpenAI routes run ahead of every filter and authenticate themselves, so there tests use real keys.
  */
 @ApplicationScoped
@@ -16,7 +16,7 @@ public class TestCallers {
     public static final String ADMIN = "x-test-admin";
 
     void register(@Observes Filters filters) {
-        // after the cluster token check (priority 10 000), before the routes
+        // after the authentication filter (priority 10 000), before the routes
         filters.register(ctx -> {
             String keyId = ctx.request().getHeader(KEY_ID);
             if (keyId != null) {

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.events.InstanceChanged;
@@ -179,6 +180,9 @@ class SchedulerRestartIT {
                 "QUARKUS_HTTP_PORT", String.valueOf(httpPort),
                 "GPUFLEET_SCHEDULER_RECONCILE_INTERVAL", "1s",
                 "GPUFLEET_SCHEDULER_OUTBOX_POLL_INTERVAL", "1s"));
+        env.put("GPUFLEET_METRICS_TOKEN", TestClusterToken.METRICS_TOKEN);
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", "0");
         scheduler = builder.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {

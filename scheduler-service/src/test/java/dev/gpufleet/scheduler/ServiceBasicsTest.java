@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler;
 
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -32,19 +34,21 @@ class ServiceBasicsTest {
                 status -> "HEALTHY".equals(status));
         given().get("/q/health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'heartbeat-pipe' }.status", equalTo("UP"));
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+        given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics").then().statusCode(200)
                 .body(containsString("gpufleet_scheduler_heartbeat_pipe_healthy"))
                 .body(containsString("gpufleet_scheduler_heartbeat_pipe_lag"))
                 .body(containsString("gpufleet_scheduler_worker_verdicts_held"));
     }
 
     @Test
-    void everythingElseNeedsTheClusterToken() {
+    void everythingElseNeedsTheServiceTokenAndMetricsTheMetricsToken() {
         given().get("/api/v1/workers").then().statusCode(401).body("code", equalTo(401));
         given().get("/api/v1/instances").then().statusCode(401);
-        given().get("/q/metrics").then().statusCode(401);
         given().auth().oauth2("wrong-token-0123456789").get("/api/v1/instances").then().statusCode(401);
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+        given().auth().oauth2(METRICS_TOKEN).get("/api/v1/instances").then().statusCode(401);
+        given().port(TestManagement.port()).get("/q/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics").then().statusCode(200)
                 .body(containsString("jvm_memory_used_bytes"));
         given().auth().oauth2(TOKEN).get("/q/openapi").then().statusCode(200)
                 .body(containsString("/api/v1/instances"));

@@ -1,5 +1,6 @@
 package dev.gpufleet.worker;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
@@ -137,6 +138,10 @@ class AgentRestartIT {
         Map<String, String> env = builder.environment();
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
         env.put("GPUFLEET_CLUSTER_TOKEN", TOKEN);
+        env.put("GPUFLEET_BACKEND_KEY_SECRET", TestClusterToken.BACKEND_KEY_SECRET);
+        env.put("GPUFLEET_METRICS_TOKEN", TestClusterToken.METRICS_TOKEN);
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", "0");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", String.valueOf(httpPort));
         env.put("GPUFLEET_WORKER_DATA_DIR", dataDir.toString());

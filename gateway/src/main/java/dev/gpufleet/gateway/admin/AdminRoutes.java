@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.admin;
 
+import dev.gpufleet.gateway.audit.AuditRecorder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -219,6 +220,14 @@ public class AdminRoutes {
             response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
         } else {
             response.setChunked(true);
+        }
+        if (answer.statusCode() == 201 && AuditRecorder.wantsCreatedId(ctx)) {
+            // a creation is small: read whole, so the audit log can name what was created
+            answer.body().onSuccess(body -> {
+                AuditRecorder.noteCreated(ctx, body.toString());
+                response.end(body);
+            }).onFailure(broken -> response.reset());
+            return;
         }
         answer.pipeTo(response).onFailure(broken -> {
             if (!response.closed()) {

@@ -16,10 +16,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * First start: while there is no user at all, creates user {@code admin} (an admin) with one key and writes the key
- * to {@code <gpufleet.gateway.data-dir>/admin-api-key}, readable by this OS user only. The key is never logged; the
+ * to {@code <gpufleet.gateway.data-dir>/admin-api-key}, readable by this OS user only. The key is
+ * {@code gpufleet.gateway.admin-api-key} (env {@code GPUFLEET_GATEWAY_ADMIN_API_KEY}, on Kubernetes from a Secret)
+ * when that is set, else a new random one; a set value that is not a well-formed key ({@code gpf_<16 hex>_<64 hex>})
+ * or still a placeholder fails the start. Once any user exists the setting is not read again. The key is never logged; the
  * log names the file. The file is written (as a temporary file) before the rows commit and moved into place after,
  * so a start that fails halfway leaves either no admin or an admin whose key is on disk.
  */
@@ -32,17 +36,33 @@ public class AdminBootstrap {
     private final AuthStore store;
     private final Path dataDir;
 
+    public static final String KEY_SETTING = "gpufleet.gateway.admin-api-key";
+    private final Optional<String> givenKey;
+
     public AdminBootstrap(AuthStore store, @ConfigProperty(name = "gpufleet.gateway.data-dir",
-            defaultValue = "${user.home}/.gpufleet/gateway") Path dataDir) {
+            defaultValue = "${user.home}/.gpufleet/gateway") Path dataDir,
+                          @ConfigProperty(name = KEY_SETTING) Optional<String> givenKey) {
         this.store = store;
         this.dataDir = dataDir;
+        this.givenKey = givenKey.map(String::strip).filter(k -> !k.isEmpty());
+    }
+
+    /** The first admin's key: the given one if set (checked), else a new one. */
+    static ApiKeyFormat.NewKey firstKey(Optional<String> given) {
+        if (given.isEmpty()) {
+            return ApiKeyFormat.generate();
+        }
+        return ApiKeyFormat.given(given.get()).orElseThrow(() -> new IllegalArgumentException(KEY_SETTING
+                + " (GPUFLEET_GATEWAY_ADMIN_API_KEY) is not an API key: it must be gpf_<16 hex digits>_<64 hex "
+                + "digits> (for example: echo gpf_$(openssl rand -hex 8)_$(openssl rand -hex 32)), or unset to have "
+                + "one generated"));
     }
 
     void onStart(@Observes @Priority(10) StartupEvent ignored) {
         if (store.countUsers().await().atMost(Duration.ofSeconds(60)) > 0) {
             return;
         }
-        ApiKeyFormat.NewKey key = ApiKeyFormat.generate();
+        ApiKeyFormat.NewKey key = firstKey(givenKey);
         Path file = dataDir.resolve(KEY_FILE).toAbsolutePath();
         Path pending = dataDir.resolve(KEY_FILE + ".pending").toAbsolutePath();
         writePrivate(pending, key.key() + "\n");

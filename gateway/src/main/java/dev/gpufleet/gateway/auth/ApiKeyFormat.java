@@ -47,6 +47,11 @@ public final class ApiKeyFormat {
         return new NewKey(id, PREFIX + id + "_" + secret, hash(secret));
     }
 
+    /** A key given whole (the first admin's, from a Secret), as if just made; empty unless well-formed. */
+    public static Optional<NewKey> given(String key) {
+        return parse(key).map(parsed -> new NewKey(parsed.id(), key, hash(parsed.secret())));
+    }
+
     /** The id and secret of a well-formed key; empty for anything else. */
     public static Optional<Parsed> parse(String key) {
         if (key == null || !key.startsWith(PREFIX)) {

@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.gateway.audit.AuditRecorder;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.ApiException;
@@ -65,10 +66,6 @@ public class ApiKeysResource {
         String name = Params.name("name", request.name());
         String userId = Params.userId("user_id", request.userId());
         if (userId == null) {
-            if (Caller.CLUSTER.equals(caller.userId())) {
-                throw ApiException.badRequest("user_id: required with the cluster token (the id of the user "
-                        + "the key is for)");
-            }
             userId = caller.userId();
         } else if (!caller.admin() && !userId.equals(caller.userId())) {
             throw new ApiException(Response.Status.FORBIDDEN, "user_id: only an admin may create keys for "
@@ -88,9 +85,14 @@ public class ApiKeysResource {
             if (user.get().disabled()) {
                 throw ApiException.conflict("user_id: user '" + user.get().name() + "' is disabled");
             }
-            return store.createKey(user.get(), name, request.expiresAt(), requests, tokens);
+            UserLimits.KeyTerms terms = user.get().limits().keyWithin(
+                    new UserLimits.KeyTerms(requests, tokens, request.expiresAt()), user.get().name(),
+                    clock.instant());
+            return store.createKey(user.get(), name, terms.expiresAt(), terms.requestsPerMinute(),
+                    terms.tokensPerMinute());
         }).map(key -> {
             LOG.infof("Created API key %s (%s) for user %s", key.id(), key.name(), key.userName());
+            AuditRecorder.noteCreatedId(ctx, key.id());
             return Response.status(Response.Status.CREATED).entity(key).build();
         });
     }

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
 
 /**
  * The gateway's door: every route but {@code /q/health*} and the web console's static files needs
- * {@code Authorization: Bearer <API key or cluster token>}. It replaces service-kit's ClusterTokenFilter here
+ * {@code Authorization: Bearer <API key>}; the service token is refused with 403 ({@link Authenticator}). It replaces service-kit's ClusterTokenFilter here
  * (excluded in application.properties), puts the {@link Caller} on the routing context, keeps non-admins off
  * {@code /api/v1/**} (but for their own keys, usage and {@code /api/v1/me}) and
  * {@code /q/**}, and applies the caller's rate limits. Errors come in OpenAI's shape on {@code /v1}, as
@@ -71,7 +71,7 @@ public class AuthFilter implements TokenBudget {
     }
 
     void onStart(@Observes StartupEvent ignored) {
-        // eager: a bad cluster token setting fails the start, not the first request
+        // eager: a bad service token setting fails the start, not the first request
     }
 
     void register(@Observes Filters filters) {
@@ -193,6 +193,10 @@ public class AuthFilter implements TokenBudget {
                          BiConsumer<RoutingContext, Caller> admitted) {
         if (outcome instanceof Authenticator.Refused refused) {
             unauthenticated(ctx, path, refused.message());
+            return;
+        }
+        if (outcome instanceof Authenticator.Forbidden forbidden) {
+            refuse(ctx, path, 403, forbidden.message());
             return;
         }
         if (outcome instanceof Authenticator.Unavailable unavailable) {

@@ -26,6 +26,8 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class AuthStore {
+    private static final String USER_COLUMNS = "id, name, admin, created_at, disabled, requests_per_minute, "
+            + "tokens_per_minute, max_key_days";
     private static final String KEY_COLUMNS = "k.id, k.name, k.user_id, u.name AS user_name, k.created_at, "
             + "k.expires_at, k.revoked_at, k.last_used_at, k.requests_per_minute, k.tokens_per_minute";
 
@@ -63,10 +65,18 @@ public class AuthStore {
 
     /** Empty if a user of this name exists already (two gateways starting at once, say). */
     public Uni<Optional<UserView>> createUserIfAbsent(String name, boolean admin) {
-        UserView user = new UserView(UUID.randomUUID().toString(), name, admin, now(), false);
-        return guard.guard(pool.preparedQuery("INSERT INTO gateway.users (id, name, admin, created_at, disabled) "
-                        + "VALUES ($1, $2, $3, $4, false) ON CONFLICT (name) DO NOTHING")
-                .execute(Tuple.of(UUID.fromString(user.id()), name, admin, offset(user.createdAt())))
+        return createUserIfAbsent(name, admin, UserLimits.NONE);
+    }
+
+    /** Empty if a user of this name exists already. */
+    public Uni<Optional<UserView>> createUserIfAbsent(String name, boolean admin, UserLimits limits) {
+        UserView user = new UserView(UUID.randomUUID().toString(), name, admin, now(), false, limits);
+        return guard.guard(pool.preparedQuery("INSERT INTO gateway.users (id, name, admin, created_at, disabled, "
+                        + "requests_per_minute, tokens_per_minute, max_key_days) "
+                        + "VALUES ($1, $2, $3, $4, false, $5, $6, $7) ON CONFLICT (name) DO NOTHING")
+                .execute(Tuple.from(new Object[]{UUID.fromString(user.id()), name, admin,
+                        offset(user.createdAt()), limits.requestsPerMinute(), limits.tokensPerMinute(),
+                        limits.maxKeyDays()}))
                 .map(rows -> rows.rowCount() == 1 ? Optional.of(user) : Optional.empty()));
     }
 
@@ -89,26 +99,26 @@ public class AuthStore {
                                 .map(ignored -> true)));
     }
 
-    public Uni<UserView> createUser(String name, boolean admin) {
-        return createUserIfAbsent(name, admin).map(created -> created.orElseThrow(() ->
+    public Uni<UserView> createUser(String name, boolean admin, UserLimits limits) {
+        return createUserIfAbsent(name, admin, limits).map(created -> created.orElseThrow(() ->
                 ApiException.conflict("A user named '" + name + "' exists already.")));
     }
 
     public Uni<Optional<UserView>> findUser(String id) {
-        return guard.guard(pool.preparedQuery("SELECT id, name, admin, created_at, disabled FROM gateway.users "
+        return guard.guard(pool.preparedQuery("SELECT " + USER_COLUMNS + " FROM gateway.users "
                         + "WHERE id = $1")
                 .execute(Tuple.of(UUID.fromString(id)))
                 .map(rows -> first(rows).map(AuthStore::user)));
     }
 
     public Uni<PageView<UserView>> listUsers(PageRequest page) {
-        return guard.guard(pool.preparedQuery("SELECT id, name, admin, created_at, disabled, count(*) OVER () "
+        return guard.guard(pool.preparedQuery("SELECT " + USER_COLUMNS + ", count(*) OVER () "
                         + "FROM gateway.users ORDER BY name LIMIT $1 OFFSET $2")
                 .execute(Tuple.of(page.perPage(), page.offset()))
                 .chain(rows -> {
                     List<UserView> users = new ArrayList<>();
                     rows.forEach(r -> users.add(user(r)));
-                    return total(rows, 5, "SELECT count(*) FROM gateway.users", Tuple.tuple())
+                    return total(rows, 8, "SELECT count(*) FROM gateway.users", Tuple.tuple())
                             .map(total -> PageView.of(users, page, total));
                 }));
     }
@@ -122,6 +132,14 @@ public class AuthStore {
                     rows.forEach(r -> ids.add(r.getString(0)));
                     return ids;
                 }));
+    }
+
+    public Uni<Boolean> setUserLimits(String id, UserLimits limits) {
+        return guard.guard(pool.preparedQuery("UPDATE gateway.users SET requests_per_minute = $2, "
+                        + "tokens_per_minute = $3, max_key_days = $4 WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(id), limits.requestsPerMinute(), limits.tokensPerMinute(),
+                        limits.maxKeyDays()))
+                .map(rows -> rows.rowCount() == 1));
     }
 
     public Uni<Boolean> setUserDisabled(String id, boolean disabled) {
@@ -207,7 +225,8 @@ public class AuthStore {
 
     private static UserView user(Row r) {
         return new UserView(r.getUUID(0).toString(), r.getString(1), r.getBoolean(2),
-                instant(r.getOffsetDateTime(3)), r.getBoolean(4));
+                instant(r.getOffsetDateTime(3)), r.getBoolean(4),
+                new UserLimits(r.getInteger(5), r.getLong(6), r.getInteger(7)));
     }
 
     private static Optional<Row> first(RowSet<Row> rows) {

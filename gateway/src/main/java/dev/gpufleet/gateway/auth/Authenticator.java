@@ -15,7 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Turns a bearer token into a {@link Caller}: the cluster token, or an API key.
+ * Turns a bearer token into a {@link Caller}: an API key, the only credential the gateway's routes accept. The
+ * service token ({@code gpufleet.cluster-token}, current or previous) is recognised only to refuse it with 403 and
+ * a message saying what to send instead: it is a service credential, never a user's.
  *
  * <p>Key rows are cached for {@code gpufleet.gateway.auth.key-cache-ttl} ({@link KeyCache}: unknown ids too, and a
  * verified secret is compared rather than hashed again). Revoking, expiring or disabling through this gateway evicts
@@ -31,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class Authenticator {
     private static final Logger LOG = Logger.getLogger(Authenticator.class);
 
-    public sealed interface Outcome permits Allowed, Refused, Unavailable {
+    public sealed interface Outcome permits Allowed, Refused, Forbidden, Unavailable {
     }
 
     public record Allowed(Caller caller) implements Outcome {
@@ -40,11 +42,17 @@ public class Authenticator {
     public record Refused(String message) implements Outcome {
     }
 
+    /** A valid credential that these routes do not take: the service token. */
+    public record Forbidden(String message) implements Outcome {
+    }
+
     /** The key could not be checked: the database cannot be asked and no row of it is held. */
     public record Unavailable(String message) implements Outcome {
     }
 
-    private static final Allowed CLUSTER = new Allowed(Caller.CLUSTER_TOKEN);
+    static final Forbidden SERVICE_TOKEN = new Forbidden("The service token (GPUFLEET_CLUSTER_TOKEN) is not "
+            + "accepted on the gateway's public routes: send an admin or user API key (gpf_...), for example the admin "
+            + "user's key.");
     static final Unavailable DATABASE_AWAY = new Unavailable("The gateway cannot check this API key while its "
             + "database is unreachable; retry shortly.");
 
@@ -66,17 +74,17 @@ public class Authenticator {
         this.store = store;
         this.clock = clock;
         this.clusterToken = clusterToken;
-        this.clusterTokenLooksLikeKey = clusterToken.value().startsWith(ApiKeyFormat.PREFIX);
+        this.clusterTokenLooksLikeKey = clusterToken.anyValueStartsWith(ApiKeyFormat.PREFIX);
         this.cache = new KeyCache(ttl, staleLimit, ApiKeyFormat::matches);
         this.database = database;
     }
 
     /** The outcome if it can be decided without the database; null if the key must be loaded first. */
     public Outcome decideNow(String token) {
-        // an API key (gpf_...) is not compared with a cluster token that cannot look like one: the branch depends
+        // an API key (gpf_...) is not compared with a service token that cannot look like one: the branch depends
         // only on the public key prefix, never on a secret
         if ((clusterTokenLooksLikeKey || !token.startsWith(ApiKeyFormat.PREFIX)) && clusterToken.matches(token)) {
-            return CLUSTER;
+            return SERVICE_TOKEN;
         }
         Optional<ApiKeyFormat.Parsed> parsed = ApiKeyFormat.parse(token);
         if (parsed.isEmpty()) {

@@ -6,7 +6,7 @@ import io.vertx.ext.web.RoutingContext;
  * Who made a request, once authenticated: put on the Vert.x {@link RoutingContext} by the authentication filter
  * and read by routing, metering and the admin API.
  *
- * @param keyId    the API key's id (never the key itself); {@link #CLUSTER} for the cluster token
+ * @param keyId    the API key's id (never the key itself)
  * @param userId   the key's owner
  * @param admin    may use the admin API ({@code /api/v1/**})
  * @param requestsPerMinute 0 = unlimited
@@ -17,10 +17,13 @@ public record Caller(String keyId, String userId, String userName, boolean admin
     public static final String CONTEXT_KEY = "gpufleet.caller";
     public static final String CLUSTER = "cluster";
 
-    /** Services and operators holding the cluster token: admin, not rate-limited, metered as "cluster". */
+    /**
+     * No key: what {@link #of} answers where the auth filter put no caller (tests that stand in for it). The
+     * gateway's routes refuse the service token, so no request of a client runs as this.
+     */
     public static final Caller CLUSTER_TOKEN = new Caller(CLUSTER, CLUSTER, CLUSTER, true, 0, 0);
 
-    /** The caller of this request; the cluster token's when no key was used. */
+    /** The caller of this request, as the auth filter found it; {@link #CLUSTER_TOKEN} where it put none. */
     public static Caller of(RoutingContext ctx) {
         Caller caller = ctx.get(CONTEXT_KEY);
         return caller == null ? CLUSTER_TOKEN : caller;

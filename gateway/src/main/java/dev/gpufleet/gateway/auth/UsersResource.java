@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.gateway.audit.AuditRecorder;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.ApiException;
@@ -11,6 +12,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -29,7 +31,13 @@ public class UsersResource {
     private static final Logger LOG = Logger.getLogger(UsersResource.class);
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record CreateUser(String name, Boolean admin) {
+    public record CreateUser(String name, Boolean admin, Integer requestsPerMinute, Long tokensPerMinute,
+                             Integer maxKeyDays) {
+    }
+
+    /** A user's limits; absent fields are 0 (no limit). */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Limits(Integer requestsPerMinute, Long tokensPerMinute, Integer maxKeyDays) {
     }
 
     private final AuthStore store;
@@ -42,14 +50,18 @@ public class UsersResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Uni<Response> create(CreateUser request) {
+    public Uni<Response> create(CreateUser request, @Context RoutingContext ctx) {
         if (request == null) {
-            throw ApiException.badRequest("body: must be a JSON object {\"name\": ..., \"admin\": true|false}");
+            throw ApiException.badRequest("body: must be a JSON object {\"name\": ..., \"admin\": true|false, "
+                    + "\"requests_per_minute\", \"tokens_per_minute\", \"max_key_days\"}");
         }
         String name = Params.name("name", request.name());
         boolean admin = Boolean.TRUE.equals(request.admin());
-        return store.createUser(name, admin).map(user -> {
+        UserLimits limits = UserLimits.of(request.requestsPerMinute(), request.tokensPerMinute(),
+                request.maxKeyDays());
+        return store.createUser(name, admin, limits).map(user -> {
             LOG.infof("Created user %s (%s)%s", user.name(), user.id(), admin ? " with admin rights" : "");
+            AuditRecorder.noteCreatedId(ctx, user.id());
             return Response.status(Response.Status.CREATED).entity(user).build();
         });
     }
@@ -101,9 +113,29 @@ public class UsersResource {
                     .map(keys -> {
                         authenticator.evict(keys);
                         LOG.infof("%s user %s (%s)", disabled ? "Disabled" : "Enabled", user.name(), user.id());
-                        return new UserView(user.id(), user.name(), user.admin(), user.createdAt(), disabled);
+                        return user.withDisabled(disabled);
                     });
         });
+    }
+
+    /**
+     * Sets the limits every key of the user stays within (requests and tokens per minute, the longest key life in
+     * days; 0 or absent: none). Keys the user has already keep their terms.
+     */
+    @PUT
+    @Path("{id}/limits")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<UserView> setLimits(@PathParam("id") String id, Limits request) {
+        if (request == null) {
+            throw ApiException.badRequest("body: must be a JSON object {\"requests_per_minute\", "
+                    + "\"tokens_per_minute\", \"max_key_days\"}");
+        }
+        UserLimits limits = UserLimits.of(request.requestsPerMinute(), request.tokensPerMinute(),
+                request.maxKeyDays());
+        return find(id).chain(user -> store.setUserLimits(user.id(), limits).map(ignored -> {
+            LOG.infof("Set the limits of user %s (%s): %s", user.name(), user.id(), limits);
+            return user.withLimits(limits);
+        }));
     }
 
     private static void refuseSelf(UserView user, RoutingContext ctx, String action) {

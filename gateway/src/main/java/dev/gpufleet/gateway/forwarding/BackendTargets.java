@@ -1,7 +1,7 @@
 package dev.gpufleet.gateway.forwarding;
 
 import dev.gpufleet.events.InstanceChanged;
-import dev.gpufleet.kit.auth.InstanceApiKeys;
+import dev.gpufleet.kit.auth.BackendKeySecret;
 
 import java.util.Map;
 import java.util.Optional;
@@ -16,17 +16,17 @@ final class BackendTargets {
     private static final Map<String, String> BACKEND_PATHS = Map.of("/v1/reranking", "/v1/rerank");
     private static final int MAX_TARGETS = 10_000;
 
-    private final String clusterToken;
+    private final BackendKeySecret backendKeys;
     /** By instance id; started over past {@link #MAX_TARGETS}, since an entry outlives its instance. */
     private final Map<String, BackendTarget> targets = new ConcurrentHashMap<>();
 
-    BackendTargets(String clusterToken) {
-        this.clusterToken = clusterToken;
+    BackendTargets(BackendKeySecret backendKeys) {
+        this.backendKeys = backendKeys;
     }
 
     /**
      * Where an instance's backend listens and the header lines every request to it carries: its Host, and the
-     * Authorization it expects (its own key, derived from the cluster token; never logged). Worked out once per
+     * Authorization it expects (its own key, derived from the backend-key secret; never logged). Worked out once per
      * instance and endpoint rather than on every request; {@code fixedHeaders} is null when the endpoint is unusable.
      */
     record BackendTarget(String endpointText, Optional<BackendEndpoint> endpoint, byte[] fixedHeaders) {
@@ -47,7 +47,7 @@ final class BackendTargets {
         if (endpoint.isPresent()) {
             try {
                 fixedHeaders = BackendRequestHead.fixedHeaders(endpoint.get().authority(),
-                        "Bearer " + InstanceApiKeys.forInstance(clusterToken, instance.instanceId()));
+                        "Bearer " + backendKeys.keyFor(instance.instanceId()));
             } catch (IllegalArgumentException unusable) {
                 endpoint = Optional.empty();
             }

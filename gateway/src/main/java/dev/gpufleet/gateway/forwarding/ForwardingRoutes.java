@@ -8,7 +8,7 @@ import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.gateway.usage.UsageTap;
-import dev.gpufleet.kit.auth.ClusterToken;
+import dev.gpufleet.kit.auth.BackendKeySecret;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -60,7 +60,7 @@ public class ForwardingRoutes {
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
                             UsageTap usageTap, AuthFilter auth, RoutingCatchUp catchUp,
-                            ClusterToken clusterToken,
+                            BackendKeySecret backendKeys,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         long maxBodyBytes = maxBodySize.asLongValue();
@@ -72,7 +72,7 @@ public class ForwardingRoutes {
                 .register(meters);
         this.refusals = new Refusals(json, forwardingMeters, maxBodyBytes);
         BackendExchange.Shared exchanges = new BackendExchange.Shared(balancer, backends,
-                new BackendTargets(clusterToken.value()), forwardingMeters, refusals,
+                new BackendTargets(backendKeys), forwardingMeters, refusals,
                 backendConfig.firstByteTimeout().toMillis());
         this.intake = new RequestIntake(table, balancer, usageTap, refusals, exchanges, maxBodyBytes,
                 limits.maxHeaders());

@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.admin;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import dev.gpufleet.gateway.TestCallers;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.common.TestResourceScope;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @WithTestResource(value = FakeServicesResource.class, scope = TestResourceScope.GLOBAL, parallel = true)
 class AdminApiTest {
     private static RequestSpecification admin() {
-        return given().auth().oauth2(TOKEN);
+        return given().auth().oauth2(ADMIN_API_KEY);
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")
@@ -51,7 +52,7 @@ class AdminApiTest {
                 .body("service", equalTo(service))
                 .body("method", equalTo(method))
                 .body("uri", equalTo(uri))
-                .body("headers.authorization", equalTo("Bearer " + TOKEN))
+                .body("headers.authorization", equalTo("Bearer " + TestClusterToken.TOKEN))
                 .body("headers.x-custom", equalTo("kept"))
                 .body("headers.cookie", nullValue());
     }

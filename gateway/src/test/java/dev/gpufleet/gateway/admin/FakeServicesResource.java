@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -74,6 +75,7 @@ public class FakeServicesResource implements QuarkusTestResourceLifecycleManager
             return;
         }
         Map<String, Object> echo = new LinkedHashMap<>();
+        echo.put("id", "echo-" + UUID.randomUUID());
         echo.put("service", service);
         echo.put("method", exchange.getRequestMethod());
         echo.put("uri", uri);

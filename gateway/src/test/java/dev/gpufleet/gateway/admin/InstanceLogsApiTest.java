@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.admin;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.sun.net.httpserver.HttpServer;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
@@ -30,7 +31,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -59,7 +60,7 @@ class InstanceLogsApiTest {
         agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         agent.createContext("/api/v1/logs/", exchange -> {
             asked.add(exchange.getRequestURI().toString());
-            boolean authorized = ("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            boolean authorized = ("Bearer " + TestClusterToken.TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"));
             String query = exchange.getRequestURI().getQuery();
             if (!authorized) {
                 exchange.sendResponseHeaders(401, -1);
@@ -115,13 +116,13 @@ class InstanceLogsApiTest {
         reportWorker("w-" + suffix, agent.getAddress().getPort());
         publish(Topics.INSTANCES, Events.envelope(instance(id, "w-" + suffix), 1, 0));
 
-        String body = await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(TOKEN)
+        String body = await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(ADMIN_API_KEY)
                 .queryParam("tail", 5).queryParam("follow", true).get("/api/v1/instances/{id}/logs", id)
                 .then().extract(), r -> r.statusCode() == 200).asString();
 
         assertEquals("line 1\nline 2\nline 3\n", body);
         assertEquals("/api/v1/logs/" + id + "?tail=5&follow=true", asked.get(asked.size() - 1));
-        given().auth().oauth2(TOKEN).queryParam("tail", "zero").get("/api/v1/instances/{id}/logs", id).then()
+        given().auth().oauth2(ADMIN_API_KEY).queryParam("tail", "zero").get("/api/v1/instances/{id}/logs", id).then()
                 .statusCode(400).body("message", equalTo("tail must be a whole number of lines from 1 to 10000, got "
                         + "'zero'"));
         given().get("/api/v1/instances/{id}/logs", id).then().statusCode(401);
@@ -135,15 +136,15 @@ class InstanceLogsApiTest {
         reportWorker("w-gone-" + suffix, 1);
         publish(Topics.INSTANCES, Events.envelope(instance("gone-" + suffix, "w-gone-" + suffix), 1, 0));
 
-        await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(TOKEN)
+        await().atMost(Duration.ofSeconds(20)).until(() -> given().auth().oauth2(ADMIN_API_KEY)
                 .get("/api/v1/instances/gone-" + suffix + "/logs").statusCode() == 502);
-        given().auth().oauth2(TOKEN).get("/api/v1/instances/pending-" + suffix + "/logs").then().statusCode(409)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/instances/pending-" + suffix + "/logs").then().statusCode(409)
                 .body("message", equalTo("Instance pending-" + suffix + "-name is PENDING and placed on no worker, so "
                         + "it has no backend log."));
-        given().auth().oauth2(TOKEN).get("/api/v1/instances/silent-" + suffix + "/logs").then().statusCode(503)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/instances/silent-" + suffix + "/logs").then().statusCode(503)
                 .body("message", equalTo("Worker gpu-a of instance silent-" + suffix + "-name has not reported where "
                         + "its agent listens; try again after its next heartbeat."));
-        given().auth().oauth2(TOKEN).get("/api/v1/instances/nope-" + suffix + "/logs").then().statusCode(404)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/instances/nope-" + suffix + "/logs").then().statusCode(404)
                 .body("code", equalTo(404))
                 .body("message", equalTo("No instance 'nope-" + suffix + "': give the id of an existing instance."));
     }

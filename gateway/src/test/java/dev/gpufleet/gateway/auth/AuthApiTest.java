@@ -1,5 +1,7 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -20,7 +22,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -56,7 +58,7 @@ class AuthApiTest {
 
     static User user(boolean admin) {
         String name = "user-" + UUID.randomUUID().toString().substring(0, 8);
-        String id = given().auth().oauth2(TOKEN).contentType("application/json")
+        String id = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", name, "admin", admin))
                 .post("/api/v1/users").then().statusCode(201)
                 .body("name", equalTo(name)).body("admin", equalTo(admin)).body("disabled", equalTo(false))
@@ -64,12 +66,12 @@ class AuthApiTest {
         return new User(id, name);
     }
 
-    /** A new key for the user, made with the cluster token; returns {id, key}. */
+    /** A new key for the user, made with the admin's key; returns {id, key}. */
     static String[] key(User user, Map<String, Object> extra) {
         Map<String, Object> body = new java.util.HashMap<>(extra);
         body.put("name", "k-" + UUID.randomUUID().toString().substring(0, 8));
         body.put("user_id", user.id());
-        Response created = given().auth().oauth2(TOKEN).contentType("application/json").body(body)
+        Response created = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(body)
                 .post("/api/v1/api-keys");
         created.then().statusCode(201).body("key", notNullValue()).body("user_name", equalTo(user.name()))
                 .body("status", equalTo("active")).body("$", not(org.hamcrest.Matchers.hasKey("hash")));
@@ -93,7 +95,7 @@ class AuthApiTest {
 
     @Test
     @Order(1)
-    void firstStartWroteTheAdminKeyToAPrivateFileAndItIsAnAdminKey() throws Exception {
+    void firstStartMadeTheConfiguredAdminKeyAndWroteItToAPrivateFile() throws Exception {
         Path file = dataDir.resolve(AdminBootstrap.KEY_FILE);
         assertTrue(Files.exists(file), file.toString());
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
@@ -101,10 +103,11 @@ class AuthApiTest {
         String adminKey = Files.readString(file).trim();
         SECRETS.add(adminKey);
         assertTrue(ApiKeyFormat.parse(adminKey).isPresent(), "not a gpf_ key");
-        // a fresh database each run: only this run's key can work
+        // gpufleet.gateway.admin-api-key (a Secret on Kubernetes) is the first admin's key
+        assertEquals(ADMIN_API_KEY, adminKey);
         given().auth().oauth2(adminKey).get("/api/v1/users").then().statusCode(200)
                 .body("items.name", hasItem("admin"));
-        given().auth().oauth2(adminKey).get("/q/metrics").then().statusCode(200);
+        given().auth().oauth2(adminKey).get("/q/openapi").then().statusCode(200);
         given().auth().oauth2(adminKey).get("/api/v1/api-keys").then().statusCode(200)
                 .body("items[0].user_name", equalTo("admin"))
                 .body("items[0].key", nullValue());
@@ -118,7 +121,7 @@ class AuthApiTest {
         given().get("/api/v1/users").then().statusCode(401)
                 .body("code", equalTo(401)).body("reason", equalTo("Unauthorized"))
                 .body("message", containsString("Missing API key"));
-        given().get("/q/metrics").then().statusCode(401).body("code", equalTo(401));
+        given().get("/q/openapi").then().statusCode(401).body("code", equalTo(401));
         given().header("Authorization", "Basic dXNlcjpwYXNz").get("/v1/models").then().statusCode(401);
     }
 
@@ -128,7 +131,7 @@ class AuthApiTest {
         ApiKeyFormat.Parsed parsed = ApiKeyFormat.parse(good).orElseThrow();
         String wrongSecret = "gpf_" + parsed.id() + "_" + "0".repeat(64);
         String unknownId = "gpf_" + "0".repeat(16) + "_" + parsed.secret();
-        for (String wrong : List.of(wrongSecret, unknownId, "gpf_nonsense", "sk-1234", TOKEN + "x",
+        for (String wrong : List.of(wrongSecret, unknownId, "gpf_nonsense", "sk-1234", ADMIN_API_KEY + "x",
                 good.substring(0, good.length() - 1))) {
             refusedOnV1(wrong, "Incorrect API key");
             given().auth().oauth2(wrong).get("/api/v1/api-keys").then().statusCode(401)
@@ -170,7 +173,8 @@ class AuthApiTest {
         assertEquals(401, getFrom("127.0.0.8", "/v1/models", ApiKeyFormat.generate().key()).status(),
                 "another address still gets its own answer");
         assertTrue(authenticator.holdsKey(real[0]), "the real key's row is still cached");
-        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().port(TestManagement.port()).auth().oauth2(TestClusterToken.METRICS_TOKEN)
+                .get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher counted = java.util.regex.Pattern
                 .compile("gpufleet_gateway_auth_failures_total\\{outcome=\"limited\"} ([0-9.]+)").matcher(metrics);
         assertTrue(counted.find(), "the limited failures are counted");
@@ -203,7 +207,7 @@ class AuthApiTest {
         given().auth().oauth2(made[1]).post("/api/v1/api-keys/" + made[0] + "/revoke").then().statusCode(200)
                 .body("status", equalTo("revoked")).body("revoked_at", notNullValue());
         refusedOnV1(made[1], "revoked");
-        given().auth().oauth2(TOKEN).post("/api/v1/api-keys/" + made[0] + "/revoke").then().statusCode(200)
+        given().auth().oauth2(ADMIN_API_KEY).post("/api/v1/api-keys/" + made[0] + "/revoke").then().statusCode(200)
                 .body("status", equalTo("revoked"));
     }
 
@@ -217,12 +221,12 @@ class AuthApiTest {
                 .body(Map.of("expires_at", Instant.now().plusSeconds(7200).toString()))
                 .post("/api/v1/api-keys/" + made[0] + "/expire").then().statusCode(400)
                 .body("message", containsString("expires_at: must not be later"));
-        given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of())
+        given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(Map.of())
                 .post("/api/v1/api-keys/" + made[0] + "/expire").then().statusCode(200)
                 .body("status", equalTo("expired"));
         refusedOnV1(made[1], "expired");
         // and a key created with a past expiry is refused at creation
-        given().auth().oauth2(TOKEN).contentType("application/json")
+        given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", "old", "user_id", user.id(), "expires_at", "2020-01-01T00:00:00Z"))
                 .post("/api/v1/api-keys").then().statusCode(400)
                 .body("message", containsString("expires_at: must be in the future"));
@@ -233,14 +237,14 @@ class AuthApiTest {
         User user = user(false);
         String key = key(user);
         given().auth().oauth2(key).get("/v1/models").then().statusCode(200);
-        given().auth().oauth2(TOKEN).post("/api/v1/users/" + user.id() + "/disable").then().statusCode(200)
+        given().auth().oauth2(ADMIN_API_KEY).post("/api/v1/users/" + user.id() + "/disable").then().statusCode(200)
                 .body("disabled", equalTo(true));
         refusedOnV1(key, "disabled");
-        given().auth().oauth2(TOKEN).post("/api/v1/users/" + user.id() + "/enable").then().statusCode(200);
+        given().auth().oauth2(ADMIN_API_KEY).post("/api/v1/users/" + user.id() + "/enable").then().statusCode(200);
         given().auth().oauth2(key).get("/v1/models").then().statusCode(200);
-        given().auth().oauth2(TOKEN).delete("/api/v1/users/" + user.id()).then().statusCode(204);
+        given().auth().oauth2(ADMIN_API_KEY).delete("/api/v1/users/" + user.id()).then().statusCode(204);
         refusedOnV1(key, "Incorrect API key");
-        given().auth().oauth2(TOKEN).get("/api/v1/users/" + user.id()).then().statusCode(404)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/users/" + user.id()).then().statusCode(404)
                 .body("code", equalTo(404));
     }
 
@@ -250,8 +254,7 @@ class AuthApiTest {
         User bob = user(false);
         String aliceKey = key(alice);
         String[] bobKey = key(bob, Map.of());
-        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/workers", "/q/metrics",
-                "/q/openapi")) {
+        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/workers", "/q/openapi")) {
             given().auth().oauth2(aliceKey).get(path).then().statusCode(403)
                     .body("code", equalTo(403)).body("reason", equalTo("Forbidden"))
                     .body("message", containsString("admin"));
@@ -283,22 +286,34 @@ class AuthApiTest {
         given().auth().oauth2(aliceKey).post("/api/v1/api-keys/" + bobKey[0] + "/revoke").then().statusCode(404);
         given().auth().oauth2(bobKey[1]).get("/v1/models").then().statusCode(200);
         // an admin sees both, or one user's
-        given().auth().oauth2(TOKEN).get("/api/v1/api-keys?user_id=" + bob.id()).then().statusCode(200)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/api-keys?user_id=" + bob.id()).then().statusCode(200)
                 .body("items.id", equalTo(List.of(bobKey[0])));
     }
 
     @Test
-    void anAdminUsersKeyIsAnAdminAndTheClusterTokenStillWorks() {
+    void anAdminUsersKeyIsAnAdminAndTheServiceTokenIsRefusedEverywhere() {
         String adminKey = key(user(true));
         given().auth().oauth2(adminKey).get("/api/v1/users").then().statusCode(200);
         given().auth().oauth2(adminKey).contentType("application/json")
                 .body(Map.of("name", "made-by-admin-" + UUID.randomUUID().toString().substring(0, 6)))
                 .post("/api/v1/users").then().statusCode(201).body("admin", equalTo(false));
         given().auth().oauth2(adminKey).get("/api/v1/me").then().statusCode(200).body("admin", equalTo(true));
-        given().auth().oauth2(TOKEN).get("/v1/models").then().statusCode(200);
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200);
-        given().auth().oauth2(TOKEN).get("/api/v1/me").then().statusCode(200)
-                .body("key_id", equalTo("cluster")).body("admin", equalTo(true));
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models").then().statusCode(200);
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/me").then().statusCode(200)
+                .body("key_id", equalTo(ApiKeyFormat.parse(ADMIN_API_KEY).orElseThrow().id()))
+                .body("admin", equalTo(true));
+        // the service token is a service credential: 403, saying what to send instead, on /v1 and the admin API
+        given().auth().oauth2(TestClusterToken.TOKEN).get("/v1/models").then().statusCode(403)
+                .body("error.code", equalTo("insufficient_permissions"))
+                .body("error.message", containsString("service token"))
+                .body("error.message", containsString("API key"));
+        for (String path : List.of("/api/v1/me", "/api/v1/users", "/api/v1/models", "/q/openapi")) {
+            given().auth().oauth2(TestClusterToken.TOKEN).get(path).then().statusCode(403)
+                    .body("code", equalTo(403)).body("message", containsString("service token"));
+        }
+        given().auth().oauth2(TestClusterToken.TOKEN).contentType("application/json").body(Map.of("name", "x"))
+                .post("/api/v1/users").then().statusCode(403);
+        given().auth().oauth2(TestClusterToken.METRICS_TOKEN).get("/v1/models").then().statusCode(401);
     }
 
     @Test
@@ -325,21 +340,20 @@ class AuthApiTest {
                 new Case(Map.of("name", "has space", "user_id", user.id()), "name: must be"),
                 new Case(Map.of("name", "k", "user_id", "nope"), "user_id: must be a user id (a UUID)"),
                 new Case(Map.of("name", "k", "user_id", UUID.randomUUID().toString()), "user_id: no user"),
-                new Case(Map.of("name", "k"), "user_id: required with the cluster token"),
                 new Case(Map.of("name", "k", "user_id", user.id(), "requests_per_minute", -1),
                         "requests_per_minute: must be from 0 (unlimited) to 1000000"),
                 new Case(Map.of("name", "k", "user_id", user.id(), "tokens_per_minute", -5),
                         "tokens_per_minute: must be from 0 (unlimited)"));
         for (Case c : cases) {
-            given().auth().oauth2(TOKEN).contentType("application/json").body(c.body())
+            given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(c.body())
                     .post("/api/v1/api-keys").then().statusCode(c.expected().contains("no user") ? 404 : 400)
                     .body("message", containsString(c.expected()));
         }
-        given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of("admin", true))
+        given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(Map.of("admin", true))
                 .post("/api/v1/users").then().statusCode(400).body("message", containsString("name:"));
-        given().auth().oauth2(TOKEN).contentType("application/json").body(Map.of("name", user.name()))
+        given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(Map.of("name", user.name()))
                 .post("/api/v1/users").then().statusCode(409).body("reason", equalTo("Conflict"));
-        given().auth().oauth2(TOKEN).get("/api/v1/users?per_page=0").then().statusCode(400)
+        given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/users?per_page=0").then().statusCode(400)
                 .body("message", containsString("query parameter 'per_page' must be an integer from 1 to 500"));
     }
 
@@ -372,7 +386,7 @@ class AuthApiTest {
         assertTrue(Long.parseLong(retryAfter) >= 500, retryAfter);
     }
 
-    /** Runs last: every key and the cluster token used above must be absent from the whole run's log. */
+    /** Runs last: every key and the service token used above must be absent from the whole run's log. */
     @Test
     @Order(Integer.MAX_VALUE)
     void noKeyOrTokenEverAppearsInALogLine() throws Exception {
@@ -383,7 +397,10 @@ class AuthApiTest {
                 "the first start's log line naming the key file");
         assertTrue(text.contains("Created API key"), "key creation is logged (by id)");
         assertFalse(SECRETS.isEmpty());
-        SECRETS.add(TOKEN);
+        SECRETS.add(ADMIN_API_KEY);
+        SECRETS.add(TestClusterToken.TOKEN);
+        SECRETS.add(TestClusterToken.BACKEND_KEY_SECRET);
+        SECRETS.add(TestClusterToken.METRICS_TOKEN);
         for (String secret : SECRETS) {
             assertFalse(text.contains(secret), "a secret appears in " + log);
             ApiKeyFormat.parse(secret).ifPresent(p -> assertFalse(text.contains(p.secret()),

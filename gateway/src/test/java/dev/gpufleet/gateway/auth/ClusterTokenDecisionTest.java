@@ -11,32 +11,34 @@ import java.time.Clock;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /**
- * The cluster token is recognised whatever it looks like, an API key (gpf_...) included; a presented API key is not
- * compared with a cluster token that cannot look like one, and is never taken for it.
+ * The service token is recognised whatever it looks like, an API key (gpf_...) included, and refused (403: the
+ * gateway's routes take API keys only); a presented API key is not compared with a service token that cannot look
+ * like one, and is never taken for it.
  */
 class ClusterTokenDecisionTest {
-    @ParameterizedTest(name = "cluster token {0}, presented {1}")
+    @ParameterizedTest(name = "service token {0}, presented {1}")
     @CsvSource(delimiter = '|', value = {
-            "test-cluster-token-0123456789 | test-cluster-token-0123456789 | true",
-            "test-cluster-token-0123456789 | test-cluster-token-012345678X | false",
-            "test-cluster-token-0123456789 | gpf_0123456789abcdef_abababababababababababababababababababababababababababababababab | false",
+            "test-cluster-token-0123456789abcdef | test-cluster-token-0123456789abcdef | true",
+            "test-cluster-token-0123456789abcdef | test-cluster-token-012345678X | false",
+            "test-cluster-token-0123456789abcdef | gpf_0123456789abcdef_abababababababababababababababababababababababababababababababab | false",
             "gpf_0123456789abcdef_abababababababababababababababababababababababababababababababab | gpf_0123456789abcdef_abababababababababababababababababababababababababababababababab | true",
             "gpf_0123456789abcdef_abababababababababababababababababababababababababababababababab | gpf_0123456789abcdef_abababababababababababababababababababababababababababababababac | false",
-            "gpf_cluster-token-that-is-long | gpf_cluster-token-that-is-long | true",
+            "gpf_cluster-token-that-is-long-enough | gpf_cluster-token-that-is-long-enough | true",
     })
-    void recognisesTheClusterTokenOnly(String clusterToken, String presented, boolean cluster) {
+    void recognisesTheServiceTokenOnlyToRefuseIt(String clusterToken, String presented, boolean cluster) {
         Authenticator authenticator = new Authenticator(null, Clock.systemUTC(), Duration.ofSeconds(10),
                 Duration.ofHours(1), new ClusterToken(clusterToken), new DatabaseGuard(
                 new ControlPlaneState(new SimpleMeterRegistry()), Duration.ofSeconds(3)));
         Authenticator.Outcome outcome = authenticator.decideNow(presented);
-        Authenticator.Allowed asCluster = new Authenticator.Allowed(Caller.CLUSTER_TOKEN);
         if (cluster) {
-            assertEquals(asCluster, outcome);
+            assertEquals(Authenticator.SERVICE_TOKEN, outcome);
         } else {
-            assertNotEquals(asCluster, outcome);
+            assertNotEquals(Authenticator.SERVICE_TOKEN, outcome);
+            assertFalse(outcome instanceof Authenticator.Allowed, String.valueOf(outcome));
         }
     }
 }

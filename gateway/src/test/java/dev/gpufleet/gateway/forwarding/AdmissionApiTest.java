@@ -1,5 +1,7 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.localstack.testing.TestManagement;
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -42,7 +44,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -168,7 +170,7 @@ class AdmissionApiTest {
     private CompletableFuture<Answer> chat(String model) {
         long sent = System.nanoTime();
         HttpRequest request = HttpRequest.newBuilder(URI.create(gateway + "v1/chat/completions"))
-                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
                         + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build();
@@ -207,8 +209,8 @@ class AdmissionApiTest {
         }
         assertEquals(2, backend.mostAtOnce.get(), "never more in flight at the backend than its slots");
         assertEquals(4, backend.served.get());
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
-                .body(containsString("gpufleet_gateway_shed_total{model=\"" + model
+        given().port(TestManagement.port()).auth().oauth2(TestClusterToken.METRICS_TOKEN).get("/q/metrics").then()
+                .statusCode(200).body(containsString("gpufleet_gateway_shed_total{model=\"" + model
                         + "\",reason=\"queue_full\"} 6.0"));
     }
 

@@ -3,6 +3,7 @@ package dev.gpufleet.gateway.forwarding;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.gateway.routing.Events;
+import dev.gpufleet.kit.auth.BackendKeySecret;
 import dev.gpufleet.kit.auth.InstanceApiKeys;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** Where a request to an instance goes, worked out once per instance and endpoint. */
 class BackendTargetsTest {
-    private static final String TOKEN = "cluster-token-for-targets";
+    private static final String TOKEN = "backend-key-secret-for-targets-0123456789";
 
     private static InstanceChanged instance(String id, String endpoint) {
         return (InstanceChanged) Events.instanceChanged(id, "m-1", InstanceState.RUNNING, endpoint, 1).payload();
@@ -23,7 +24,7 @@ class BackendTargetsTest {
 
     @Test
     void anInstanceGetsItsHostAndItsOwnKeyOnce() {
-        BackendTargets targets = new BackendTargets(TOKEN);
+        BackendTargets targets = new BackendTargets(new BackendKeySecret(TOKEN));
         BackendTargets.BackendTarget target = targets.target(instance("i-1", "10.0.0.7:40001"));
         assertEquals(Optional.of(new BackendEndpoint("10.0.0.7", 40001)), target.endpoint());
         assertEquals("host: 10.0.0.7:40001\r\nauthorization: Bearer "
@@ -34,7 +35,7 @@ class BackendTargetsTest {
 
     @Test
     void aNewEndpointOfTheSameInstanceIsWorkedOutAgain() {
-        BackendTargets targets = new BackendTargets(TOKEN);
+        BackendTargets targets = new BackendTargets(new BackendKeySecret(TOKEN));
         targets.target(instance("i-1", "10.0.0.7:40001"));
         BackendTargets.BackendTarget moved = targets.target(instance("i-1", "10.0.0.8:40002"));
         assertEquals(Optional.of(new BackendEndpoint("10.0.0.8", 40002)), moved.endpoint());
@@ -45,7 +46,7 @@ class BackendTargetsTest {
 
     @Test
     void anEndpointThatIsNotHostAndPortIsUnusable() {
-        BackendTargets.BackendTarget target = new BackendTargets(TOKEN).target(instance("i-1", "http://host:80"));
+        BackendTargets.BackendTarget target = new BackendTargets(new BackendKeySecret(TOKEN)).target(instance("i-1", "http://host:80"));
         assertEquals(Optional.empty(), target.endpoint());
         assertNull(target.fixedHeaders());
     }

@@ -1,5 +1,7 @@
 package dev.gpufleet.gateway.forwarding;
 
+import dev.gpufleet.localstack.testing.TestManagement;
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
@@ -47,7 +49,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -142,7 +144,7 @@ class ForwardingApiTest {
     }
 
     private static Response post(String path, String body) {
-        return given().auth().oauth2(TOKEN).contentType("application/json").body(body).post(path);
+        return given().auth().oauth2(ADMIN_API_KEY).contentType("application/json").body(body).post(path);
     }
 
     private static int freePortNobodyListensOn() throws IOException {
@@ -172,9 +174,9 @@ class ForwardingApiTest {
         assertEquals(CHAT, received.path());
         assertEquals(body, received.body());
         assertEquals("application/json", received.headers().get("content-type"));
-        assertEquals("Bearer " + InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
+        assertEquals("Bearer " + InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET, modelId + "-i0"),
                 received.headers().get("authorization"));
-        assertFalse(received.headers().toString().contains(TOKEN), received.headers().toString());
+        assertFalse(received.headers().toString().contains(ADMIN_API_KEY), received.headers().toString());
 
         post("/v1/completions", "{\"model\":\"" + model + "\",\"prompt\":\"Once\"}").then().statusCode(200)
                 .body("object", equalTo("text_completion"))
@@ -203,7 +205,7 @@ class ForwardingApiTest {
         String model = runningModel(unique("stream"), backend.endpoint());
 
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(chat(model, true))).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
@@ -268,7 +270,7 @@ class ForwardingApiTest {
                 .contentType(startsWith("application/json"))
                 .body("error.type", equalTo("invalid_request_error"))
                 .body("error.code", equalTo("invalid_json"));
-        given().auth().oauth2(TOKEN).post(CHAT).then().statusCode(400).body("error.code", equalTo("invalid_json"));
+        given().auth().oauth2(ADMIN_API_KEY).post(CHAT).then().statusCode(400).body("error.code", equalTo("invalid_json"));
     }
 
     @Test
@@ -358,7 +360,7 @@ class ForwardingApiTest {
 
         CompletableFuture<HttpResponse<String>> longStream = http.sendAsync(
                 HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                        .header("Authorization", "Bearer " + TOKEN)
+                        .header("Authorization", "Bearer " + ADMIN_API_KEY)
                         .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(chat(model, true))).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -388,7 +390,7 @@ class ForwardingApiTest {
         try (Socket socket = new Socket(gateway.getHost(), gateway.getPort())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST " + CHAT + " HTTP/1.1\r\nHost: " + gateway.getHost() + "\r\nAuthorization: Bearer "
-                    + TOKEN + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + ADMIN_API_KEY + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
                     + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
@@ -417,7 +419,7 @@ class ForwardingApiTest {
         String body = "{\"model\":\"" + model + "\",\"stream\":true,\"break_after\":2,\"messages\":[]}";
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
 
@@ -445,7 +447,7 @@ class ForwardingApiTest {
 
         long start = System.nanoTime();
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -467,7 +469,7 @@ class ForwardingApiTest {
         String model = runningModel(unique("done"), backend.endpoint());
 
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(gateway + "v1/completions"))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .header("Accept", "text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
@@ -483,7 +485,7 @@ class ForwardingApiTest {
 
     private HttpResponse<byte[]> send(String path, String contentType, byte[] body) throws Exception {
         return http.send(HttpRequest.newBuilder(gateway.toURI().resolve(path))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
@@ -528,7 +530,7 @@ class ForwardingApiTest {
         assertEquals("/v1/audio/transcriptions", received.path());
         assertEquals(type, received.headers().get("content-type"));
         assertArrayEquals(form, received.raw());
-        assertEquals("Bearer " + InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
+        assertEquals("Bearer " + InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET, modelId + "-i0"),
                 received.headers().get("authorization"));
 
         HttpResponse<byte[]> noModel = send("/v1/audio/transcriptions", type, MultipartFormTest.form("file:"));
@@ -621,7 +623,7 @@ class ForwardingApiTest {
         FakeLlamaServer backend = backend("alpha", 1, Duration.ZERO);
         String model = runningModel(unique("headers"), backend.endpoint());
         HttpRequest.Builder request = HttpRequest.newBuilder(gateway.toURI().resolve(CHAT))
-                .header("Authorization", "Bearer " + TOKEN)
+                .header("Authorization", "Bearer " + ADMIN_API_KEY)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(chat(model, false)));
         for (int i = 0; i < 120; i++) {
@@ -645,7 +647,8 @@ class ForwardingApiTest {
         post(CHAT, chat(model, true)).then().statusCode(200);
         post(CHAT, "{\"model\":\"" + model + "\",\"max_tokens\":-1,\"messages\":[]}").then().statusCode(400);
 
-        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().port(TestManagement.port()).auth().oauth2(TestClusterToken.METRICS_TOKEN)
+                .get("/q/metrics").then().statusCode(200).extract().asString();
         String tags = "endpoint=\"/v1/chat/completions\",model=\"" + model + "\"";
         // each outcome under its own tags: two plain answers, one stream, one error the backend answered itself
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_requests_seconds_count{")
@@ -685,9 +688,10 @@ class ForwardingApiTest {
                 post(CHAT, "{\"model\":\"" + model + "\",\"stream\":true,\"break_after\":1,\"messages\":[]}");
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains(modelId)));
-            List<String> secrets = List.of(TOKEN, InstanceApiKeys.forInstance(TOKEN, modelId + "-i0"),
-                    InstanceApiKeys.forInstance(TOKEN, modelId + "-i1"),
-                    InstanceApiKeys.forInstance(TOKEN, modelId + "-i2"));
+            List<String> secrets = List.of(ADMIN_API_KEY, TestClusterToken.TOKEN, TestClusterToken.BACKEND_KEY_SECRET,
+                    InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET, modelId + "-i0"),
+                    InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET, modelId + "-i1"),
+                    InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET, modelId + "-i2"));
             lines.stream().forEach(line -> secrets.forEach(secret ->
                     assertFalse(line.contains(secret), "a secret in a log line: " + line)));
         }
@@ -706,8 +710,8 @@ class ForwardingApiTest {
         try (LogLines lines = LogLines.capture()) {
             for (int i = 0; i < 18; i++) {
                 // a new key each time: not cached, so the gateway pauses the request while it reads the key's row;
-                // then the cluster token, decided at once, so the body is being read when the client goes
-                String key = i < 12 ? newApiKey() : TOKEN;
+                // then the admin's key, cached and decided at once, so the body is being read when the client goes
+                String key = i < 12 ? newApiKey() : ADMIN_API_KEY;
                 int sent = List.of(0, body.length / 2, body.length).get(i % 3);
                 try (Socket socket = new Socket(gateway.getHost(), gateway.getPort())) {
                     socket.setSoLinger(true, 0); // a reset, as a client that gives up does
@@ -774,17 +778,18 @@ class ForwardingApiTest {
 
     /** A counter or count on /q/metrics by its whole name and tags as Prometheus prints them; 0 if absent. */
     private static double metric(String series) {
-        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = given().port(TestManagement.port()).auth().oauth2(TestClusterToken.METRICS_TOKEN)
+                .get("/q/metrics").then().statusCode(200).extract().asString();
         return metrics.lines().filter(line -> line.startsWith(series + " "))
                 .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1))).sum();
     }
 
-    /** A new non-admin user's new API key, made with the cluster token. */
+    /** A new non-admin user's new API key, made with the admin key. */
     private static String newApiKey() {
-        String user = given().auth().oauth2(TOKEN).contentType("application/json")
+        String user = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("hangup-user"), "admin", false))
                 .post("/api/v1/users").then().statusCode(201).extract().path("id");
-        return given().auth().oauth2(TOKEN).contentType("application/json")
+        return given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("k"), "user_id", user))
                 .post("/api/v1/api-keys").then().statusCode(201).extract().path("key");
     }

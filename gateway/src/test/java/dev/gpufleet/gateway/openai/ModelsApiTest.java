@@ -29,7 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -68,7 +68,7 @@ class ModelsApiTest {
     }
 
     private static List<String> listedNames() {
-        return given().auth().oauth2(TOKEN).get("/v1/models").then().statusCode(200)
+        return given().auth().oauth2(ADMIN_API_KEY).get("/v1/models").then().statusCode(200)
                 .extract().jsonPath().getList("data.id");
     }
 
@@ -85,13 +85,13 @@ class ModelsApiTest {
         List<String> names = listedNames();
         assertTrue(names.indexOf(llama) < names.indexOf(zephyr), names.toString());
         assertEquals(names.stream().sorted().toList(), names);
-        given().auth().oauth2(TOKEN).get("/v1/models").then()
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models").then()
                 .body("object", equalTo("list"))
                 .body("data.find { it.id == '" + llama + "' }.object", equalTo("model"))
                 .body("data.find { it.id == '" + llama + "' }.owned_by", equalTo("gpufleet"))
                 .body("data.find { it.id == '" + llama + "' }.created",
                         equalTo((int) Events.T0.plusSeconds(60).getEpochSecond()));
-        given().auth().oauth2(TOKEN).get("/v1/models/" + zephyr).then().statusCode(200)
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models/" + zephyr).then().statusCode(200)
                 .body("id", equalTo(zephyr))
                 .body("object", equalTo("model"))
                 .body("created", equalTo((int) Events.T0.getEpochSecond()))
@@ -105,14 +105,14 @@ class ModelsApiTest {
         String id = "m-" + suffix;
         publish(Events.modelChanged(id, name, 1, 0));
         await().atMost(Duration.ofSeconds(20)).until(() -> listedNames().contains(name));
-        given().auth().oauth2(TOKEN).get("/v1/models/" + name).then().statusCode(200).body("id", equalTo(name));
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models/" + name).then().statusCode(200).body("id", equalTo(name));
 
         publish(Events.modelDeleted(id, name, 2, 5));
         publish(Topics.MODELS, id, null); // the tombstone the registry sends after a deletion
         publish(Events.modelChanged(id, name, 1, 0)); // a late redelivery of the old change
 
         await().atMost(Duration.ofSeconds(20)).until(() -> !listedNames().contains(name));
-        given().auth().oauth2(TOKEN).get("/v1/models/" + name).then().statusCode(404)
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models/" + name).then().statusCode(404)
                 .body("error.message", equalTo("The model '" + name + "' does not exist"))
                 .body("error.type", equalTo("invalid_request_error"))
                 .body("error.param", equalTo("model"))
@@ -166,12 +166,12 @@ class ModelsApiTest {
                 .body("error.code", equalTo("invalid_api_key"))
                 .body("error.type", equalTo("invalid_request_error"));
         given().auth().oauth2("wrong-token-0123456789").get("/v1/models/anything").then().statusCode(401);
-        given().auth().oauth2(TOKEN).get("/v1/models").then().statusCode(200);
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models").then().statusCode(200);
     }
 
     @Test
     void anUnknownModelIs404InOpenAiShape() {
-        given().auth().oauth2(TOKEN).get("/v1/models/no-such-model").then().statusCode(404)
+        given().auth().oauth2(ADMIN_API_KEY).get("/v1/models/no-such-model").then().statusCode(404)
                 .body("error.message", equalTo("The model 'no-such-model' does not exist"))
                 .body("error.code", equalTo("model_not_found"))
                 .body("data", not(hasItem("no-such-model")));

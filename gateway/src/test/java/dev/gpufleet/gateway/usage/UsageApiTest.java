@@ -41,7 +41,7 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.stream.Stream;
 
-import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
+import static dev.gpufleet.localstack.testing.TestClusterToken.ADMIN_API_KEY;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -113,10 +113,10 @@ class UsageApiTest {
     }
 
     private static Key newKey() {
-        String userId = given().auth().oauth2(TOKEN).contentType("application/json")
+        String userId = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("user"), "admin", false)).post("/api/v1/users")
                 .then().statusCode(201).extract().path("id");
-        Response created = given().auth().oauth2(TOKEN).contentType("application/json")
+        Response created = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("key"), "user_id", userId)).post("/api/v1/api-keys");
         created.then().statusCode(201);
         return new Key(created.path("id"), created.path("key"));
@@ -130,7 +130,7 @@ class UsageApiTest {
     }
 
     private static Response usage(String query) {
-        return given().auth().oauth2(TOKEN).get("/api/v1/usage" + query);
+        return given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/usage" + query);
     }
 
     private static String today() {
@@ -223,10 +223,10 @@ class UsageApiTest {
     @Test
     void aRealKeysUsageIsMeteredUnderItsIdAndChargedToItsTokenBudget() throws Exception {
         String model = runningModel();
-        String userId = given().auth().oauth2(TOKEN).contentType("application/json")
+        String userId = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("user"), "admin", false)).post("/api/v1/users")
                 .then().statusCode(201).extract().path("id");
-        Response created = given().auth().oauth2(TOKEN).contentType("application/json")
+        Response created = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("key"), "user_id", userId, "tokens_per_minute", 5))
                 .post("/api/v1/api-keys");
         created.then().statusCode(201);
@@ -245,13 +245,15 @@ class UsageApiTest {
                 .body("items[0].requests", equalTo(1));
         // the key's owner sees its keys' usage, and no one else's (the table holds every other test's rows too);
         // through another key of its own, as this one is over its token budget
-        String second = given().auth().oauth2(TOKEN).contentType("application/json")
+        String second = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", unique("key"), "user_id", userId)).post("/api/v1/api-keys")
                 .then().statusCode(201).extract().path("key");
         given().auth().oauth2(second).get("/api/v1/usage").then().statusCode(200)
                 .body("pagination.total", equalTo(1)).body("items[0].key_id", equalTo(keyId))
                 .body("items[0].requests", equalTo(1));
-        given().auth().oauth2(second).get("/api/v1/usage?key_id=cluster").then().statusCode(200)
+        given().auth().oauth2(second).get("/api/v1/usage?key_id="
+                        + dev.gpufleet.gateway.auth.ApiKeyFormat.parse(ADMIN_API_KEY).orElseThrow().id())
+                .then().statusCode(200)
                 .body("pagination.total", equalTo(0));
     }
 
@@ -339,7 +341,7 @@ class UsageApiTest {
             } catch (IOException expected) {
                 // the stream breaks off, as asked: its warning is one of the lines checked
             }
-            given().auth().oauth2(TOKEN).header("x-fake-drop", "1").get("/api/v1/workers").then().statusCode(502);
+            given().auth().oauth2(ADMIN_API_KEY).header("x-fake-drop", "1").get("/api/v1/workers").then().statusCode(502);
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> lines.stream().anyMatch(l -> l.contains("did not answer")));
         } finally {
@@ -347,7 +349,7 @@ class UsageApiTest {
         }
         String secret = key.secret();
         List<String> leaking = new ArrayList<>(lines.stream()
-                .filter(l -> l.contains(TOKEN) || l.contains(secret)).toList());
+                .filter(l -> l.contains(ADMIN_API_KEY) || l.contains(secret)).toList());
         assertEquals(List.of(), leaking);
     }
 }

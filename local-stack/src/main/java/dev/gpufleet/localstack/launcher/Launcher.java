@@ -84,7 +84,7 @@ public final class Launcher {
                                 + "       -H 'Content-Type: application/json' \\%n"
                                 + "       -d '{\"model\": \"%s\", \"messages\": [{\"role\": \"user\", "
                                 + "\"content\": \"Hello!\"}], \"max_tokens\": 32}'%n%n",
-                        stack.gatewayUrl(), stack.clusterTokenFile(), DemoModelSetup.MODEL_NAME);
+                        stack.gatewayUrl(), stack.adminKeyFile(), DemoModelSetup.MODEL_NAME);
             } else {
                 out.printf("Demo model not RUNNING after %d s: %s. See %s.%n", options.readyTimeout().toSeconds(),
                         instance == null ? "no instance yet"
@@ -104,12 +104,13 @@ public final class Launcher {
         }
         out.printf("%nWeb console: %s/ (sign in with the admin user's API key below)%n", stack.gatewayUrl());
         out.printf("OpenAI-compatible API: %s/v1%n", stack.gatewayUrl());
-        out.printf("Cluster token (admin and API access for now): %s%n", stack.clusterTokenFile());
         out.printf("Command line: ./gpufleet status, ./gpufleet --help (on this machine it uses the admin's key)%n");
         out.printf("Admin user's API key (users and keys: %s/api/v1/users, /api/v1/api-keys): %s%n",
                 stack.gatewayUrl(), stack.adminKeyFile());
-        out.printf("Admin API: %s/api/v1/models (registry), %s/api/v1/instances (scheduler)%n",
-                stack.registryUrl(), stack.schedulerUrl());
+        out.printf("Admin API, with that key: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/models%n",
+                stack.adminKeyFile(), stack.gatewayUrl());
+        out.printf("Internal secrets (service token, backend-key secret, metrics token; not for the gateway): %s%n",
+                stack.settingsFile());
     }
 
     /** Says so, with the log's tail, when a component dies while the stack runs. */

@@ -1,5 +1,7 @@
 package dev.gpufleet.localstack.launcher;
 
+import dev.gpufleet.localstack.FreePorts;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
@@ -44,6 +46,7 @@ public final class LocalStack implements AutoCloseable {
     /** Held while this stack runs: no second launcher takes the same data dir's processes for leftovers. */
     private final DataDirLock lock;
     private final List<ManagedProcess> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Integer> managementPorts = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closing;
 
     private LocalStack(Options options, StackSettings settings, DataDirLock lock) {
@@ -97,6 +100,25 @@ public final class LocalStack implements AutoCloseable {
 
     public Path clusterTokenFile() {
         return options.dataDir().resolve("cluster-token");
+    }
+
+    /** Where the stack's secrets are kept (mode 600). */
+    public Path settingsFile() {
+        return options.dataDir().resolve("stack.properties");
+    }
+
+    /** The scrape credential of every component's management interface ({@link #metricsUrl}). */
+    public String metricsToken() {
+        return settings.metricsToken();
+    }
+
+    /** Where a component's metrics are: its management interface (a port of its own, the metrics token only). */
+    public String metricsUrl(String component) {
+        Integer port = managementPorts.get(component);
+        if (port == null) {
+            throw new IllegalArgumentException("no component " + component + " was started");
+        }
+        return "http://127.0.0.1:" + port + "/q/metrics";
     }
 
     public List<Component> components() {
@@ -165,6 +187,12 @@ public final class LocalStack implements AutoCloseable {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers());
         env.put("GPUFLEET_CLUSTER_TOKEN", settings.clusterToken());
+        env.put("GPUFLEET_METRICS_TOKEN", settings.metricsToken());
+        // metrics on a management port of its own, on loopback like everything here
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        int managementPort = FreePorts.pick();
+        managementPorts.put(module, managementPort);
+        env.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         List<String> cmd = new ArrayList<>(javaCommand(javaOptions(module)));
         cmd.addAll(List.of("-jar", jar.toString()));
         return track(ManagedProcess.start(module, cmd, env, options.root(), logs, run, "http://127.0.0.1:" + port));
@@ -186,6 +214,7 @@ public final class LocalStack implements AutoCloseable {
         // the admin API (/api/v1/**) is forwarded to the owning service
         env.put("GPUFLEET_GATEWAY_REGISTRY_URL", registryUrl());
         env.put("GPUFLEET_GATEWAY_SCHEDULER_URL", schedulerUrl());
+        env.put("GPUFLEET_BACKEND_KEY_SECRET", settings.backendKeySecret());
         return env;
     }
 
@@ -196,6 +225,15 @@ public final class LocalStack implements AutoCloseable {
     /** Written by the gateway on its first start (mode 600): the API key of user {@code admin}. */
     public Path adminKeyFile() {
         return gatewayDataDir().resolve("admin-api-key");
+    }
+
+    /** The admin user's API key: what clients of the gateway (curl, the console, the CLI) send. */
+    public String adminApiKey() {
+        try {
+            return Files.readString(adminKeyFile()).trim();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + adminKeyFile(), e);
+        }
     }
 
     private Map<String, String> registryEnv() {
@@ -211,6 +249,7 @@ public final class LocalStack implements AutoCloseable {
         // everything stays on this machine: backends listen on loopback, and the gateway reaches them there
         env.put("GPUFLEET_WORKER_ADDRESS", "127.0.0.1");
         env.put("GPUFLEET_WORKER_BACKEND_HOST", "127.0.0.1");
+        env.put("GPUFLEET_BACKEND_KEY_SECRET", settings.backendKeySecret());
         Path llamacppServer = options.root().resolve("llamacpp-server/target/llamacpp-server.jar");
         if (Files.isRegularFile(llamacppServer)) {
             env.put("GPUFLEET_WORKER_LLAMACPP_SERVER_JAR", llamacppServer.toString());

@@ -16,10 +16,13 @@ import java.util.Properties;
 /**
  * What the embedded default must keep between runs, in {@code <data-dir>/stack.properties} (mode 600): the
  * ports Kafka and PostgreSQL were first started on (Kafka's quorum is bound to its controller port), the database
- * password and the cluster token. The token also goes to {@code <data-dir>/cluster-token} (mode 600) for curl.
+ * password and one secret per purpose, each generated here (32 random bytes): the service token (service to service
+ * and agent to service; also in {@code <data-dir>/cluster-token}, mode 600, for the internal APIs), the backend-key
+ * secret (the gateway's and the agent's) and the metrics token (the management interfaces'). A file written before a
+ * secret existed gets that secret added. Clients of the gateway use the admin user's API key, never these.
  */
 record StackSettings(int kafkaPort, int kafkaControllerPort, int postgresPort, String databasePassword,
-                     String clusterToken) {
+                     String clusterToken, String backendKeySecret, String metricsToken) {
 
     static StackSettings loadOrCreate(Path dataDir) {
         Path file = dataDir.resolve("stack.properties");
@@ -30,34 +33,53 @@ record StackSettings(int kafkaPort, int kafkaControllerPort, int postgresPort, S
                 try (Reader r = Files.newBufferedReader(file)) {
                     p.load(r);
                 }
-                return new StackSettings(intOf(p, "kafka.port", file), intOf(p, "kafka.controller.port", file),
-                        intOf(p, "postgres.port", file), required(p, "database.password", file),
-                        required(p, "cluster.token", file));
+                boolean added = p.getProperty("backend.key.secret") == null || p.getProperty("metrics.token") == null;
+                StackSettings s = new StackSettings(intOf(p, "kafka.port", file),
+                        intOf(p, "kafka.controller.port", file), intOf(p, "postgres.port", file),
+                        required(p, "database.password", file), required(p, "cluster.token", file),
+                        p.getProperty("backend.key.secret", secret()), p.getProperty("metrics.token", secret()));
+                if (added) {
+                    s.save(dataDir);
+                }
+                return s;
             }
             StackSettings s = new StackSettings(FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), secret(),
-                    secret());
-            Properties p = new Properties();
-            p.setProperty("kafka.port", Integer.toString(s.kafkaPort));
-            p.setProperty("kafka.controller.port", Integer.toString(s.kafkaControllerPort));
-            p.setProperty("postgres.port", Integer.toString(s.postgresPort));
-            p.setProperty("database.password", s.databasePassword);
-            p.setProperty("cluster.token", s.clusterToken);
-            writePrivate(file, w -> p.store(w, "gpufleet embedded default: kept between runs"));
-            writePrivate(dataDir.resolve("cluster-token"), w -> w.write(s.clusterToken + "\n"));
+                    secret(), secret(), secret());
+            s.save(dataDir);
             return s;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file + ": " + e.getMessage(), e);
         }
     }
 
+    private void save(Path dataDir) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("kafka.port", Integer.toString(kafkaPort));
+        p.setProperty("kafka.controller.port", Integer.toString(kafkaControllerPort));
+        p.setProperty("postgres.port", Integer.toString(postgresPort));
+        p.setProperty("database.password", databasePassword);
+        p.setProperty("cluster.token", clusterToken);
+        p.setProperty("backend.key.secret", backendKeySecret);
+        p.setProperty("metrics.token", metricsToken);
+        writePrivate(dataDir.resolve("stack.properties"), w -> p.store(w, "gpufleet embedded default: kept between runs"));
+        writePrivate(dataDir.resolve("cluster-token"), w -> w.write(clusterToken + "\n"));
+    }
+
+    /** 32 random bytes, URL-safe Base64 (43 characters): every secret setting demands at least 32 bytes. */
     private static String secret() {
-        byte[] bytes = new byte[24];
+        byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     private interface WriterAction {
         void write(Writer w) throws IOException;
+    }
+
+    @Override
+    public String toString() {
+        return "StackSettings[kafkaPort=" + kafkaPort + ", kafkaControllerPort=" + kafkaControllerPort
+                + ", postgresPort=" + postgresPort + ", secrets hidden]";
     }
 
     private static void writePrivate(Path file, WriterAction action) throws IOException {

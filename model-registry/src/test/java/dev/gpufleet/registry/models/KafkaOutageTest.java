@@ -1,5 +1,6 @@
 package dev.gpufleet.registry.models;
 
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.localstack.testing.TestKafka;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.registry.models.ModelsApiTest.MODELS;
 import static dev.gpufleet.registry.models.ModelsApiTest.api;
 import static dev.gpufleet.registry.models.ModelsApiTest.unique;
@@ -63,7 +65,8 @@ class KafkaOutageTest {
             expectedRevision.put(deletedId, 2L);
             expectedName.put(deletedId, null);
 
-            String metrics = api().get("/q/metrics").then().statusCode(200).extract().asString();
+            String metrics = given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics")
+                    .then().statusCode(200).extract().asString();
             assertTrue(metrics.lines().anyMatch(l -> l.startsWith("gpufleet_outbox_backlog")
                             && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) >= 12),
                     "5 creates + 6 updates + a delete and its tombstone wait in the outbox");

@@ -1,5 +1,6 @@
 package dev.gpufleet.registry.models;
 
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ModelDeleted;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
@@ -16,6 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.LongStream;
 
+import static io.restassured.RestAssured.given;
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.registry.models.ModelsApiTest.MODELS;
 import static dev.gpufleet.registry.models.ModelsApiTest.api;
 import static dev.gpufleet.registry.models.ModelsApiTest.create;
@@ -126,7 +129,7 @@ class ModelEventsTest {
 
     @Test
     void theOutboxBacklogIsAMetric() {
-        api().get("/q/metrics").then().statusCode(200)
+        given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics").then().statusCode(200)
                 .body(containsString("gpufleet_outbox_backlog{outbox=\"registry.outbox\"}"));
     }
 }

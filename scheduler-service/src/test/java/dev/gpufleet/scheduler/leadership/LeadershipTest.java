@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.leadership;
 
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.Events;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -64,7 +66,7 @@ class LeadershipTest {
                 .body("leader", equalTo(leadership.instanceId()))
                 .body("epoch", equalTo((int) leadership.epoch()));
         given().get("/q/health/ready").then().statusCode(200);
-        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+        given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("gpufleet_scheduler_leader"));
         given().get("/api/v1/scheduler/leader").then().statusCode(401);
     }

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.testing;
 
+import dev.gpufleet.localstack.testing.TestClusterToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpufleet.events.EventCodec;
 import dev.gpufleet.localstack.FreePorts;
@@ -51,6 +52,9 @@ public final class SchedulerProcess {
                 .redirectOutput(log.toFile());
         Map<String, String> all = new HashMap<>(env);
         all.put("GPUFLEET_CLUSTER_TOKEN", TOKEN);
+        all.put("GPUFLEET_METRICS_TOKEN", TestClusterToken.METRICS_TOKEN);
+        all.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        all.put("QUARKUS_MANAGEMENT_PORT", "0");
         all.put("GPUFLEET_SCHEDULER_INSTANCE_ID", name);
         all.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         all.put("QUARKUS_HTTP_PORT", String.valueOf(port));

@@ -1,59 +1,59 @@
 package dev.gpufleet.kit.auth;
 
 import io.quarkus.runtime.Startup;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Optional;
 
 /**
- * The cluster token ({@code gpufleet.cluster-token}, env {@code GPUFLEET_CLUSTER_TOKEN}): the shared secret the
- * services demand on their routes and send to each other, and the key the instance API keys are derived from
- * ({@link InstanceApiKeys}). This is the one place it is read and checked; everything that needs it injects this.
- * It is never logged: {@link #toString()} hides it.
- *
- * <p>Created at start, so a token that is missing or too short fails the start, not the first request.
+ * The service token ({@code gpufleet.cluster-token}, env {@code GPUFLEET_CLUSTER_TOKEN}): the shared secret the
+ * services and agents send to each other's internal APIs. It is a service credential only: the gateway refuses it on
+ * its public routes, backends' keys come from {@link BackendKeySecret}, and metrics take {@link MetricsToken}. During
+ * a rotation {@code gpufleet.cluster-token-previous} is accepted too, and only the current value is sent. This is
+ * the one place it is read and checked ({@link SecretSetting}: a placeholder or fewer than 32 bytes fail the start);
+ * everything that needs it injects this. It is never logged: {@link #toString()} hides it.
  */
 @Startup
 @Singleton
 public final class ClusterToken {
-    private static final String PROPERTY = "gpufleet.cluster-token";
-    static final int MIN_LENGTH = 16;
+    public static final String PROPERTY = "gpufleet.cluster-token";
+    public static final String ENV = "GPUFLEET_CLUSTER_TOKEN";
 
-    private final String value;
-    private final byte[] bytes;
-    private final boolean ascii;
+    private final RotatingSecret secret;
 
-    public ClusterToken(@ConfigProperty(name = "gpufleet.cluster-token") String value) {
-        if (value == null || value.length() < MIN_LENGTH) {
-            throw new IllegalArgumentException(PROPERTY + " (GPUFLEET_CLUSTER_TOKEN) must be at least " + MIN_LENGTH
-                    + " characters");
-        }
-        this.value = value;
-        this.bytes = value.getBytes(StandardCharsets.UTF_8);
-        this.ascii = bytes.length == value.length();
+    @Inject
+    public ClusterToken(@ConfigProperty(name = PROPERTY) String value,
+                        @ConfigProperty(name = PROPERTY + "-previous") Optional<String> previous) {
+        this.secret = new RotatingSecret(PROPERTY, ENV, value, previous);
     }
 
-    /** The secret itself, for deriving keys from it. */
-    public String value() {
-        return value;
+    public ClusterToken(String value) {
+        this(value, Optional.empty());
     }
 
     /** The {@code Authorization} header value a service sends to another. */
     public String bearer() {
-        return "Bearer " + value;
+        return "Bearer " + secret.current();
     }
 
-    /** Whether a presented token (without {@code Bearer }) is this one, compared in constant time. */
+    /** Whether a presented token (without {@code Bearer }) is the current or, during a rotation, the previous one. */
     public boolean matches(String presented) {
-        return sameToken(bytes, ascii, presented);
+        return secret.matches(presented);
     }
 
     /** Whether an {@code Authorization} header carries this token. */
     public boolean matchesBearer(String authorization) {
         return authorization != null && authorization.startsWith("Bearer ")
                 && matches(authorization.substring("Bearer ".length()));
+    }
+
+    /** Whether the value in use looks like {@code prefix} (the gateway's API keys' public prefix). */
+    public boolean anyValueStartsWith(String prefix) {
+        return secret.current().startsWith(prefix) || secret.previous().map(p -> p.startsWith(prefix)).orElse(false);
     }
 
     /**

@@ -7,10 +7,10 @@ import java.security.GeneralSecurityException;
 import java.util.HexFormat;
 
 /**
- * The API key a backend instance is started with, derived from the cluster token and the instance id, so the
+ * The API key a backend instance is started with, derived from the backend-key secret ({@link BackendKeySecret}) and the instance id, so the
  * worker agent (which starts the backend with it) and the gateway (which calls the backend with it) agree without
- * storing or sending it: {@code "gpf-" + hex(HMAC-SHA256(key = cluster token, "gpufleet instance api key v1:" +
- * instanceId))}. Knowing one instance's key reveals nothing about the token or other instances' keys.
+ * storing or sending it: {@code "gpf-" + hex(HMAC-SHA256(key = backend-key secret, "gpufleet instance api key v1:" +
+ * instanceId))}. Knowing one instance's key reveals nothing about the secret or other instances' keys.
  */
 public final class InstanceApiKeys {
     static final String CONTEXT = "gpufleet instance api key v1:";
@@ -18,13 +18,13 @@ public final class InstanceApiKeys {
     private InstanceApiKeys() {
     }
 
-    public static String forInstance(String clusterToken, String instanceId) {
-        if (clusterToken == null || clusterToken.isEmpty()) {
-            throw new IllegalArgumentException("cluster token: required to derive instance API keys");
+    public static String forInstance(String secret, String instanceId) {
+        if (secret == null || secret.isEmpty()) {
+            throw new IllegalArgumentException("backend-key secret: required to derive instance API keys");
         }
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(clusterToken.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             byte[] digest = mac.doFinal((CONTEXT + instanceId).getBytes(StandardCharsets.UTF_8));
             return "gpf-" + HexFormat.of().formatHex(digest);
         } catch (GeneralSecurityException e) {

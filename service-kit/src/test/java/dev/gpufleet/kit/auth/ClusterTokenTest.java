@@ -6,6 +6,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,29 +14,51 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The cluster token is at least 16 characters and never printed; its check gives what MessageDigest.isEqual over the
+ * The service token meets the secret rule (SecretSetting), accepts the previous value during a rotation, sends only
+ * the current one, and is never printed; its check gives what MessageDigest.isEqual over the
  * UTF-8 bytes gives, for ASCII tokens or not.
  */
 class ClusterTokenTest {
 
+    private static final String CURRENT = "test-cluster-token-0123456789abcdef";
+    private static final String PREVIOUS = "old-cluster-token-0123456789abcdefgh";
+
     @Test
-    void aTokenShorterThan16CharactersFailsNamingTheSetting() {
+    void aTokenShorterThan32BytesOrAPlaceholderFailsNamingTheSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ClusterToken("fifteen-chars-x"));
-        assertEquals("gpufleet.cluster-token (GPUFLEET_CLUSTER_TOKEN) must be at least 16 characters", e.getMessage());
+                () -> new ClusterToken("thirty-one-bytes-long-012345678"));
+        assertEquals("gpufleet.cluster-token (GPUFLEET_CLUSTER_TOKEN) is 31 bytes long; it must be at least 32 bytes "
+                + "(for example: openssl rand -base64 32)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new ClusterToken(null));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterToken(CURRENT, Optional.of("CHANGE-ME-to-a-random-secret-of-32-bytes")));
+        assertEquals("gpufleet.cluster-token-previous (GPUFLEET_CLUSTER_TOKEN_PREVIOUS) is still the placeholder "
+                + "'CHANGE-ME…': set a random secret of at least 32 bytes (for example: openssl rand -base64 32)",
+                e.getMessage());
     }
 
     @Test
     void aBearerHeaderMatchesOnlyWithTheExactToken() {
-        ClusterToken token = new ClusterToken("test-cluster-token-0123456789");
-        assertEquals("Bearer test-cluster-token-0123456789", token.bearer());
-        assertTrue(token.matchesBearer("Bearer test-cluster-token-0123456789"));
-        assertFalse(token.matchesBearer("bearer test-cluster-token-0123456789"));
-        assertFalse(token.matchesBearer("Bearer  test-cluster-token-0123456789"));
-        assertFalse(token.matchesBearer("test-cluster-token-0123456789"));
+        ClusterToken token = new ClusterToken(CURRENT);
+        assertEquals("Bearer " + CURRENT, token.bearer());
+        assertTrue(token.matchesBearer("Bearer " + CURRENT));
+        assertFalse(token.matchesBearer("bearer " + CURRENT));
+        assertFalse(token.matchesBearer("Bearer  " + CURRENT));
+        assertFalse(token.matchesBearer(CURRENT));
+        assertFalse(token.matchesBearer("Bearer " + PREVIOUS));
         assertFalse(token.matchesBearer(null));
         assertFalse(token.toString().contains("0123456789"), token.toString());
+    }
+
+    @Test
+    void duringARotationBothValuesAreAcceptedAndOnlyTheCurrentIsSent() {
+        ClusterToken token = new ClusterToken(CURRENT, Optional.of(PREVIOUS));
+        assertEquals("Bearer " + CURRENT, token.bearer());
+        assertTrue(token.matchesBearer("Bearer " + CURRENT));
+        assertTrue(token.matchesBearer("Bearer " + PREVIOUS));
+        assertFalse(token.matchesBearer("Bearer " + PREVIOUS + "x"));
+        assertFalse(token.matchesBearer("Bearer " + CURRENT.substring(1)));
+        assertTrue(new ClusterToken(CURRENT, Optional.of(" ")).matches(CURRENT), "a blank previous value is unset");
     }
 
     @ParameterizedTest(name = "{0} vs {1}")

@@ -10,7 +10,7 @@ import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.RayCommands;
 import dev.gpufleet.worker.backend.RaySettings;
-import dev.gpufleet.kit.auth.ClusterToken;
+import dev.gpufleet.kit.auth.BackendKeySecret;
 import dev.gpufleet.worker.backend.ExecutableSearch;
 import dev.gpufleet.worker.devices.ByteSize;
 import dev.gpufleet.worker.devices.ReportedDevices;
@@ -41,7 +41,7 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       ReportedDevices reportedDevices, ClusterToken clusterToken) {
+                       ReportedDevices reportedDevices, BackendKeySecret backendKeys) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -61,7 +61,7 @@ public class Supervision {
                     case LaunchPlanner.RAY -> config.ray().command();
                     default -> Optional.<String>empty();
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
-                config.backendApiKeys() ? clusterToken.value() : null,
+                config.backendApiKeys() ? backendKeys.value() : null,
                 config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
                 new MindieSettings(config.mindie().multiNodesInferPort())),
                 publisher, clock, downloader);

@@ -1,5 +1,6 @@
 package dev.gpufleet.worker.api;
 
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceDeleted;
@@ -30,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -139,7 +141,9 @@ class WorkerApiTest {
         given().auth().oauth2(TOKEN).queryParam("follow", "yes").get("/api/v1/logs/any").then().statusCode(400)
                 .body("message", equalTo("follow must be true or false, got 'yes'"));
         given().get("/api/v1/logs/any").then().statusCode(401);
-        given().get("/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).get("/q/metrics").then().statusCode(401);
+        given().port(TestManagement.port()).auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(401);
+        given().auth().oauth2(METRICS_TOKEN).get("/api/v1/worker").then().statusCode(401);
         given().get("/q/health").then().statusCode(200);
     }
 
@@ -149,8 +153,8 @@ class WorkerApiTest {
         InstanceChanged instance = place("metered-1", model);
         awaitObserved(instance.instanceId(), InstanceState.RUNNING);
 
-        String metrics = await().atMost(PATIENCE).until(() -> given().auth().oauth2(TOKEN).get("/metrics").then()
-                .statusCode(200).extract().asString(), text -> text.contains("gpufleet_worker_device_memory_used_bytes")
+        String metrics = await().atMost(PATIENCE).until(() -> given().port(TestManagement.port())
+                .auth().oauth2(METRICS_TOKEN).get("/q/metrics").then().statusCode(200).extract().asString(), text -> text.contains("gpufleet_worker_device_memory_used_bytes")
                 && text.contains("gpufleet_worker_instances{state=\"RUNNING\"} 1.0"));
 
         assertTrue(metrics.contains("gpufleet_worker_device_memory_total_bytes{index=\"1\",name=\"NVIDIA H100 80GB "

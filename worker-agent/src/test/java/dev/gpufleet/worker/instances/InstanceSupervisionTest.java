@@ -158,7 +158,7 @@ class InstanceSupervisionTest {
 
         assertEquals(List.of("--host", "127.0.0.1", "--port", String.valueOf(port), "-m", model.toString(),
                 "--alias", "demo-chat", "-np", "4", "-ngl", "999", "--api-key",
-                dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, running.payload().instanceId()),
+                dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(dev.gpufleet.localstack.testing.TestClusterToken.BACKEND_KEY_SECRET, running.payload().instanceId()),
                 "--ctx-size", "4096", "--seed", "42"), StandInBackend.recordedArgs(model));
         assertEquals(List.of("ASCEND_RT_VISIBLE_DEVICES=", "CUDA_VISIBLE_DEVICES=1",
                 "GPUFLEET_TEST_SECRET=s3cr3t-value", "HIP_VISIBLE_DEVICES="), StandInBackend.recordedEnv(model));
