@@ -210,7 +210,6 @@ public final class LocalStack implements AutoCloseable {
         env.put("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
         // everything stays on this machine: backends listen on loopback, and the gateway reaches them there
         env.put("GPUFLEET_WORKER_ADDRESS", "127.0.0.1");
-        env.put("GPUFLEET_WORKER_BACKEND_HOST", "127.0.0.1");
         Path llamacppServer = options.root().resolve("llamacpp-server/target/llamacpp-server.jar");
         if (Files.isRegularFile(llamacppServer)) {
             env.put("GPUFLEET_WORKER_LLAMACPP_SERVER_JAR", llamacppServer.toString());

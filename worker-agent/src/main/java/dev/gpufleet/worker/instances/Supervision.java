@@ -49,7 +49,7 @@ public class Supervision {
         this.publisher = new ObservationPublisher(producer, dataDir, clock);
         this.downloader = new Downloader(downloadSettings(config, dataDir));
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
-                config.backendHost(), config.portRange(),
+                backendHost(config), config.portRange(),
                 () -> currentDevices(reportedDevices, config),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
@@ -77,6 +77,15 @@ public class Supervision {
                 .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
     }
 
+    /** gpufleet.worker.backend-host, else the address this worker advertises: never all interfaces by default. */
+    static String backendHost(WorkerConfig config) {
+        return config.backendHost().filter(h -> !h.isBlank()).orElseGet(() -> advertisedAddress(config));
+    }
+
+    static String advertisedAddress(WorkerConfig config) {
+        return config.address().filter(a -> !a.isBlank()).orElseGet(HostNetwork::detectAddress);
+    }
+
     static RaySettings raySettings(WorkerConfig config) {
         WorkerConfig.Ray ray = config.ray();
         PortRange workers;
@@ -88,8 +97,7 @@ public class Supervision {
         return new RaySettings(new RayCommands.Ports(ray.gcsPort(), ray.clientServerPort(), ray.nodeManagerPort(),
                 ray.objectManagerPort(), ray.runtimeEnvAgentPort(), ray.dashboardAgentGrpcPort(),
                 ray.dashboardAgentListenPort(), ray.metricsExportPort(), workers.first(), workers.last(),
-                ray.dashboardPort()), config.address().filter(a -> !a.isBlank())
-                .orElseGet(HostNetwork::detectAddress));
+                ray.dashboardPort()), advertisedAddress(config));
     }
 
     private static long diskMargin(String text) {
