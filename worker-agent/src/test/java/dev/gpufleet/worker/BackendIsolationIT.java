@@ -148,6 +148,7 @@ class BackendIsolationIT {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", String.valueOf(FreePorts.pick()));
         env.put("GPUFLEET_WORKER_DATA_DIR", dataDir.toString());
+        env.put("GPUFLEET_MODELS_LOCAL_ROOTS", workDir.toString());
         env.put("GPUFLEET_WORKER_NAME", "isolation-it");
         env.put("GPUFLEET_WORKER_ADDRESS", "127.0.0.1");
         env.remove("GPUFLEET_WORKER_BACKEND_HOST");

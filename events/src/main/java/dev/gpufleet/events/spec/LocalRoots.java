@@ -55,6 +55,13 @@ public final class LocalRoots {
         return roots;
     }
 
+    /** These roots and {@code root} (an agent's own download directory, say). */
+    public LocalRoots with(Path root) {
+        List<Path> more = new ArrayList<>(roots);
+        more.add(resolved(root.toAbsolutePath()));
+        return new LocalRoots(more);
+    }
+
     /** @return why {@code path} may not be used, empty when it lies inside a root */
     public Optional<String> refusal(String path) {
         if (roots.isEmpty()) {

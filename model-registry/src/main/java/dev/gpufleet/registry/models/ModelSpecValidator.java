@@ -240,7 +240,8 @@ public final class ModelSpecValidator {
     private static FieldError parameterProblem(String backend, BackendParameters.Problem problem, boolean refused) {
         return new FieldError("backend_parameters[" + problem.index() + "]",
                 problem.message() + " (backend " + backend + ")"
-                        + (refused && problem.message().startsWith("unknown flag") ? "; a flag the backend's table does not know needs allow_unknown_parameters: true, set by "
+                        + (refused && problem.message().startsWith("unknown flag")
+                        ? "; a flag the backend's table does not know needs allow_unknown_parameters: true, set by "
                         + "an admin" : ""));
     }
 

@@ -2,9 +2,11 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.spec.LocalRoots;
 import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.LaunchGuard;
 import dev.gpufleet.worker.backend.LaunchPlanner;
 import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
@@ -25,6 +27,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.producer.Producer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +44,8 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       ReportedDevices reportedDevices, ClusterToken clusterToken) {
+                       ReportedDevices reportedDevices, ClusterToken clusterToken,
+                       @ConfigProperty(name = LocalRoots.SETTING) Optional<String> modelRoots) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -64,7 +68,8 @@ public class Supervision {
                 config.backendApiKeys() ? clusterToken.value() : null,
                 config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
                 new MindieSettings(config.mindie().multiNodesInferPort())),
-                publisher, clock, downloader);
+                publisher, clock, downloader, new LaunchGuard(LocalRoots.parse(modelRoots.orElse(""))
+                        .with(dataDir.resolve("models"))));
         supervisor.start();
     }
 
