@@ -191,6 +191,7 @@ public final class AgentBench {
                 "GPUFLEET_WORKER_PORT_RANGE", "47000-47099",
                 "QUARKUS_HTTP_HOST", "127.0.0.1",
                 "QUARKUS_HTTP_PORT", String.valueOf(port)));
+        builder.environment().put("GPUFLEET_MODELS_LOCAL_ROOTS", work.toString());
         return builder.start();
     }
 
