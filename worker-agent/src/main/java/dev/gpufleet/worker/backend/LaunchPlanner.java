@@ -185,10 +185,11 @@ public final class LaunchPlanner {
                     instance.shape(), rpcServers, apiKey, plan.categories(), plan.backendParameters())),
                     environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
-                    host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), apiKey,
+                    host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), null,
                     modelMaxLength(model.path(), host), instance.gpuIndexes().size(),
                     instance.subordinateWorkers().stream().map(s -> s.gpuIndexes().size()).toList(),
-                    plan.backendParameters(), instance.shape())), environment, port.getAsInt()).withPrelude(rayHead);
+                    plan.backendParameters(), instance.shape())), withVllmApiKey(environment, apiKey), port.getAsInt())
+                    .withPrelude(rayHead);
             case VOX_BOX -> BackendLaunch.ready(VoxBoxCommand.build(new VoxBoxCommand.Inputs(binary.command(),
                     host.backendHost(), port.getAsInt(), model.path(),
                     instanceDir(host, instance).resolve("vox-box").toString(), !instance.gpuIndexes().isEmpty(),
@@ -300,6 +301,18 @@ public final class LaunchPlanner {
             variables.put(name, value);
         });
         return new BackendEnvironment(variables, warnings, null);
+    }
+
+    /** vLLM reads its key from {@code VLLM_API_KEY}: off its command line, which every local user can read. */
+    static final String VLLM_API_KEY = "VLLM_API_KEY";
+
+    static BackendEnvironment withVllmApiKey(BackendEnvironment environment, String apiKey) {
+        if (apiKey == null) {
+            return environment;
+        }
+        Map<String, String> variables = new LinkedHashMap<>(environment.variables());
+        variables.put(VLLM_API_KEY, apiKey);
+        return new BackendEnvironment(variables, environment.warnings(), null);
     }
 
     private static String distributedProblem(String backend, InstanceChanged instance) {
