@@ -147,7 +147,8 @@ class InferenceFlowTest {
 
     /**
      * The agent holds the service token, the Kafka address and a hub token; the real llama.cpp backend it started
-     * holds none of them and listens on loopback only (the worker's advertised address on the embedded default).
+     * holds none of them, gets its own key from its environment rather than its command line, and listens on loopback
+     * only (the worker's advertised address on the embedded default).
      */
     private static void backendHoldsNoCredentialAndListensOnlyOnLoopback(long backendPid, List<String> secrets)
             throws Exception {
@@ -160,6 +161,9 @@ class InferenceFlowTest {
             assertEquals(List.of(), environ.keySet().stream().filter(n -> n.startsWith("GPUFLEET_")
                     || n.startsWith("KAFKA_") || n.startsWith("QUARKUS_")).toList(), "the agent's settings");
         }
+        String commandLine = new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(backendPid),
+                "cmdline")), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        assertFalse(commandLine.contains("--api-key"), "the instance key is not on the command line: " + commandLine);
         List<ProcessInspection.Listening> listening = ProcessInspection.listening(backendPid);
         assertFalse(listening.isEmpty(), "the backend listens");
         assertTrue(listening.stream().allMatch(l -> l.address().equals("127.0.0.1")), listening.toString());
