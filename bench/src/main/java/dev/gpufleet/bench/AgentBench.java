@@ -196,6 +196,7 @@ public final class AgentBench {
                 "GPUFLEET_METRICS_TOKEN", "bench-metrics-token-0123456789abcdef",
                 "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
                 "QUARKUS_MANAGEMENT_PORT", "0"));
+        builder.environment().put("GPUFLEET_MODELS_LOCAL_ROOTS", work.toString());
         return builder.start();
     }
 

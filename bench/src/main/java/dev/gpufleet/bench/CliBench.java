@@ -50,7 +50,8 @@ public final class CliBench {
         Path model = dir.resolve("tiny.gguf");
         DemoModel.write(Preset.TINY, 1, model);
         LocalStack.Options options = new LocalStack.Options(root, dir.resolve("stack"), FreePorts.pick(),
-                FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), Duration.ofSeconds(180), Map.of());
+                FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), Duration.ofSeconds(180),
+                Map.of("GPUFLEET_MODELS_LOCAL_ROOTS", dir.toString()));
         System.out.printf("cli: starting the embedded stack in %s ...%n", dir);
         try (LocalStack stack = LocalStack.start(options, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8))) {

@@ -59,6 +59,7 @@ class EmbeddedDefaultTest {
             oneCredentialPerPurpose(stack);
             AuthorizationMatrix.check(stack);
             String adminKey = stack.adminApiKey();
+            specInputThatCouldRunCodeIsRefused(stack, token, source);
 
             JsonNode model = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
                     "{\"name\": \"demo-llm\", \"source\": " + source + ", \"replicas\": 2}"), 201);
@@ -128,9 +129,26 @@ class EmbeddedDefaultTest {
         return LocalStack.start(options, new PrintStream(progress, true, StandardCharsets.UTF_8));
     }
 
+    /** The tests' models lie in their temporary directories: those may be registered from. */
+    /** A model may not preload a library nor load a file outside the local roots: 400 naming the field. */
+    private static void specInputThatCouldRunCodeIsRefused(LocalStack stack, String token, String source)
+            throws Exception {
+        JsonNode preload = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
+                "{\"name\": \"preload\", \"source\": " + source + ", \"env\": {\"LD_PRELOAD\": \"/tmp/x.so\"}}"),
+                400);
+        assertTrue(preload.path("message").asText().contains("env.LD_PRELOAD: not allowed"), preload.toString());
+        JsonNode shadow = Http.json(Http.send("POST", stack.registryUrl() + "/api/v1/models", token,
+                "{\"name\": \"shadow\", \"source\": {\"type\": \"local_path\", \"path\": \"/etc/shadow\"}}"),
+                400);
+        assertTrue(shadow.path("message").asText().contains("source.path: must lie under one of the local roots"),
+                shadow.toString());
+    }
+
     static LocalStack.Options options(Path dataDir, Map<String, String> extraEnv) {
+        Map<String, String> env = new java.util.HashMap<>(extraEnv);
+        env.putIfAbsent("GPUFLEET_MODELS_LOCAL_ROOTS", System.getProperty("java.io.tmpdir"));
         return new LocalStack.Options(Path.of(System.getProperty("gpufleet.root", "..")), dataDir, FreePorts.pick(),
-                FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), Duration.ofSeconds(180), extraEnv);
+                FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), Duration.ofSeconds(180), env);
     }
 
     static List<String> instanceStates(LocalStack stack, String token, String modelId) throws Exception {

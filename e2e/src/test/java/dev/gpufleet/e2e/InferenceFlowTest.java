@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.gpufleet.demomodel.DemoModel;
 import dev.gpufleet.demomodel.Preset;
 import dev.gpufleet.events.Topics;
+import dev.gpufleet.localstack.testing.ProcessInspection;
 import dev.gpufleet.localstack.launcher.LocalStack;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InferenceFlowTest {
     private static final Duration RUNNING_TIMEOUT = Duration.ofSeconds(120);
+    private static final String HUB_TOKEN = "hf_e2eHubToken0123456789abcdefABCD";
 
     @TempDir
     Path dataDir;
@@ -49,7 +51,8 @@ class InferenceFlowTest {
         DemoModel.write(Preset.TINY, 11, modelFile);
         LocalStack.Options options = EmbeddedDefaultTest.options(dataDir.resolve("stack"), Map.of(
                 "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s",
-                "GPUFLEET_SCHEDULER_RESTART_BACKOFF_BASE", "1s"));
+                "GPUFLEET_SCHEDULER_RESTART_BACKOFF_BASE", "1s",
+                "GPUFLEET_WORKER_HUGGINGFACE_TOKEN", HUB_TOKEN));
 
         try (LocalStack stack = startQuietly(options)) {
             // the service token for the internal services' APIs; the gateway takes API keys only
@@ -74,6 +77,8 @@ class InferenceFlowTest {
 
             JsonNode instance = awaitRunning(stack, token, modelId, -1);
             assertTrue(instance.path("endpoint").asText().startsWith("127.0.0.1:"), instance.toString());
+            backendHoldsNoCredentialAndListensOnlyOnLoopback(instance.get("pid").asLong(),
+                    List.of(token, HUB_TOKEN, stack.kafkaBootstrapServers()));
 
             // non-streaming chat: content and usage; the gateway hears of RUNNING over Kafka a moment after the
             // scheduler says it (until then: 503 model_not_ready)
@@ -140,6 +145,30 @@ class InferenceFlowTest {
             await().atMost(EmbeddedDefaultTest.FLOW_TIMEOUT)
                     .until(() -> !ProcessHandle.of(lastPid).map(ProcessHandle::isAlive).orElse(false));
         }
+    }
+
+    /**
+     * The agent holds the service token, the Kafka address and a hub token; the real llama.cpp backend it started
+     * holds none of them, gets its own key from its environment rather than its command line, and listens on loopback
+     * only (the worker's advertised address on the embedded default).
+     */
+    private static void backendHoldsNoCredentialAndListensOnlyOnLoopback(long backendPid, List<String> secrets)
+            throws Exception {
+        for (long pid : ProcessInspection.withDescendants(backendPid)) {
+            Map<String, String> environ = ProcessInspection.environ(pid);
+            for (String secret : secrets) {
+                assertFalse(environ.toString().contains(secret), "backend process " + pid + " holds " + secret
+                        + " in " + environ.keySet());
+            }
+            assertEquals(List.of(), environ.keySet().stream().filter(n -> n.startsWith("GPUFLEET_")
+                    || n.startsWith("KAFKA_") || n.startsWith("QUARKUS_")).toList(), "the agent's settings");
+        }
+        String commandLine = new String(java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(backendPid),
+                "cmdline")), java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        assertFalse(commandLine.contains("--api-key"), "the instance key is not on the command line: " + commandLine);
+        List<ProcessInspection.Listening> listening = ProcessInspection.listening(backendPid);
+        assertFalse(listening.isEmpty(), "the backend listens");
+        assertTrue(listening.stream().allMatch(l -> l.address().equals("127.0.0.1")), listening.toString());
     }
 
     /** Waits for a RUNNING instance whose backend is not {@code notPid}. */

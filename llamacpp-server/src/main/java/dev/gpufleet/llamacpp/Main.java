@@ -38,7 +38,7 @@ public final class Main {
     static int run(String[] args, PrintStream out, PrintStream err) {
         ServerOptions options;
         try {
-            Optional<ServerOptions> parsed = ServerOptions.parse(args);
+            Optional<ServerOptions> parsed = ServerOptions.parse(System.getenv(), args);
             if (parsed.isEmpty()) {
                 out.println(ServerOptions.USAGE);
                 return 0;

@@ -1,6 +1,7 @@
 package dev.gpufleet.llamacpp;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -38,7 +39,8 @@ public record ServerOptions(
             "  -np,  --parallel N         requests served at once; more are queued (default: 1)",
             "        --embeddings         also serve /v1/embeddings (last-token pooling)",
             "        --rerank             accepted; rerank requests are refused (not supported by this server)",
-            "        --api-key KEY        require 'Authorization: Bearer KEY' on every route except /health",
+            "        --api-key KEY        require 'Authorization: Bearer KEY' on every route except /health"
+                    + " (or env LLAMA_API_KEY)",
             "  -t,   --threads N          CPU threads for generation (default: llama.cpp's choice)",
             "  -v,   --verbose            keep llama.cpp's own log on stderr",
             "  -h,   --help               print this help and exit",
@@ -55,7 +57,16 @@ public record ServerOptions(
     }
 
     /** Returns empty when help was asked for. */
+    /** The key's environment form, as llama.cpp's llama-server reads it: off the command line others can read. */
+    public static final String API_KEY_VARIABLE = "LLAMA_API_KEY";
+
     public static Optional<ServerOptions> parse(String... args) throws UsageException {
+        return parse(Map.of(), args);
+    }
+
+    /** @param environment where {@value #API_KEY_VARIABLE} is read when {@code --api-key} is not given */
+    public static Optional<ServerOptions> parse(Map<String, String> environment, String... args)
+            throws UsageException {
         for (String arg : args) {
             if (arg.equals("-h") || arg.equals("--help")) {
                 return Optional.empty();
@@ -159,6 +170,10 @@ public record ServerOptions(
         }
         if (model == null) {
             throw new UsageException("-m/--model is required");
+        }
+        if (apiKey == null && environment.get(API_KEY_VARIABLE) != null
+                && !environment.get(API_KEY_VARIABLE).isBlank()) {
+            apiKey = environment.get(API_KEY_VARIABLE);
         }
         return Optional.of(new ServerOptions(model, host, port, Optional.ofNullable(alias), optional(ctxSize),
                 optional(gpuLayers), parallel, embeddings, rerank, Optional.ofNullable(apiKey), optional(threads),

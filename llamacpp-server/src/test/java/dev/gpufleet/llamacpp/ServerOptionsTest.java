@@ -50,6 +50,16 @@ class ServerOptionsTest {
     }
 
     @Test
+    void theKeyComesFromLlamaApiKeyWhenTheCommandLineHasNone() throws Exception {
+        java.util.Map<String, String> env = java.util.Map.of("LLAMA_API_KEY", "from-env");
+        assertEquals(Optional.of("from-env"), ServerOptions.parse(env, "-m", "m.gguf").orElseThrow().apiKey());
+        assertEquals(Optional.of("flag"), ServerOptions.parse(env, "-m", "m.gguf", "--api-key", "flag").orElseThrow()
+                .apiKey(), "the command line wins");
+        assertEquals(Optional.empty(), ServerOptions.parse(java.util.Map.of("LLAMA_API_KEY", " "), "-m", "m.gguf")
+                .orElseThrow().apiKey());
+    }
+
+    @Test
     void helpWinsOverEverythingElse() throws Exception {
         assertTrue(ServerOptions.parse("--port", "x", "--help").isEmpty());
         assertTrue(ServerOptions.parse("-h").isEmpty());

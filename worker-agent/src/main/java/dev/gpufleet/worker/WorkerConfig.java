@@ -42,9 +42,11 @@ public interface WorkerConfig {
     @WithDefault("40000-40063")
     String portRange();
 
-    /** The address backends listen on. */
-    @WithDefault("0.0.0.0")
-    String backendHost();
+    /**
+     * The address backends and the helper servers (RPC servers, MindIE nodes) listen on; unset = {@link #address()}
+     * (the advertised one), so nothing listens on all interfaces unless set to {@code 0.0.0.0} here.
+     */
+    Optional<String> backendHost();
 
     /** Directories searched for backend binaries, separated like PATH; unset = the agent's PATH. */
     Optional<String> backendPath();

@@ -58,7 +58,8 @@ public final class CliStack implements ParameterResolver, ExtensionContext.Store
                 FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), Duration.ofSeconds(180), Map.of(
                 "GPUFLEET_WORKER_SIMULATED_DEVICES", "nvidia:NVIDIA GeForce RTX 4090:24GiB",
                 "GPUFLEET_WORKER_HEARTBEAT_INTERVAL", "1s",
-                "GPUFLEET_SCHEDULER_RESTART_BACKOFF_BASE", "1s"));
+                "GPUFLEET_SCHEDULER_RESTART_BACKOFF_BASE", "1s",
+                "GPUFLEET_MODELS_LOCAL_ROOTS", dir.toString()));
         this.stack = LocalStack.start(options, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8));
     }

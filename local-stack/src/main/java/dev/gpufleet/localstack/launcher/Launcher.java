@@ -15,7 +15,9 @@ import java.util.concurrent.CountDownLatch;
  * (8080), {@code GPUFLEET_REGISTRY_PORT} (8081), {@code GPUFLEET_SCHEDULER_PORT} (8082), {@code GPUFLEET_WORKER_PORT}
  * (10150), {@code GPUFLEET_READY_TIMEOUT} (seconds, 120), {@code GPUFLEET_JAVA_OPTS} (JVM options of the services),
  * {@code GPUFLEET_DEMO} ({@code on}; {@code off} skips generating and registering the demo model).
- * Every {@code GPUFLEET_WORKER_*} variable reaches the worker agent as it is.
+ * {@code GPUFLEET_MODELS_LOCAL_ROOTS}: directories (separated by ',') besides {@code <data dir>/models} that
+ * models may be registered from with a local path. Every {@code GPUFLEET_WORKER_*} variable reaches the worker agent
+ * as it is.
  */
 public final class Launcher {
     private Launcher() {

@@ -236,8 +236,21 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code gpufleet.models.local-roots} of the registry and the agent: the data dir's {@code models} (the demo
+     * model's home), then the caller's {@code GPUFLEET_MODELS_LOCAL_ROOTS} (theirs, or the launcher's environment).
+     */
+    String modelRoots() {
+        String own = options.dataDir().resolve("models").toAbsolutePath().normalize().toString();
+        String more = options.extraEnv().getOrDefault(MODEL_ROOTS, System.getenv(MODEL_ROOTS));
+        return more == null || more.isBlank() ? own : own + "," + more;
+    }
+
+    private static final String MODEL_ROOTS = "GPUFLEET_MODELS_LOCAL_ROOTS";
+
     private Map<String, String> registryEnv() {
         Map<String, String> env = new HashMap<>(databaseEnv());
+        env.put(MODEL_ROOTS, modelRoots());
         env.put("GPUFLEET_REGISTRY_SCHEDULER_URL", "http://127.0.0.1:" + options.schedulerPort());
         return env;
     }
@@ -248,8 +261,8 @@ public final class LocalStack implements AutoCloseable {
         env.put("GPUFLEET_WORKER_DATA_DIR", options.dataDir().resolve("worker").toString());
         // everything stays on this machine: backends listen on loopback, and the gateway reaches them there
         env.put("GPUFLEET_WORKER_ADDRESS", "127.0.0.1");
-        env.put("GPUFLEET_WORKER_BACKEND_HOST", "127.0.0.1");
         env.put("GPUFLEET_BACKEND_KEY_SECRET", settings.backendKeySecret());
+        env.put(MODEL_ROOTS, modelRoots());
         Path llamacppServer = options.root().resolve("llamacpp-server/target/llamacpp-server.jar");
         if (Files.isRegularFile(llamacppServer)) {
             env.put("GPUFLEET_WORKER_LLAMACPP_SERVER_JAR", llamacppServer.toString());

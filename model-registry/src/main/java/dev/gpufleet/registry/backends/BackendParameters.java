@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.gpufleet.events.spec.FlagRules;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -71,11 +73,19 @@ public final class BackendParameters {
     }
 
     public static Check check(String backend, List<String> parameters) {
+        return check(backend, parameters, unknownFlagsAllowed(backend));
+    }
+
+    /**
+     * @param unknownAllowed whether a flag the table does not know is a warning (the model's
+     *                       {@code allow_unknown_parameters}) rather than an error
+     */
+    public static Check check(String backend, List<String> parameters, boolean unknownAllowed) {
         List<FlagSpec> table = knownFlags(backend);
         if (table == null || parameters == null) {
             return new Check(List.of(), List.of());
         }
-        Parsed parsed = parse(table, parameters, unknownFlagsAllowed(backend));
+        Parsed parsed = parse(table, parameters, unknownAllowed);
         List<Problem> errors = new ArrayList<>(parsed.errors());
         crossCheck(table, parsed.arguments(), errors);
         errors.sort(Comparator.comparingInt(Problem::index));
@@ -116,6 +126,7 @@ public final class BackendParameters {
                 flag = entry.substring(0, split);
                 value = entry.substring(split + 1).strip();
             }
+            flag = FlagRules.normalize(flag);
             if (AGENT_OWNED.contains(flag)) {
                 errors.add(new Problem(index, flag + " is not allowed: the agent chooses the address and port "
                         + "the backend listens on"));

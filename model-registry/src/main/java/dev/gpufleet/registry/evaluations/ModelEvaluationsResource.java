@@ -38,7 +38,11 @@ public class ModelEvaluationsResource {
     private final SchedulerClient scheduler;
     private final Vertx vertx;
 
-    public ModelEvaluationsResource(ModelAnalyzer analyzer, SchedulerClient scheduler, Vertx vertx) {
+    private final dev.gpufleet.registry.models.ModelRoots roots;
+
+    public ModelEvaluationsResource(ModelAnalyzer analyzer, SchedulerClient scheduler, Vertx vertx,
+                                    dev.gpufleet.registry.models.ModelRoots roots) {
+        this.roots = roots;
         this.analyzer = analyzer;
         this.scheduler = scheduler;
         this.vertx = vertx;
@@ -80,7 +84,7 @@ public class ModelEvaluationsResource {
         if (request == null) {
             return new Result(null, false, List.of("model spec: must be an object"), null, null, null);
         }
-        ModelSpecValidator.Result valid = ModelSpecValidator.validate(request);
+        ModelSpecValidator.Result valid = ModelSpecValidator.validate(request, roots.roots());
         if (!valid.valid()) {
             return new Result(name, false, valid.errors().stream().map(FieldError::toString).toList(), null, null,
                     null);

@@ -2,6 +2,9 @@ package dev.gpufleet.registry.models;
 
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.spec.EnvRules;
+import dev.gpufleet.events.spec.FlagRules;
+import dev.gpufleet.events.spec.LocalRoots;
 import dev.gpufleet.registry.backends.BackendParameters;
 import dev.gpufleet.registry.backends.BackendSelector;
 
@@ -35,7 +38,8 @@ public final class ModelSpecValidator {
 
     static final List<String> SPEC_FIELDS = List.of("name", "source", "backend", "backend_version",
             "backend_parameters", "env", "replicas", "categories", "placement_strategy", "cpu_offloading",
-            "distributed_inference", "worker_selector", "gpu_selector", "restart_on_error");
+            "distributed_inference", "worker_selector", "gpu_selector", "restart_on_error",
+            "allow_unknown_parameters");
     static final List<String> SOURCE_FIELDS =
             List.of("type", "repo_id", "file_name", "revision", "model_id", "file_path", "path");
 
@@ -74,6 +78,21 @@ public final class ModelSpecValidator {
         }
     }
 
+    /**
+     * {@link #validate(ModelSpecRequest)}, and a {@code local_path} source must lie under one of {@code roots}
+     * ({@code gpufleet.models.local-roots}).
+     */
+    public static Result validate(ModelSpecRequest request, LocalRoots roots) {
+        Result result = validate(request);
+        if (!result.valid() || !ModelSource.LOCAL_PATH.equals(result.spec().source().type())) {
+            return result;
+        }
+        return roots.refusal(result.spec().source().path())
+                .map(reason -> new Result(null, List.of(new FieldError("source.path", reason)), result.warnings()))
+                .orElse(result);
+    }
+
+    /** The spec alone, without the host-specific check of local paths against the configured roots. */
     public static Result validate(ModelSpecRequest request) {
         List<FieldError> errors = new ArrayList<>();
         if (request == null) {
@@ -121,6 +140,13 @@ public final class ModelSpecValidator {
 
         List<String> backendParameters = request.backendParameters() == null ? List.of()
                 : request.backendParameters();
+        boolean allowUnknownParameters = Boolean.TRUE.equals(request.allowUnknownParameters());
+        if (!allowUnknownParameters) {
+            for (FlagRules.Needed needed : FlagRules.needingOptIn(backend, backendParameters)) {
+                errors.add(new FieldError("backend_parameters[" + needed.index() + "]", needed.why()
+                        + ": allowed only for a model an admin registers with allow_unknown_parameters: true"));
+            }
+        }
         List<FieldError> warnings = new ArrayList<>();
         if (backend == null) {
             for (int i = 0; i < backendParameters.size(); i++) {
@@ -131,12 +157,13 @@ public final class ModelSpecValidator {
                 }
             }
         } else {
-            BackendParameters.Check check = BackendParameters.check(backend, backendParameters);
+            BackendParameters.Check check = BackendParameters.check(backend, backendParameters,
+                    allowUnknownParameters);
             for (BackendParameters.Problem problem : check.errors()) {
-                errors.add(parameterProblem(backend, problem));
+                errors.add(parameterProblem(backend, problem, true));
             }
             for (BackendParameters.Problem problem : check.warnings()) {
-                warnings.add(parameterProblem(backend, problem));
+                warnings.add(parameterProblem(backend, problem, false));
             }
         }
 
@@ -147,6 +174,9 @@ public final class ModelSpecValidator {
                         + "with a digit, was " + show(e.getKey())));
             } else if (e.getValue() == null) {
                 errors.add(new FieldError("env." + e.getKey(), "must be a string, was null"));
+            } else {
+                EnvRules.refusal(e.getKey()).ifPresent(reason ->
+                        errors.add(new FieldError("env." + e.getKey(), "not allowed: " + reason)));
             }
         }
 
@@ -203,13 +233,16 @@ public final class ModelSpecValidator {
         boolean restartOnError = request.restartOnError() == null || request.restartOnError();
         ModelSpec spec = new ModelSpec(name, source, backend, backendVersion, backendParameters, env, replicas,
                 categories, placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector,
-                restartOnError);
+                restartOnError, allowUnknownParameters);
         return new Result(spec, List.of(), List.copyOf(warnings));
     }
 
-    private static FieldError parameterProblem(String backend, BackendParameters.Problem problem) {
+    private static FieldError parameterProblem(String backend, BackendParameters.Problem problem, boolean refused) {
         return new FieldError("backend_parameters[" + problem.index() + "]",
-                problem.message() + " (backend " + backend + ")");
+                problem.message() + " (backend " + backend + ")"
+                        + (refused && problem.message().startsWith("unknown flag")
+                        ? "; a flag the backend's table does not know needs allow_unknown_parameters: true, set by "
+                        + "an admin" : ""));
     }
 
     /**

@@ -34,8 +34,11 @@ public class ModelsResource {
     private final ModelEventRelay relay;
     private final ModelAnalyzer analyzer;
     private final Vertx vertx;
+    private final ModelRoots roots;
 
-    public ModelsResource(ModelStore store, ModelEventRelay relay, ModelAnalyzer analyzer, Vertx vertx) {
+    public ModelsResource(ModelStore store, ModelEventRelay relay, ModelAnalyzer analyzer, Vertx vertx,
+                          ModelRoots roots) {
+        this.roots = roots;
         this.store = store;
         this.relay = relay;
         this.analyzer = analyzer;
@@ -96,8 +99,8 @@ public class ModelsResource {
         return store.delete(modelId(id)).invoke(relay::wakeUp).map(ignored -> Response.noContent().build());
     }
 
-    private static ModelSpecValidator.Result validSpec(ModelSpecRequest body) {
-        ModelSpecValidator.Result result = ModelSpecValidator.validate(body);
+    private ModelSpecValidator.Result validSpec(ModelSpecRequest body) {
+        ModelSpecValidator.Result result = ModelSpecValidator.validate(body, roots.roots());
         if (!result.valid()) {
             throw ApiException.badRequest(result.message());
         }

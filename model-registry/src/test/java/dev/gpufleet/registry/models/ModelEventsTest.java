@@ -42,7 +42,7 @@ class ModelEventsTest {
                         + "\"repo_id\":\"Qwen/Qwen2.5-0.5B-Instruct-GGUF\",\"file_name\":\"*q4_k_m.gguf\"},\"replicas\":2}")
                 .put(MODELS + "/" + id).then().statusCode(200);
         api().body("{\"name\":\"" + name + "-v3\",\"source\":{\"type\":\"local_path\",\"path\":\"/models/q.gguf\"},"
-                        + "\"env\":{\"LLAMA_ARG_THREADS\":\"4\"}}")
+                        + "\"env\":{\"OMP_NUM_THREADS\":\"4\"}}")
                 .put(MODELS + "/" + id).then().statusCode(200);
         api().delete(MODELS + "/" + id).then().statusCode(204);
 
@@ -63,7 +63,7 @@ class ModelEventsTest {
             ModelChanged third = assertInstanceOf(ModelChanged.class, mine.get(2).event().payload());
             assertEquals(name + "-v3", third.spec().name());
             assertEquals("/models/q.gguf", third.spec().source().path());
-            assertEquals("4", third.spec().env().get("LLAMA_ARG_THREADS"));
+            assertEquals("4", third.spec().env().get("OMP_NUM_THREADS"));
             ModelDeleted deleted = assertInstanceOf(ModelDeleted.class, mine.get(3).event().payload());
             assertEquals(id, deleted.modelId());
             assertEquals(name + "-v3", deleted.name());

@@ -3,8 +3,10 @@ package dev.gpufleet.registry.models;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.spec.LocalRoots;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
@@ -183,16 +185,74 @@ class ModelSpecValidatorTest {
     }
 
     @Test
-    void unknownVllmAndLlamaBoxFlagsAreWarningsThatKeepTheSpec() throws Exception {
-        ModelSpecValidator.Result result = ModelSpecValidator.validate(JSON.readValue("{\"name\":\"q\","
-                + "\"source\":{\"type\":\"huggingface\",\"repo_id\":\"Qwen/Qwen2.5-7B\"},"
-                + "\"backend_parameters\":[\"--max-model-length=4096\",\"--gpu-memory-utilization=0.8\"]}",
+    void unknownVllmAndLlamaBoxFlagsAreRefusedUnlessTheModelIsOptedIn() throws Exception {
+        String body = "{\"name\":\"q\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"Qwen/Qwen2.5-7B\"},"
+                + "\"backend_parameters\":[\"--max-model-length=4096\",\"--gpu-memory-utilization=0.8\"]%s}";
+        ModelSpecValidator.Result refused = ModelSpecValidator.validate(JSON.readValue(body.formatted(""),
                 ModelSpecRequest.class));
+        assertEquals(List.of(new FieldError("backend_parameters[0]", "unknown flag --max-model-length; did you mean "
+                + "--max-model-len? (backend vllm); a flag the backend's table does not know needs "
+                + "allow_unknown_parameters: true, set by an admin")), refused.errors());
+
+        ModelSpecValidator.Result result = ModelSpecValidator.validate(JSON.readValue(
+                body.formatted(",\"allow_unknown_parameters\":true"), ModelSpecRequest.class));
         assertTrue(result.valid(), result::message);
+        assertTrue(result.spec().allowUnknownParameters(), "the opt-in is recorded with the model");
         assertEquals(List.of("--max-model-length=4096", "--gpu-memory-utilization=0.8"), result.spec().backendParameters());
         assertEquals(List.of(new FieldError("backend_parameters[0]", "unknown flag --max-model-length; did you mean "
                 + "--max-model-len?; passed on as given, in case the backend version knows it (backend vllm)")),
                 result.warnings());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "'\"env\":{\"LD_PRELOAD\":\"/tmp/x.so\"}'                   | env.LD_PRELOAD: not allowed: LD_PRELOAD changes what code the backend runs",
+            "'\"env\":{\"PYTHONPATH\":\"/tmp\"}'                        | env.PYTHONPATH: not allowed: PYTHONPATH changes what code",
+            "'\"env\":{\"PATH\":\"/tmp\"}'                              | env.PATH: not allowed: PATH changes what code",
+            "'\"env\":{\"HOME\":\"/tmp\"}'                              | env.HOME: not allowed",
+            "'\"env\":{\"LLAMA_ARG_MODEL_URL\":\"http://x\"}'           | env.LLAMA_ARG_MODEL_URL: not allowed",
+            "'\"env\":{\"OPENAI_API_KEY\":\"k\"}'                       | env.OPENAI_API_KEY: not allowed: OPENAI_API_KEY is an API key",
+            "'\"env\":{\"CUDA_VISIBLE_DEVICES\":\"0\"}'                 | env.CUDA_VISIBLE_DEVICES: not allowed: the agent sets CUDA_VISIBLE_DEVICES",
+            "'\"backend_parameters\":[\"-mu\",\"https://x/m.gguf\"]'   | backend_parameters[0]: -mu makes the backend fetch or run code",
+            "'\"backend_parameters\":[\"--model_url=https://x/m.gguf\"]' | backend_parameters[0]: --model-url makes the backend fetch",
+            "'\"backend_parameters\":[\"-hf\",\"a/b\"]'                | backend_parameters[0]: -hf makes the backend fetch",
+            "'\"backend_parameters\":[\"--lora=https://x/a.gguf\"]'     | backend_parameters[0]: --lora with a URL makes the backend fetch",
+            "'\"backend_parameters\":[\"--ctx_sizze=512\"]'             | backend_parameters[0]: unknown flag --ctx-sizze; did you mean --ctx-size?",
+            "'\"backend_parameters\":[\"--host=0.0.0.0\"]'              | backend_parameters[0]: --host is not allowed",
+    })
+    void refusalsNameTheVariableOrFlag(String extra, String expected) throws Exception {
+        ModelSpecValidator.Result result = ModelSpecValidator.validate(JSON.readValue(
+                "{\"name\":\"m\",\"source\":{\"type\":\"local_path\",\"path\":\"/m/x.gguf\"}," + extra + "}",
+                ModelSpecRequest.class));
+        assertFalse(result.valid());
+        assertTrue(result.message().contains(expected), result.message());
+    }
+
+    @Test
+    void fetchingFlagsAndUnderscoreSpellingsPassWithTheOptIn() throws Exception {
+        ModelSpec spec = valid("{\"name\":\"q\",\"source\":{\"type\":\"huggingface\",\"repo_id\":\"a/b\"},"
+                + "\"backend\":\"vllm\",\"backend_parameters\":[\"--trust-remote-code\",\"--max_model_len=4096\"],"
+                + "\"allow_unknown_parameters\":true}");
+        assertTrue(spec.allowUnknownParameters());
+        assertTrue(ModelSpecValidator.validate(JSON.readValue("{\"name\":\"q\",\"source\":{\"type\":"
+                + "\"huggingface\",\"repo_id\":\"a/b\"},\"backend\":\"vllm\",\"backend_parameters\":"
+                + "[\"--max_model_len=4096\"]}", ModelSpecRequest.class)).valid(), "--max_model_len is --max-model-len");
+    }
+
+    @Test
+    void aLocalPathMustLieUnderAConfiguredRoot() throws Exception {
+        LocalRoots roots = LocalRoots.parse("/srv/models");
+        String body = "{\"name\":\"m\",\"source\":{\"type\":\"local_path\",\"path\":\"%s\"}}";
+        assertTrue(ModelSpecValidator.validate(JSON.readValue(body.formatted("/srv/models/a/x.gguf"),
+                ModelSpecRequest.class), roots).valid());
+        for (String path : List.of("/etc/shadow.gguf", "/srv/models/../../etc/shadow.gguf", "/srv/models-other/x.gguf")) {
+            ModelSpecValidator.Result result = ModelSpecValidator.validate(JSON.readValue(body.formatted(path),
+                    ModelSpecRequest.class), roots);
+            assertEquals(List.of("source.path"), result.errors().stream().map(FieldError::field).toList(), path);
+            assertTrue(result.message().contains("must lie under the local root /srv/models"), result.message());
+        }
+        assertTrue(ModelSpecValidator.validate(JSON.readValue(body.formatted("/srv/models/x.gguf"),
+                ModelSpecRequest.class), LocalRoots.parse("")).message().contains("gpufleet.models.local-roots"));
     }
 
     @Test

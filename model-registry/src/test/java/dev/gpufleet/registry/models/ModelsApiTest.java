@@ -133,6 +133,11 @@ class ModelsApiTest {
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","backend_parameters":["--enable-prefix-caching","--rope-scaling={}"]} | backend_parameters[1]: --rope-scaling cannot be used together with --enable-prefix-caching
             {"name":"m","source":{"type":"local_path","path":"/m/faster-whisper-tiny"},"backend_parameters":["--devcie=cpu"]} | backend_parameters[0]: unknown flag --devcie; did you mean --device?
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"worker_selector":{"os":"windows"}} | worker_selector.os: backend vllm runs only on Linux workers
+            {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"env":{"LD_PRELOAD":"/tmp/x.so"}} | env.LD_PRELOAD: not allowed: LD_PRELOAD changes what code the backend runs
+            {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"env":{"PYTHONPATH":"/tmp"}} | env.PYTHONPATH: not allowed
+            {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"backend_parameters":["--model-url=https://example.com/x.gguf"]} | backend_parameters[0]: --model-url makes the backend fetch or run code from outside the model's source: allowed only for a model an admin registers with allow_unknown_parameters: true
+            {"name":"m","source":{"type":"local_path","path":"/etc/shadow"}}                   | source.path: must lie under one of the local roots
+            {"name":"m","source":{"type":"local_path","path":"/m/../etc/shadow"}}              | source.path: must lie under one of the local roots
             {"name":"m",                                                                       | Request body is not valid
             """)
     void rejectsABadSpecNamingTheField(String body, String expected) {
@@ -200,15 +205,20 @@ class ModelsApiTest {
     }
 
     @Test
-    void aFlagOurTablesDoNotKnowIsAcceptedWithAWarningInTheAnswer() {
+    void aFlagOurTablesDoNotKnowIsAcceptedWithAWarningInTheAnswerWhenTheModelIsOptedIn() {
         String name = unique("warned");
         String body = """
                 {"name": "%s", "source": {"type": "huggingface", "repo_id": "Qwen/Qwen2.5-0.5B-Instruct"},
-                 "backend": "vllm", "backend_parameters": ["--max-model-length=4096"]}""".formatted(name);
+                 "backend": "vllm", "backend_parameters": ["--max-model-length=4096"]%s}""";
+        api().body(body.formatted(name, "")).post(MODELS).then().statusCode(400)
+                .body("message", containsString("backend_parameters[0]: unknown flag --max-model-length"))
+                .body("message", containsString("allow_unknown_parameters"));
+        body = body.formatted(name, ", \"allow_unknown_parameters\": true");
         String id = api().body(body).post(MODELS).then().statusCode(201)
                 .body("warnings", org.hamcrest.Matchers.contains(
                         containsString("backend_parameters[0]: unknown flag --max-model-length; did you mean "
                                 + "--max-model-len?")))
+                .body("allow_unknown_parameters", equalTo(true))
                 .extract().path("id");
         api().body(body).put(MODELS + "/" + id).then().statusCode(200).body("warnings.size()", equalTo(1));
         // only the answer to the write carries them; a clean spec has none

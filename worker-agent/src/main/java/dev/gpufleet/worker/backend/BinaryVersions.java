@@ -35,7 +35,11 @@ public final class BinaryVersions {
         args.add("--version");
         Process process = null;
         try {
-            process = new ProcessBuilder(args).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true);
+            builder.environment().clear();
+            builder.environment().putAll(dev.gpufleet.worker.processes.ProcessEnvironment.of(System.getenv(),
+                    java.util.Map.of()));
+            process = builder.start();
             process.getOutputStream().close();
             Process running = process;
             byte[][] output = new byte[1][];

@@ -182,13 +182,16 @@ public final class LaunchPlanner {
             case LLAMA_BOX -> BackendLaunch.ready(LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(
                     binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
                     mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
-                    instance.shape(), rpcServers, apiKey, plan.categories(), plan.backendParameters())),
-                    environment, port.getAsInt());
+                    instance.shape(), rpcServers, readsKeyFromEnvironment(binary.command()) ? null : apiKey,
+                    plan.categories(), plan.backendParameters())),
+                    readsKeyFromEnvironment(binary.command()) ? withApiKey(environment, LLAMA_API_KEY, apiKey)
+                            : environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
-                    host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), apiKey,
+                    host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), null,
                     modelMaxLength(model.path(), host), instance.gpuIndexes().size(),
                     instance.subordinateWorkers().stream().map(s -> s.gpuIndexes().size()).toList(),
-                    plan.backendParameters(), instance.shape())), environment, port.getAsInt()).withPrelude(rayHead);
+                    plan.backendParameters(), instance.shape())), withApiKey(environment, VLLM_API_KEY, apiKey), port.getAsInt())
+                    .withPrelude(rayHead);
             case VOX_BOX -> BackendLaunch.ready(VoxBoxCommand.build(new VoxBoxCommand.Inputs(binary.command(),
                     host.backendHost(), port.getAsInt(), model.path(),
                     instanceDir(host, instance).resolve("vox-box").toString(), !instance.gpuIndexes().isEmpty(),
@@ -300,6 +303,37 @@ public final class LaunchPlanner {
             variables.put(name, value);
         });
         return new BackendEnvironment(variables, warnings, null);
+    }
+
+    /** vLLM reads its key from {@code VLLM_API_KEY}: off its command line, which every local user can read. */
+    static final String VLLM_API_KEY = "VLLM_API_KEY";
+    /** llama.cpp's llama-server and llamacpp-server read theirs from {@code LLAMA_API_KEY}. */
+    static final String LLAMA_API_KEY = "LLAMA_API_KEY";
+
+    /**
+     * Whether the GGUF server is one that reads {@link #LLAMA_API_KEY} (llama.cpp's {@code llama-server}, the
+     * llamacpp-server executable or jar); llama-box and an unknown configured command get {@code --api-key}.
+     */
+    static boolean readsKeyFromEnvironment(List<String> command) {
+        if (command.isEmpty()) {
+            return false;
+        }
+        String program = Path.of(command.get(0)).getFileName().toString();
+        if (program.equals("llama-server") || program.equals("llamacpp-server")) {
+            return true;
+        }
+        int jar = command.indexOf("-jar");
+        return jar >= 0 && jar + 1 < command.size()
+                && Path.of(command.get(jar + 1)).getFileName().toString().startsWith("llamacpp-server");
+    }
+
+    static BackendEnvironment withApiKey(BackendEnvironment environment, String variable, String apiKey) {
+        if (apiKey == null) {
+            return environment;
+        }
+        Map<String, String> variables = new LinkedHashMap<>(environment.variables());
+        variables.put(variable, apiKey);
+        return new BackendEnvironment(variables, environment.warnings(), null);
     }
 
     private static String distributedProblem(String backend, InstanceChanged instance) {

@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.events.spec.FlagRules;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,8 +19,9 @@ public final class UserParameters {
 
     /** A user parameter: a flag with its value (null for a switch), or a lone value (flag null). */
     public record Parameter(String flag, String value) {
+        /** Whether this is one of {@code names}, however spelt ({@code --api_key} is {@code --api-key}). */
         public boolean is(Set<String> names) {
-            return flag != null && names.contains(flag);
+            return flag != null && (names.contains(flag) || names.contains(FlagRules.normalize(flag)));
         }
 
         public List<String> words() {

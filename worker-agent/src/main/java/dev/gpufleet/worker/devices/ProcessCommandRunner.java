@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.devices;
 
+import dev.gpufleet.worker.processes.ProcessEnvironment;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,7 +64,10 @@ public final class ProcessCommandRunner implements CommandRunner {
         argv.set(0, executable);
         Process process;
         try {
-            process = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            ProcessBuilder builder = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.PIPE);
+            builder.environment().clear();
+            builder.environment().putAll(ProcessEnvironment.of(System.getenv(), java.util.Map.of()));
+            process = builder.start();
             process.getOutputStream().close();
         } catch (IOException e) {
             throw new ToolFailure(String.join(" ", command) + " could not be started: " + e.getMessage());

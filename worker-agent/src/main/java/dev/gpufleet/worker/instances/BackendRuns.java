@@ -10,6 +10,7 @@ import dev.gpufleet.worker.backend.LaunchPlanner;
 import dev.gpufleet.worker.backend.LocalPorts;
 import dev.gpufleet.worker.backend.LogTail;
 import dev.gpufleet.worker.backend.PortRange;
+import dev.gpufleet.worker.backend.LaunchGuard;
 import dev.gpufleet.worker.download.ModelFiles;
 import dev.gpufleet.worker.lifecycle.RunDecision;
 import dev.gpufleet.worker.lifecycle.RunLifecycle;
@@ -64,6 +65,7 @@ final class BackendRuns {
     private final PortRange portRange;
     private final String portRangeProblem;
     private final ModelFiles modelFiles;
+    private final LaunchGuard guard;
     private final BackendLeftovers leftovers;
     /** Asks the supervisor to reconcile soon: a run failed or stopped. */
     private final Runnable reconcileSoon;
@@ -74,7 +76,9 @@ final class BackendRuns {
     private volatile List<ObservedInstance> observed = List.of();
 
     BackendRuns(SupervisorSettings settings, ObservationSink sink, Clock clock, StepThread steps,
-                ProcessRunner processes, ModelFiles modelFiles, BackendLeftovers leftovers, Runnable reconcileSoon) {
+                ProcessRunner processes, ModelFiles modelFiles, BackendLeftovers leftovers, Runnable reconcileSoon,
+                LaunchGuard guard) {
+        this.guard = guard;
         this.settings = settings;
         this.sink = sink;
         this.clock = clock;
@@ -256,6 +260,11 @@ final class BackendRuns {
     }
 
     private void launch(BackendRun run, InstanceChanged instance, String reason) {
+        Optional<String> refused = guard.problem(instance.launchPlan());
+        if (refused.isPresent()) {
+            apply(run, lifecycle.on(run.state, new RunSignal.LaunchFailed(refused.get())));
+            return;
+        }
         BackendLaunch launch = LaunchPlanner.plan(instance, BackendHosts.of(settings, () -> portRange
                 .pick(allocatedPorts, port -> LocalPorts.inUse(settings.backendHost(), port)), portRangeProblem));
         if (!launch.ready()) {

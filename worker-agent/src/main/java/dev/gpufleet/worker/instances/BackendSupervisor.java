@@ -4,6 +4,7 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventPayload;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.worker.backend.LaunchGuard;
 import dev.gpufleet.worker.download.ModelFiles;
 import dev.gpufleet.worker.lifecycle.RunLifecycle;
 import dev.gpufleet.worker.processes.PidFiles;
@@ -57,13 +58,19 @@ public final class BackendSupervisor implements AutoCloseable {
     }
 
     public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles) {
+        this(settings, sink, clock, modelFiles, LaunchGuard.ENVIRONMENT_ONLY);
+    }
+
+    /** @param guard what of a launch plan this worker refuses (env names, model paths outside its roots) */
+    public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles,
+                             LaunchGuard guard) {
         this.settings = settings;
         this.table = new InstanceTable(clock);
         this.steps = new StepThread("gpufleet-supervisor", "gpufleet-backend-kill", LOG, "Supervisor step failed");
         ProcessRunner processes = new ProcessRunner(steps, clock, settings.stopTimeout());
         this.leftovers = new BackendLeftovers(settings.dataDir(), processes);
         this.runs = new BackendRuns(settings, sink, clock, steps, processes, modelFiles, leftovers,
-                this::scheduleReconcile);
+                this::scheduleReconcile, guard);
         this.subordinates = new SubordinateServers(settings, sink, clock);
     }
 

@@ -2,9 +2,11 @@ package dev.gpufleet.worker.instances;
 
 import dev.gpufleet.events.GpuDevice;
 import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.spec.LocalRoots;
 import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
 import dev.gpufleet.worker.backend.BinaryChoice;
+import dev.gpufleet.worker.backend.LaunchGuard;
 import dev.gpufleet.worker.backend.LaunchPlanner;
 import dev.gpufleet.worker.backend.MindieSettings;
 import dev.gpufleet.worker.backend.PortRange;
@@ -25,6 +27,7 @@ import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.producer.Producer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +44,8 @@ public class Supervision {
     private final Downloader downloader;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
-                       ReportedDevices reportedDevices, BackendKeySecret backendKeys) {
+                       ReportedDevices reportedDevices, BackendKeySecret backendKeys,
+                       @ConfigProperty(name = LocalRoots.SETTING) Optional<String> modelRoots) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -49,7 +53,7 @@ public class Supervision {
         this.publisher = new ObservationPublisher(producer, dataDir, clock);
         this.downloader = new Downloader(downloadSettings(config, dataDir));
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
-                config.backendHost(), config.portRange(),
+                backendHost(config), config.portRange(),
                 () -> currentDevices(reportedDevices, config),
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
@@ -64,7 +68,8 @@ public class Supervision {
                 config.backendApiKeys() ? backendKeys.value() : null,
                 config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
                 new MindieSettings(config.mindie().multiNodesInferPort())),
-                publisher, clock, downloader);
+                publisher, clock, downloader, new LaunchGuard(LocalRoots.parse(modelRoots.orElse(""))
+                        .with(dataDir.resolve("models"))));
         supervisor.start();
     }
 
@@ -75,6 +80,15 @@ public class Supervision {
     private static List<GpuDevice> currentDevices(ReportedDevices reportedDevices, WorkerConfig config) {
         return reportedDevices.latest()
                 .orElseGet(() -> SimulatedDevices.parse(config.simulatedDevices().orElse("")).gpus());
+    }
+
+    /** gpufleet.worker.backend-host, else the address this worker advertises: never all interfaces by default. */
+    static String backendHost(WorkerConfig config) {
+        return config.backendHost().filter(h -> !h.isBlank()).orElseGet(() -> advertisedAddress(config));
+    }
+
+    static String advertisedAddress(WorkerConfig config) {
+        return config.address().filter(a -> !a.isBlank()).orElseGet(HostNetwork::detectAddress);
     }
 
     static RaySettings raySettings(WorkerConfig config) {
@@ -88,8 +102,7 @@ public class Supervision {
         return new RaySettings(new RayCommands.Ports(ray.gcsPort(), ray.clientServerPort(), ray.nodeManagerPort(),
                 ray.objectManagerPort(), ray.runtimeEnvAgentPort(), ray.dashboardAgentGrpcPort(),
                 ray.dashboardAgentListenPort(), ray.metricsExportPort(), workers.first(), workers.last(),
-                ray.dashboardPort()), config.address().filter(a -> !a.isBlank())
-                .orElseGet(HostNetwork::detectAddress));
+                ray.dashboardPort()), advertisedAddress(config));
     }
 
     private static long diskMargin(String text) {

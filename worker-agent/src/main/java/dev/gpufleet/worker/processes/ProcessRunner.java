@@ -20,11 +20,19 @@ public final class ProcessRunner {
     private final StepThread steps;
     private final Clock clock;
     private final Duration stopTimeout;
+    private final Map<String, String> agentEnvironment;
 
+    /** Processes get what {@link ProcessEnvironment} passes of the agent's own environment. */
     public ProcessRunner(StepThread steps, Clock clock, Duration stopTimeout) {
+        this(steps, clock, stopTimeout, System.getenv());
+    }
+
+    /** @param agentEnvironment the environment {@link ProcessEnvironment} picks the passed variables from */
+    public ProcessRunner(StepThread steps, Clock clock, Duration stopTimeout, Map<String, String> agentEnvironment) {
         this.steps = steps;
         this.clock = clock;
         this.stopTimeout = stopTimeout;
+        this.agentEnvironment = Map.copyOf(agentEnvironment);
     }
 
     /**
@@ -40,11 +48,15 @@ public final class ProcessRunner {
         return Files.size(logFile);
     }
 
-    /** Starts {@code args} with {@code environment} added to the agent's, stdout and stderr appended to the log. */
+    /**
+     * Starts {@code args} with {@code environment} and the few variables {@link ProcessEnvironment} passes from the
+     * agent's (nothing else of it), stdout and stderr appended to the log.
+     */
     public Process start(List<String> args, Map<String, String> environment, Path logFile) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(args).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
-        builder.environment().putAll(environment);
+        builder.environment().clear();
+        builder.environment().putAll(ProcessEnvironment.of(agentEnvironment, environment));
         Process process = builder.start();
         process.getOutputStream().close();
         return process;

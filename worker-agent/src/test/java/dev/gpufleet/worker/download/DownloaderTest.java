@@ -273,4 +273,17 @@ class DownloaderTest {
         assertNull(prepared.mmproj());
         assertEquals("null", hub.authorizations.get(0), "no ModelScope token set, none sent");
     }
+
+    @Test
+    void aListedFileNameThatLeavesTheModelDirectoryIsRefusedAndNothingIsFetched() throws Exception {
+        String repo = "evil/escape-GGUF";
+        hub.put(repo, "../../../escape.gguf", bytes(1_000));
+
+        String message = failure(downloader().prepare("i", hf(repo, "*escape.gguf"), p -> { }));
+
+        assertTrue(message.contains("file path ../../../escape.gguf leaves the repository"), message);
+        assertEquals(List.of(), hub.requests, "no file was requested");
+        assertFalse(Files.exists(dir.resolve("models").resolve("escape.gguf")));
+        assertFalse(Files.exists(dir.resolve("escape.gguf")));
+    }
 }

@@ -86,9 +86,10 @@ class EngineBackendsTest {
         assertTrue(running.port() >= 26150 && running.port() <= 26159, "from the range: " + running.port());
         assertEquals(List.of("serve", model.toString(), "--gpu-memory-utilization", "0.9", "--max-model-len",
                 "8192", "--tensor-parallel-size", "2", "--seed", "7", "--host", "127.0.0.1", "--port", String.valueOf(running.port()),
-                "--served-model-name", "qwen", "--api-key", dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, "v1")),
-                Files.readAllLines(record.resolve("argv")));
+                "--served-model-name", "qwen"), Files.readAllLines(record.resolve("argv")), "no key on the command line");
         assertEquals("0,1", env(record.resolve("env")).get("CUDA_VISIBLE_DEVICES"));
+        assertEquals(dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TOKEN, "v1"),
+                env(record.resolve("env")).get("VLLM_API_KEY"), "vLLM reads its key from the environment");
     }
 
     @Test

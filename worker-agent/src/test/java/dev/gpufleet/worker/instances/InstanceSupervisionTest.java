@@ -285,6 +285,26 @@ class InstanceSupervisionTest {
         assertFalse(Files.exists(Path.of(missing + ".argv")), "nothing was started");
     }
 
+    @Test
+    void aCodeChangingEnvOrAModelOutsideTheLocalRootsIsRefusedBeforeAnythingStarts() throws Exception {
+        Path model = StandInBackend.modelFile(models, "preload.gguf", "healthy-after-ms=0");
+        InstanceChanged preload = placed("preload-1", "preload", List.of(), 0,
+                plan(model, List.of(), Map.of("LD_PRELOAD", "/tmp/x.so")));
+        Path outsideDir = Files.createDirectories(Path.of("target", "outside-roots").toAbsolutePath());
+        Path outside = StandInBackend.modelFile(outsideDir, "outside.gguf", "healthy-after-ms=0");
+        InstanceChanged elsewhere = placed("outside-1", "outside", List.of(), 0, plan(outside, List.of(), Map.of()));
+        topics.publish(preload, 1);
+        topics.publish(elsewhere, 1);
+
+        assertTrue(awaitObserved(preload.instanceId(), InstanceState.ERROR, 0).payload().message()
+                .startsWith("env LD_PRELOAD is refused on this worker: LD_PRELOAD changes what code"));
+        String message = awaitObserved(elsewhere.instanceId(), InstanceState.ERROR, 0).payload().message();
+        assertTrue(message.startsWith("model path " + outside + " is refused on this worker: it must lie under one of "
+                + "the local roots"), message);
+        assertFalse(Files.exists(Path.of(model + ".argv")), "nothing was started");
+        assertFalse(Files.exists(Path.of(outside + ".argv")), "nothing was started");
+    }
+
     private static List<String> transitions(List<String> states) {
         List<String> collapsed = new java.util.ArrayList<>();
         for (String state : states) {
