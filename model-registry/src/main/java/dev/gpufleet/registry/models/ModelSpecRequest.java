@@ -28,6 +28,7 @@ public record ModelSpecRequest(
         Map<String, String> workerSelector,
         List<String> gpuSelector,
         Boolean restartOnError,
+        Boolean allowOvercommit,
         @JsonAnySetter Map<String, Object> unknownFields) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

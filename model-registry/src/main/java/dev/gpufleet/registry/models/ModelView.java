@@ -32,6 +32,7 @@ public record ModelView(
         Map<String, String> workerSelector,
         List<String> gpuSelector,
         boolean restartOnError,
+        boolean allowOvercommit,
         AnalysisView analysis,
         EstimateView estimate,
         long revision,
@@ -82,7 +83,7 @@ public record ModelView(
         return new ModelView(m.id(), s.name(), SourceView.of(s.source()), s.backend(), s.backendVersion(),
                 s.backendParameters(), s.env(), s.replicas(), s.categories(), s.placementStrategy(),
                 s.cpuOffloading(), s.distributedInference(), s.workerSelector(), s.gpuSelector(),
-                s.restartOnError(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
+                s.restartOnError(), s.allowOvercommit(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
                 m.createdAt(), m.updatedAt(), List.of());
     }
 
@@ -93,6 +94,6 @@ public record ModelView(
     ModelView withWarnings(List<FieldError> found) {
         return new ModelView(id, name, source, backend, backendVersion, backendParameters, env, replicas, categories,
                 placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector, restartOnError,
-                analysis, estimate, revision, createdAt, updatedAt, found.stream().map(FieldError::toString).toList());
+                allowOvercommit, analysis, estimate, revision, createdAt, updatedAt, found.stream().map(FieldError::toString).toList());
     }
 }
