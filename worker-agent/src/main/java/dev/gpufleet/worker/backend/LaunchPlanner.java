@@ -231,20 +231,35 @@ public final class LaunchPlanner {
             }
         }
         Path dir = instanceDir(host, instance);
+        Map<String, String> files = new LinkedHashMap<>();
+        Map<String, String> overlays = new LinkedHashMap<>();
+        String weights = modelDir;
+        if (MindieModelOverrides.requested(plan.backendParameters())) {
+            Path source = Path.of(modelDir);
+            MindieModelOverrides.Result overrides = MindieModelOverrides.apply(plan.backendParameters(),
+                    host.readText().apply(source.resolve(MindieModelOverrides.CONFIG)).orElse(null),
+                    host.readText().apply(source.resolve(MindieModelOverrides.GENERATION_CONFIG)).orElse(null));
+            if (overrides.problem() != null) {
+                return BackendLaunch.failed(overrides.problem());
+            }
+            Path overlay = dir.resolve("model");
+            overlays.put(overlay.toString(), modelDir);
+            overrides.files().forEach((name, text) -> files.put(overlay.resolve(name).toString(), text));
+            weights = overlay.toString();
+        }
         Path config = dir.resolve("mindie-config.json");
         Path rankTable = cluster == null ? null : dir.resolve(MINDIE_RANK_TABLE);
-        MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), modelDir,
+        MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), weights,
                 host.backendHost(), port, npus, cluster == null ? npus.size() : cluster.worldSize(),
                 modelMaxLength(modelDir, host), cluster == null ? null : host.mindie().multiNodesInferPort(),
                 cluster == null ? null : nodeAddress, config.toString(),
                 rankTable == null ? null : rankTable.toString(), plan.env(), plan.backendParameters()));
-        Map<String, String> files = new LinkedHashMap<>();
         files.put(config.toString(), result.configJson());
         if (cluster != null) {
             files.put(rankTable.toString(), cluster.rankTable());
         }
         return new BackendLaunch(new BackendCommand(binary.command(), List.of()), result.environment(), port,
-                result.warnings(), null, files, null);
+                result.warnings(), null, files, null).withOverlays(overlays);
     }
 
     /** The rank table every node of a MindIE instance across workers reads, in the instance's directory. */

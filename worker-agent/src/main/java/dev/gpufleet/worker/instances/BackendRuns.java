@@ -329,7 +329,7 @@ final class BackendRuns {
         BackendLaunch launch = run.launch;
         Process process;
         try {
-            BackendHosts.writeFiles(launch.files());
+            BackendHosts.prepare(launch);
             process = processes.start(launch.command().args(), launch.environment(), run.logFile);
         } catch (IOException | RuntimeException e) {
             apply(run, lifecycle.on(run.state, new RunSignal.LaunchFailed("cannot start "
