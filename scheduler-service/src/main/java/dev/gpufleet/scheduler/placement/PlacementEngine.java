@@ -48,7 +48,7 @@ public final class PlacementEngine {
         SelectedGpus selected = SelectedGpus.resolve(cluster, selections);
         Needs needs = new Needs(request, backend);
         WorkerFilters filters = new WorkerFilters(cluster, request.workerSelector(), backend, selected,
-                needs.cpuAllowed());
+                needs.cpuAllowed(), request.backendVersion());
         SearchSpace space = new SearchSpace(cluster, filters.eligible(), needs, Scoring.of(request.strategy()));
         Candidate best = space.eligible().length == 0 ? null : selected.manual()
                 ? ShapeSearch.manual(space, selected, request) : ShapeSearch.automatic(space, request);

@@ -100,6 +100,22 @@ public final class LaunchPlanner {
         return BACKENDS.contains(name) ? name : null;
     }
 
+    /**
+     * The engine that runs the plan: without a {@code backend_version} the backend's default binary; with one, the
+     * path the scheduler resolved from a registration on this worker, else the path this agent's
+     * {@code gpufleet.worker.backend-versions} gives it (asked for as {@code <backend>@<version>}).
+     */
+    static BinaryChoice binaryFor(String backend, LaunchPlan plan, Host host) {
+        String version = plan.backendVersion();
+        if (version == null || version.isBlank()) {
+            return host.binaries().apply(backend);
+        }
+        if (plan.backendPath() != null && !plan.backendPath().isBlank()) {
+            return new BinaryChoice(List.of(plan.backendPath()), null);
+        }
+        return host.binaries().apply(backend + "@" + version);
+    }
+
     public static BackendLaunch plan(InstanceChanged instance, Host host) {
         LaunchPlan plan = instance.launchPlan();
         if (plan == null) {
@@ -116,7 +132,7 @@ public final class LaunchPlanner {
         if (model.problem() != null) {
             return BackendLaunch.failed(model.problem());
         }
-        BinaryChoice binary = host.binaries().apply(backend);
+        BinaryChoice binary = binaryFor(backend, plan, host);
         if (!binary.found()) {
             return BackendLaunch.failed(binary.problem());
         }
@@ -289,7 +305,7 @@ public final class LaunchPlanner {
         if (model.problem() != null) {
             return BackendLaunch.failed(model.problem());
         }
-        BinaryChoice binary = host.binaries().apply(MINDIE);
+        BinaryChoice binary = binaryFor(MINDIE, plan, host);
         if (!binary.found()) {
             return BackendLaunch.failed(binary.problem());
         }

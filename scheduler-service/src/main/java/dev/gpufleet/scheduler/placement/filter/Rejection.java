@@ -66,6 +66,16 @@ public sealed interface Rejection {
         }
     }
 
+    /** The model names a {@code backend_version} this worker neither reports nor has registered. */
+    record MissingBackendVersion(Backend backend, String version, java.util.List<String> has) implements Rejection {
+        @Override
+        public String reason() {
+            return "no " + backend.label() + " " + version + " (backend_version); this worker has "
+                    + (has.isEmpty() ? "no registered " + backend.label() + " versions" : String.join(", ", has))
+                    + ", register one with POST /api/v1/workers/{id}/backend-versions";
+        }
+    }
+
     /** The GPU selector names a GPU index the worker does not have (or not of the type named). */
     record SelectedGpuMissing(int index) implements Rejection {
         @Override

@@ -21,9 +21,17 @@ public final class WorkerFilters {
     private final Backend backend;
     private final SelectedGpus selected;
     private final boolean cpuAllowed;
+    private final String backendVersion;
 
     public WorkerFilters(ClusterSnapshot cluster, Map<String, String> workerSelector, Backend backend,
                          SelectedGpus selected, boolean cpuAllowed) {
+        this(cluster, workerSelector, backend, selected, cpuAllowed, null);
+    }
+
+    /** @param backendVersion the engine version the model asks for; null for any */
+    public WorkerFilters(ClusterSnapshot cluster, Map<String, String> workerSelector, Backend backend,
+                         SelectedGpus selected, boolean cpuAllowed, String backendVersion) {
+        this.backendVersion = backendVersion;
         this.cluster = cluster;
         this.workerSelector = workerSelector;
         this.backend = backend;
@@ -55,6 +63,9 @@ public final class WorkerFilters {
         }
         if (r == null) {
             r = platform(backend, f, cpuAllowed);
+        }
+        if (r == null) {
+            r = backendVersion(backend, backendVersion, f);
         }
         if (r == null) {
             r = selected.manual()
@@ -99,6 +110,18 @@ public final class WorkerFilters {
             return new Rejection.CpuOnlyPlatform(backend, f.os(), f.arch(), false);
         }
         return null;
+    }
+
+    /** A model that names a {@code backend_version} runs only where that version is reported or registered. */
+    static Rejection backendVersion(Backend backend, String version, WorkerFacts f) {
+        if (version == null || f.worker().backendVersions().contains(
+                dev.gpufleet.scheduler.placement.WorkerCapacity.versionKey(backend.label(), version))) {
+            return null;
+        }
+        String prefix = backend.label() + " ";
+        java.util.List<String> has = f.worker().backendVersions().stream().filter(k -> k.startsWith(prefix))
+                .map(k -> k.substring(prefix.length())).sorted().toList();
+        return new Rejection.MissingBackendVersion(backend, version, has);
     }
 
     /** Manual selection: every GPU named must exist and be one the backend can use. */
