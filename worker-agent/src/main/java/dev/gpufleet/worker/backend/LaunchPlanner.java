@@ -198,7 +198,8 @@ public final class LaunchPlanner {
             case LLAMA_BOX -> BackendLaunch.ready(LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(
                     binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
                     mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
-                    instance.shape(), rpcServers, apiKey, plan.categories(), plan.backendParameters())),
+                    instance.shape(), rpcServers, apiKey, plan.categories(),
+                    projectorResolved(model.path(), plan.backendParameters()))),
                     environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
                     host.backendHost(), port.getAsInt(), model.path(), instance.modelName(), apiKey,
@@ -341,6 +342,19 @@ public final class LaunchPlanner {
             case VOX_BOX -> "vox-box runs on one worker only";
             default -> null;
         };
+    }
+
+    /**
+     * A user's {@code --mmproj} given relative to a local model's source is resolved against the model's
+     * directory (a downloaded model's was replaced by its path on this worker already).
+     */
+    static List<String> projectorResolved(String modelPath, List<String> backendParameters) {
+        String user = dev.gpufleet.events.Projectors.userProjector(backendParameters);
+        Path dir = Path.of(modelPath).toAbsolutePath().getParent();
+        if (user == null || !dev.gpufleet.events.Projectors.relative(user) || dir == null) {
+            return backendParameters;
+        }
+        return dev.gpufleet.events.Projectors.withProjector(backendParameters, dir.resolve(user).normalize().toString());
     }
 
     private static String mmproj(String modelPath, List<String> backendParameters, Host host) {

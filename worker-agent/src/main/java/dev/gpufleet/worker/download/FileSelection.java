@@ -59,6 +59,33 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
         return new FileSelection(model, mmproj, List.copyOf(files), null);
     }
 
+    /**
+     * As {@link #select(String, List)}, with the user's {@code --mmproj}: a relative path is a file of the
+     * repository (the seed's shorthand), downloaded beside the model instead of the default projector; an absolute
+     * path is the worker's own file, so no projector is downloaded.
+     */
+    public static FileSelection select(String pattern, List<RemoteFile> listing, String userProjector) {
+        FileSelection chosen = select(pattern, listing);
+        if (userProjector == null || chosen.problem() != null || chosen.model() == null) {
+            return chosen;
+        }
+        List<RemoteFile> files = new ArrayList<>(chosen.files());
+        if (chosen.mmproj() != null) {
+            files.remove(chosen.mmproj());
+        }
+        if (!dev.gpufleet.events.Projectors.relative(userProjector)) {
+            return new FileSelection(chosen.model(), null, List.copyOf(files), null);
+        }
+        String wanted = userProjector.replace('\\', '/').replaceFirst("^(\\./)+", "");
+        Optional<RemoteFile> named = listing.stream().filter(f -> f.path().equals(wanted)).findFirst();
+        if (named.isEmpty()) {
+            return failed("--mmproj names " + userProjector + ", which the repository does not have; it has "
+                    + sample(listing.stream().filter(f -> isProjector(f)).toList()));
+        }
+        files.add(named.get());
+        return new FileSelection(chosen.model(), named.get(), List.copyOf(files), null);
+    }
+
     private static RemoteFile pick(List<RemoteFile> sortedMatches) {
         List<RemoteFile> candidates = sortedMatches;
         List<RemoteFile> models = candidates.stream().filter(f -> !isProjector(f)).toList();
@@ -73,18 +100,11 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
     }
 
     private static RemoteFile projectorBeside(RemoteFile model, List<RemoteFile> listing) {
-        List<RemoteFile> projectors = sorted(listing.stream()
-                .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList());
-        // DESIGN §4 and the registry's MmprojChoice: f32 before f16 before the rest, then by name, descending
-        return projectors.stream()
-                .min(java.util.Comparator.comparingInt(FileSelection::precisionRank)
-                        .thenComparing(RemoteFile::name, java.util.Comparator.reverseOrder()))
-                .orElse(null);
-    }
-
-    private static int precisionRank(RemoteFile file) {
-        String name = file.name().toLowerCase(Locale.ROOT);
-        return name.contains("f32") ? 0 : name.contains("f16") ? 1 : 2;
+        List<RemoteFile> beside = listing.stream()
+                .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList();
+        // the one rule the registry uses too
+        return dev.gpufleet.events.Projectors.choose(beside.stream().map(RemoteFile::name).toList())
+                .flatMap(name -> beside.stream().filter(f -> f.name().equals(name)).findFirst()).orElse(null);
     }
 
     static boolean isProjector(RemoteFile file) {

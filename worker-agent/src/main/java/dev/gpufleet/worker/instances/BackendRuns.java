@@ -231,7 +231,9 @@ final class BackendRuns {
         LOG.infof("Instance %s (%s): downloading its model before it starts", run.name, run.instanceId);
         sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING, 0.0, null,
                 null, null, run.restartCount));
-        run.download = modelFiles.prepare(run.name, instance.launchPlan().source(), progress -> post(() -> {
+        run.download = modelFiles.prepare(run.name, instance.launchPlan().source(),
+                dev.gpufleet.events.Projectors.userProjector(instance.launchPlan().backendParameters()),
+                progress -> post(() -> {
             if (current(run) && run.download != null && run.phase() == RunPhase.PREPARING) {
                 sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING,
                         progress, null, null, null, run.restartCount));
