@@ -133,6 +133,8 @@ class ModelsApiTest {
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","backend_parameters":["--enable-prefix-caching","--rope-scaling={}"]} | backend_parameters[1]: --rope-scaling cannot be used together with --enable-prefix-caching
             {"name":"m","source":{"type":"local_path","path":"/m/faster-whisper-tiny"},"backend_parameters":["--devcie=cpu"]} | backend_parameters[0]: unknown flag --devcie; did you mean --device?
             {"name":"m","source":{"type":"local_path","path":"/m/q"},"worker_selector":{"os":"windows"}} | worker_selector.os: backend vllm runs only on Linux workers
+            {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","categories":["embedding"]} | categories[0]: backend mindie serves language and multimodal language models only, not 'embedding'
+            {"name":"m","source":{"type":"local_path","path":"/m/q"},"allow_overcommit":true} | allow_overcommit: only with a gpu_selector
             {"name":"m",                                                                       | Request body is not valid
             """)
     void rejectsABadSpecNamingTheField(String body, String expected) {
