@@ -10,14 +10,9 @@ public enum Backend {
         this.label = label;
     }
 
-    /** The backend a model spec names, or null when it names none of these. */
+    /** The backend a model spec names (by the shared names, {@link dev.gpufleet.events.Backend}), or null. */
     public static Backend of(String name) {
-        for (Backend b : values()) {
-            if (b.label.equals(name)) {
-                return b;
-            }
-        }
-        return null;
+        return dev.gpufleet.events.Backend.of(name).map(b -> valueOf(b.name())).orElse(null);
     }
 
     /** The name in model specs and in messages. */

@@ -146,7 +146,7 @@ public class WorkerResource {
     }
 
     /** The backends whose versions can be registered. */
-    public static final List<String> BACKENDS = List.of("llama-box", "vllm", "vox-box", "mindie");
+    public static final List<String> BACKENDS = dev.gpufleet.events.Backend.NAMES;
 
     /** The engine versions the worker has: its agent's (heartbeat) and those registered on it. */
     @GET

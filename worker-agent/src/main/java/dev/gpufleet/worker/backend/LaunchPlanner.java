@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -24,11 +23,12 @@ import java.util.function.Supplier;
  * in as values and functions.
  */
 public final class LaunchPlanner {
+    // constants for switch labels; BackendTest checks them against dev.gpufleet.events.Backend
     public static final String LLAMA_BOX = "llama-box";
     public static final String VLLM = "vllm";
     public static final String VOX_BOX = "vox-box";
     public static final String MINDIE = "mindie";
-    public static final List<String> BACKENDS = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
+    public static final List<String> BACKENDS = dev.gpufleet.events.Backend.NAMES;
     /** Not a backend: the program multi-worker vLLM needs beside it, chosen like one. */
     public static final String RAY = "ray";
     /** Where per-instance files (MindIE's config, vox-box's data dir) live under the data dir. */
@@ -93,11 +93,7 @@ public final class LaunchPlanner {
         if (backend == null || backend.isBlank()) {
             return LLAMA_BOX;
         }
-        String name = backend.toLowerCase(Locale.ROOT).trim();
-        if (name.equals("ascend-mindie")) {
-            return MINDIE;
-        }
-        return BACKENDS.contains(name) ? name : null;
+        return dev.gpufleet.events.Backend.of(backend).map(dev.gpufleet.events.Backend::label).orElse(null);
     }
 
     /**
