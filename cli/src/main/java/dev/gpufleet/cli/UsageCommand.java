@@ -71,7 +71,9 @@ final class UsageCommand extends BaseCommand {
         long completion = 0;
         for (JsonNode r : rows) {
             String keyId = Json.text(r, "key_id");
-            table.row(Json.text(r, "day"), keyNames.getOrDefault(keyId, keyId), Json.text(r, "model"),
+            // the gateway's estimates (the backend reported no usage) are their own rows: say which
+            String model = Json.text(r, "model") + (r.path("estimated").asBoolean(false) ? " (estimated)" : "");
+            table.row(Json.text(r, "day"), keyNames.getOrDefault(keyId, keyId), model,
                     Format.count(r.path("requests").asLong()), Format.count(r.path("prompt_tokens").asLong()),
                     Format.count(r.path("completion_tokens").asLong()), Format.count(r.path("total_tokens").asLong()));
             requests += r.path("requests").asLong();

@@ -33,12 +33,25 @@ public record WorkerReported(
         List<ObservedInstance> instances,
         int heartbeatIntervalSeconds,
         String agentRunId,
-        Long heartbeatSequence) implements EventPayload {
+        Long heartbeatSequence,
+        List<BackendVersion> backendVersions) implements EventPayload {
 
     public WorkerReported {
+        backendVersions = backendVersions == null ? List.of() : List.copyOf(backendVersions);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         instances = instances == null ? List.of() : List.copyOf(instances);
+    }
+
+    /** A heartbeat without engine versions (as agents before that field sent them). */
+    public WorkerReported(String workerId, String name, String address, int agentPort, String os, String arch,
+                          Map<String, String> labels, int cpuCores, double cpuUtilizationPercent,
+                          long memoryTotalBytes, long memoryUsedBytes, List<GpuDevice> gpus, WorkerState state,
+                          String stateMessage, List<ObservedInstance> instances, int heartbeatIntervalSeconds,
+                          String agentRunId, Long heartbeatSequence) {
+        this(workerId, name, address, agentPort, os, arch, labels, cpuCores, cpuUtilizationPercent, memoryTotalBytes,
+                memoryUsedBytes, gpus, state, stateMessage, instances, heartbeatIntervalSeconds, agentRunId,
+                heartbeatSequence, List.of());
     }
 
     /** A heartbeat without its place in the agent's sequence (as agents before that field sent them). */
@@ -54,7 +67,14 @@ public record WorkerReported(
     public WorkerReported inSequence(String runId, long sequence) {
         return new WorkerReported(workerId, name, address, agentPort, os, arch, labels, cpuCores,
                 cpuUtilizationPercent, memoryTotalBytes, memoryUsedBytes, gpus, state, stateMessage, instances,
-                heartbeatIntervalSeconds, runId, sequence);
+                heartbeatIntervalSeconds, runId, sequence, backendVersions);
+    }
+
+    /** This heartbeat with the engine versions the agent has. */
+    public WorkerReported withBackendVersions(List<BackendVersion> versions) {
+        return new WorkerReported(workerId, name, address, agentPort, os, arch, labels, cpuCores,
+                cpuUtilizationPercent, memoryTotalBytes, memoryUsedBytes, gpus, state, stateMessage, instances,
+                heartbeatIntervalSeconds, agentRunId, heartbeatSequence, versions);
     }
 
     @Override

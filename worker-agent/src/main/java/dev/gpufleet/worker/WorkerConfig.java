@@ -123,6 +123,13 @@ public interface WorkerConfig {
     @WithDefault("40064-40095")
     String rpcPortRange();
 
+    /**
+     * {@code gpufleet.worker.backend-versions}: engine versions besides the default binaries,
+     * {@code <backend>:<version>=<absolute path>,...} (see
+     * {@link dev.gpufleet.worker.backend.ConfiguredBackendVersions}); reported in every heartbeat.
+     */
+    Optional<String> backendVersions();
+
     /** {@code gpufleet.worker.vllm.command}: replaces the search for {@code vllm}. */
     Command vllm();
 

@@ -69,7 +69,7 @@ public class UsageMeter implements UsageListener {
 
     @Override
     public void used(Caller caller, String model, TokenUsage usage) {
-        UsageKey key = new UsageKey(caller.keyId(), model, today());
+        UsageKey key = new UsageKey(caller.keyId(), model, today(), usage.estimated());
         if (!batcher.add(key, new UsageCounts(usage.promptTokens(), usage.completionTokens(), 1))) {
             dropped(usage);
         }

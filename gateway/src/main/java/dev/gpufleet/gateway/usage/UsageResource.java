@@ -31,11 +31,12 @@ public class UsageResource {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record UsageView(String keyId, String model, LocalDate day, long promptTokens, long completionTokens,
-                            long totalTokens, long requests) {
+                            long totalTokens, long requests, boolean estimated) {
         static UsageView of(UsageStore.Row row) {
             return new UsageView(row.key().keyId(), row.key().model(), row.key().day(), row.counts().promptTokens(),
                     row.counts().completionTokens(),
-                    row.counts().promptTokens() + row.counts().completionTokens(), row.counts().requests());
+                    row.counts().promptTokens() + row.counts().completionTokens(), row.counts().requests(),
+                    row.key().estimated());
         }
     }
 

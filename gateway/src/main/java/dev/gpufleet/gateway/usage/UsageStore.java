@@ -14,7 +14,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Table {@code gateway.usage_daily}: counts are added to (upsert), never replaced, so writes can be batched. Each
+ * Table {@code gateway.usage_daily}: counts are added to (upsert), never replaced, so writes can be batched. The
+ * gateway's estimates (a backend that reported no usage) are rows of their own ({@code estimated}). Each
  * batch is written with its id into {@code gateway.usage_batches} in the same transaction, so a batch sent again
  * after an unanswered commit is counted once. Every statement has a deadline (the connection's network timeout):
  * a database that stops answering fails the write rather than holding it for ever.
@@ -25,7 +26,8 @@ public final class UsageStore {
     private static final String PRUNE_BATCHES = "DELETE FROM gateway.usage_batches "
             + "WHERE written_at < now() - interval '1 day'";
     private static final String UPSERT = "INSERT INTO gateway.usage_daily AS u (key_id, model, day, prompt_tokens, "
-            + "completion_tokens, requests) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key_id, model, day) DO UPDATE SET "
+            + "completion_tokens, requests, estimated) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            + "ON CONFLICT (key_id, model, day, estimated) DO UPDATE SET "
             + "prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens, "
             + "completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens, "
             + "requests = u.requests + EXCLUDED.requests";
@@ -87,6 +89,7 @@ public final class UsageStore {
                     upsert.setLong(4, e.getValue().promptTokens());
                     upsert.setLong(5, e.getValue().completionTokens());
                     upsert.setLong(6, e.getValue().requests());
+                    upsert.setBoolean(7, e.getKey().estimated());
                     upsert.addBatch();
                 }
                 upsert.executeBatch();
@@ -142,8 +145,8 @@ public final class UsageStore {
     public List<Row> find(Query query, long offset, int limit) throws SQLException {
         try (Connection connection = connection();
              PreparedStatement select = connection.prepareStatement("SELECT key_id, model, day, prompt_tokens, "
-                     + "completion_tokens, requests FROM gateway.usage_daily" + FILTER
-                     + " ORDER BY day, key_id, model LIMIT ? OFFSET ?")) {
+                     + "completion_tokens, requests, estimated FROM gateway.usage_daily" + FILTER
+                     + " ORDER BY day, key_id, model, estimated LIMIT ? OFFSET ?")) {
             int next = bind(select, query);
             select.setInt(next, limit);
             select.setLong(next + 1, offset);
@@ -151,7 +154,7 @@ public final class UsageStore {
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     found.add(new Row(new UsageKey(rows.getString(1), rows.getString(2),
-                            rows.getDate(3).toLocalDate()),
+                            rows.getDate(3).toLocalDate(), rows.getBoolean(7)),
                             new UsageCounts(rows.getLong(4), rows.getLong(5), rows.getLong(6))));
                 }
             }

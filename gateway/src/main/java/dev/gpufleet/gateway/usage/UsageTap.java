@@ -162,7 +162,7 @@ public class UsageTap {
             if (usage == null) {
                 // the backend never said (a broken stream, or one that ignores include_usage): what was seen
                 usage = new TokenUsage(PromptEstimate.tokens(clientBody.getBytes()),
-                        sse == null ? 0 : sse.contentChunks());
+                        sse == null ? 0 : sse.contentChunks(), true);
             }
             for (UsageListener listener : listeners) {
                 try {

@@ -280,6 +280,21 @@ class UsageApiTest {
     }
 
     @Test
+    void usageTheGatewayEstimatedIsKeptApartAndMarked() throws Exception {
+        String key = unique("k");
+        UsageStore store = new UsageStore(dataSource);
+        LocalDate day = LocalDate.of(2026, 3, 9);
+        store.add(java.util.UUID.randomUUID(), Map.of(new UsageKey(key, "m", day), new UsageCounts(10, 5, 1),
+                new UsageKey(key, "m", day, true), new UsageCounts(7, 3, 1)));
+        store.add(java.util.UUID.randomUUID(), Map.of(new UsageKey(key, "m", day, true), new UsageCounts(1, 1, 1)));
+
+        usage("?key_id=" + key).then().statusCode(200)
+                .body("items.estimated", equalTo(List.of(false, true)))
+                .body("items.prompt_tokens", equalTo(List.of(10, 8)))
+                .body("items.requests", equalTo(List.of(1, 2)));
+    }
+
+    @Test
     void badFiltersNameTheField() {
         usage("?from=yesterday").then().statusCode(400).body("code", equalTo(400))
                 .body("message", containsString("'from'"));

@@ -279,7 +279,7 @@ class UsageTailTest {
             }
             assertEquals(null, metered.end());
             assertEquals(expected, metered.finished(), name + " in " + pieces);
-            assertEquals(List.of(expected == null ? new TokenUsage(2, 0) : expected), told, name + " in " + pieces);
+            assertEquals(List.of(expected == null ? new TokenUsage(2, 0, true) : expected), told, name + " in " + pieces);
         }
     }
 

@@ -13,12 +13,13 @@ import java.util.Optional;
  * <p>Known speech models are the families of the seed's vox-box table ({@link VoxBoxModels}).
  */
 public final class BackendSelector {
+    // constants for switch labels; BackendTest checks them against dev.gpufleet.events.Backend
     public static final String LLAMA_BOX = "llama-box";
     public static final String VLLM = "vllm";
     public static final String VOX_BOX = "vox-box";
     public static final String MINDIE = "mindie";
 
-    public static final List<String> ALL = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
+    public static final List<String> ALL = dev.gpufleet.events.Backend.NAMES;
 
     public static final String SPEECH_TO_TEXT = "speech-to-text";
     public static final String TEXT_TO_SPEECH = "text-to-speech";

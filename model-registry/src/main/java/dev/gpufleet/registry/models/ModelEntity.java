@@ -62,6 +62,7 @@ public class ModelEntity extends PanacheEntityBase {
      */
     void analysed(Analysis result, Instant now) {
         analysis = result.analysis();
+        spec = DetectedCategories.apply(spec, analysis);
         estimate = result.estimate();
         analysisAttempts = 0;
         analysisDueAt = result.analysis().state() == ModelAnalysis.State.PENDING && remoteSource() ? now : null;

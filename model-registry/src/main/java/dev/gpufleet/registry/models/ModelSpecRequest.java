@@ -29,6 +29,7 @@ public record ModelSpecRequest(
         List<String> gpuSelector,
         Boolean restartOnError,
         Boolean allowUnknownParameters,
+        Boolean allowOvercommit,
         @JsonAnySetter Map<String, Object> unknownFields) {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -39,7 +39,10 @@ public final class ModelSpecValidator {
     static final List<String> SPEC_FIELDS = List.of("name", "source", "backend", "backend_version",
             "backend_parameters", "env", "replicas", "categories", "placement_strategy", "cpu_offloading",
             "distributed_inference", "worker_selector", "gpu_selector", "restart_on_error",
-            "allow_unknown_parameters");
+            "allow_unknown_parameters", "allow_overcommit");
+    /** The categories MindIE does not serve (the seed: no embedding models, no multimodal generation models). */
+    public static final List<String> MINDIE_REFUSED_CATEGORIES = List.of("embedding", "reranker", "image",
+            BackendSelector.TEXT_TO_SPEECH, BackendSelector.SPEECH_TO_TEXT);
     static final List<String> SOURCE_FIELDS =
             List.of("type", "repo_id", "file_name", "revision", "model_id", "file_path", "path");
 
@@ -191,8 +194,20 @@ public final class ModelSpecValidator {
             errors.add(new FieldError("placement_strategy", mustBeOneOf(PLACEMENT_STRATEGIES, placementStrategy)));
         }
 
+        if (BackendSelector.MINDIE.equals(backend)) {
+            for (int i = 0; i < categories.size(); i++) {
+                if (MINDIE_REFUSED_CATEGORIES.contains(categories.get(i))) {
+                    errors.add(new FieldError("categories[" + i + "]", "backend mindie serves language and "
+                            + "multimodal language models only, not " + show(categories.get(i))
+                            + " (embedding, reranker, image and audio models are not supported)"));
+                }
+            }
+        }
+
+        // the seed: llama-box offloads to the CPU, and vox-box falls back to the CPU by itself when GPUs are short
         boolean cpuOffloading = request.cpuOffloading() == null
-                ? BackendSelector.LLAMA_BOX.equals(backend) : request.cpuOffloading();
+                ? BackendSelector.LLAMA_BOX.equals(backend) || BackendSelector.VOX_BOX.equals(backend)
+                : request.cpuOffloading();
         if (cpuOffloading && (BackendSelector.VLLM.equals(backend) || BackendSelector.MINDIE.equals(backend))) {
             errors.add(new FieldError("cpu_offloading", "must be false for backend " + backend
                     + ": only llama-box offloads layers to the CPU"));
@@ -224,6 +239,12 @@ public final class ModelSpecValidator {
             }
         }
 
+        boolean allowOvercommit = Boolean.TRUE.equals(request.allowOvercommit());
+        if (allowOvercommit && gpuSelector.isEmpty()) {
+            errors.add(new FieldError("allow_overcommit", "only with a gpu_selector: automatic placement never "
+                    + "overcommits; select the workers' GPUs or leave it false"));
+        }
+
         if (!errors.isEmpty()) {
             return new Result(null, List.copyOf(errors), List.copyOf(warnings));
         }
@@ -233,7 +254,7 @@ public final class ModelSpecValidator {
         boolean restartOnError = request.restartOnError() == null || request.restartOnError();
         ModelSpec spec = new ModelSpec(name, source, backend, backendVersion, backendParameters, env, replicas,
                 categories, placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector,
-                restartOnError, allowUnknownParameters);
+                restartOnError, allowUnknownParameters, allowOvercommit);
         return new Result(spec, List.of(), List.copyOf(warnings));
     }
 

@@ -123,6 +123,9 @@ public class ModelStore {
                     Instant now = now();
                     boolean visible = !java.util.Objects.equals(entity.analysis, step.analysis().analysis())
                             || !java.util.Objects.equals(entity.estimate, step.analysis().estimate());
+                    ModelSpec detected = DetectedCategories.apply(entity.spec, step.analysis().analysis());
+                    visible = visible || !detected.equals(entity.spec);
+                    entity.spec = detected;
                     entity.analysis = step.analysis().analysis();
                     entity.estimate = step.analysis().estimate();
                     entity.analysisAttempts = step.retry() ? entity.analysisAttempts + 1 : 0;

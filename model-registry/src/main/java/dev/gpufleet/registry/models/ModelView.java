@@ -33,6 +33,7 @@ public record ModelView(
         List<String> gpuSelector,
         boolean restartOnError,
         boolean allowUnknownParameters,
+        boolean allowOvercommit,
         AnalysisView analysis,
         EstimateView estimate,
         long revision,
@@ -83,7 +84,7 @@ public record ModelView(
         return new ModelView(m.id(), s.name(), SourceView.of(s.source()), s.backend(), s.backendVersion(),
                 s.backendParameters(), s.env(), s.replicas(), s.categories(), s.placementStrategy(),
                 s.cpuOffloading(), s.distributedInference(), s.workerSelector(), s.gpuSelector(),
-                s.restartOnError(), s.allowUnknownParameters(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
+                s.restartOnError(), s.allowUnknownParameters(), s.allowOvercommit(), AnalysisView.of(m.analysis()), EstimateView.of(m.estimate()), m.revision(),
                 m.createdAt(), m.updatedAt(), List.of());
     }
 
@@ -94,6 +95,6 @@ public record ModelView(
     ModelView withWarnings(List<FieldError> found) {
         return new ModelView(id, name, source, backend, backendVersion, backendParameters, env, replicas, categories,
                 placementStrategy, cpuOffloading, distributedInference, workerSelector, gpuSelector, restartOnError,
-                allowUnknownParameters, analysis, estimate, revision, createdAt, updatedAt, found.stream().map(FieldError::toString).toList());
+                allowUnknownParameters, allowOvercommit, analysis, estimate, revision, createdAt, updatedAt, found.stream().map(FieldError::toString).toList());
     }
 }

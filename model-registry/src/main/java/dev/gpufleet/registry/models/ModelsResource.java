@@ -49,7 +49,8 @@ public class ModelsResource {
     public Uni<Response> create(ModelSpecRequest body) {
         ModelSpecValidator.Result valid = validSpec(body);
         ModelSpec spec = valid.spec();
-        return analyze(spec).chain(analysis -> store.create(spec, analysis))
+        return analyze(spec).invoke(analysis -> refuseUnservable(spec, analysis))
+                .chain(analysis -> store.create(spec, analysis))
                 .invoke(relay::wakeUp)
                 .map(model -> Response.created(URI.create("/api/v1/models/" + model.id()))
                         .entity(ModelView.of(model).withWarnings(valid.warnings())).build());
@@ -76,7 +77,8 @@ public class ModelsResource {
         UUID modelId = modelId(id);
         ModelSpecValidator.Result valid = validSpec(body);
         ModelSpec spec = valid.spec();
-        return analyze(spec).chain(analysis -> store.replace(modelId, spec, analysis))
+        return analyze(spec).invoke(analysis -> refuseUnservable(spec, analysis))
+                .chain(analysis -> store.replace(modelId, spec, analysis))
                 .invoke(relay::wakeUp).map(model -> ModelView.of(model).withWarnings(valid.warnings()));
     }
 
@@ -97,6 +99,18 @@ public class ModelsResource {
     @Path("{id}")
     public Uni<Response> delete(@PathParam("id") String id) {
         return store.delete(modelId(id)).invoke(relay::wakeUp).map(ignored -> Response.noContent().build());
+    }
+
+    /** MindIE serves no embedding or reranker model (the seed); analysis at registration may find one. */
+    private static void refuseUnservable(ModelSpec spec, Analysis analysis) {
+        if (!"mindie".equals(spec.backend())) {
+            return;
+        }
+        for (String category : DetectedCategories.of(analysis.analysis())) {
+            throw ApiException.badRequest("Invalid model spec: backend: mindie serves language and multimodal "
+                    + "language models only; analysis of source found a " + category + " model (use vllm or, "
+                    + "for a GGUF file, llama-box)");
+        }
     }
 
     private ModelSpecValidator.Result validSpec(ModelSpecRequest body) {

@@ -61,13 +61,20 @@ class BackendSettingsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', nullValues = "none", value = {
-            "none                                       | 8192 | 200 | 128 | 5 | 0.9",
-            "--max-seq-len 4096;--max-batch-size=50     | 4096 | 50  | 128 | 5 | 0.9",
-            "--cache-block-size 64;--cpu-mem-size=0;--npu-memory-fraction 0.7 | 8192 | 200 | 64 | 0 | 0.7",
+            "none                                       | 8192 | 200 | 128 | 0 | 0.9",
+            "--max-seq-len 4096;--max-batch-size=50     | 4096 | 50  | 128 | 0 | 0.9",
+            "--cache-block-size 64;--cpu-mem-size=5;--npu-memory-fraction 0.7 | 8192 | 200 | 64 | 5 | 0.7",
     })
     void mindieSettingsComeFromTheFlagsOrTheSeedDefaults(String parameters, int seq, int batch, int block, int cpu,
                                                          double fraction) {
         assertEquals(new MindieParameters(seq, batch, block, cpu, fraction, 1),
                 BackendSettings.mindie(split(parameters)));
+    }
+
+    /** The seed's --cpu-mem-size default (0) is the estimator's, the validator's table's and the agent's. */
+    @org.junit.jupiter.api.Test
+    void mindieCpuMemSizeDefaultIsTheSeedsZeroEverywhere() {
+        assertEquals(0, MindieParameters.defaults().cpuMemSizeGiB());
+        assertEquals(0, MindieParameters.defaultCpuMemSizeGiB());
     }
 }

@@ -138,6 +138,8 @@ class ModelsApiTest {
             {"name":"m","source":{"type":"local_path","path":"/m/x.gguf"},"backend_parameters":["--model-url=https://example.com/x.gguf"]} | backend_parameters[0]: --model-url makes the backend fetch or run code from outside the model's source: allowed only for a model an admin registers with allow_unknown_parameters: true
             {"name":"m","source":{"type":"local_path","path":"/etc/shadow"}}                   | source.path: must lie under one of the local roots
             {"name":"m","source":{"type":"local_path","path":"/m/../etc/shadow"}}              | source.path: must lie under one of the local roots
+            {"name":"m","source":{"type":"local_path","path":"/m/q"},"backend":"mindie","categories":["embedding"]} | categories[0]: backend mindie serves language and multimodal language models only, not 'embedding'
+            {"name":"m","source":{"type":"local_path","path":"/m/q"},"allow_overcommit":true} | allow_overcommit: only with a gpu_selector
             {"name":"m",                                                                       | Request body is not valid
             """)
     void rejectsABadSpecNamingTheField(String body, String expected) {

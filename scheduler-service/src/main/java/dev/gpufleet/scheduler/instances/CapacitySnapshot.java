@@ -9,6 +9,7 @@ import dev.gpufleet.scheduler.placement.GpuCapacity;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.placement.WorkerCapacity;
+import dev.gpufleet.scheduler.workers.BackendVersions;
 import dev.gpufleet.scheduler.workers.Worker;
 
 import java.util.ArrayList;
@@ -67,7 +68,10 @@ final class CapacitySnapshot {
             capacities.add(new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
                     worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes,
                     ramClaims.getOrDefault(worker.id, 0L), gpus, distributedVllm.getOrDefault(worker.id, Set.of()),
-                    distributedMindie.getOrDefault(worker.id, Set.of())));
+                    distributedMindie.getOrDefault(worker.id, Set.of()), BackendVersions.merged(
+                            worker.backendVersions, worker.registeredBackendVersions).stream()
+                    .map(v -> WorkerCapacity.versionKey(v.backend(), v.version()))
+                    .collect(java.util.stream.Collectors.toSet())));
         }
         return new CapacitySnapshot(ClusterSnapshot.of(capacities, settings));
     }

@@ -2,6 +2,7 @@ package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
+import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.leadership.LeaderFence;
@@ -446,7 +447,7 @@ public class InstanceReconciler {
                         placed.shape(), PlacementAddresses.subordinates(placed.subordinates(), workers),
                         placed.score(), placed.rationale(), PlacementAddresses.addressOf(placed.workerId(), workers),
                         PlacementAddresses.deviceIps(placed.workerId(), placed.gpuIndexes(), workers));
-                instance.launchPlan = LaunchPlan.of(model.spec);
+                instance.launchPlan = launchPlan(model.spec, placed.workerId(), workers);
                 moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
                 snapshot.claim(placed, model.id, request.backend());
                 changes.add(instance);
@@ -458,6 +459,21 @@ public class InstanceReconciler {
                 changes.add(instance);
             }
         }
+    }
+
+    /**
+     * The plan the agent starts from: the spec's, and when the spec names a {@code backend_version} that an operator
+     * registered on the placed worker, that version's path (a version the agent reports itself it resolves itself).
+     */
+    static LaunchPlan launchPlan(ModelSpec spec, String workerId, List<Worker> workers) {
+        LaunchPlan plan = LaunchPlan.of(spec);
+        if (spec.backendVersion() == null) {
+            return plan;
+        }
+        return workers.stream().filter(w -> w.id.equals(workerId) && w.registeredBackendVersions != null)
+                .findFirst()
+                .flatMap(w -> w.registeredBackendVersions.find(spec.backend(), spec.backendVersion()))
+                .map(v -> plan.withBackendPath(v.path())).orElse(plan);
     }
 
     private static void moveTo(Instance instance, InstanceState state, String message, String endpoint,

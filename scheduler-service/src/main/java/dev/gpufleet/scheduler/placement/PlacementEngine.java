@@ -48,7 +48,7 @@ public final class PlacementEngine {
         SelectedGpus selected = SelectedGpus.resolve(cluster, selections);
         Needs needs = new Needs(request, backend);
         WorkerFilters filters = new WorkerFilters(cluster, request.workerSelector(), backend, selected,
-                needs.cpuAllowed());
+                needs.cpuAllowed(), request.backendVersion());
         SearchSpace space = new SearchSpace(cluster, filters.eligible(), needs, Scoring.of(request.strategy()));
         Candidate best = space.eligible().length == 0 ? null : selected.manual()
                 ? ShapeSearch.manual(space, selected, request) : ShapeSearch.automatic(space, request);
@@ -71,8 +71,10 @@ public final class PlacementEngine {
         }
         int gpuLayers = c.kind() == PlacementShape.Kind.CPU_ONLY ? 0
                 : needs.backend() == Backend.LLAMA_BOX ? c.gpuLayers() : LayeredSizing.ALL_LAYERS;
-        PlacementShape shape = new PlacementShape(c.kind(), gpuLayers, c.tensorSplit(), c.tensorParallel(),
-                c.pipelineParallel());
+        UserParallelism user = request.parallelism();
+        PlacementShape shape = new PlacementShape(c.kind(), gpuLayers, c.tensorSplit(),
+                needs.userWorld() > 0 ? Math.max(1, user.tensorParallel()) : c.tensorParallel(),
+                needs.userWorld() > 0 ? Math.max(1, user.pipelineParallel()) : c.pipelineParallel());
         return new PlacementDecision.Placed(f.worker().id(), f.worker().name(), f.indexes(c.gpus()),
                 claim(f, c.gpus(), c.vram(), c.ram()), shape, subordinates, c.score(),
                 Rationale.of(c, cluster, needs, request.strategy()), Rationale.warnings(c));

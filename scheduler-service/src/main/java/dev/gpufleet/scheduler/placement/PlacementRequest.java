@@ -15,14 +15,19 @@ import java.util.Map;
  * @param estimate            null when the registry has none yet; its sizing may be null (then the whole-model
  *                            numbers size a single-GPU or CPU shape)
  * @param gpuSelector         manual GPU selection, {@code <worker-name>:<type>:<index>} each; empty for automatic
- * @param allowOvercommit     with manual GPU selection: place even where the selected GPUs are too small (warned)
+ * @param allowOvercommit     with manual GPU selection: place even where the selected GPUs are too small (warned);
+ *                            the spec's {@code allow_overcommit}
  * @param measuredVramByProduct VRAM this model was seen using on one GPU of a product name; used when higher than
  *                            the estimate
+ * @param parallelism         vLLM's tensor and pipeline parallel sizes the user set in {@code backend_parameters}:
+ *                            they decide how many GPUs the instance claims ({@link UserParallelism#NONE} otherwise)
+ * @param backendVersion      the engine version the spec asks for; null for the worker's default
  */
 public record PlacementRequest(String modelId, String backend, ResourceEstimate estimate,
                                Map<String, String> workerSelector, List<String> gpuSelector, Strategy strategy,
                                boolean cpuOffloading, boolean distributedInference, boolean allowOvercommit,
-                               Map<String, Long> measuredVramByProduct) {
+                               Map<String, Long> measuredVramByProduct, UserParallelism parallelism,
+                               String backendVersion) {
 
     public enum Strategy {
         /** Prefer the emptiest devices (lowest resulting utilisation). */
@@ -50,6 +55,16 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
         gpuSelector = gpuSelector == null ? List.of() : List.copyOf(gpuSelector);
         strategy = strategy == null ? Strategy.SPREAD : strategy;
         measuredVramByProduct = measuredVramByProduct == null ? Map.of() : Map.copyOf(measuredVramByProduct);
+        parallelism = parallelism == null ? UserParallelism.NONE : parallelism;
+        backendVersion = backendVersion == null || backendVersion.isBlank() ? null : backendVersion.trim();
+    }
+
+    public PlacementRequest(String modelId, String backend, ResourceEstimate estimate,
+                            Map<String, String> workerSelector, List<String> gpuSelector, Strategy strategy,
+                            boolean cpuOffloading, boolean distributedInference, boolean allowOvercommit,
+                            Map<String, Long> measuredVramByProduct) {
+        this(modelId, backend, estimate, workerSelector, gpuSelector, strategy, cpuOffloading, distributedInference,
+                allowOvercommit, measuredVramByProduct, UserParallelism.NONE, null);
     }
 
     public static PlacementRequest of(String modelId, ModelSpec spec, ResourceEstimate estimate) {
@@ -60,23 +75,27 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
             // the registry validates the spec; a value it let through must not stop placement
             strategy = Strategy.SPREAD;
         }
+        UserParallelism parallelism = "vllm".equals(spec.backend())
+                ? UserParallelism.of(spec.backendParameters()) : UserParallelism.NONE;
         return new PlacementRequest(modelId, spec.backend(), estimate, spec.workerSelector(), spec.gpuSelector(),
-                strategy, spec.cpuOffloading(), spec.distributedInference(), false, Map.of());
+                strategy, spec.cpuOffloading(), spec.distributedInference(),
+                spec.allowOvercommit() && !spec.gpuSelector().isEmpty(), Map.of(), parallelism,
+                spec.backendVersion());
     }
 
     public PlacementRequest withMeasuredVram(Map<String, Long> byProduct) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, gpuSelector, strategy, cpuOffloading,
-                distributedInference, allowOvercommit, byProduct);
+                distributedInference, allowOvercommit, byProduct, parallelism, backendVersion);
     }
 
     public PlacementRequest withStrategy(Strategy newStrategy) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, gpuSelector,
                 newStrategy == null ? strategy : newStrategy, cpuOffloading, distributedInference, allowOvercommit,
-                measuredVramByProduct);
+                measuredVramByProduct, parallelism, backendVersion);
     }
 
     public PlacementRequest withGpuSelector(List<String> selector, boolean overcommit) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, selector, strategy, cpuOffloading,
-                distributedInference, overcommit, measuredVramByProduct);
+                distributedInference, overcommit, measuredVramByProduct, parallelism, backendVersion);
     }
 }

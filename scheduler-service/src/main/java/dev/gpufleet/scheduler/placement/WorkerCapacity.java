@@ -15,19 +15,41 @@ import java.util.TreeSet;
  * @param distributedVllmModels models whose distributed (Ray) vLLM instances this worker already takes part in
  * @param distributedMindieModels models whose MindIE instances across workers this worker already takes part in
  *                              (every node listens on the same {@code multiNodesInferPort}, so one per worker)
+ * @param backendVersions the engine versions the worker has, {@code "<backend> <version>"} each (reported by its
+ *                        agent or registered by an operator)
  */
 public record WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
                              Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
                              List<GpuCapacity> gpus, Set<String> distributedVllmModels,
-                             Set<String> distributedMindieModels) {
+                             Set<String> distributedMindieModels, Set<String> backendVersions) {
 
     public WorkerCapacity {
+        backendVersions = backendVersions == null ? Set.of() : Set.copyOf(backendVersions);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
         distributedVllmModels = distributedVllmModels == null ? Set.of()
                 : Set.copyOf(distributedVllmModels);
         distributedMindieModels = distributedMindieModels == null ? Set.of()
                 : Set.copyOf(distributedMindieModels);
+    }
+
+    public WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
+                          Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
+                          List<GpuCapacity> gpus, Set<String> distributedVllmModels,
+                          Set<String> distributedMindieModels) {
+        this(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes, gpus,
+                distributedVllmModels, distributedMindieModels, Set.of());
+    }
+
+    /** The key of an engine version in {@link #backendVersions()}. */
+    public static String versionKey(String backend, String version) {
+        return backend + " " + version;
+    }
+
+    /** The same worker with these engine versions. */
+    public WorkerCapacity withBackendVersions(Set<String> versions) {
+        return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
+                gpus, distributedVllmModels, distributedMindieModels, versions);
     }
 
     /** A worker in no MindIE instance across workers. */
@@ -48,22 +70,24 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 .map(gpu -> gpu.withClaim(sign * claim.vramBytesByGpu().getOrDefault(gpu.index(), 0L)))
                 .toList();
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes,
-                ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels, distributedMindieModels);
+                ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels, distributedMindieModels,
+                backendVersions);
     }
 
     public WorkerCapacity withState(WorkerState newState) {
         return new WorkerCapacity(id, name, newState, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, distributedVllmModels, distributedMindieModels);
+                gpus, distributedVllmModels, distributedMindieModels, backendVersions);
     }
 
     public WorkerCapacity withDistributedVllm(String modelId, boolean joined) {
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, joinedOrLeft(distributedVllmModels, modelId, joined), distributedMindieModels);
+                gpus, joinedOrLeft(distributedVllmModels, modelId, joined), distributedMindieModels, backendVersions);
     }
 
     public WorkerCapacity withDistributedMindie(String modelId, boolean joined) {
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, distributedVllmModels, joinedOrLeft(distributedMindieModels, modelId, joined));
+                gpus, distributedVllmModels, joinedOrLeft(distributedMindieModels, modelId, joined),
+                backendVersions);
     }
 
     private static Set<String> joinedOrLeft(Set<String> models, String modelId, boolean joined) {

@@ -17,6 +17,7 @@ public final class WorkerFacts {
     private final Map<String, String> labels;
     private final Set<String> vendors;
     private final String os;
+    private final String arch;
     private final long allocRam;
     private final long usableRam;
     private final int gpuCount;
@@ -31,6 +32,7 @@ public final class WorkerFacts {
     WorkerFacts(WorkerCapacity worker, PlacementSettings settings) {
         this.worker = worker;
         this.os = worker.os() == null ? worker.labels().getOrDefault("os", "") : worker.os();
+        this.arch = worker.arch() == null ? worker.labels().getOrDefault("arch", "") : worker.arch();
         GpuCapacity[] sorted = worker.gpus().toArray(new GpuCapacity[0]);
         Arrays.sort(sorted, (a, b) -> Integer.compare(a.index(), b.index()));
         this.gpus = sorted;
@@ -87,6 +89,10 @@ public final class WorkerFacts {
     }
 
     /** The worker's OS, from its report or else its {@code os} label; empty when neither says. */
+    public String arch() {
+        return arch;
+    }
+
     public String os() {
         return os;
     }

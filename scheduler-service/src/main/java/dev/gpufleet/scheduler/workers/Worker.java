@@ -34,6 +34,12 @@ public class Worker extends PanacheEntityBase {
     public GpuInventory gpus;
     @JdbcTypeCode(SqlTypes.JSON)
     public ReportedInstances instances;
+    /** The engine versions the agent's latest heartbeat listed. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public BackendVersions backendVersions;
+    /** The engine versions operators registered on this worker by path. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public BackendVersions registeredBackendVersions;
     /** What the agent says: READY or NOT_READY. */
     @Enumerated(EnumType.STRING)
     public WorkerState reportedState;

@@ -176,6 +176,7 @@ public class WorkerConsumer {
         worker.memoryTotalBytes = report.memoryTotalBytes();
         worker.memoryUsedBytes = report.memoryUsedBytes();
         worker.gpus = new GpuInventory(report.gpus());
+        worker.backendVersions = new BackendVersions(report.backendVersions());
         worker.instances = new ReportedInstances(report.instances());
         worker.reportedState = report.state();
         worker.stateMessage = report.stateMessage();

@@ -24,6 +24,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import dev.gpufleet.events.BackendVersion;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -136,6 +139,83 @@ public class WorkerResource {
             worker.cordoned = true;
             worker.draining = true;
         });
+    }
+
+    /** The body of {@code POST /api/v1/workers/{id}/backend-versions}. */
+    public record BackendVersionRequest(String backend, String version, String path) {
+    }
+
+    /** The backends whose versions can be registered. */
+    public static final List<String> BACKENDS = dev.gpufleet.events.Backend.NAMES;
+
+    /** The engine versions the worker has: its agent's (heartbeat) and those registered on it. */
+    @GET
+    @Path("/{id}/backend-versions")
+    @WithSession
+    public Uni<List<WorkerView.BackendVersionView>> backendVersions(@PathParam("id") String id) {
+        return Worker.<Worker>findById(id).map(worker -> {
+            if (worker == null) {
+                throw ApiException.notFound("worker '" + id + "' not found");
+            }
+            return WorkerView.BackendVersionView.of(worker);
+        });
+    }
+
+    /**
+     * Registers an engine version by the path of its executable on the worker (GPUStack's custom backend
+     * versions): models whose {@code backend_version} names it can then be placed there, and the agent runs that
+     * path. Registering the same backend and version again replaces the path.
+     */
+    @POST
+    @Path("/{id}/backend-versions")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Uni<WorkerView> registerBackendVersion(@PathParam("id") String id, BackendVersionRequest body) {
+        BackendVersion version = validVersion(body);
+        return change(id, worker -> {
+            BackendVersions registered = worker.registeredBackendVersions == null ? BackendVersions.NONE
+                    : worker.registeredBackendVersions;
+            worker.registeredBackendVersions = registered.with(version);
+            LOG.infof("Worker %s (%s): %s %s registered at %s", worker.id, worker.name, version.backend(),
+                    version.version(), version.path());
+        });
+    }
+
+    @DELETE
+    @Path("/{id}/backend-versions/{backend}/{version}")
+    public Uni<WorkerView> unregisterBackendVersion(@PathParam("id") String id, @PathParam("backend") String backend,
+                                                    @PathParam("version") String version) {
+        return change(id, worker -> {
+            if (worker.registeredBackendVersions == null
+                    || worker.registeredBackendVersions.find(backend, version).isEmpty()) {
+                throw ApiException.notFound(backend + " " + version + " is not registered on worker '" + id
+                        + "' (versions the agent's configuration lists are changed there)");
+            }
+            worker.registeredBackendVersions = worker.registeredBackendVersions.without(backend, version);
+        });
+    }
+
+    static BackendVersion validVersion(BackendVersionRequest body) {
+        if (body == null) {
+            throw ApiException.badRequest("body: required: {\"backend\": one of " + String.join(", ", BACKENDS)
+                    + ", \"version\": \"...\", \"path\": \"/absolute/path\"}");
+        }
+        List<String> errors = new java.util.ArrayList<>();
+        if (body.backend() == null || !BACKENDS.contains(body.backend())) {
+            errors.add("backend: must be one of " + String.join(", ", BACKENDS) + ", was "
+                    + (body.backend() == null ? "null" : "'" + body.backend() + "'"));
+        }
+        if (body.version() == null || !body.version().matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")) {
+            errors.add("version: must be 1 to 64 letters, digits, '.', '_', '+' or '-', was "
+                    + (body.version() == null ? "null" : "'" + body.version() + "'"));
+        }
+        if (body.path() == null || !body.path().matches("/.*|[A-Za-z]:[\\\\/].*")) {
+            errors.add("path: must be an absolute path of the executable on the worker, was "
+                    + (body.path() == null ? "null" : "'" + body.path() + "'"));
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.badRequest("Invalid backend version: " + String.join("; ", errors));
+        }
+        return new BackendVersion(body.backend(), body.version(), body.path(), BackendVersion.REGISTERED);
     }
 
     /**

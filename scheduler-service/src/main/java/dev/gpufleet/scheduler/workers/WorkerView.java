@@ -14,6 +14,7 @@ import java.util.Map;
  * A worker in the admin API.
  *
  * @param drain while it is drained: how far that is; absent otherwise
+ * @param backendVersions the engine versions it has: its agent's and those registered on it
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record WorkerView(String id, String name, String address, int agentPort, String os, String arch,
@@ -22,7 +23,17 @@ public record WorkerView(String id, String name, String address, int agentPort, 
                          WorkerState reportedState, String stateMessage, boolean cordoned, boolean draining,
                          Instant lastHeartbeatAt,
                          int heartbeatIntervalSeconds, Instant createdAt, Instant updatedAt,
-                         @JsonInclude(JsonInclude.Include.NON_NULL) DrainProgress drain) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) DrainProgress drain,
+                         List<BackendVersionView> backendVersions) {
+
+    /** One engine version of a worker: {@code source} {@code agent} (its configuration) or {@code registered}. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record BackendVersionView(String backend, String version, String path, String source) {
+        static List<BackendVersionView> of(Worker w) {
+            return BackendVersions.merged(w.backendVersions, w.registeredBackendVersions).stream()
+                    .map(v -> new BackendVersionView(v.backend(), v.version(), v.path(), v.source())).toList();
+        }
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Gpu(int index, String vendor, String type, String name, String uuid, long memoryTotalBytes,
@@ -38,6 +49,6 @@ public record WorkerView(String id, String name, String address, int agentPort, 
                 w.labels == null ? Map.of() : w.labels, w.cpuCores, w.cpuUtilizationPercent, w.memoryTotalBytes,
                 w.memoryUsedBytes, w.gpus == null ? List.of() : w.gpus.devices().stream().map(Gpu::of).toList(), w.state,
                 w.reportedState, w.stateMessage, w.cordoned, w.draining, w.lastHeartbeatAt, w.heartbeatIntervalSeconds, w.createdAt,
-                w.updatedAt, w.draining ? drain : null);
+                w.updatedAt, w.draining ? drain : null, BackendVersionView.of(w));
     }
 }

@@ -13,11 +13,15 @@ import java.util.Map;
  * @param version  what the binary's {@code --version} said, or null when unknown
  * @param prelude  a process to start first and keep running beside the backend (the Ray head of a multi-worker
  *                 vLLM instance); null for most backends
+ * @param overlays model directories to prepare before the files are written, overlay directory → the model's
+ *                 directory (see {@link ModelOverlay}): MindIE's copy of a model whose config files it changes
  */
 public record BackendLaunch(BackendCommand command, Map<String, String> environment, int port,
                             List<String> warnings, String problem, Map<String, String> files, String version,
-                            Prelude prelude) {
+                            Prelude prelude, Map<String, String> overlays) {
     public BackendLaunch {
+        overlays = overlays == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overlays));
         environment = environment == null ? Map.of() : environment;
         warnings = warnings == null ? List.of() : List.copyOf(warnings);
         files = files == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(files));
@@ -44,6 +48,11 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
+                         String problem, Map<String, String> files, String version, Prelude prelude) {
+        this(command, environment, port, warnings, problem, files, version, prelude, Map.of());
+    }
+
+    public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
                          String problem, Map<String, String> files, String version) {
         this(command, environment, port, warnings, problem, files, version, null);
     }
@@ -64,11 +73,15 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     BackendLaunch withVersion(String version) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
     }
 
     BackendLaunch withPrelude(Prelude prelude) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
+    }
+
+    BackendLaunch withOverlays(Map<String, String> overlays) {
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
     }
 
     /** Environment names and file paths only: the values may be secrets. */

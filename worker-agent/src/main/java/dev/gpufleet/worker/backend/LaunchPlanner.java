@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -24,11 +23,12 @@ import java.util.function.Supplier;
  * in as values and functions.
  */
 public final class LaunchPlanner {
+    // constants for switch labels; BackendTest checks them against dev.gpufleet.events.Backend
     public static final String LLAMA_BOX = "llama-box";
     public static final String VLLM = "vllm";
     public static final String VOX_BOX = "vox-box";
     public static final String MINDIE = "mindie";
-    public static final List<String> BACKENDS = List.of(LLAMA_BOX, VLLM, VOX_BOX, MINDIE);
+    public static final List<String> BACKENDS = dev.gpufleet.events.Backend.NAMES;
     /** Not a backend: the program multi-worker vLLM needs beside it, chosen like one. */
     public static final String RAY = "ray";
     /** Where per-instance files (MindIE's config, vox-box's data dir) live under the data dir. */
@@ -93,11 +93,23 @@ public final class LaunchPlanner {
         if (backend == null || backend.isBlank()) {
             return LLAMA_BOX;
         }
-        String name = backend.toLowerCase(Locale.ROOT).trim();
-        if (name.equals("ascend-mindie")) {
-            return MINDIE;
+        return dev.gpufleet.events.Backend.of(backend).map(dev.gpufleet.events.Backend::label).orElse(null);
+    }
+
+    /**
+     * The engine that runs the plan: without a {@code backend_version} the backend's default binary; with one, the
+     * path the scheduler resolved from a registration on this worker, else the path this agent's
+     * {@code gpufleet.worker.backend-versions} gives it (asked for as {@code <backend>@<version>}).
+     */
+    static BinaryChoice binaryFor(String backend, LaunchPlan plan, Host host) {
+        String version = plan.backendVersion();
+        if (version == null || version.isBlank()) {
+            return host.binaries().apply(backend);
         }
-        return BACKENDS.contains(name) ? name : null;
+        if (plan.backendPath() != null && !plan.backendPath().isBlank()) {
+            return new BinaryChoice(List.of(plan.backendPath()), null);
+        }
+        return host.binaries().apply(backend + "@" + version);
     }
 
     public static BackendLaunch plan(InstanceChanged instance, Host host) {
@@ -116,7 +128,7 @@ public final class LaunchPlanner {
         if (model.problem() != null) {
             return BackendLaunch.failed(model.problem());
         }
-        BinaryChoice binary = host.binaries().apply(backend);
+        BinaryChoice binary = binaryFor(backend, plan, host);
         if (!binary.found()) {
             return BackendLaunch.failed(binary.problem());
         }
@@ -183,7 +195,7 @@ public final class LaunchPlanner {
                     binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
                     mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
                     instance.shape(), rpcServers, readsKeyFromEnvironment(binary.command()) ? null : apiKey,
-                    plan.categories(), plan.backendParameters())),
+                    plan.categories(), projectorResolved(model.path(), plan.backendParameters()))),
                     readsKeyFromEnvironment(binary.command()) ? withApiKey(environment, LLAMA_API_KEY, apiKey)
                             : environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
@@ -234,20 +246,35 @@ public final class LaunchPlanner {
             }
         }
         Path dir = instanceDir(host, instance);
+        Map<String, String> files = new LinkedHashMap<>();
+        Map<String, String> overlays = new LinkedHashMap<>();
+        String weights = modelDir;
+        if (MindieModelOverrides.requested(plan.backendParameters())) {
+            Path source = Path.of(modelDir);
+            MindieModelOverrides.Result overrides = MindieModelOverrides.apply(plan.backendParameters(),
+                    host.readText().apply(source.resolve(MindieModelOverrides.CONFIG)).orElse(null),
+                    host.readText().apply(source.resolve(MindieModelOverrides.GENERATION_CONFIG)).orElse(null));
+            if (overrides.problem() != null) {
+                return BackendLaunch.failed(overrides.problem());
+            }
+            Path overlay = dir.resolve("model");
+            overlays.put(overlay.toString(), modelDir);
+            overrides.files().forEach((name, text) -> files.put(overlay.resolve(name).toString(), text));
+            weights = overlay.toString();
+        }
         Path config = dir.resolve("mindie-config.json");
         Path rankTable = cluster == null ? null : dir.resolve(MINDIE_RANK_TABLE);
-        MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), modelDir,
+        MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), weights,
                 host.backendHost(), port, npus, cluster == null ? npus.size() : cluster.worldSize(),
                 modelMaxLength(modelDir, host), cluster == null ? null : host.mindie().multiNodesInferPort(),
                 cluster == null ? null : nodeAddress, config.toString(),
                 rankTable == null ? null : rankTable.toString(), plan.env(), plan.backendParameters()));
-        Map<String, String> files = new LinkedHashMap<>();
         files.put(config.toString(), result.configJson());
         if (cluster != null) {
             files.put(rankTable.toString(), cluster.rankTable());
         }
         return new BackendLaunch(new BackendCommand(binary.command(), List.of()), result.environment(), port,
-                result.warnings(), null, files, null);
+                result.warnings(), null, files, null).withOverlays(overlays);
     }
 
     /** The rank table every node of a MindIE instance across workers reads, in the instance's directory. */
@@ -277,7 +304,7 @@ public final class LaunchPlanner {
         if (model.problem() != null) {
             return BackendLaunch.failed(model.problem());
         }
-        BinaryChoice binary = host.binaries().apply(MINDIE);
+        BinaryChoice binary = binaryFor(MINDIE, plan, host);
         if (!binary.found()) {
             return BackendLaunch.failed(binary.problem());
         }
@@ -344,6 +371,19 @@ public final class LaunchPlanner {
             case VOX_BOX -> "vox-box runs on one worker only";
             default -> null;
         };
+    }
+
+    /**
+     * A user's {@code --mmproj} given relative to a local model's source is resolved against the model's
+     * directory (a downloaded model's was replaced by its path on this worker already).
+     */
+    static List<String> projectorResolved(String modelPath, List<String> backendParameters) {
+        String user = dev.gpufleet.events.Projectors.userProjector(backendParameters);
+        Path dir = Path.of(modelPath).toAbsolutePath().getParent();
+        if (user == null || !dev.gpufleet.events.Projectors.relative(user) || dir == null) {
+            return backendParameters;
+        }
+        return dev.gpufleet.events.Projectors.withProjector(backendParameters, dir.resolve(user).normalize().toString());
     }
 
     private static String mmproj(String modelPath, List<String> backendParameters, Host host) {

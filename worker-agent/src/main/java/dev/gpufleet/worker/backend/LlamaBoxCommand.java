@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 
 /**
  * The llama-box command line of one instance: {@code <binary> --host H --port P -m PATH --alias NAME [--mmproj F]
- * -c CTX -np N -ngl N [--tensor-split ...] [--rpc ...] [--embeddings] [--rerank] [--api-key K]} followed by the
+ * -c CTX -np N -ngl N [--tensor-split ...] [--rpc ...] [--embeddings] [--rerank] [--images] [--api-key K]} followed by the
  * user's backend parameters. The user's {@code -c}, {@code -np}, {@code -ngl}, {@code -ts}, {@code --mmproj} replace
  * the agent's; what the agent must decide itself (host, port, model path, alias, RPC servers, API key) is dropped
  * from the user's parameters with a warning. Parameters given as {@code --flag=value} or {@code "--flag value"}
@@ -23,6 +23,7 @@ public final class LlamaBoxCommand {
     public static final int ALL_LAYERS = 999;
     public static final String EMBEDDING_CATEGORY = "embedding";
     public static final String RERANKER_CATEGORY = "reranker";
+    public static final String IMAGE_CATEGORY = "image";
 
     static final Set<String> CONTEXT = Set.of("-c", "--ctx-size");
     static final Set<String> PARALLEL = Set.of("-np", "--parallel");
@@ -31,6 +32,7 @@ public final class LlamaBoxCommand {
     static final Set<String> MMPROJ = Set.of("--mmproj");
     static final Set<String> EMBEDDINGS = Set.of("--embedding", "--embeddings");
     static final Set<String> RERANK = Set.of("--rerank", "--reranking");
+    static final Set<String> IMAGES = Set.of("--images");
     static final List<UserParameters.AgentOwned> AGENT_OWNED = List.of(
             new UserParameters.AgentOwned(Set.of("--host"),
                     "the agent sets the listen address (gpufleet.worker.backend-host)"),
@@ -102,6 +104,9 @@ public final class LlamaBoxCommand {
         }
         if (hasCategory(in, RERANKER_CATEGORY) && !kept.has(RERANK)) {
             args.add("--rerank");
+        }
+        if (hasCategory(in, IMAGE_CATEGORY) && !kept.has(IMAGES)) {
+            args.add("--images");
         }
         if (in.apiKey() != null) {
             args.addAll(List.of("--api-key", in.apiKey()));

@@ -22,6 +22,8 @@ import java.util.TreeMap;
  * parameters, which the registry validated against the seed's table (ranges, powers of two, exclusions): here the
  * last occurrence of a flag wins, {@code --no-<flag>} turns a switch off, and every unset parameter takes the
  * seed's default. The daemon has no command-line flags, so anything else is ignored with a warning.
+ * {@code --rope-scaling}, {@code --rope-theta}, {@code --dtype} and {@code --override-generation-config} change the
+ * model's own files instead ({@link MindieModelOverrides}).
  */
 public final class MindieConfig {
     public static final String CONFIG_ENV = "MIES_CONFIG_JSON_PATH";

@@ -1,24 +1,19 @@
 package dev.gpufleet.worker.backend;
 
-import java.util.Comparator;
+import dev.gpufleet.events.Projectors;
+
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The multimodal projector beside a GGUF model: the files named {@code *mmproj*.gguf} in the model's directory,
- * sorted by name descending, first wins, so {@code ...-f32.gguf} beats {@code ...-f16.gguf} (GPUStack's rule).
+ * The multimodal projector beside a GGUF model, by the rule the registry uses too ({@link Projectors}): the
+ * {@code *mmproj*.gguf} files in the model's directory, f32 before f16 before the rest, then by name, descending.
  */
 public final class Mmproj {
     private Mmproj() {
     }
 
     public static Optional<String> choose(List<String> fileNamesBesideModel) {
-        return fileNamesBesideModel.stream()
-                .filter(name -> {
-                    String lower = name.toLowerCase(Locale.ROOT);
-                    return lower.contains("mmproj") && lower.endsWith(".gguf");
-                })
-                .max(Comparator.naturalOrder());
+        return Projectors.choose(fileNamesBesideModel);
     }
 }

@@ -54,6 +54,12 @@ public final class Downloader implements ModelFiles, AutoCloseable {
 
     @Override
     public CompletableFuture<Prepared> prepare(String instance, ModelSource source, DoubleConsumer progress) {
+        return prepare(instance, source, null, progress);
+    }
+
+    @Override
+    public CompletableFuture<Prepared> prepare(String instance, ModelSource source, String userProjector,
+                                               DoubleConsumer progress) {
         CompletableFuture<Prepared> result = new CompletableFuture<>();
         List<FileTransfer> held = new ArrayList<>();
         result.whenComplete((prepared, failure) -> {
@@ -64,7 +70,7 @@ public final class Downloader implements ModelFiles, AutoCloseable {
         try {
             planner.execute(() -> {
                 try {
-                    start(instance, source, progress, result, held);
+                    start(instance, source, userProjector, progress, result, held);
                 } catch (DownloadException e) {
                     result.completeExceptionally(e);
                 } catch (IOException | RuntimeException e) {
@@ -96,7 +102,7 @@ public final class Downloader implements ModelFiles, AutoCloseable {
         }
     }
 
-    private void start(String instance, ModelSource source, DoubleConsumer progress,
+    private void start(String instance, ModelSource source, String userProjector, DoubleConsumer progress,
                        CompletableFuture<Prepared> result, List<FileTransfer> held)
             throws DownloadException, IOException {
         Repo repo = Repo.of(source, settings);
@@ -105,7 +111,7 @@ public final class Downloader implements ModelFiles, AutoCloseable {
                 LISTING_TIMEOUT, what);
         List<RemoteFile> files = repo.type.equals(ModelFiles.HUGGINGFACE) ? HubListing.huggingFace(listing, what)
                 : HubListing.modelScope(listing, what);
-        FileSelection selection = FileSelection.select(repo.pattern, files);
+        FileSelection selection = FileSelection.select(repo.pattern, files, userProjector);
         if (selection.problem() != null) {
             throw new DownloadException(what + ": " + selection.problem());
         }

@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.download;
 
+import dev.gpufleet.events.FileChoice;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -20,7 +22,7 @@ import java.util.regex.Pattern;
  * @param files  everything to download
  */
 public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile> files, String problem) {
-    static final Pattern SPLIT_PART = Pattern.compile("-(\\d{5})-of-(\\d{5})\\.gguf$", Pattern.CASE_INSENSITIVE);
+    static final Pattern SPLIT_PART = FileChoice.SPLIT_PART;
     private static final int NAMED_IN_PROBLEM = 8;
 
     public static FileSelection select(String pattern, List<RemoteFile> listing) {
@@ -28,12 +30,13 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
             return listing.isEmpty() ? failed("the repository has no files")
                     : new FileSelection(null, null, sorted(listing), null);
         }
-        Pattern glob = globToRegex(pattern.strip());
-        List<RemoteFile> matches = sorted(listing.stream().filter(f -> glob.matcher(f.path()).matches()).toList());
-        if (matches.isEmpty()) {
+        // the rule the registry's analysis uses too
+        List<String> paths = FileChoice.matching(pattern, listing.stream().map(RemoteFile::path).toList());
+        if (paths.isEmpty()) {
             return failed("no file matches '" + pattern + "'; the repository has " + sample(listing));
         }
-        RemoteFile model = pick(matches);
+        String chosen = FileChoice.pick(paths);
+        RemoteFile model = listing.stream().filter(f -> f.path().equals(chosen)).findFirst().orElseThrow();
         List<RemoteFile> files = new ArrayList<>();
         Matcher split = SPLIT_PART.matcher(model.path());
         if (split.find()) {
@@ -59,45 +62,47 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
         return new FileSelection(model, mmproj, List.copyOf(files), null);
     }
 
-    private static RemoteFile pick(List<RemoteFile> sortedMatches) {
-        List<RemoteFile> candidates = sortedMatches;
-        List<RemoteFile> models = candidates.stream().filter(f -> !isProjector(f)).toList();
-        if (!models.isEmpty()) {
-            candidates = models;
+    /**
+     * As {@link #select(String, List)}, with the user's {@code --mmproj}: a relative path is a file of the
+     * repository (the seed's shorthand), downloaded beside the model instead of the default projector; an absolute
+     * path is the worker's own file, so no projector is downloaded.
+     */
+    public static FileSelection select(String pattern, List<RemoteFile> listing, String userProjector) {
+        FileSelection chosen = select(pattern, listing);
+        if (userProjector == null || chosen.problem() != null || chosen.model() == null) {
+            return chosen;
         }
-        List<RemoteFile> firstParts = candidates.stream().filter(FileSelection::isWholeOrFirstPart).toList();
-        if (!firstParts.isEmpty()) {
-            candidates = firstParts;
+        List<RemoteFile> files = new ArrayList<>(chosen.files());
+        if (chosen.mmproj() != null) {
+            files.remove(chosen.mmproj());
         }
-        return candidates.get(0);
+        if (!dev.gpufleet.events.Projectors.relative(userProjector)) {
+            return new FileSelection(chosen.model(), null, List.copyOf(files), null);
+        }
+        String wanted = userProjector.replace('\\', '/').replaceFirst("^(\\./)+", "");
+        Optional<RemoteFile> named = listing.stream().filter(f -> f.path().equals(wanted)).findFirst();
+        if (named.isEmpty()) {
+            return failed("--mmproj names " + userProjector + ", which the repository does not have; it has "
+                    + sample(listing.stream().filter(f -> isProjector(f)).toList()));
+        }
+        files.add(named.get());
+        return new FileSelection(chosen.model(), named.get(), List.copyOf(files), null);
     }
 
     private static RemoteFile projectorBeside(RemoteFile model, List<RemoteFile> listing) {
-        List<RemoteFile> projectors = sorted(listing.stream()
-                .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList());
-        // DESIGN §4 and the registry's MmprojChoice: f32 before f16 before the rest, then by name, descending
-        return projectors.stream()
-                .min(java.util.Comparator.comparingInt(FileSelection::precisionRank)
-                        .thenComparing(RemoteFile::name, java.util.Comparator.reverseOrder()))
-                .orElse(null);
-    }
-
-    private static int precisionRank(RemoteFile file) {
-        String name = file.name().toLowerCase(Locale.ROOT);
-        return name.contains("f32") ? 0 : name.contains("f16") ? 1 : 2;
+        List<RemoteFile> beside = listing.stream()
+                .filter(f -> isProjector(f) && isGguf(f) && f.directory().equals(model.directory())).toList();
+        // the one rule the registry uses too
+        return dev.gpufleet.events.Projectors.choose(beside.stream().map(RemoteFile::name).toList())
+                .flatMap(name -> beside.stream().filter(f -> f.name().equals(name)).findFirst()).orElse(null);
     }
 
     static boolean isProjector(RemoteFile file) {
-        return file.name().toLowerCase(Locale.ROOT).contains("mmproj");
+        return FileChoice.isProjector(file.path());
     }
 
     private static boolean isGguf(RemoteFile file) {
         return file.name().toLowerCase(Locale.ROOT).endsWith(".gguf");
-    }
-
-    private static boolean isWholeOrFirstPart(RemoteFile file) {
-        Matcher split = SPLIT_PART.matcher(file.path());
-        return !split.find() || Integer.parseInt(split.group(1)) == 1;
     }
 
     private static List<RemoteFile> sorted(List<RemoteFile> files) {
@@ -111,36 +116,11 @@ public record FileSelection(RemoteFile model, RemoteFile mmproj, List<RemoteFile
     }
 
     private static String sample(List<RemoteFile> files) {
-        if (files.isEmpty()) {
-            return "no files";
-        }
-        List<String> gguf = files.stream().map(RemoteFile::path)
-                .filter(p -> p.toLowerCase(Locale.ROOT).endsWith(".gguf")).sorted().toList();
-        List<String> shown = gguf.isEmpty() ? files.stream().map(RemoteFile::path).sorted().toList() : gguf;
-        int more = shown.size() - NAMED_IN_PROBLEM;
-        return String.join(", ", shown.subList(0, Math.min(NAMED_IN_PROBLEM, shown.size())))
-                + (more > 0 ? " and " + more + " more" : "");
+        return FileChoice.sample(files.stream().map(RemoteFile::path).toList(), NAMED_IN_PROBLEM);
     }
 
-    /** fnmatch: {@code *} any run (slashes too), {@code ?} one character, {@code [...]} a class. */
+    /** The shared glob ({@link FileChoice#glob}). */
     static Pattern globToRegex(String glob) {
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*') {
-                regex.append(".*");
-            } else if (c == '?') {
-                regex.append('.');
-            } else if (c == '[' && glob.indexOf(']', i + 1) > i + 1) {
-                int close = glob.indexOf(']', i + 1);
-                String body = glob.substring(i + 1, close);
-                regex.append('[').append(body.startsWith("!") ? "^" + body.substring(1) : body.replace("\\", "\\\\"))
-                        .append(']');
-                i = close;
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString(), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.DOTALL);
+        return FileChoice.glob(glob);
     }
 }

@@ -3,6 +3,7 @@ package dev.gpufleet.worker.download;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.Projectors;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,17 +50,27 @@ public interface ModelFiles {
      */
     CompletableFuture<Prepared> prepare(String instance, ModelSource source, DoubleConsumer progress);
 
+    /**
+     * @param userProjector the spec's {@code --mmproj}, or null: a relative path is a file of the source to download
+     *                      as the projector (see {@link dev.gpufleet.events.Projectors})
+     */
+    default CompletableFuture<Prepared> prepare(String instance, ModelSource source, String userProjector,
+                                                DoubleConsumer progress) {
+        return prepare(instance, source, progress);
+    }
+
     /** The instance as it is started once its files are here: a local_path source, plus the projector for llama-box. */
     static InstanceChanged withLocalFiles(InstanceChanged instance, Prepared prepared) {
         LaunchPlan plan = instance.launchPlan();
         List<String> parameters = new ArrayList<>(plan.backendParameters());
-        if (prepared.mmproj() != null && parameters.stream().noneMatch(p -> p.equals("--mmproj")
-                || p.startsWith("--mmproj=") || p.startsWith("--mmproj "))) {
-            parameters.add("--mmproj");
-            parameters.add(prepared.mmproj().toString());
+        String user = Projectors.userProjector(parameters);
+        if (prepared.mmproj() != null && (user == null || Projectors.relative(user))) {
+            // the default projector, or the user's path in the source, now downloaded: its path on this worker
+            parameters = new ArrayList<>(Projectors.withProjector(parameters, prepared.mmproj().toString()));
         }
         LaunchPlan local = new LaunchPlan(plan.backend(), plan.backendVersion(),
-                ModelSource.localPath(prepared.model().toString()), parameters, plan.env(), plan.categories());
+                ModelSource.localPath(prepared.model().toString()), parameters, plan.env(), plan.categories(),
+                plan.backendPath());
         return instance.withLaunchPlan(local);
     }
 }

@@ -1,7 +1,9 @@
 package dev.gpufleet.worker.instances;
 
+import dev.gpufleet.worker.backend.BackendLaunch;
 import dev.gpufleet.worker.backend.BinaryVersions;
 import dev.gpufleet.worker.backend.LaunchPlanner;
+import dev.gpufleet.worker.backend.ModelOverlay;
 import dev.gpufleet.worker.backend.PortRange;
 import dev.gpufleet.worker.backend.RpcServers;
 import dev.gpufleet.worker.host.Platform;
@@ -48,6 +50,26 @@ final class BackendHosts {
     }
 
     /** Writes a launch's files (config files may hold the API key: owner-only). */
+    /** The launch's model overlays (see {@link ModelOverlay}), then its files. */
+    static void prepare(BackendLaunch launch) throws IOException {
+        for (Map.Entry<String, String> overlay : launch.overlays().entrySet()) {
+            ModelOverlay.link(Path.of(overlay.getValue()), Path.of(overlay.getKey()), replaced(launch.files(),
+                    Path.of(overlay.getKey())));
+        }
+        writeFiles(launch.files());
+    }
+
+    private static java.util.Set<String> replaced(Map<String, String> files, Path overlay) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (String file : files.keySet()) {
+            Path p = Path.of(file);
+            if (overlay.equals(p.getParent())) {
+                names.add(p.getFileName().toString());
+            }
+        }
+        return names;
+    }
+
     static void writeFiles(Map<String, String> files) throws IOException {
         for (Map.Entry<String, String> file : files.entrySet()) {
             Path path = Path.of(file.getKey());

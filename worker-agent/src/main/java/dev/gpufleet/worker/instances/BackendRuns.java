@@ -235,7 +235,9 @@ final class BackendRuns {
         LOG.infof("Instance %s (%s): downloading its model before it starts", run.name, run.instanceId);
         sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING, 0.0, null,
                 null, null, run.restartCount));
-        run.download = modelFiles.prepare(run.name, instance.launchPlan().source(), progress -> post(() -> {
+        run.download = modelFiles.prepare(run.name, instance.launchPlan().source(),
+                dev.gpufleet.events.Projectors.userProjector(instance.launchPlan().backendParameters()),
+                progress -> post(() -> {
             if (current(run) && run.download != null && run.phase() == RunPhase.PREPARING) {
                 sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.DOWNLOADING,
                         progress, null, null, null, run.restartCount));
@@ -338,7 +340,7 @@ final class BackendRuns {
         BackendLaunch launch = run.launch;
         Process process;
         try {
-            BackendHosts.writeFiles(launch.files());
+            BackendHosts.prepare(launch);
             process = processes.start(launch.command().args(), launch.environment(), run.logFile);
         } catch (IOException | RuntimeException e) {
             apply(run, lifecycle.on(run.state, new RunSignal.LaunchFailed("cannot start "

@@ -36,7 +36,7 @@ final class MindieNodeRole implements ServerRole {
                     + " cannot start: " + launch.problem());
         }
         try {
-            BackendHosts.writeFiles(launch.files());
+            BackendHosts.prepare(launch);
         } catch (IOException | RuntimeException e) {
             return new ServerLaunch.Cannot(key.describe() + " cannot start: cannot write " + launch.files().keySet()
                     + ": " + e.getMessage());

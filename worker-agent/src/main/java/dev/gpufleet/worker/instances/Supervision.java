@@ -5,6 +5,7 @@ import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.spec.LocalRoots;
 import dev.gpufleet.worker.WorkerConfig;
 import dev.gpufleet.worker.backend.BackendBinaries;
+import dev.gpufleet.worker.backend.ConfiguredBackendVersions;
 import dev.gpufleet.worker.backend.BinaryChoice;
 import dev.gpufleet.worker.backend.LaunchGuard;
 import dev.gpufleet.worker.backend.LaunchPlanner;
@@ -58,7 +59,7 @@ public class Supervision {
                 () -> BinaryChoice.choose(new BinaryChoice.Host(config.llamaBox().command(), search::find,
                         config.llamacppServerJar(), jar -> Files.isRegularFile(Path.of(jar)), agentJava)),
                 config.startTimeout(), config.livenessInterval(), config.probeTimeout(), config.stopTimeout(),
-                backend -> BackendBinaries.choose(backend, switch (backend) {
+                backend -> backend.contains("@") ? versioned(config, backend) : BackendBinaries.choose(backend, switch (backend) {
                     case LaunchPlanner.VLLM -> config.vllm().command();
                     case LaunchPlanner.VOX_BOX -> config.voxBox().command();
                     case LaunchPlanner.MINDIE -> config.mindie().command();
@@ -71,6 +72,19 @@ public class Supervision {
                 publisher, clock, downloader, new LaunchGuard(LocalRoots.parse(modelRoots.orElse(""))
                         .with(dataDir.resolve("models"))));
         supervisor.start();
+    }
+
+    /**
+     * {@code <backend>@<version>}: the path {@code gpufleet.worker.backend-versions} gives that version, or why
+     * there is none (the scheduler places such instances only where the version is, so this is a stale heartbeat).
+     */
+    private static BinaryChoice versioned(WorkerConfig config, String key) {
+        String backend = key.substring(0, key.indexOf('@'));
+        String version = key.substring(key.indexOf('@') + 1);
+        return ConfiguredBackendVersions.path(config.backendVersions().orElse(""), backend, version)
+                .map(path -> new BinaryChoice(List.of(path), null))
+                .orElseGet(() -> new BinaryChoice(List.of(), backend + " " + version + " (backend_version) is "
+                        + "neither in gpufleet.worker.backend-versions of this worker nor registered on it"));
     }
 
     /**

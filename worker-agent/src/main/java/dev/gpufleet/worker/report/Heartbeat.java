@@ -141,7 +141,8 @@ public class Heartbeat {
             // live used memory and utilisation; a tool that fails makes this beat NOT_READY, a later one READY again
             setup = setup.withDevices(deviceSource.sample());
             Envelope<WorkerReported> report = Envelope.of(
-                    ReportAssembler.assemble(setup, hostNow, agentPort(), supervision.observed())
+                    ReportAssembler.assemble(setup, hostNow, agentPort(), supervision.observed(),
+                                    config.backendVersions().orElse(""))
                             .inSequence(runId, sequence.incrementAndGet()), revisions.next(), clock);
             Envelope<WorkerReported> previous = latest.getAndSet(report);
             reportedDevices.report(report.payload().gpus());

@@ -1,8 +1,10 @@
 package dev.gpufleet.worker.report;
 
+import dev.gpufleet.events.BackendVersion;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.worker.backend.ConfiguredBackendVersions;
 import dev.gpufleet.worker.host.HostResources;
 
 import java.time.Duration;
@@ -32,7 +34,22 @@ public final class ReportAssembler {
     /** @param instances what the agent runs or failed to run, with the state it observes */
     public static WorkerReported assemble(AgentSetup setup, HostResources host, int agentPort,
                                           List<ObservedInstance> instances) {
+        return assemble(setup, host, agentPort, instances, "");
+    }
+
+    /**
+     * @param backendVersionsSetting {@code gpufleet.worker.backend-versions}: the versions the heartbeat lists; a
+     *                               bad setting makes the worker NOT_READY, saying which entry
+     */
+    public static WorkerReported assemble(AgentSetup setup, HostResources host, int agentPort,
+                                          List<ObservedInstance> instances, String backendVersionsSetting) {
         List<String> problems = new ArrayList<>();
+        List<BackendVersion> versions = List.of();
+        try {
+            versions = ConfiguredBackendVersions.parse(backendVersionsSetting);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         setup.devices().problem().ifPresent(problems::add);
         Map<String, String> labels = new LinkedHashMap<>();
         try {
@@ -49,7 +66,8 @@ public final class ReportAssembler {
         return new WorkerReported(setup.identity().workerId(), setup.identity().name(), setup.address(), agentPort,
                 setup.os(), setup.arch(), labels, host.cpuCores(), host.cpuUtilizationPercent(),
                 host.memoryTotalBytes(), host.memoryUsedBytes(), setup.devices().gpus(), state,
-                problems.isEmpty() ? null : String.join("; ", problems), instances, setup.heartbeatIntervalSeconds());
+                problems.isEmpty() ? null : String.join("; ", problems), instances, setup.heartbeatIntervalSeconds())
+                .withBackendVersions(versions);
     }
 
     /** Whole seconds, rounded up and at least 1: the scheduler counts missed beats in these. */

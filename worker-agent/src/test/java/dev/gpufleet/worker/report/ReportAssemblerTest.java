@@ -91,4 +91,19 @@ class ReportAssemblerTest {
     void intervalInWholeSecondsRoundedUp(Duration interval, int seconds) {
         assertEquals(seconds, ReportAssembler.intervalSeconds(interval));
     }
+
+    @Test
+    void theHeartbeatListsTheConfiguredEngineVersionsAndABadSettingIsNotReady() {
+        WorkerReported report = ReportAssembler.assemble(setup(Optional.empty(), DeviceInventory.of(List.of(H100))),
+                HEALTHY_HOST, 10150, List.of(), "vllm:0.8.5=/opt/vllm-0.8.5/bin/vllm");
+        assertEquals(List.of(new dev.gpufleet.events.BackendVersion("vllm", "0.8.5", "/opt/vllm-0.8.5/bin/vllm",
+                "agent")), report.backendVersions());
+        assertEquals(WorkerState.READY, report.state());
+
+        WorkerReported bad = ReportAssembler.assemble(setup(Optional.empty(), DeviceInventory.of(List.of(H100))),
+                HEALTHY_HOST, 10150, List.of(), "vllm=0.8.5");
+        assertEquals(WorkerState.NOT_READY, bad.state());
+        assertEquals("gpufleet.worker.backend-versions entry 'vllm=0.8.5' is not <backend>:<version>=<absolute path>"
+                + " with backend one of llama-box, vllm, vox-box, mindie", bad.stateMessage());
+    }
 }

@@ -38,13 +38,19 @@ final class CapacityProblem {
         }
         ShardedSizing sharded = needs.sharded();
         String gpu;
-        if (sharded != null) {
+        if (needs.userWorld() > 0) {
+            int n = needs.userWorld();
+            gpu = "backend_parameters set tensor × pipeline parallel size " + n + ": needs " + n + " GPUs of "
+                    + Gib.of(sharded == null ? needs.singleVram() : sharded.perDeviceBytes(n)) + " with "
+                    + Math.round(needs.fraction() * 100) + "% of each free, has " + gpus + " usable, largest free "
+                    + Gib.of(largest);
+        } else if (sharded != null) {
             gpu = "needs a GPU of " + Gib.of(sharded.perDeviceBytes(1)) + " with "
                     + Math.round(needs.fraction() * 100) + "% of it free, largest free GPU has " + Gib.of(largest);
         } else {
             gpu = "needs " + Gib.of(needs.singleVram()) + " VRAM, largest free GPU has " + Gib.of(largest);
         }
-        if (gpus > 1 && (needs.layered() != null || sharded != null)) {
+        if (gpus > 1 && needs.userWorld() == 0 && (needs.layered() != null || sharded != null)) {
             gpu += ", its " + gpus + " GPUs together " + Gib.of(sum);
         }
         if (needs.ramOnGpu() && f.allocRam() < needs.singleRam()) {

@@ -48,6 +48,34 @@ public sealed interface Rejection {
         }
     }
 
+    /** The backend does not run on the worker's CPU architecture (MindIE: ARM64 and x86_64 only). */
+    record UnsupportedArch(Backend backend, String arch) implements Rejection {
+        @Override
+        public String reason() {
+            return backend.label() + " runs on arm64 and amd64 (x86_64) only, this worker is "
+                    + (arch == null || arch.isEmpty() ? "of an unknown architecture" : arch);
+        }
+    }
+
+    /** llama-box on Windows ARM64 runs on the CPU only, and the instance may not (or its GPUs were selected). */
+    record CpuOnlyPlatform(Backend backend, String os, String arch, boolean gpusSelected) implements Rejection {
+        @Override
+        public String reason() {
+            return backend.label() + " on " + os + "/" + arch + " runs on the CPU only (CPU offloading), and "
+                    + (gpusSelected ? "gpu_selector names this worker's GPUs" : "cpu_offloading is off");
+        }
+    }
+
+    /** The model names a {@code backend_version} this worker neither reports nor has registered. */
+    record MissingBackendVersion(Backend backend, String version, java.util.List<String> has) implements Rejection {
+        @Override
+        public String reason() {
+            return "no " + backend.label() + " " + version + " (backend_version); this worker has "
+                    + (has.isEmpty() ? "no registered " + backend.label() + " versions" : String.join(", ", has))
+                    + ", register one with POST /api/v1/workers/{id}/backend-versions";
+        }
+    }
+
     /** The GPU selector names a GPU index the worker does not have (or not of the type named). */
     record SelectedGpuMissing(int index) implements Rejection {
         @Override

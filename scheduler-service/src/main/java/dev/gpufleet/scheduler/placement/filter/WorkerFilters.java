@@ -12,7 +12,8 @@ import java.util.Map;
  * The filters of one request, run in order on each worker; the first that rejects it says why. READY workers only;
  * the worker selector against the worker's labels plus the built-ins {@code os}, {@code arch}, {@code worker-name}
  * and {@code gpu-vendor} (any vendor present); the backend's platform rules (vLLM: Linux, NVIDIA/AMD GPUs; MindIE:
- * Linux, Ascend NPUs; vox-box: NVIDIA GPUs or CPU; llama-box: anything); manual GPU selection.
+ * Linux on ARM64 or x86_64, Ascend NPUs; vox-box: NVIDIA GPUs or CPU; llama-box: anything, on Windows ARM64 the CPU
+ * only); manual GPU selection.
  */
 public final class WorkerFilters {
     private final ClusterSnapshot cluster;
@@ -20,9 +21,17 @@ public final class WorkerFilters {
     private final Backend backend;
     private final SelectedGpus selected;
     private final boolean cpuAllowed;
+    private final String backendVersion;
 
     public WorkerFilters(ClusterSnapshot cluster, Map<String, String> workerSelector, Backend backend,
                          SelectedGpus selected, boolean cpuAllowed) {
+        this(cluster, workerSelector, backend, selected, cpuAllowed, null);
+    }
+
+    /** @param backendVersion the engine version the model asks for; null for any */
+    public WorkerFilters(ClusterSnapshot cluster, Map<String, String> workerSelector, Backend backend,
+                         SelectedGpus selected, boolean cpuAllowed, String backendVersion) {
+        this.backendVersion = backendVersion;
         this.cluster = cluster;
         this.workerSelector = workerSelector;
         this.backend = backend;
@@ -53,7 +62,10 @@ public final class WorkerFilters {
             r = state(f);
         }
         if (r == null) {
-            r = platform(backend, f);
+            r = platform(backend, f, cpuAllowed);
+        }
+        if (r == null) {
+            r = backendVersion(backend, backendVersion, f);
         }
         if (r == null) {
             r = selected.manual()
@@ -83,15 +95,42 @@ public final class WorkerFilters {
         return state == WorkerState.READY ? null : new Rejection.NotReady(state);
     }
 
-    static Rejection platform(Backend backend, WorkerFacts f) {
-        return backend.linuxOnly() && !"linux".equalsIgnoreCase(f.os()) ? new Rejection.UnsupportedOs(backend, f.os())
-                : null;
+    /**
+     * The seed's platform rules: vLLM and MindIE on Linux only; MindIE on ARM64 and x86_64 only; llama-box on
+     * Windows ARM64 only with CPU offloading (it runs there on the CPU).
+     */
+    static Rejection platform(Backend backend, WorkerFacts f, boolean cpuAllowed) {
+        if (backend.linuxOnly() && !"linux".equalsIgnoreCase(f.os())) {
+            return new Rejection.UnsupportedOs(backend, f.os());
+        }
+        if (!backend.supportsArch(f.arch())) {
+            return new Rejection.UnsupportedArch(backend, f.arch());
+        }
+        if (!backend.usesGpusOn(f) && !cpuAllowed) {
+            return new Rejection.CpuOnlyPlatform(backend, f.os(), f.arch(), false);
+        }
+        return null;
+    }
+
+    /** A model that names a {@code backend_version} runs only where that version is reported or registered. */
+    static Rejection backendVersion(Backend backend, String version, WorkerFacts f) {
+        if (version == null || f.worker().backendVersions().contains(
+                dev.gpufleet.scheduler.placement.WorkerCapacity.versionKey(backend.label(), version))) {
+            return null;
+        }
+        String prefix = backend.label() + " ";
+        java.util.List<String> has = f.worker().backendVersions().stream().filter(k -> k.startsWith(prefix))
+                .map(k -> k.substring(prefix.length())).sorted().toList();
+        return new Rejection.MissingBackendVersion(backend, version, has);
     }
 
     /** Manual selection: every GPU named must exist and be one the backend can use. */
     static Rejection selectedGpus(Backend backend, WorkerFacts f, int[] gpus, Integer missingIndex) {
         if (missingIndex != null) {
             return new Rejection.SelectedGpuMissing(missingIndex);
+        }
+        if (gpus.length > 0 && !backend.usesGpusOn(f)) {
+            return new Rejection.CpuOnlyPlatform(backend, f.os(), f.arch(), true);
         }
         for (int g : gpus) {
             if (!backend.canUse(f.gpu(g))) {

@@ -35,7 +35,7 @@ final class DeviceGroupSearch {
             maxLocal = Math.max(maxLocal, s.facts(w).gpuCount());
         }
         for (int world = 2; world <= rules.maxWorldSize(); world = rules.nextWorldSize(world)) {
-            if (!sharded.allowsDeviceCount(world)) {
+            if (!s.needs().allowsDeviceCount(world)) {
                 continue;
             }
             long perDevice = sharded.perDeviceBytes(world);

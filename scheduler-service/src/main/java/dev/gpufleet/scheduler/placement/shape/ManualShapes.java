@@ -101,6 +101,9 @@ final class ManualShapes {
     /** vLLM or MindIE on the selected devices of one worker. */
     private Candidate sharded(int w, WorkerFacts f, int[] gpus) {
         int n = gpus.length;
+        if (needs.userWorld() > 0 && n != needs.userWorld()) {
+            return Candidate.impossible(w, deviceCountProblem(n));
+        }
         ShardedSizing sharded = needs.sharded();
         if (sharded == null) {
             if (n == 1) {
@@ -111,7 +114,7 @@ final class ManualShapes {
                     .score(s.scoring().score(Scoring.gpusUtil(f, gpus, vram))).tensorParallel(n)
                     .checkVram(f, gpus, vram).build();
         }
-        if (!sharded.allowsDeviceCount(n)) {
+        if (!needs.allowsDeviceCount(n)) {
             return Candidate.impossible(w, deviceCountProblem(n));
         }
         long[] claims = ShardedShapes.claims(needs, f, gpus);
@@ -145,7 +148,7 @@ final class ManualShapes {
         }
         ShardedSizing sharded = needs.sharded();
         int total = g * workers.length;
-        if (sharded != null && !sharded.allowsDeviceCount(total)) {
+        if (sharded != null && !needs.allowsDeviceCount(total)) {
             return Candidate.impossible(workers[0], deviceCountProblem(total));
         }
         int main = lead(workers);
@@ -265,6 +268,10 @@ final class ManualShapes {
     }
 
     private String deviceCountProblem(int n) {
+        if (needs.userWorld() > 0) {
+            return "backend_parameters set tensor × pipeline parallel size " + needs.userWorld()
+                    + ", gpu_selector gives " + n + " GPUs";
+        }
         ShardedSizing sharded = needs.sharded();
         if (sharded.powerOfTwoDevices() && Integer.bitCount(n) != 1) {
             return s.backend().label() + " needs a power-of-two device count, gpu_selector gives " + n;

@@ -38,6 +38,7 @@ public final class Needs {
     // vLLM, MindIE
     private ShardedSizing sharded;
     private double fraction = 1;
+    private final int userWorld;
 
     public Needs(PlacementRequest request, Backend backend) {
         this.backend = backend;
@@ -45,6 +46,7 @@ public final class Needs {
         this.estimated = estimate != null;
         this.cpuAllowed = request.cpuOffloading() && backend.runsOnCpu();
         this.measuredVramByProduct = request.measuredVramByProduct();
+        this.userWorld = backend == Backend.VLLM ? request.parallelism().worldSize() : 0;
         ModelSizing sizing = estimate == null ? null : estimate.sizing();
         singleVram = estimate == null ? 0 : estimate.vramBytes();
         cpuRam = estimate == null ? 0 : estimate.ramBytes();
@@ -61,6 +63,9 @@ public final class Needs {
                     fraction = f > 0 && f <= 1 ? f : 1;
                     singleRam = sharded.ramBytes();
                     ramOnGpu = true;
+                } else if (userWorld > 1) {
+                    // the user's sizes decide the GPU count even before the registry has an estimate
+                    sharded = new ShardedSizing(singleVram, 1, 0, 0, 0, false);
                 }
             }
             case VOX_BOX -> {
@@ -166,6 +171,19 @@ public final class Needs {
     /** vLLM's or MindIE's sizing; null for other backends and without one. */
     public ShardedSizing sharded() {
         return sharded;
+    }
+
+    /** The GPU count vLLM's tensor × pipeline parallel sizes in the spec fix; 0 when the user set neither. */
+    public int userWorld() {
+        return userWorld;
+    }
+
+    /**
+     * Whether a sharded engine may run on {@code n} devices: exactly the user's tensor × pipeline size when set (vLLM
+     * checks its own divisibility rules on the sizes the user chose), else what the model's sizing allows.
+     */
+    public boolean allowsDeviceCount(int n) {
+        return userWorld > 0 ? n == userWorld : sharded.allowsDeviceCount(n);
     }
 
     /** The share of each device a sharded engine takes, whatever the model needs. */

@@ -21,6 +21,6 @@ public record SearchSpace(ClusterSnapshot cluster, int[] eligible, Needs needs, 
 
     /** Whether the backend can use the GPU at position {@code g} of the worker. */
     public boolean canUse(WorkerFacts f, int g) {
-        return needs.backend().canUse(f.gpu(g));
+        return needs.backend().canUse(f, g);
     }
 }

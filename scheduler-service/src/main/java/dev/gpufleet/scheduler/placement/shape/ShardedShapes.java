@@ -19,7 +19,7 @@ final class ShardedShapes {
             maxGpus = Math.max(maxGpus, s.facts(w).gpuCount());
         }
         for (int n = 1; n <= maxGpus; n++) {
-            if (!sharded.allowsDeviceCount(n)) {
+            if (!needs.allowsDeviceCount(n)) {
                 continue;
             }
             long perDevice = sharded.perDeviceBytes(n);
