@@ -72,7 +72,7 @@ class VersionsTest {
         expected.put("Strimzi", property("gpufleet.strimzi.version"));
         expected.put("Kafka (Strimzi)", property("gpufleet.kafka.version"));
         expected.put("Kafka metadata version", property("gpufleet.kafka.metadata-version"));
-        expected.put("Kafka (embedded, `./gpufleet up` and tests)", property("gpufleet.kafka.broker.version"));
+        expected.put("Kafka (embedded, `./gpufleet up` and tests)", property("gpufleet.kafka.version"));
         expected.put("CloudNativePG", property("gpufleet.cloudnative-pg.version"));
         expected.put("PostgreSQL", postgresMajor());
         expected.put("PostgreSQL (embedded, `./gpufleet up` and tests)", property("gpufleet.postgres.binaries.version"));
