@@ -340,8 +340,9 @@ public final class CrossReferences {
             JsonNode v = e.getValue();
             String p = path.isEmpty() ? key : path + "." + key;
             switch (key) {
+                // optional: the key may be missing (the Secret is still expected: a missing one is a typo)
                 case "secretKeyRef" -> refs.add(new String[]{"Secret", v.path("name").asText(),
-                        v.path("key").asText(null), p});
+                        v.path("optional").asBoolean(false) ? null : v.path("key").asText(null), p});
                 case "configMapKeyRef" -> refs.add(new String[]{"ConfigMap", v.path("name").asText(),
                         v.path("key").asText(null), p});
                 case "secretRef", "passwordSecret", "superuserSecret" -> {

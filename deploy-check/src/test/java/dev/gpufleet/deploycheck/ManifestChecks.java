@@ -12,7 +12,11 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** What every overlay of a deploy/kubernetes tree must satisfy; used on the real tree and on the fixture stand-in. */
+/**
+ * What a rendered set of objects must satisfy: used on the Helm chart's renderings (ChartTest) and on the kustomize
+ * fixture tree under src/test/resources/fixture-tree, a known-good stand-in that shows the checks pass on correct
+ * input.
+ */
 final class ManifestChecks {
     static final SchemaCatalog SCHEMAS = new SchemaCatalog();
 
@@ -22,8 +26,7 @@ final class ManifestChecks {
     static List<ObjectNode> render(Path root, String overlay) {
         Path dir = root.resolve("overlays").resolve(overlay);
         if (!Files.isDirectory(dir)) {
-            fail(dir.toAbsolutePath().normalize() + " does not exist: deploy-check validates the Kubernetes manifests "
-                    + "under deploy/kubernetes");
+            fail(dir.toAbsolutePath().normalize() + " does not exist");
         }
         return Kustomize.render(dir);
     }

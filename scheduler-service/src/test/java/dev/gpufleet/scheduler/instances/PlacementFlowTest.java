@@ -230,6 +230,10 @@ class PlacementFlowTest {
         given().auth().oauth2(TOKEN).get("/api/v1/instances/" + pending.instanceId()).then().statusCode(200)
                 .body("state", equalTo("PENDING"))
                 .body("state_message", startsWith(reason));
+        // the operators' view: one PENDING instance of the model that nothing can place
+        await().atMost(PATIENCE).until(() -> given().auth().oauth2(TOKEN).get("/q/metrics").then().extract()
+                .asString().contains("gpufleet_scheduler_pending_instances{model=\"" + spec.name()
+                        + "\",reason=\"no_fit\"} 1.0"));
         // reconciliation retries every 2 s here; the reason stays the same, so nothing is republished
         Thread.sleep(5_000);
         assertEquals(1, events.instanceLog(modelId).changed().size(), events.instanceLog(modelId)::toString);

@@ -44,7 +44,7 @@ public final class KafkaClients {
      * The settings of {@code kafkaConfig} (a service's {@code kafka.*} configuration without the prefix, e.g. from
      * {@code KAFKA_SASL_JAAS_CONFIG}) that say how to connect: {@code security.protocol}, {@code sasl.*} and
      * {@code ssl.*}. The SmallRye channels get them from Quarkus; the plain producer must be handed them, or it
-     * cannot authenticate where the channels can (SCRAM on Kubernetes, deploy/kubernetes).
+     * cannot authenticate where the channels can (SCRAM on Kubernetes, deploy/helm/gpufleet).
      */
     public static Map<String, Object> securitySettings(Map<String, ?> kafkaConfig) {
         Map<String, Object> picked = new TreeMap<>();
