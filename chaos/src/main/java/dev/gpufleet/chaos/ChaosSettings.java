@@ -42,7 +42,7 @@ public record ChaosSettings(
     public static ChaosSettings fromSystemProperties() {
         return new ChaosSettings(
                 duration("kafka-pause", "120s"),
-                duration("kafka-stop", "30s"),
+                duration("kafka-stop", "20s"),
                 duration("postgres-pause", "45s"),
                 duration("postgres-stop", "60s"),
                 duration("link-cut", "30s"),

@@ -59,7 +59,7 @@ public final class LeaderCutOff implements Fault {
         List<String> timeline = new ArrayList<>();
         String lastRoles = "";
         while (FaultContext.now() < t0 + cut.toMillis()) {
-            Map<String, String> roles = fleet.roles(Duration.ofSeconds(1));
+            Map<String, String> roles = fleet.roles(Duration.ofSeconds(2));
             long at = FaultContext.now() - t0;
             String leaderRole = roles.get(leader.name());
             String otherRole = roles.get(other.name());

@@ -12,7 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A worker's link cut for longer than the unreachable grace: its stand-in instances must run on other workers while
+ * A worker's link cut for longer than the unreachable grace: its instances must run on other workers while
  * it is away; when it returns, the backends it kept running must be stopped and each model must settle to exactly
  * its replicas.
  */
@@ -27,6 +27,19 @@ public final class LinkCutPastGrace implements Fault {
 
     @Override
     public boolean needsNamespaces() {
+        return true;
+    }
+
+    /** Whether every model has its replicas RUNNING on other workers than this one. */
+    private static boolean runElsewhere(FaultContext c, Fleet.Agent worker) {
+        for (Fleet.Model m : c.fleet().models()) {
+            List<JsonNode> running = c.running(m.name);
+            long away = running.stream().filter(i -> c.fleet().agentAt(i.path("endpoint").asText())
+                    .map(a -> a != worker).orElse(false)).count();
+            if (away < m.replicas()) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -46,7 +59,11 @@ public final class LinkCutPastGrace implements Fault {
         Fleet fleet = c.fleet();
         RowResult r = new RowResult(rows().get(0), expectations().get(0));
         Fleet.Agent worker = c.standInWorker();
-        List<String> itsEndpoints = c.placement(Fleet.STAND_IN).get(worker);
+        List<String> itsEndpoints = new java.util.ArrayList<>();
+        for (Fleet.Model m : fleet.models()) {
+            itsEndpoints.addAll(c.placement(m.name).getOrDefault(worker, List.of()));
+        }
+        int itsStandIns = c.placement(Fleet.STAND_IN).getOrDefault(worker, List.of()).size();
         List<BackendProcess> before = fleet.backends();
         List<BackendProcess> itsBackends = before.stream().filter(b -> itsEndpoints.contains(b.endpoint())).toList();
         Set<String> idsBefore = c.instanceIds(Fleet.STAND_IN);
@@ -57,14 +74,9 @@ public final class LinkCutPastGrace implements Fault {
         fleet.network().cut(worker.index());
         Long elsewhereAt = null;
         while (FaultContext.now() < t0 + cut.toMillis()) {
-            if (elsewhereAt == null) {
-                List<JsonNode> running = c.running(Fleet.STAND_IN);
-                long away = running.stream().filter(i -> fleet.agentAt(i.path("endpoint").asText())
-                        .map(a -> a != worker).orElse(false)).count();
-                if (away >= replicas) {
-                    elsewhereAt = FaultContext.now() - t0;
-                    c.log(replicas + " " + Fleet.STAND_IN + " instances run elsewhere after " + elsewhereAt + " ms");
-                }
+            if (elsewhereAt == null && runElsewhere(c, worker)) {
+                elsewhereAt = FaultContext.now() - t0;
+                c.log("every model runs its replicas elsewhere after " + elsewhereAt + " ms");
             }
             FaultContext.sleepUntil(FaultContext.now() + 500);
         }
@@ -72,7 +84,7 @@ public final class LinkCutPastGrace implements Fault {
         long t1 = FaultContext.now();
         c.log(worker.name() + "'s link restored");
 
-        r.expect(elsewhereAt != null, "its " + itsEndpoints.size() + " stand-in instance(s) did not run elsewhere "
+        r.expect(elsewhereAt != null, "its " + itsEndpoints.size() + " instance(s) did not run elsewhere "
                 + "during the " + cut.toSeconds() + " s cut: " + fleet.describe());
         Optional<Long> settled = c.settle(r, t1, "the worker returned");
         if (elsewhereAt != null) {
@@ -87,11 +99,10 @@ public final class LinkCutPastGrace implements Fault {
         LoadStats stats = c.count(r, c.requests(t0, end, q -> true));
         r.note(stats.failed() + " of " + stats.sent() + " requests failed (" + stats.describeFailures() + ")");
         c.judgeBackends(r, before, itsEndpoints);
-        int moved = itsEndpoints.size();
         Set<String> idsNow = c.instanceIds(Fleet.STAND_IN);
         r.expect(idsNow.size() == replicas, Fleet.STAND_IN + " has " + idsNow.size() + " instances, " + replicas
                 + " asked for");
-        c.judgeChange(r, Fleet.STAND_IN, t0, idsBefore, 0, moved);
+        c.judgeChange(r, Fleet.STAND_IN, t0, idsBefore, 0, itsStandIns);
         return List.of(r);
     }
 }

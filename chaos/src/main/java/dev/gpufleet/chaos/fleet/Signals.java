@@ -3,7 +3,10 @@ package dev.gpufleet.chaos.fleet;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
-/** POSIX signals by name through kill(1): the JDK sends only TERM and KILL itself. */
+/**
+ * POSIX signals by name through the shell's kill (a builtin of every sh, where a minimal system may lack procps'
+ * kill(1)): the JDK sends only TERM and KILL itself.
+ */
 public final class Signals {
     private Signals() {
     }
@@ -11,7 +14,10 @@ public final class Signals {
     /** @return whether kill(1) succeeded (false when the process is gone) */
     public static boolean send(String signal, long pid) {
         try {
-            Process p = new ProcessBuilder("kill", "-s", signal, Long.toString(pid))
+            if (!signal.matches("[A-Z0-9]+")) {
+                throw new IllegalArgumentException("not a signal name: " + signal);
+            }
+            Process p = new ProcessBuilder("sh", "-c", "kill -s " + signal + " " + pid)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -56,7 +56,8 @@ public final class StandInBackend {
 
     private void serve() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 256);
-        ExecutorService threads = Executors.newFixedThreadPool(64);
+        // a thread per request, as llama.cpp's server answers /health at once while every slot is busy
+        ExecutorService threads = Executors.newCachedThreadPool();
         server.setExecutor(threads);
         server.createContext("/", this::handle);
         server.start();
