@@ -10,7 +10,8 @@ import java.util.function.Function;
  * How long each fault lasts and the fleet's intervals. The fault durations are the ones the fleet's guarantees are
  * stated for; the intervals are shorter than production's so the same thresholds are crossed sooner, and each fault
  * lasts beyond the thresholds it is meant to cross (a link cut below the grace stays below it, one past it goes past
- * it). Each can be set as a system property {@code gpufleet.chaos.<name>} (e.g. {@code -Dgpufleet.chaos.kafka-pause=60s}).
+ * it). Each can be set as a system property {@code gpufleet.chaos.<name>}, e.g.
+ * {@code -Dgpufleet.chaos.kafka-pause=60s}.
  */
 public record ChaosSettings(
         Duration kafkaPause,
@@ -30,6 +31,7 @@ public record ChaosSettings(
         Duration restartBackoffBase,
         Duration leaderTakeover,
         int workers,
+        int topicPartitions,
         int standInReplicas,
         int standInSlots,
         Duration standInServiceTime,
@@ -58,13 +60,14 @@ public record ChaosSettings(
                 duration("restart-backoff-base", "1s"),
                 duration("leader-takeover", "10s"),
                 integer("workers", 3),
+                integer("topic-partitions", 6),
                 integer("stand-in-replicas", 3),
                 integer("stand-in-slots", 2),
                 duration("stand-in-service-time", "250ms"),
                 number("stand-in-rate", 6),
                 number("demo-rate", 0.5),
                 duration("request-timeout", "20s"),
-                duration("recovery-patience", "90s"),
+                duration("recovery-patience", "60s"),
                 property("subnet", "10.254.213"));
     }
 
@@ -77,10 +80,10 @@ public record ChaosSettings(
             throw new IllegalArgumentException("gpufleet.chaos.link-cut (" + linkCut + ") must stay below "
                     + "gpufleet.chaos.unreachable-grace (" + unreachableGrace + ")");
         }
-        if (linkCutPastGrace.compareTo(unreachableGrace.plus(heartbeatInterval.multipliedBy(3))) <= 0) {
+        Duration lostAndGrace = unreachableGrace.plus(heartbeatInterval.multipliedBy(3));
+        if (linkCutPastGrace.compareTo(lostAndGrace) <= 0) {
             throw new IllegalArgumentException("gpufleet.chaos.link-cut-past-grace (" + linkCutPastGrace + ") must "
-                    + "exceed the grace plus three heartbeats (" + unreachableGrace.plus(heartbeatInterval.multipliedBy(3))
-                    + ")");
+                    + "exceed the grace plus three heartbeats (" + lostAndGrace + ")");
         }
     }
 
@@ -101,16 +104,18 @@ public record ChaosSettings(
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("faults: Kafka paused " + s(kafkaPause) + ", stopped " + s(kafkaStop) + "; PostgreSQL paused "
-                + s(postgresPause) + ", stopped " + s(postgresStop) + "; link cut " + s(linkCut) + " (below the grace) and "
-                + s(linkCutPastGrace) + " (past it); leader cut off " + s(leaderCutOff) + "; " + overloadFactor
-                + "× load for " + s(overload));
-        lines.add("fleet: " + workers + " workers, heartbeat every " + s(heartbeatInterval) + " (UNREACHABLE after 3 missed), "
-                + "unreachable grace " + s(unreachableGrace) + ", backend liveness probe every " + s(livenessInterval)
+                + s(postgresPause) + ", stopped " + s(postgresStop) + "; link cut " + s(linkCut)
+                + " (below the grace) and " + s(linkCutPastGrace) + " (past it); leader cut off " + s(leaderCutOff)
+                + "; " + overloadFactor + "× load for " + s(overload));
+        lines.add("fleet: " + workers + " workers, " + topicPartitions + " partitions a topic, heartbeat every "
+                + s(heartbeatInterval) + " (UNREACHABLE after 3 missed), unreachable grace " + s(unreachableGrace)
+                + ", backend liveness probe every " + s(livenessInterval)
                 + " (timeout " + s(probeTimeout) + ", 3 failures = hung, then TERM and KILL after " + s(stopTimeout)
                 + "), restart backoff base " + s(restartBackoffBase));
         lines.add("load: demo model (real llama.cpp, 1 replica) " + demoRate + " req/s; stand-in model ("
                 + standInReplicas + " replicas, " + standInSlots + " slots, " + standInServiceTime.toMillis()
-                + " ms per request, " + String.format(Locale.ROOT, "%.0f", standInCapacityPerInstance() * standInReplicas)
+                + " ms per request, "
+                + String.format(Locale.ROOT, "%.0f", standInCapacityPerInstance() * standInReplicas)
                 + " req/s capacity) " + standInRate + " req/s; through both gateways behind a readiness-probing "
                 + "balancer; client timeout " + s(requestTimeout));
         return lines;

@@ -148,8 +148,8 @@ public final class ChaosSuite {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         for (RowResult r : results) {
             r.took(took);
-            out.println("  " + (r.holds() ? "holds" : "DOES NOT HOLD") + "  " + r.fault() + " (" + ChaosReport.seconds(took)
-                    + ")" + (r.holds() ? "" : ": " + String.join("; ", r.violations())));
+            out.println("  " + (r.holds() ? "holds" : "DOES NOT HOLD") + "  " + r.fault() + " ("
+                    + ChaosReport.seconds(took) + ")" + (r.holds() ? "" : ": " + String.join("; ", r.violations())));
         }
         return results;
     }

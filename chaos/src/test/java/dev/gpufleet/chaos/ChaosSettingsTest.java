@@ -53,7 +53,8 @@ class ChaosSettingsTest {
         System.setProperty("gpufleet.chaos.link-cut", "40s");
         IllegalArgumentException below = assertThrows(IllegalArgumentException.class,
                 ChaosSettings::fromSystemProperties);
-        assertTrue(below.getMessage().startsWith("gpufleet.chaos.link-cut (PT40S) must stay below"), below.getMessage());
+        assertTrue(below.getMessage().startsWith("gpufleet.chaos.link-cut (PT40S) must stay below"),
+                below.getMessage());
         System.clearProperty("gpufleet.chaos.link-cut");
         System.setProperty("gpufleet.chaos.link-cut-past-grace", "41s");
         IllegalArgumentException past = assertThrows(IllegalArgumentException.class,

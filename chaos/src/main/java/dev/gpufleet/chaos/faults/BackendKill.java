@@ -91,7 +91,8 @@ public final class BackendKill implements Fault {
                 r.violation("the hung backend did not run again: " + last[0]);
             } else {
                 r.expect(again.get().compareTo(restartBound()) <= 0, "the hung backend ran again "
-                        + again.get().toMillis() + " ms after it was killed (bound " + restartBound().toMillis() + " ms)");
+                        + again.get().toMillis() + " ms after it was killed (bound " + restartBound().toMillis()
+                        + " ms)");
                 r.note("hang: killed after " + killed.get().toMillis() + " ms, running again "
                         + again.get().toMillis() + " ms later");
             }
@@ -115,6 +116,7 @@ public final class BackendKill implements Fault {
         long live = running.stream().filter(e -> backends.stream().anyMatch(b -> b.endpoint().equals(e)
                 && !b.identity().equals(gone.identity()))).count();
         return live == replicas ? Optional.empty()
-                : Optional.of(live + " of " + replicas + " " + Fleet.STAND_IN + " instances RUNNING with a live backend");
+                : Optional.of(live + " of " + replicas + " " + Fleet.STAND_IN
+                + " instances RUNNING with a live backend");
     }
 }

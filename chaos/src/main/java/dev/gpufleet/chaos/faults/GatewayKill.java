@@ -18,6 +18,8 @@ import java.util.Optional;
  */
 public final class GatewayKill implements Fault {
     static final Duration AWAY = Duration.ofSeconds(10);
+    /** Longer than the load balancer's probe period, so the restarted gateway is back in rotation for a while. */
+    static final Duration AFTER = Duration.ofSeconds(7);
 
     @Override
     public List<String> rows() {
@@ -58,8 +60,8 @@ public final class GatewayKill implements Fault {
         r.expect(serving.isPresent(), gateway.name() + " did not serve every model within 60 s of its restart: "
                 + last[0]);
         r.recovery(Duration.ofMillis(FaultContext.now() - t1));
-        // the load balancer's next probes take it back; the load then runs through both again for a while
-        FaultContext.sleepUntil(FaultContext.now() + 10_000);
+        // the load balancer's next probe takes it back (if it had left); the load then runs through both for a while
+        FaultContext.sleepUntil(FaultContext.now() + AFTER.toMillis());
         long end = FaultContext.now();
         c.load().mode(ClientLoad.Mode.PLAIN);
         c.load().awaitAnswers();

@@ -67,7 +67,8 @@ public final class LeaderCutOff implements Fault {
                 timeline.add(at + " ms " + roles);
                 lastRoles = roles.toString();
             }
-            if (stoppedAt == null && leaderRole != null && !leaderRole.equals("leader") && !leaderRole.equals("silent")) {
+            if (stoppedAt == null && leaderRole != null && !leaderRole.equals("leader")
+                    && !leaderRole.equals("silent")) {
                 stoppedAt = at;
             }
             if (otherLedAt == null && "leader".equals(otherRole)) {
@@ -89,7 +90,8 @@ public final class LeaderCutOff implements Fault {
 
         r.expect(otherLedAt != null, other.name() + " did not lead during the " + cut.toSeconds() + " s cut: "
                 + String.join(", ", timeline));
-        r.expect(bothLed == 0, "both schedulers said they lead in " + bothLed + " polls: " + String.join(", ", timeline));
+        r.expect(bothLed == 0, "both schedulers said they lead in " + bothLed + " polls: "
+                + String.join(", ", timeline));
         if (otherLedAt != null) {
             r.expect(stoppedAt != null && stoppedAt <= otherLedAt, leader.name() + " still "
                     + (stoppedAt == null ? "led (or did not answer) during the whole cut" : "led until " + stoppedAt

@@ -61,13 +61,13 @@ public final class LeaderKill implements Fault {
         }
         Http.Answer change = fleet.scale(Fleet.STAND_IN, replicas + 1, Duration.ofSeconds(20));
         r.expect(change.status() == 200, "scaling " + Fleet.STAND_IN + " after the kill: " + change.describe());
+        c.log("starting " + leader.name() + " again");
+        fleet.startAgain(leader);
         Duration recovery = r.recovery();
         Optional<Long> settled = c.settle(r, t0, "the leader was killed");
         if (recovery != null) {
             r.recovery(recovery);
         }
-        c.log("starting " + leader.name() + " again");
-        fleet.startAgain(leader);
         long end = settled.orElse(FaultContext.now());
         c.load().awaitAnswers();
         LoadStats stats = c.count(r, c.requests(t0, end, q -> true));

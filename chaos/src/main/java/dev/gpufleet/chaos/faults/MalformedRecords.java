@@ -95,7 +95,8 @@ public final class MalformedRecords implements Fault {
                     .forEach(i -> newEndpoints.add(i.path("endpoint").asText()));
             for (Fleet.Service gateway : fleet.gateways()) {
                 Optional<Duration> routed = FaultContext.await(Duration.ofSeconds(30), Duration.ofMillis(250), () ->
-                        c.requests(t1, FaultContext.now(), q -> q.ok() && q.gateway() == fleet.gateways().indexOf(gateway)
+                        c.requests(t1, FaultContext.now(), q -> q.ok()
+                                && q.gateway() == fleet.gateways().indexOf(gateway)
                                 && newEndpoints.contains(q.servedBy())).isEmpty()
                                 ? Optional.of("no answer from the new instance " + newEndpoints)
                                 : Optional.empty(), last);

@@ -102,6 +102,25 @@ public final class EventLog {
         }
     }
 
+    /** Gives each gpufleet topic this many partitions (it only ever grows them; done before anything is written). */
+    public void growPartitions(int partitions) {
+        try (Admin admin = admin()) {
+            Map<String, org.apache.kafka.clients.admin.NewPartitions> grow = new HashMap<>();
+            admin.describeTopics(dev.gpufleet.events.Topics.ALL).allTopicNames().get(20, TimeUnit.SECONDS)
+                    .forEach((topic, d) -> {
+                        if (d.partitions().size() < partitions) {
+                            grow.put(topic, org.apache.kafka.clients.admin.NewPartitions.increaseTo(partitions));
+                        }
+                    });
+            if (!grow.isEmpty()) {
+                admin.createPartitions(grow).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot give the topics " + partitions + " partitions: " + e.getMessage(),
+                    e);
+        }
+    }
+
     private Admin admin() {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000",

@@ -154,7 +154,8 @@ public final class Fleet implements AutoCloseable {
     private void startAll() {
         long t0 = System.nanoTime();
         out.println("Starting the fleet in " + runDir + (network == null ? " (all in the root network namespace)"
-                : " (workers in network namespaces " + Network.namespace(1) + "..; bridge " + network.hostAddress() + ")"));
+                : " (workers in network namespaces " + Network.namespace(1) + "..; bridge " + network.hostAddress()
+                + ")"));
         requireBuilt();
         for (int n = 1; n <= settings.workers(); n++) {
             if (network != null) {
@@ -165,6 +166,8 @@ public final class Fleet implements AutoCloseable {
         postgres = track(FleetProcess.start("postgres", postgresCommand(),
                 Map.of(PostgresMain.PASSWORD_ENV, databasePassword), runDir, logs));
         inParallel(() -> awaitLog(kafka, KafkaMain.READY), () -> awaitLog(postgres, PostgresMain.READY));
+        // as many partitions as the Kubernetes manifests give them, so both schedulers consume a share of each
+        events().growPartitions(settings.topicPartitions());
 
         for (String name : List.of("scheduler-a", "scheduler-b")) {
             schedulerDatabaseLinks.add(TcpProxy.start(name + "-postgres", "127.0.0.1", postgresPort));

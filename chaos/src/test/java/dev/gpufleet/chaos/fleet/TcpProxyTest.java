@@ -46,7 +46,8 @@ class TcpProxyTest {
 
                 proxy.heal();
                 client.setSoTimeout(5_000);
-                assertEquals('b', client.getInputStream().read(), "the byte sent during the partition arrives after it");
+                assertEquals('b', client.getInputStream().read(),
+                        "the byte sent during the partition arrives after it");
             }
         }
     }

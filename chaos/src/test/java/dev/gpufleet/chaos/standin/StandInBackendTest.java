@@ -73,7 +73,8 @@ class StandInBackendTest {
         assertEquals(1, found.size(), found.toString());
         assertEquals("127.0.0.1:" + port, found.get(0).endpoint());
         assertEquals("standin", found.get(0).alias());
-        assertEquals(process.pid(), found.get(0).pid(), "the script execs the stand-in: the agent's pid is the backend's");
+        assertEquals(process.pid(), found.get(0).pid(),
+                "the script execs the stand-in: the agent's pid is the backend's");
     }
 
     @Test
@@ -91,6 +92,7 @@ class StandInBackendTest {
 
     private static Http.Answer chat(String url, String key) {
         return Http.post(url + "/v1/chat/completions", key,
-                "{\"model\":\"standin\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Duration.ofSeconds(10));
+                "{\"model\":\"standin\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                Duration.ofSeconds(10));
     }
 }

@@ -21,7 +21,8 @@ class StandInOptionsTest {
                 40001, "/models/standin.gguf", "standin", null, true, null, List.of(), "instance-key", List.of(),
                 List.of("--parallel=2"))).args();
         StandInOptions o = StandInOptions.parse(command.subList(1, command.size()));
-        assertEquals(new StandInOptions("10.254.213.11", 40001, "/models/standin.gguf", "standin", 2, "instance-key"), o);
+        assertEquals(new StandInOptions("10.254.213.11", 40001, "/models/standin.gguf", "standin", 2,
+                "instance-key"), o);
     }
 
     @Test
