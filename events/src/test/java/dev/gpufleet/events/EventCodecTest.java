@@ -47,6 +47,12 @@ class EventCodecTest {
                                 80L << 30, 1L << 30, 3.0), new GpuDevice(1, "ascend", "npu", "Ascend 910B3",
                                 "0000:C1:00.0-chip0", 64L << 30, 3L << 30, 0.0, "29.11.36.2")),
                         WorkerState.READY, null, List.of(new ObservedInstance("i-1", InstanceState.RUNNING)), 5),
+                new WorkerReported("w-2", "gpu-node-2", "10.0.0.6", 10150, "linux", "amd64", Map.of(), 8, 1.0,
+                        16L << 30, 2L << 30, List.of(), WorkerState.READY, null, List.of(
+                        new ObservedInstance("i-1", InstanceState.RUNNING, 17L, 40000, 4242L, "warning: x", 2, null,
+                                new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
+                        new ObservedInstance("i-2", InstanceState.DOWNLOADING, 18L, null, null, null, 0, 0.5, null)), 5,
+                        "run-1", 42L),
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
                 new InstanceObserved("i-1", "w-1", InstanceState.RUNNING, null, 40000, 4242L, null, 0,
                         new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
@@ -136,6 +142,29 @@ class EventCodecTest {
         assertTrue(!oldBeat.contains("deviceIp"), oldBeat);
         assertEquals(npu.withDeviceIp(null),
                 ((WorkerReported) EventCodec.decode(oldBeat).payload()).gpus().get(0));
+    }
+
+    @Test
+    void heartbeatsFromAgentsBeforeTheSequenceAndTheRepeatedObservationsDecodeWithNulls() throws Exception {
+        WorkerReported current = new WorkerReported("w-1", "n", "10.0.0.5", 10150, "linux", "amd64", Map.of(), 1, 0,
+                1, 0, List.of(), WorkerState.READY, null,
+                List.of(new ObservedInstance("i-1", InstanceState.ERROR, 9L, null, null, "exited", 1, null, null)), 5,
+                "run-1", 3L);
+        String json = EventCodec.encode(Envelope.of(current, 3, CLOCK));
+        String old = json.replace(",\"agentRunId\":\"run-1\",\"heartbeatSequence\":3", "")
+                .replace(",\"revision\":9,\"port\":null,\"pid\":null,\"message\":\"exited\",\"restartCount\":1,"
+                        + "\"downloadProgress\":null,\"measuredUsage\":null", "");
+        assertTrue(!old.contains("heartbeatSequence") && !old.contains("restartCount"), old);
+
+        WorkerReported decoded = (WorkerReported) EventCodec.decode(old).payload();
+
+        assertEquals(null, decoded.agentRunId());
+        assertEquals(null, decoded.heartbeatSequence());
+        assertEquals(List.of(new ObservedInstance("i-1", InstanceState.ERROR)), decoded.instances());
+        assertTrue(!decoded.instances().get(0).repeatsObservation());
+        ObservedInstance repeated = ((WorkerReported) EventCodec.decode(json).payload()).instances().get(0);
+        assertEquals(new InstanceObserved("i-1", "w-1", InstanceState.ERROR, null, null, null, "exited", 1),
+                repeated.asObservation("w-1"));
     }
 
     @Test

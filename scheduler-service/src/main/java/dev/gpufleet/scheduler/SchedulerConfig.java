@@ -26,8 +26,20 @@ public interface SchedulerConfig {
      */
     Duration workerCheckInterval();
 
-    /** How often a follower tries to take the leadership lock, and the leader re-checks that it holds it. */
+    /** How often the leader renews its lease, and a follower looks whether it may take over. */
     Duration leaderPollInterval();
+
+    /**
+     * How long the leader acts after the start of its last renewal PostgreSQL confirmed (its own clock); at least
+     * twice the poll interval.
+     */
+    Duration leaderLease();
+
+    /**
+     * How old the leader's last renewal must be (PostgreSQL's clock) before another scheduler takes over; at least
+     * the lease plus a poll interval, so a leader cut off from PostgreSQL has stopped by then.
+     */
+    Duration leaderTakeoverDelay();
 
     /** Names this process in logs, /q/health, the leader API and metric; unset or blank = host/pid. */
     Optional<String> instanceId();
@@ -43,6 +55,24 @@ public interface SchedulerConfig {
 
     /** An instance SCHEDULED this long on a READY worker that never reported it is placed again. */
     Duration scheduledTimeout();
+
+    /**
+     * How far behind the scheduler's consumers may be on gpufleet.workers with the heartbeat pipe still healthy:
+     * every heartbeat on the topic must be applied within about this long (rounded up to whole worker checks).
+     */
+    Duration heartbeatMaxLag();
+
+    /** How long a probe of the heartbeat pipe waits for the broker before it calls the pipe disconnected. */
+    Duration heartbeatProbeTimeout();
+
+    /** More than this share of the workers in service falling silent together is taken for a silent pipe. */
+    double massSilenceFraction();
+
+    /** ... when they are at least this many. */
+    int massSilenceMinimum();
+
+    /** How long such a mass silence holds back verdicts before it is taken as real; 0 turns the rule off. */
+    Duration massSilenceHold();
 
     /** RAM placement leaves free on every worker, for the OS and the agent. */
     @WithDefault("2G")

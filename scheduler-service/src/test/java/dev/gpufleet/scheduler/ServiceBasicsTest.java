@@ -4,10 +4,12 @@ import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.UUID;
 
 import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -20,6 +22,20 @@ class ServiceBasicsTest {
         given().get("/q/health/ready").then().statusCode(200)
                 .body(containsString("Kafka"))
                 .body(containsString("Reactive PostgreSQL"));
+    }
+
+    @Test
+    void theHeartbeatPipeShowsInReadinessAndMetrics() {
+        // UP whatever its status: a lagging pipe degrades judging workers, not serving
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().get("/q/health/ready").then().extract()
+                .jsonPath().getString("checks.find { it.name == 'heartbeat-pipe' }.data.status"),
+                status -> "HEALTHY".equals(status));
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks.find { it.name == 'heartbeat-pipe' }.status", equalTo("UP"));
+        given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
+                .body(containsString("gpufleet_scheduler_heartbeat_pipe_healthy"))
+                .body(containsString("gpufleet_scheduler_heartbeat_pipe_lag"))
+                .body(containsString("gpufleet_scheduler_worker_verdicts_held"));
     }
 
     @Test

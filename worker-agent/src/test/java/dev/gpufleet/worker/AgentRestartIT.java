@@ -4,7 +4,6 @@ import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
-import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.localstack.EmbeddedKafka;
 import dev.gpufleet.localstack.FreePorts;
@@ -105,8 +104,8 @@ class AgentRestartIT {
                     () -> {
                         List<Envelope<WorkerReported>> all = workers.heartbeatsOf(workerId);
                         return all.size() > heartbeatsBefore ? all.get(all.size() - 1) : null;
-                    }, h -> h != null && h.payload().instances()
-                            .contains(new ObservedInstance("it-1", InstanceState.RUNNING)));
+                    }, h -> h != null && h.payload().instances().stream()
+                            .anyMatch(i -> i.instanceId().equals("it-1") && i.state() == InstanceState.RUNNING));
             assertEquals(workerId, heartbeat.payload().workerId());
             InstanceObserved again = await("RUNNING reported again after the restart", () -> {
                 List<Envelope<InstanceObserved>> all = instances.observationsOf("it-1");

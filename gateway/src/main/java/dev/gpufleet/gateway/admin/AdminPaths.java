@@ -32,7 +32,7 @@ public final class AdminPaths {
     public record GpuDevices(String id) implements Target {
     }
 
-    /** Served by another gateway route (usage, users, API keys, instance logs): pass it on. */
+    /** Served by another gateway route (usage, users, API keys, me, instance logs): pass it on. */
     public record Local() implements Target {
     }
 
@@ -46,7 +46,7 @@ public final class AdminPaths {
     private static final List<Rule> RULES = List.of(
             // another helper's route; checked before /instances so that it is never forwarded
             rule("/api/v1/instances" + ID + "/logs(/.*)?", new Local()),
-            rule("/api/v1/(usage|users|api-keys)(/.*)?", new Local()),
+            rule("/api/v1/(usage|users|api-keys|me)(/.*)?", new Local()),
             rule("/api/v1/(models|model-evaluations)(/.*)?", new Forward(Service.REGISTRY)),
             rule("/api/v1/(instances|workers|placement-evaluations|scheduler)(/.*)?", new Forward(Service.SCHEDULER)));
     private static final Pattern GPU_DEVICES = Pattern.compile("/api/v1/gpu-devices(?:/([^/]+))?/?");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.health.ControlPlaneState;
 import dev.gpufleet.kit.auth.ClusterToken;
 import dev.gpufleet.kit.http.ApiError;
 import dev.gpufleet.kit.http.PageRequest;
@@ -45,6 +46,11 @@ import java.util.Set;
  * registry; instances, workers and the scheduler's own routes to the scheduler), bodies streamed both ways and
  * the service's status and {@code {code, reason, message}} errors kept. The caller's credentials stay here; the
  * service sees the cluster token. {@code /api/v1/gpu-devices} is put together here from the scheduler's workers.
+ *
+ * <p>While PostgreSQL is away (the gateway's probe says so; every service keeps its state there), a change (any
+ * method but GET and HEAD) is answered 503 with {@code Retry-After} at once rather than left to hang in the owning
+ * service. A service that cannot be reached or does not answer in time is answered 503 or 504, with
+ * {@code Retry-After}; a 503 of the service's own gets one too if it has none.
  */
 @Singleton
 public class AdminRoutes {
@@ -63,8 +69,9 @@ public class AdminRoutes {
     private final String authorization;
     private final long timeoutMillis;
     private final ObjectMapper json;
+    private final ControlPlaneState controlPlane;
 
-    public AdminRoutes(Vertx vertx, ObjectMapper json,
+    public AdminRoutes(Vertx vertx, ObjectMapper json, ControlPlaneState controlPlane,
                        @ConfigProperty(name = "gpufleet.gateway.registry-url", defaultValue = "http://127.0.0.1:8081")
                        URI registry,
                        @ConfigProperty(name = "gpufleet.gateway.scheduler-url", defaultValue = "http://127.0.0.1:8082")
@@ -75,6 +82,7 @@ public class AdminRoutes {
                        Duration timeout,
                        ClusterToken clusterToken) {
         this.json = json;
+        this.controlPlane = controlPlane;
         this.registry = checked("gpufleet.gateway.registry-url", registry);
         this.scheduler = checked("gpufleet.gateway.scheduler-url", scheduler);
         this.authorization = clusterToken.bearer();
@@ -115,13 +123,20 @@ public class AdminRoutes {
             return;
         }
         if (target instanceof AdminPaths.Forward forward) {
+            HttpMethod method = ctx.request().method();
+            if (!controlPlane.databaseUp() && method != HttpMethod.GET && method != HttpMethod.HEAD) {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                error(ctx, 503, "PostgreSQL is not reachable, so " + forward.service().displayName()
+                        + " cannot make changes now; retry once it is back");
+                return;
+            }
             forward(ctx, forward.service());
         } else if (target instanceof AdminPaths.GpuDevices gpus) {
             gpuDevices(ctx, gpus.id() == null ? null : decoded(gpus.id()));
         } else {
             error(ctx, 404, "no admin route " + ctx.request().method() + " " + ctx.normalizedPath()
                     + "; the admin API has models, model-evaluations, instances, workers, gpu-devices, "
-                    + "placement-evaluations, scheduler, usage, users and api-keys");
+                    + "placement-evaluations, scheduler, usage, users, api-keys and me");
         }
     }
 
@@ -196,6 +211,9 @@ public class AdminRoutes {
                 headers.add(header.getKey(), header.getValue());
             }
         });
+        if (answer.statusCode() == 503 && !headers.contains(HttpHeaders.RETRY_AFTER)) {
+            headers.set(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        }
         String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null && answer.getHeader(HttpHeaders.TRANSFER_ENCODING) == null) {
             response.putHeader(HttpHeaders.CONTENT_LENGTH, length);

@@ -21,8 +21,8 @@ public record ServiceFailure(int status, String message) {
                 + cause.getMessage());
     }
 
-    /** A service that is down may be back soon: the client is told when to try again. */
+    /** A service that is down or stalled may be back soon: the client is told when to try again. */
     public boolean retryLater() {
-        return status == 503;
+        return status == 503 || status == 504;
     }
 }

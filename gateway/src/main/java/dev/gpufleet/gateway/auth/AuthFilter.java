@@ -2,8 +2,12 @@ package dev.gpufleet.gateway.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gpufleet.gateway.console.ConsoleRoutes;
+import dev.gpufleet.gateway.health.DatabaseUnavailableMapper;
 import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.kit.http.ApiError;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.Context;
@@ -12,6 +16,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -20,31 +25,49 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * The gateway's door: every route but {@code /q/health*} needs {@code Authorization: Bearer <API key or cluster
- * token>}. It replaces service-kit's ClusterTokenFilter here (excluded in application.properties), puts the
- * {@link Caller} on the routing context, keeps non-admins off {@code /api/v1/**} (but for their own keys) and
+ * The gateway's door: every route but {@code /q/health*} and the web console's static files needs
+ * {@code Authorization: Bearer <API key or cluster token>}. It replaces service-kit's ClusterTokenFilter here
+ * (excluded in application.properties), puts the {@link Caller} on the routing context, keeps non-admins off
+ * {@code /api/v1/**} (but for their own keys, usage and {@code /api/v1/me}) and
  * {@code /q/**}, and applies the caller's rate limits. Errors come in OpenAI's shape on {@code /v1}, as
  * {@code {code, reason, message}} elsewhere. Tokens are never logged. The forwarded OpenAI routes run ahead of this
  * filter and authenticate through {@link #admit} themselves.
+ *
+ * <p>Failed authentications are limited per client address ({@link FailedAuthLimits}): an address that used up its
+ * failures is answered 429 before its key is looked up. A key that cannot be checked because the database is away
+ * is answered 503 with {@code Retry-After}, never 401.
  */
 @Singleton
 public class AuthFilter implements TokenBudget {
     /** Runs before Quarkus' own handlers, including the /q endpoints (the kit filter's place). */
     public static final int PRIORITY = 10_000;
-    /** Admin API paths any authenticated user may call; the resources check ownership themselves. */
-    public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys");
+    /** Admin API paths any authenticated user may call; the resources show a non-admin only what is its own. */
+    public static final List<String> SELF_SERVICE_PATHS = List.of("/api/v1/api-keys", "/api/v1/me",
+            "/api/v1/usage");
     private static final String BEARER = "Bearer ";
     private static final Logger LOG = Logger.getLogger(AuthFilter.class);
 
     private final Authenticator authenticator;
     private final RateLimits limits = new RateLimits();
+    private final FailedAuthLimits failures;
     private final Clock clock;
     private final ObjectMapper json;
+    private final Counter refusedKeys;
+    private final Counter limitedAddresses;
 
-    public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json) {
+    public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json, MeterRegistry meters,
+                      @ConfigProperty(name = "gpufleet.gateway.auth.max-failures-per-minute", defaultValue = "30")
+                      int maxFailuresPerMinute) {
         this.authenticator = authenticator;
         this.clock = clock;
         this.json = json;
+        this.failures = new FailedAuthLimits(maxFailuresPerMinute);
+        this.refusedKeys = Counter.builder("gpufleet.gateway.auth.failures")
+                .description("Failed authentications: refused (401), or limited (429) for an address past its failures")
+                .tag("outcome", "refused").register(meters);
+        this.limitedAddresses = Counter.builder("gpufleet.gateway.auth.failures")
+                .description("Failed authentications: refused (401), or limited (429) for an address past its failures")
+                .tag("outcome", "limited").register(meters);
     }
 
     void onStart(@Observes StartupEvent ignored) {
@@ -90,13 +113,16 @@ public class AuthFilter implements TokenBudget {
                       Consumer<RoutingContext> onClientGone) {
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            refuse(ctx, path, 401, "Missing API key: send 'Authorization: Bearer <key>'.");
+            unauthenticated(ctx, path, "Missing API key: send 'Authorization: Bearer <key>'.");
             return;
         }
         String token = header.substring(BEARER.length()).trim();
         Authenticator.Outcome now = authenticator.decideNow(token);
         if (now != null) {
             proceed(ctx, path, now, admitted);
+            return;
+        }
+        if (tooManyFailures(ctx, path)) {
             return;
         }
         // the key's row must come from the database: hold the body until a handler is there to read it
@@ -107,9 +133,43 @@ public class AuthFilter implements TokenBudget {
                         () -> proceed(ctx, path, outcome, admitted))),
                 failure -> context.runOnContext(ignored -> {
                     LOG.errorf("Could not check an API key: %s", failure.toString());
-                    afterLookup(ctx, onClientGone,
-                            () -> refuse(ctx, path, 503, "The gateway could not check the API key; retry shortly."));
+                    afterLookup(ctx, onClientGone, () -> unavailable(ctx, path,
+                            "The gateway could not check the API key; retry shortly."));
                 }));
+    }
+
+    /** The client's address has used up its failed authentications: 429, saying so, and true. */
+    private boolean tooManyFailures(RoutingContext ctx, String path) {
+        long retryAfter = failures.retryAfterSeconds(clientAddress(ctx), clock.millis());
+        if (retryAfter == 0) {
+            return false;
+        }
+        limitedAddresses.increment();
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
+        refuse(ctx, path, 429, "Too many failed authentications from this address; retry after " + retryAfter
+                + " s.");
+        return true;
+    }
+
+    /** 401, counted against the client's address; or 429 if the address has no failures left. */
+    private void unauthenticated(RoutingContext ctx, String path, String message) {
+        if (tooManyFailures(ctx, path)) {
+            return;
+        }
+        failures.failed(clientAddress(ctx), clock.millis());
+        refusedKeys.increment();
+        refuse(ctx, path, 401, message);
+    }
+
+    private void unavailable(RoutingContext ctx, String path, String message) {
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, DatabaseUnavailableMapper.RETRY_AFTER_SECONDS);
+        refuse(ctx, path, 503, message);
+    }
+
+    /** The connection's peer (or, behind a proxy that Quarkus is told to trust, the forwarded client). */
+    private static String clientAddress(RoutingContext ctx) {
+        io.vertx.core.net.SocketAddress address = ctx.request().remoteAddress();
+        return address == null ? "unknown" : address.hostAddress();
     }
 
     /**
@@ -122,14 +182,21 @@ public class AuthFilter implements TokenBudget {
             onClientGone.accept(ctx);
             return;
         }
-        decide.run();
+        // resume first: the buffered body is delivered on a later turn of the event loop, so a handler that
+        // pauses the request itself while it runs (the admin API's forwarding, until the service's connection is
+        // there) keeps it paused; resumed after it, the body would be read with no one to take it
         ctx.request().resume();
+        decide.run();
     }
 
     private void proceed(RoutingContext ctx, String path, Authenticator.Outcome outcome,
                          BiConsumer<RoutingContext, Caller> admitted) {
         if (outcome instanceof Authenticator.Refused refused) {
-            refuse(ctx, path, 401, refused.message());
+            unauthenticated(ctx, path, refused.message());
+            return;
+        }
+        if (outcome instanceof Authenticator.Unavailable unavailable) {
+            unavailable(ctx, path, unavailable.message());
             return;
         }
         Caller caller = ((Authenticator.Allowed) outcome).caller();
@@ -147,8 +214,13 @@ public class AuthFilter implements TokenBudget {
         admitted.accept(ctx, caller);
     }
 
+    /**
+     * Health, and the web console's page and assets ({@code /}, {@code /console/**}): they hold no data, and every
+     * call the console makes for data is the API with the user's key.
+     */
     static boolean isPublic(String path) {
-        return path.equals("/q/health") || path.startsWith("/q/health/");
+        return path.equals("/q/health") || path.startsWith("/q/health/")
+                || path.equals("/") || path.startsWith(ConsoleRoutes.ASSETS);
     }
 
     static boolean isOpenAi(String path) {

@@ -1,5 +1,6 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.gateway.health.DatabaseGuard;
 import dev.gpufleet.kit.http.ApiException;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
@@ -19,7 +20,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Users and API keys in schema {@code gateway}, with plain SQL on the reactive pool. */
+/**
+ * Users and API keys in schema {@code gateway}, with plain SQL on the reactive pool. Every call a request makes goes
+ * under {@link DatabaseGuard}'s deadline, so a database that is away answers 503 rather than a hang.
+ */
 @ApplicationScoped
 public class AuthStore {
     private static final String KEY_COLUMNS = "k.id, k.name, k.user_id, u.name AS user_name, k.created_at, "
@@ -27,27 +31,29 @@ public class AuthStore {
 
     private final Pool pool;
     private final Clock clock;
+    private final DatabaseGuard guard;
 
-    public AuthStore(Pool pool, Clock clock) {
+    public AuthStore(Pool pool, Clock clock, DatabaseGuard guard) {
         this.pool = pool;
         this.clock = clock;
+        this.guard = guard;
     }
 
     public Uni<Optional<StoredKey>> findKey(String id) {
-        return pool.preparedQuery("SELECT k.id, k.user_id, u.name, u.admin, u.disabled, k.hash, k.expires_at, "
-                        + "k.revoked_at, k.requests_per_minute, k.tokens_per_minute "
+        return guard.guard(pool.preparedQuery("SELECT k.id, k.user_id, u.name, u.admin, u.disabled, k.hash, "
+                        + "k.expires_at, k.revoked_at, k.requests_per_minute, k.tokens_per_minute "
                         + "FROM gateway.api_keys k JOIN gateway.users u ON u.id = k.user_id WHERE k.id = $1")
                 .execute(Tuple.of(id))
                 .map(rows -> first(rows).map(r -> new StoredKey(r.getString(0), r.getUUID(1).toString(),
                         r.getString(2), r.getBoolean(3), r.getBoolean(4), r.getBuffer(5).getBytes(),
                         instant(r.getOffsetDateTime(6)), instant(r.getOffsetDateTime(7)), r.getInteger(8),
-                        r.getLong(9))));
+                        r.getLong(9)))));
     }
 
     /** Best effort and coarse: called when a key is (re)verified against the database, not on every request. */
     public Uni<Void> touch(String keyId) {
-        return pool.preparedQuery("UPDATE gateway.api_keys SET last_used_at = $2 WHERE id = $1")
-                .execute(Tuple.of(keyId, offset(now()))).replaceWithVoid();
+        return guard.guard(pool.preparedQuery("UPDATE gateway.api_keys SET last_used_at = $2 WHERE id = $1")
+                .execute(Tuple.of(keyId, offset(now()))).replaceWithVoid());
     }
 
     public Uni<Long> countUsers() {
@@ -58,10 +64,10 @@ public class AuthStore {
     /** Empty if a user of this name exists already (two gateways starting at once, say). */
     public Uni<Optional<UserView>> createUserIfAbsent(String name, boolean admin) {
         UserView user = new UserView(UUID.randomUUID().toString(), name, admin, now(), false);
-        return pool.preparedQuery("INSERT INTO gateway.users (id, name, admin, created_at, disabled) "
+        return guard.guard(pool.preparedQuery("INSERT INTO gateway.users (id, name, admin, created_at, disabled) "
                         + "VALUES ($1, $2, $3, $4, false) ON CONFLICT (name) DO NOTHING")
                 .execute(Tuple.of(UUID.fromString(user.id()), name, admin, offset(user.createdAt())))
-                .map(rows -> rows.rowCount() == 1 ? Optional.of(user) : Optional.empty());
+                .map(rows -> rows.rowCount() == 1 ? Optional.of(user) : Optional.empty()));
     }
 
     /**
@@ -89,13 +95,14 @@ public class AuthStore {
     }
 
     public Uni<Optional<UserView>> findUser(String id) {
-        return pool.preparedQuery("SELECT id, name, admin, created_at, disabled FROM gateway.users WHERE id = $1")
+        return guard.guard(pool.preparedQuery("SELECT id, name, admin, created_at, disabled FROM gateway.users "
+                        + "WHERE id = $1")
                 .execute(Tuple.of(UUID.fromString(id)))
-                .map(rows -> first(rows).map(AuthStore::user));
+                .map(rows -> first(rows).map(AuthStore::user)));
     }
 
     public Uni<PageView<UserView>> listUsers(PageRequest page) {
-        return pool.preparedQuery("SELECT id, name, admin, created_at, disabled, count(*) OVER () "
+        return guard.guard(pool.preparedQuery("SELECT id, name, admin, created_at, disabled, count(*) OVER () "
                         + "FROM gateway.users ORDER BY name LIMIT $1 OFFSET $2")
                 .execute(Tuple.of(page.perPage(), page.offset()))
                 .chain(rows -> {
@@ -103,29 +110,29 @@ public class AuthStore {
                     rows.forEach(r -> users.add(user(r)));
                     return total(rows, 5, "SELECT count(*) FROM gateway.users", Tuple.tuple())
                             .map(total -> PageView.of(users, page, total));
-                });
+                }));
     }
 
     /** Ids of the user's keys, for evicting them from the cache. */
     public Uni<List<String>> keyIdsOf(String userId) {
-        return pool.preparedQuery("SELECT id FROM gateway.api_keys WHERE user_id = $1")
+        return guard.guard(pool.preparedQuery("SELECT id FROM gateway.api_keys WHERE user_id = $1")
                 .execute(Tuple.of(UUID.fromString(userId)))
                 .map(rows -> {
                     List<String> ids = new ArrayList<>();
                     rows.forEach(r -> ids.add(r.getString(0)));
                     return ids;
-                });
+                }));
     }
 
     public Uni<Boolean> setUserDisabled(String id, boolean disabled) {
-        return pool.preparedQuery("UPDATE gateway.users SET disabled = $2 WHERE id = $1")
-                .execute(Tuple.of(UUID.fromString(id), disabled)).map(rows -> rows.rowCount() == 1);
+        return guard.guard(pool.preparedQuery("UPDATE gateway.users SET disabled = $2 WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(id), disabled)).map(rows -> rows.rowCount() == 1));
     }
 
     /** Deletes the user and, by cascade, its keys. */
     public Uni<Boolean> deleteUser(String id) {
-        return pool.preparedQuery("DELETE FROM gateway.users WHERE id = $1")
-                .execute(Tuple.of(UUID.fromString(id))).map(rows -> rows.rowCount() == 1);
+        return guard.guard(pool.preparedQuery("DELETE FROM gateway.users WHERE id = $1")
+                .execute(Tuple.of(UUID.fromString(id))).map(rows -> rows.rowCount() == 1));
     }
 
     /** The new key's view with {@code key} filled in: the only time the key exists outside the client. */
@@ -133,20 +140,20 @@ public class AuthStore {
                                   long tokensPerMinute) {
         ApiKeyFormat.NewKey made = ApiKeyFormat.generate();
         Instant now = now();
-        return pool.preparedQuery("INSERT INTO gateway.api_keys (id, user_id, name, hash, created_at, expires_at, "
-                        + "requests_per_minute, tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        return guard.guard(pool.preparedQuery("INSERT INTO gateway.api_keys (id, user_id, name, hash, created_at, "
+                        + "expires_at, requests_per_minute, tokens_per_minute) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .execute(Tuple.from(new Object[]{made.id(), UUID.fromString(owner.id()), name,
                         io.vertx.core.buffer.Buffer.buffer(made.hash()), offset(now), offset(expiresAt),
                         requestsPerMinute, tokensPerMinute}))
                 .map(ignored -> new KeyView(made.id(), name, owner.id(), owner.name(), now, expiresAt, null, null,
-                        requestsPerMinute, tokensPerMinute, KeyView.status(expiresAt, null, now), made.key()));
+                        requestsPerMinute, tokensPerMinute, KeyView.status(expiresAt, null, now), made.key())));
     }
 
     public Uni<Optional<KeyView>> findKeyView(String id) {
-        return pool.preparedQuery("SELECT " + KEY_COLUMNS + " FROM gateway.api_keys k "
+        return guard.guard(pool.preparedQuery("SELECT " + KEY_COLUMNS + " FROM gateway.api_keys k "
                         + "JOIN gateway.users u ON u.id = k.user_id WHERE k.id = $1")
                 .execute(Tuple.of(id))
-                .map(rows -> first(rows).map(this::keyView));
+                .map(rows -> first(rows).map(this::keyView)));
     }
 
     /** @param userId null for every user's keys */
@@ -154,7 +161,7 @@ public class AuthStore {
         String where = userId == null ? "" : " WHERE k.user_id = $3";
         Tuple args = userId == null ? Tuple.of(page.perPage(), page.offset())
                 : Tuple.of(page.perPage(), page.offset(), UUID.fromString(userId));
-        return pool.preparedQuery("SELECT " + KEY_COLUMNS + ", count(*) OVER () FROM gateway.api_keys k "
+        return guard.guard(pool.preparedQuery("SELECT " + KEY_COLUMNS + ", count(*) OVER () FROM gateway.api_keys k "
                         + "JOIN gateway.users u ON u.id = k.user_id" + where
                         + " ORDER BY k.created_at, k.id LIMIT $1 OFFSET $2")
                 .execute(args)
@@ -167,18 +174,19 @@ public class AuthStore {
                             : total(rows, 10, "SELECT count(*) FROM gateway.api_keys WHERE user_id = $1",
                             Tuple.of(UUID.fromString(userId)))
                             .map(total -> PageView.of(keys, page, total));
-                });
+                }));
     }
 
     public Uni<Boolean> expireKey(String id, Instant at) {
-        return pool.preparedQuery("UPDATE gateway.api_keys SET expires_at = $2 WHERE id = $1")
-                .execute(Tuple.of(id, offset(at))).map(rows -> rows.rowCount() == 1);
+        return guard.guard(pool.preparedQuery("UPDATE gateway.api_keys SET expires_at = $2 WHERE id = $1")
+                .execute(Tuple.of(id, offset(at))).map(rows -> rows.rowCount() == 1));
     }
 
     /** Revoking twice keeps the first time. */
     public Uni<Boolean> revokeKey(String id) {
-        return pool.preparedQuery("UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1")
-                .execute(Tuple.of(id, offset(now()))).map(rows -> rows.rowCount() == 1);
+        return guard.guard(pool.preparedQuery("UPDATE gateway.api_keys SET revoked_at = coalesce(revoked_at, $2) "
+                        + "WHERE id = $1")
+                .execute(Tuple.of(id, offset(now()))).map(rows -> rows.rowCount() == 1));
     }
 
     /** The window's count when the page has rows; a separate count when it is past the end. */

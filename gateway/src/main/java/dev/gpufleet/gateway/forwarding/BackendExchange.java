@@ -19,12 +19,16 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client request on its way to a backend, and the backend's answer on its way back: an instance is picked and
- * called, another one once if the first cannot be reached or answers 5xx before the answer's first byte, and the
- * answer is relayed to the client piece by piece, under the first-byte and idle deadlines.
+ * One client request on its way to a backend, and the backend's answer on its way back: an instance with a free
+ * slot is picked (or the request waits in its model's line, for at most the queue timeout) and called, another one
+ * once if the first cannot be reached or answers 5xx before the answer's first byte, and the answer is relayed to
+ * the client piece by piece, under the first-byte and idle deadlines. A request the line cannot take, or that
+ * waited too long, is shed with 503 and {@code Retry-After}.
  */
-final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.Listener {
+final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.Listener, Balancer.Waiter {
     private static final String RETRY_AFTER_SECONDS = "5";
+    /** A shed request may try again soon: slots free up as answers end. */
+    private static final String SHED_RETRY_AFTER_SECONDS = "2";
     /** The first instance, and one other if the first cannot be reached or answers 5xx. */
     private static final int MAX_ATTEMPTS = 2;
     private static final List<CharSequence> RESPONSE_HEADERS = List.of(HttpHeaders.CONTENT_TYPE,
@@ -40,6 +44,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         private final Refusals refusals;
         private final LoopDeadlines loopDeadlines = new LoopDeadlines();
         private final long firstByteTimeoutMillis;
+        private final long queueTimeoutMillis;
 
         Shared(Balancer balancer, BackendClient backends, BackendTargets targets, ForwardingMeters meters,
                Refusals refusals, long firstByteTimeoutMillis) {
@@ -49,6 +54,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
             this.meters = meters;
             this.refusals = refusals;
             this.firstByteTimeoutMillis = firstByteTimeoutMillis;
+            this.queueTimeoutMillis = balancer.queueTimeout().toMillis();
         }
     }
 
@@ -82,6 +88,8 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     /** When the backend last sent something, once its answer has begun. */
     private long lastDataNanos;
     private boolean clientGone;
+    /** In the model's line, waiting for a slot: the deadline is the queue timeout. */
+    private boolean queued;
     /** Set once the answer is being relayed to the client. */
     private boolean relaying;
     private int status;
@@ -119,6 +127,15 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     /** The client's connection closed: the backend request is cut off, wherever it stands. */
     private void clientClosed() {
         clientGone = true;
+        if (queued) {
+            if (shared.balancer.cancel(request.model(), this)) {
+                queued = false;
+                cancelDeadline();
+                record(499, "client_gone");
+            }
+            // else admitted meanwhile: the lease on its way is released when it arrives
+            return;
+        }
         BackendCall current = call;
         if (current == null) {
             return;
@@ -132,19 +149,57 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     }
 
     void attempt() {
-        Optional<Balancer.Lease> acquired = shared.balancer.acquire(request.model(), tried, request.affinityKey());
-        if (acquired.isEmpty()) {
-            if (tried.isEmpty()) {
-                response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                shared.refusals.refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready",
-                        request.model(), receivedAt);
-            } else {
-                shared.refusals.refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()),
-                        "backend_unreachable", request.model(), receivedAt);
-            }
+        Balancer.Admission admission = shared.balancer.admit(request.model(), tried, request.affinityKey(), this);
+        if (admission instanceof Balancer.Lease acquired) {
+            send(acquired);
             return;
         }
-        send(acquired.get());
+        switch ((Balancer.Refusal) admission) {
+            case QUEUED -> {
+                queued = true;
+                deadlines.schedule(this, System.nanoTime(), shared.queueTimeoutMillis);
+            }
+            case QUEUE_FULL -> shed("queue_full", OpenAiError.overloaded(request.model()));
+            case NO_INSTANCE -> {
+                if (tried.isEmpty()) {
+                    response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                    shared.refusals.refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready",
+                            request.model(), receivedAt);
+                } else {
+                    shared.refusals.refuse(ctx, 502, OpenAiError.backendUnreachable(request.model()),
+                            "backend_unreachable", request.model(), receivedAt);
+                }
+            }
+        }
+    }
+
+    /** A slot came free for this request while it waited in line; on whichever thread released it. */
+    @Override
+    public void admitted(Balancer.Lease lease) {
+        deadlines.execute(() -> whenAdmitted(lease));
+    }
+
+    private void whenAdmitted(Balancer.Lease lease) {
+        if (!queued) {
+            lease.release(); // shed or gone before the slot came: it goes to the next in line
+            return;
+        }
+        queued = false;
+        if (clientGone) {
+            lease.release();
+            cancelDeadline();
+            record(499, "client_gone");
+            return;
+        }
+        send(lease);
+    }
+
+    /** Refused for want of a slot: 503 with Retry-After, counted per model. */
+    private void shed(String reason, OpenAiError error) {
+        cancelDeadline();
+        shared.meters.shed(request.model(), reason);
+        response.putHeader(HttpHeaders.RETRY_AFTER, SHED_RETRY_AFTER_SECONDS);
+        shared.refusals.refuse(ctx, 503, error, reason, request.model(), receivedAt);
     }
 
     private void send(Balancer.Lease lease) {
@@ -355,6 +410,15 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     }
 
     private void deadlineReached() {
+        if (queued) {
+            if (shared.balancer.cancel(request.model(), this)) {
+                queued = false;
+                shed("queue_timeout", OpenAiError.overloadedAfterWaiting(request.model(),
+                        TimeUnit.MILLISECONDS.toSeconds(shared.queueTimeoutMillis)));
+            }
+            // else admitted meanwhile: the lease is on its way to this loop
+            return;
+        }
         BackendCall current = call;
         if (current == null) {
             return;

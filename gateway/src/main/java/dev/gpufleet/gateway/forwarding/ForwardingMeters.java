@@ -24,6 +24,7 @@ final class ForwardingMeters {
     private final Map<RequestTags, Timer> requestTimers = new ConcurrentHashMap<>();
     private final Map<String, ModelMeters> modelMeters = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+    private final Map<String, Counter> shed = new ConcurrentHashMap<>();
 
     ForwardingMeters(MeterRegistry meters) {
         this.meters = meters;
@@ -98,6 +99,14 @@ final class ForwardingMeters {
     void record(String path, String model, int status, boolean stream, String outcome, long receivedAt) {
         requestTimer(new RequestTags(path, model, status, stream, outcome))
                 .record(System.nanoTime() - receivedAt, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request refused for want of a slot, by model (a registered one) and reason (queue full or timeout). */
+    void shed(String model, String reason) {
+        shed.computeIfAbsent(model + '\n' + reason, key -> Counter.builder("gpufleet.gateway.shed")
+                .description("Requests refused with 503 because every instance of their model was full")
+                .tags("model", model, "reason", reason)
+                .register(meters)).increment();
     }
 
     /** A request the gateway ended itself, by reason. */

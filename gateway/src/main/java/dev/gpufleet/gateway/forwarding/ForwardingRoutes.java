@@ -3,12 +3,16 @@ package dev.gpufleet.gateway.forwarding;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.gateway.auth.AuthFilter;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.health.RoutingCatchUp;
+import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.routing.RoutingTable;
 import dev.gpufleet.gateway.usage.UsageTap;
 import dev.gpufleet.kit.auth.ClusterToken;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.event.Observes;
@@ -33,7 +37,9 @@ import java.util.function.Consumer;
  * <p>This class only wires the stages a request goes through, all on its event loop: {@link RequestIntake} (the
  * limits, the body, the model), then a {@link BackendExchange} (an instance, one retry before the answer's first
  * byte, the answer relayed) with {@link BackendTargets} (where an instance's backend is called),
- * {@link ForwardingMeters} (what is recorded) and {@link Refusals} (what the gateway answers itself).
+ * {@link ForwardingMeters} (what is recorded) and {@link Refusals} (what the gateway answers itself). Until the
+ * routing table has caught up after the start ({@link RoutingCatchUp}), every authenticated request is answered 503
+ * with {@code Retry-After}: a model the gateway has not read yet is not known to be missing.
  */
 @Singleton
 public class ForwardingRoutes {
@@ -44,20 +50,26 @@ public class ForwardingRoutes {
     public static final List<String> FORM_PATHS = List.of("/v1/audio/transcriptions", "/v1/audio/translations");
     /** Ahead of the auth filter (which these routes call themselves) and of every other filter. */
     static final int ROUTE_ORDER = -AuthFilter.PRIORITY - 1;
+    private static final String LOADING_RETRY_AFTER_SECONDS = "2";
 
     private final AuthFilter auth;
     private final Refusals refusals;
     private final RequestIntake intake;
+    private final RoutingCatchUp catchUp;
 
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
-                            UsageTap usageTap, AuthFilter auth,
+                            UsageTap usageTap, AuthFilter auth, RoutingCatchUp catchUp,
                             ClusterToken clusterToken,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         long maxBodyBytes = maxBodySize.asLongValue();
         ForwardingMeters forwardingMeters = new ForwardingMeters(meters);
         this.auth = auth;
+        this.catchUp = catchUp;
+        Gauge.builder("gpufleet.gateway.queued", balancer, Balancer::waiting)
+                .description("Requests waiting in line for a free slot of their model's instances")
+                .register(meters);
         this.refusals = new Refusals(json, forwardingMeters, maxBodyBytes);
         BackendExchange.Shared exchanges = new BackendExchange.Shared(balancer, backends,
                 new BackendTargets(clusterToken.value()), forwardingMeters, refusals,
@@ -83,7 +95,14 @@ public class ForwardingRoutes {
      * peak (bench/README.md, gateway). What the auth filter calls back is made once per route, not per request.
      */
     private void route(Router router, String path, boolean form) {
-        BiConsumer<RoutingContext, Caller> admitted = (ctx, caller) -> intake.receive(ctx, caller, path, form);
+        BiConsumer<RoutingContext, Caller> admitted = (ctx, caller) -> {
+            if (catchUp.caughtUp()) {
+                intake.receive(ctx, caller, path, form);
+            } else {
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, LOADING_RETRY_AFTER_SECONDS);
+                refusals.refuse(ctx, 503, OpenAiError.routingTableLoading(), "gateway_starting", Refusals.NO_MODEL);
+            }
+        };
         Consumer<RoutingContext> gone = ctx -> refusals.clientLeft(ctx, "while its API key was looked up");
         router.post(path).order(ROUTE_ORDER)
                 .handler(ctx -> auth.admit(ctx, path, admitted, gone))

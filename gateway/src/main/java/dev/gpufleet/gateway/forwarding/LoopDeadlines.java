@@ -54,6 +54,11 @@ final class LoopDeadlines {
             queue.cancel(entry);
         }
 
+        /** Runs {@code task} on this loop, from any thread. */
+        void execute(Runnable task) {
+            context.runOnContext(ignored -> task.run());
+        }
+
         private void tick(long timerId) {
             try {
                 queue.expire(System.nanoTime());

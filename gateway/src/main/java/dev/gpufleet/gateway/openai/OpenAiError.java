@@ -20,6 +20,23 @@ public record OpenAiError(Detail error) {
                 "service_unavailable", "model", "model_not_ready");
     }
 
+    /** Every instance of the model is serving as many requests as it can, and the line for it is full. */
+    public static OpenAiError overloaded(String model) {
+        return of("The model '" + model + "' is at capacity: every instance is busy and the line of waiting "
+                + "requests is full; retry shortly", "service_unavailable", "model", "model_overloaded");
+    }
+
+    public static OpenAiError overloadedAfterWaiting(String model, long seconds) {
+        return of("The model '" + model + "' is at capacity: no instance had a free slot within " + seconds
+                + " s; retry shortly", "service_unavailable", "model", "model_overloaded");
+    }
+
+    /** The gateway has not read its routing table to the end since it started. */
+    public static OpenAiError routingTableLoading() {
+        return of("The gateway is still reading its routing table after a start; retry shortly",
+                "service_unavailable", null, "gateway_starting");
+    }
+
     public static OpenAiError backendUnreachable(String model) {
         return of("The model '" + model + "' is registered but its backend is unreachable (backend unreachable)",
                 "api_error", null, "backend_unreachable");

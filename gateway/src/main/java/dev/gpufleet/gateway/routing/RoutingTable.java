@@ -9,6 +9,8 @@ import dev.gpufleet.events.ModelChanged;
 import dev.gpufleet.events.ModelDeleted;
 import dev.gpufleet.events.Revisions;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -18,13 +20,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
  * What the gateway knows about models and instances, built only from {@code gpufleet.models} and
  * {@code gpufleet.instances}. Every change goes through {@link Revisions#isNewer}, so the table is the same
  * whatever the redeliveries, and replaying the topics from offset 0 rebuilds it. A deletion removes the entry
- * from every answer but keeps its revision, so a late, older change cannot bring it back.
+ * from every answer but keeps its revision, so a late, older change cannot bring it back (the tombstone after it
+ * changes nothing). These markers are forgotten {@link #DELETED_RETENTION} after this table applied the deletion
+ * (Kafka's default tombstone retention), which bounds them.
  *
  * <p>Safe for one writer (the consumers) and many readers (requests): each entry is replaced atomically.
  */
@@ -60,8 +65,16 @@ public final class RoutingTable {
     public record Snapshot(Map<String, ModelEntry> models, Map<String, InstanceEntry> instances) {
     }
 
+    static final Duration DELETED_RETENTION = Duration.ofHours(24);
+    private static final Duration PURGE_EVERY = Duration.ofMinutes(1);
+
     private final ConcurrentMap<String, ModelEntry> models = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, InstanceEntry> instances = new ConcurrentHashMap<>();
+    /** When each deletion marker was applied, by this table's clock; not part of the snapshot. */
+    private final ConcurrentMap<String, Instant> modelsDeletedAt = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Instant> instancesDeletedAt = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private volatile Instant lastPurge;
     /** Bumped after every applied change; {@link Views} computed before a bump are not used again. */
     private final AtomicLong version = new AtomicLong();
     private volatile Views views;
@@ -74,15 +87,63 @@ public final class RoutingTable {
                          Map<String, List<InstanceChanged>> routableByModelId) {
     }
 
+    public RoutingTable() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock when deletions were applied, for forgetting their markers */
+    public RoutingTable(Clock clock) {
+        this.clock = clock;
+        this.lastPurge = clock.instant();
+    }
+
     public Outcome apply(Envelope<? extends EventPayload> envelope) {
-        Outcome outcome = applyToMaps(envelope);
-        if (outcome == Outcome.APPLIED) {
+        Instant now = clock.instant();
+        boolean purged = purgeExpiredMarkers(now);
+        Outcome outcome = applyToMaps(envelope, now);
+        if (outcome == Outcome.APPLIED || purged) {
             version.incrementAndGet();
         }
         return outcome;
     }
 
-    private Outcome applyToMaps(Envelope<? extends EventPayload> envelope) {
+    /** Forgets deletion markers older than the retention; at most once a minute. Returns whether any went. */
+    private boolean purgeExpiredMarkers(Instant now) {
+        if (now.isBefore(lastPurge.plus(PURGE_EVERY))) {
+            return false;
+        }
+        lastPurge = now;
+        Instant cutoff = now.minus(DELETED_RETENTION);
+        return forget(models, modelsDeletedAt, ModelEntry::deleted, cutoff)
+                | forget(instances, instancesDeletedAt, InstanceEntry::deleted, cutoff);
+    }
+
+    private static <E> boolean forget(ConcurrentMap<String, E> entries, ConcurrentMap<String, Instant> deletedAt,
+                                      Predicate<E> isDeleted, Instant cutoff) {
+        boolean forgot = false;
+        for (Map.Entry<String, Instant> marker : deletedAt.entrySet()) {
+            if (marker.getValue().isAfter(cutoff)) {
+                continue;
+            }
+            deletedAt.remove(marker.getKey(), marker.getValue());
+            // an entry changed again since (a model registered anew under its id) stays
+            boolean[] removed = {false};
+            entries.computeIfPresent(marker.getKey(), (id, entry) -> {
+                removed[0] = isDeleted.test(entry);
+                return removed[0] ? null : entry;
+            });
+            forgot |= removed[0];
+        }
+        return forgot;
+    }
+
+    /** Deletion markers held (models and instances), for tests. */
+    int markers() {
+        return (int) (models.values().stream().filter(ModelEntry::deleted).count()
+                + instances.values().stream().filter(InstanceEntry::deleted).count());
+    }
+
+    private Outcome applyToMaps(Envelope<? extends EventPayload> envelope, Instant now) {
         EventPayload payload = envelope.payload();
         if (problemWith(payload).isPresent()) {
             return Outcome.UNUSABLE;
@@ -95,16 +156,24 @@ public final class RoutingTable {
         }
         if (payload instanceof ModelDeleted) {
             ModelDeleted deleted = (ModelDeleted) payload;
-            return applyModel(deleted.modelId(), envelope.revision(), held -> new ModelEntry(deleted.modelId(),
-                    held == null ? deleted.name() : held.name(), held == null ? null : held.created(),
-                    envelope.occurredAt(), envelope.revision(), true));
+            Outcome outcome = applyModel(deleted.modelId(), envelope.revision(), held -> new ModelEntry(
+                    deleted.modelId(), held == null ? deleted.name() : held.name(), held == null ? null
+                    : held.created(), envelope.occurredAt(), envelope.revision(), true));
+            if (outcome == Outcome.APPLIED) {
+                modelsDeletedAt.put(deleted.modelId(), now);
+            }
+            return outcome;
         }
         if (payload instanceof InstanceChanged) {
             InstanceChanged changed = (InstanceChanged) payload;
             return applyInstance(new InstanceEntry(changed.instanceId(), envelope.revision(), changed));
         }
         InstanceDeleted deleted = (InstanceDeleted) payload;
-        return applyInstance(new InstanceEntry(deleted.instanceId(), envelope.revision(), null));
+        Outcome outcome = applyInstance(new InstanceEntry(deleted.instanceId(), envelope.revision(), null));
+        if (outcome == Outcome.APPLIED) {
+            instancesDeletedAt.put(deleted.instanceId(), now);
+        }
+        return outcome;
     }
 
     /** Why this table cannot use the payload, if it cannot. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
 import dev.gpufleet.gateway.auth.Caller;
+import dev.gpufleet.gateway.health.DatabaseUnavailable;
 import dev.gpufleet.kit.http.ApiException;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
@@ -18,8 +19,12 @@ import java.sql.SQLException;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.UUID;
 
-/** {@code GET /api/v1/usage}: tokens and requests per key, model and UTC day, filtered and paged. */
+/**
+ * {@code GET /api/v1/usage}: tokens and requests per key, model and UTC day, filtered and paged. An admin sees every
+ * key's; any other user only its own keys'.
+ */
 @Path("/api/v1/usage")
 @Produces(MediaType.APPLICATION_JSON)
 public class UsageResource {
@@ -46,9 +51,7 @@ public class UsageResource {
                                     @QueryParam("model") String model, @QueryParam("from") String from,
                                     @QueryParam("to") String to, @QueryParam("page") String page,
                                     @QueryParam("per_page") String perPage) {
-        if (!Caller.of(ctx).admin()) {
-            throw new ApiException(Response.Status.FORBIDDEN, "usage is for admins: use an admin's API key");
-        }
+        Caller caller = Caller.of(ctx);
         PageRequest request = PageRequest.parse(page, perPage);
         LocalDate fromDay = day("from", from);
         LocalDate toDay = day("to", to);
@@ -56,7 +59,8 @@ public class UsageResource {
             throw ApiException.badRequest("query parameter 'from' (" + fromDay + ") must not be after 'to' ("
                     + toDay + ")");
         }
-        UsageStore.Query query = new UsageStore.Query(blankToNull(keyId), blankToNull(model), fromDay, toDay);
+        UsageStore.Query query = new UsageStore.Query(blankToNull(keyId), blankToNull(model), fromDay, toDay,
+                caller.admin() ? null : UUID.fromString(caller.userId()));
         meter.flush();
         try {
             long total = meter.store().count(query);
@@ -64,8 +68,8 @@ public class UsageResource {
                     .map(UsageView::of).toList();
             return PageView.of(items, request, total);
         } catch (SQLException e) {
-            throw new ApiException(Response.Status.SERVICE_UNAVAILABLE, "usage cannot be read now: the database "
-                    + "did not answer (" + e.getMessage() + ")");
+            throw new DatabaseUnavailable("usage cannot be read now: the database did not answer ("
+                    + e.getMessage() + "); retry shortly", e);
         }
     }
 

@@ -91,8 +91,6 @@ class AdminApiTest {
                 .body("message", containsString("gpu-devices"));
         admin().header(TestCallers.KEY_ID, "k-user").header(TestCallers.ADMIN, "false").get("/api/v1/models")
                 .then().statusCode(403).body("code", equalTo(403)).body("reason", equalTo("Forbidden"));
-        admin().header(TestCallers.KEY_ID, "k-user").header(TestCallers.ADMIN, "false").get("/api/v1/usage")
-                .then().statusCode(403).body("code", equalTo(403));
     }
 
     @Test

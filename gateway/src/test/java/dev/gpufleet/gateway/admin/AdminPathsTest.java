@@ -27,6 +27,8 @@ class AdminPathsTest {
             "/api/v1/users, LOCAL",
             "/api/v1/users/u-1, LOCAL",
             "/api/v1/api-keys/k-1, LOCAL",
+            "/api/v1/me, LOCAL",
+            "/api/v1/mex, UNKNOWN",
             "/api/v1/instances/i-1/logs, LOCAL",
             "/api/v1/instances/i-1/logs/follow, LOCAL",
             "/api/v1/modelsx, UNKNOWN",

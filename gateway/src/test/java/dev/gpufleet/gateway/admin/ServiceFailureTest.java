@@ -24,7 +24,7 @@ class ServiceFailureTest {
                 new Case(new ConnectTimeoutException("connection timed out"), 503,
                         "scheduler-service is not reachable at " + URL + ": connection timed out", true),
                 new Case(new TimeoutException("idle"), 504,
-                        "scheduler-service at " + URL + " did not answer within 60000 ms", false),
+                        "scheduler-service at " + URL + " did not answer within 60000 ms", true),
                 new Case(new HttpClosedException("Connection was closed"), 502,
                         "scheduler-service at " + URL + " did not answer: Connection was closed", false));
         for (Case c : cases) {

@@ -45,6 +45,12 @@ class AuthApiTest {
     @Inject
     TokenBudget budget;
 
+    @Inject
+    Authenticator authenticator;
+
+    @ConfigProperty(name = "gpufleet.gateway.auth.max-failures-per-minute")
+    int maxFailuresPerMinute;
+
     record User(String id, String name) {
     }
 
@@ -131,6 +137,63 @@ class AuthApiTest {
         given().auth().oauth2(good).get("/v1/models").then().statusCode(200);
     }
 
+    /**
+     * A flood of made-up keys from one address (a second loopback address here): each costs a database lookup
+     * until the address has used up its failures, then it is answered 429 without one. Other addresses are not
+     * affected, and the flood does not push a real key's row out of the cache.
+     */
+    @Test
+    void aFloodOfUnknownKeysFromOneAddressIsLimitedAndFlushesNoRealKey() throws Exception {
+        String[] real = key(user(false), Map.of());
+        given().auth().oauth2(real[1]).get("/v1/models").then().statusCode(200); // now cached
+
+        long started = System.nanoTime();
+        int refused = 0;
+        int limited = 0;
+        String limitedAnswer = null;
+        for (int i = 0; i < maxFailuresPerMinute + 60; i++) {
+            RawAnswer answer = getFrom("127.0.0.7", "/v1/models", ApiKeyFormat.generate().key());
+            if (answer.status() == 401) {
+                refused++;
+            } else {
+                assertEquals(429, answer.status(), answer.text());
+                limited++;
+                limitedAnswer = answer.text();
+            }
+        }
+        double refilled = (System.nanoTime() - started) / 60e9 * maxFailuresPerMinute;
+        assertTrue(limited > 0, "never limited after " + refused + " failures");
+        assertTrue(refused <= maxFailuresPerMinute + refilled + 1, refused + " refusals, " + refilled + " refilled");
+        assertTrue(limitedAnswer.contains("Too many failed authentications from this address"), limitedAnswer);
+        assertTrue(limitedAnswer.toLowerCase(java.util.Locale.ROOT).contains("retry-after:"), limitedAnswer);
+
+        assertEquals(401, getFrom("127.0.0.8", "/v1/models", ApiKeyFormat.generate().key()).status(),
+                "another address still gets its own answer");
+        assertTrue(authenticator.holdsKey(real[0]), "the real key's row is still cached");
+        String metrics = given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher counted = java.util.regex.Pattern
+                .compile("gpufleet_gateway_auth_failures_total\\{outcome=\"limited\"} ([0-9.]+)").matcher(metrics);
+        assertTrue(counted.find(), "the limited failures are counted");
+        assertTrue(Double.parseDouble(counted.group(1)) >= limited, counted.group());
+        given().auth().oauth2(real[1]).get("/v1/models").then().statusCode(200);
+    }
+
+    record RawAnswer(int status, String text) {
+    }
+
+    /** One request from {@code localAddress}, on a connection of its own. */
+    static RawAnswer getFrom(String localAddress, String path, String bearer) throws java.io.IOException {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", io.restassured.RestAssured.port), 5_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + bearer + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String text = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return new RawAnswer(Integer.parseInt(text.substring(9, 12)), text);
+        }
+    }
+
     @Test
     void revokedKeysStopAtOnceOnThisGateway() {
         User user = user(false);
@@ -187,7 +250,7 @@ class AuthApiTest {
         User bob = user(false);
         String aliceKey = key(alice);
         String[] bobKey = key(bob, Map.of());
-        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/usage", "/q/metrics",
+        for (String path : List.of("/api/v1/users", "/api/v1/models", "/api/v1/workers", "/q/metrics",
                 "/q/openapi")) {
             given().auth().oauth2(aliceKey).get(path).then().statusCode(403)
                     .body("code", equalTo(403)).body("reason", equalTo("Forbidden"))
@@ -195,6 +258,12 @@ class AuthApiTest {
         }
         given().auth().oauth2(aliceKey).contentType("application/json").body(Map.of("name", "x"))
                 .post("/api/v1/users").then().statusCode(403);
+        // who she is, and her own usage (none yet; everyone else's rows stay hidden)
+        given().auth().oauth2(aliceKey).get("/api/v1/me").then().statusCode(200)
+                .body("user_id", equalTo(alice.id())).body("user_name", equalTo(alice.name()))
+                .body("admin", equalTo(false));
+        given().auth().oauth2(aliceKey).get("/api/v1/usage").then().statusCode(200)
+                .body("pagination.total", equalTo(0));
         // her own keys: create (a body read after the key was loaded from the database), list
         String second = given().auth().oauth2(aliceKey).contentType("application/json")
                 .body(Map.of("name", "second", "requests_per_minute", 100))
@@ -225,8 +294,11 @@ class AuthApiTest {
         given().auth().oauth2(adminKey).contentType("application/json")
                 .body(Map.of("name", "made-by-admin-" + UUID.randomUUID().toString().substring(0, 6)))
                 .post("/api/v1/users").then().statusCode(201).body("admin", equalTo(false));
+        given().auth().oauth2(adminKey).get("/api/v1/me").then().statusCode(200).body("admin", equalTo(true));
         given().auth().oauth2(TOKEN).get("/v1/models").then().statusCode(200);
         given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200);
+        given().auth().oauth2(TOKEN).get("/api/v1/me").then().statusCode(200)
+                .body("key_id", equalTo("cluster")).body("admin", equalTo(true));
     }
 
     @Test

@@ -1,6 +1,9 @@
 package dev.gpufleet.gateway.auth;
 
+import dev.gpufleet.gateway.health.ControlPlaneState;
+import dev.gpufleet.gateway.health.DatabaseGuard;
 import dev.gpufleet.kit.auth.ClusterToken;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -26,7 +29,8 @@ class ClusterTokenDecisionTest {
     })
     void recognisesTheClusterTokenOnly(String clusterToken, String presented, boolean cluster) {
         Authenticator authenticator = new Authenticator(null, Clock.systemUTC(), Duration.ofSeconds(10),
-                new ClusterToken(clusterToken));
+                Duration.ofHours(1), new ClusterToken(clusterToken), new DatabaseGuard(
+                new ControlPlaneState(new SimpleMeterRegistry()), Duration.ofSeconds(3)));
         Authenticator.Outcome outcome = authenticator.decideNow(presented);
         Authenticator.Allowed asCluster = new Authenticator.Allowed(Caller.CLUSTER_TOKEN);
         if (cluster) {

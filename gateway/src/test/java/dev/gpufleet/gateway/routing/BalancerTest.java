@@ -16,6 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BalancerTest {
     private static final Clock CLOCK = Clock.fixed(Events.T0, ZoneOffset.UTC);
+    /** Admission out of the way: these tests are about the choice. */
+    static final AdmissionConfig UNLIMITED = new TestAdmission(Integer.MAX_VALUE, java.util.Map.of(), 0,
+            Duration.ofSeconds(1));
 
     private static RoutingConfig config(int affinityBlocks) {
         return new RoutingConfig() {
@@ -55,16 +58,16 @@ class BalancerTest {
 
     @Test
     void theAffinityKeyMattersOnlyWithMoreThanOneInstanceToChooseAmong() {
-        Balancer balancer = new Balancer(table(), config(2), CLOCK);
+        Balancer balancer = new Balancer(table(), config(2), UNLIMITED, CLOCK);
         assertFalse(balancer.affinityMatters("solo"), "one running instance: the key cannot change the choice");
         assertTrue(balancer.affinityMatters("pair"));
         assertFalse(balancer.affinityMatters("unknown"));
-        assertFalse(new Balancer(table(), config(0), CLOCK).affinityMatters("pair"), "affinity turned off");
+        assertFalse(new Balancer(table(), config(0), UNLIMITED, CLOCK).affinityMatters("pair"), "affinity turned off");
     }
 
     @Test
     void aLoneInstanceIsCountedWhileBusyAndTakenEvenWhenSkippedButNotWhenAlreadyTried() {
-        Balancer balancer = new Balancer(table(), config(2), CLOCK);
+        Balancer balancer = new Balancer(table(), config(2), UNLIMITED, CLOCK);
         Balancer.Lease first = balancer.acquire("solo", Set.of(), OptionalLong.of(42)).orElseThrow();
         Balancer.Lease second = balancer.acquire("solo", Set.of()).orElseThrow();
         assertEquals("solo-1", first.instance().instanceId());
@@ -87,7 +90,7 @@ class BalancerTest {
 
     @Test
     void twoInstancesTakeTurnsAndAFailingOneIsSkipped() {
-        Balancer balancer = new Balancer(table(), config(2), CLOCK);
+        Balancer balancer = new Balancer(table(), config(2), UNLIMITED, CLOCK);
         Balancer.Lease a = balancer.acquire("pair", Set.of()).orElseThrow();
         Balancer.Lease b = balancer.acquire("pair", Set.of()).orElseThrow();
         assertEquals(Set.of("pair-1", "pair-2"), Set.of(a.instance().instanceId(), b.instance().instanceId()),

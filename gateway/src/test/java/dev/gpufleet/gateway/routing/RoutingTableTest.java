@@ -300,4 +300,44 @@ class RoutingTableTest {
     private static List<String> names(RoutingTable table) {
         return table.models().stream().map(entry -> entry.modelId() + "=" + entry.name()).toList();
     }
+
+    @Test
+    void deletionMarkersKeepLateOlderChangesOutAndAreForgottenADayLater() {
+        Instant[] now = {Instant.parse("2026-03-01T10:00:00Z")};
+        java.time.Clock clock = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        RoutingTable table = new RoutingTable(clock);
+        table.apply(modelChanged("m1", "qwen", 1, 0));
+        table.apply(instanceChanged("i1", "m1", InstanceState.RUNNING, "http://a:1", 1));
+        table.apply(instanceDeleted("i1", "m1", 2));
+        table.apply(modelChanged("m2", "gone", 1, 0));
+        table.apply(modelDeleted("m2", "gone", 2, 1));
+
+        assertEquals(Outcome.STALE, table.apply(instanceChanged("i1", "m1", InstanceState.RUNNING, "http://a:1", 1)));
+        assertEquals(Outcome.STALE, table.apply(modelChanged("m2", "gone", 1, 0)));
+        assertEquals(List.of(), table.routableInstances("qwen"));
+        assertEquals(2, table.markers());
+
+        now[0] = now[0].plus(RoutingTable.DELETED_RETENTION).minusSeconds(61);
+        table.apply(modelChanged("m3", "other", 1, 0));
+        assertEquals(2, table.markers(), "kept for a day");
+        now[0] = now[0].plusSeconds(62);
+        table.apply(modelChanged("m4", "another", 1, 0));
+        assertEquals(0, table.markers(), "forgotten after a day: the table does not grow with every deletion");
+        assertEquals(List.of("another", "other", "qwen"), table.models().stream().map(ModelEntry::name).toList());
+    }
 }

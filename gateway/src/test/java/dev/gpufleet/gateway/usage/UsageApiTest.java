@@ -243,7 +243,16 @@ class UsageApiTest {
                 .body("items[0].prompt_tokens", equalTo(UsageBackend.PROMPT_TOKENS))
                 .body("items[0].completion_tokens", equalTo(3))
                 .body("items[0].requests", equalTo(1));
-        given().auth().oauth2(key).get("/api/v1/usage").then().statusCode(403);
+        // the key's owner sees its keys' usage, and no one else's (the table holds every other test's rows too);
+        // through another key of its own, as this one is over its token budget
+        String second = given().auth().oauth2(TOKEN).contentType("application/json")
+                .body(Map.of("name", unique("key"), "user_id", userId)).post("/api/v1/api-keys")
+                .then().statusCode(201).extract().path("key");
+        given().auth().oauth2(second).get("/api/v1/usage").then().statusCode(200)
+                .body("pagination.total", equalTo(1)).body("items[0].key_id", equalTo(keyId))
+                .body("items[0].requests", equalTo(1));
+        given().auth().oauth2(second).get("/api/v1/usage?key_id=cluster").then().statusCode(200)
+                .body("pagination.total", equalTo(0));
     }
 
     @Test
@@ -256,8 +265,8 @@ class UsageApiTest {
             rows.put(new UsageKey(key, "m-a", day.plusDays(i)), new UsageCounts(i, 1, 1));
         }
         rows.put(new UsageKey(key, "m-b", day), new UsageCounts(100, 0, 2));
-        store.add(rows);
-        store.add(Map.of(new UsageKey(key, "m-b", day), new UsageCounts(1, 1, 1)));
+        store.add(java.util.UUID.randomUUID(), rows);
+        store.add(java.util.UUID.randomUUID(), Map.of(new UsageKey(key, "m-b", day), new UsageCounts(1, 1, 1)));
 
         usage("?key_id=" + key + "&model=m-b").then().statusCode(200)
                 .body("items[0].prompt_tokens", equalTo(101)).body("items[0].requests", equalTo(3));

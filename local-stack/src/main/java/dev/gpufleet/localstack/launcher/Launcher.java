@@ -77,8 +77,9 @@ public final class Launcher {
                     DemoModelSetup.MODEL_NAME, file);
             var instance = demo.awaitRunning(modelId, options.readyTimeout());
             if (instance != null && "RUNNING".equals(instance.path("state").asText())) {
-                out.printf("Demo model RUNNING after %.1f s. Chat with it through the gateway:%n%n",
-                        (System.nanoTime() - t0) / 1e9);
+                out.printf("Demo model RUNNING after %.1f s. Chat with it from the command line:%n%n"
+                                + "  ./gpufleet chat %s 'Hello!'%n%nor through the OpenAI-compatible API:%n%n",
+                        (System.nanoTime() - t0) / 1e9, DemoModelSetup.MODEL_NAME);
                 out.printf("  curl %s/v1/chat/completions -H \"Authorization: Bearer $(cat %s)\" \\%n"
                                 + "       -H 'Content-Type: application/json' \\%n"
                                 + "       -d '{\"model\": \"%s\", \"messages\": [{\"role\": \"user\", "
@@ -101,10 +102,10 @@ public final class Launcher {
         for (LocalStack.Component c : stack.components()) {
             out.printf("  %-18s %-8d %-40s %s%n", c.name(), c.pid(), c.url(), c.log());
         }
-        out.printf("%nOpenAI-compatible API: %s/v1%n", stack.gatewayUrl());
+        out.printf("%nWeb console: %s/ (sign in with the admin user's API key below)%n", stack.gatewayUrl());
+        out.printf("OpenAI-compatible API: %s/v1%n", stack.gatewayUrl());
         out.printf("Cluster token (admin and API access for now): %s%n", stack.clusterTokenFile());
-        out.printf("Try:  curl -H \"Authorization: Bearer $(cat %s)\" %s/v1/models%n", stack.clusterTokenFile(),
-                stack.gatewayUrl());
+        out.printf("Command line: ./gpufleet status, ./gpufleet --help (on this machine it uses the admin's key)%n");
         out.printf("Admin user's API key (users and keys: %s/api/v1/users, /api/v1/api-keys): %s%n",
                 stack.gatewayUrl(), stack.adminKeyFile());
         out.printf("Admin API: %s/api/v1/models (registry), %s/api/v1/instances (scheduler)%n",

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -42,12 +41,15 @@ public final class LocalStack implements AutoCloseable {
 
     private final Options options;
     private final StackSettings settings;
+    /** Held while this stack runs: no second launcher takes the same data dir's processes for leftovers. */
+    private final DataDirLock lock;
     private final List<ManagedProcess> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closing;
 
-    private LocalStack(Options options, StackSettings settings) {
+    private LocalStack(Options options, StackSettings settings, DataDirLock lock) {
         this.options = options;
         this.settings = settings;
+        this.lock = lock;
     }
 
     public static LocalStack start(Options options, PrintStream out) {
@@ -55,9 +57,15 @@ public final class LocalStack implements AutoCloseable {
         Options o = new Options(options.root().toAbsolutePath().normalize(), dataDir, options.gatewayPort(),
                 options.registryPort(), options.schedulerPort(), options.workerPort(), options.readyTimeout(),
                 options.extraEnv());
-        stopLeftovers(dataDir.resolve("run"), dataDir, out);
-        StackSettings settings = StackSettings.loadOrCreate(dataDir);
-        LocalStack stack = new LocalStack(o, settings);
+        DataDirLock lock = DataDirLock.acquire(dataDir);
+        LocalStack stack;
+        try {
+            Leftovers.stopAll(dataDir, out);
+            stack = new LocalStack(o, StackSettings.loadOrCreate(dataDir), lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
         try {
             stack.startAll(out);
             return stack;
@@ -259,7 +267,7 @@ public final class LocalStack implements AutoCloseable {
         cmd.add(java);
         cmd.addAll(List.of(jvmOptions));
         // marks the process as this stack's, so a later start can find and stop leftovers of a killed launcher
-        cmd.add("-Dgpufleet.stack=" + options.dataDir());
+        cmd.add(Leftovers.STACK_MARKER + options.dataDir());
         return cmd;
     }
 
@@ -309,38 +317,6 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Stops what a killed launcher left running for this data dir (found by the pid files and command line). */
-    private static void stopLeftovers(Path runDir, Path dataDir, PrintStream out) {
-        if (!Files.isDirectory(runDir)) {
-            return;
-        }
-        try (DirectoryStream<Path> pids = Files.newDirectoryStream(runDir, "*.pid")) {
-            for (Path pidFile : pids) {
-                Optional<ProcessHandle> handle = readPid(pidFile).flatMap(ProcessHandle::of);
-                handle.filter(h -> h.info().commandLine().map(c -> c.contains("-Dgpufleet.stack=" + dataDir))
-                                .orElse(false))
-                        .ifPresent(h -> {
-                            out.println("Stopping leftover process " + h.pid() + " from an earlier run ("
-                                    + pidFile.getFileName() + ")");
-                            h.destroy();
-                            h.onExit().completeOnTimeout(h, 15, java.util.concurrent.TimeUnit.SECONDS).join();
-                            h.destroyForcibly();
-                        });
-                Files.deleteIfExists(pidFile);
-            }
-        } catch (IOException e) {
-            out.println("Could not check for leftover processes in " + runDir + ": " + e.getMessage());
-        }
-    }
-
-    private static Optional<Long> readPid(Path file) {
-        try {
-            return Optional.of(Long.parseLong(Files.readString(file).trim()));
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
     /** Stops services first (so they can flush), then PostgreSQL and Kafka. */
     @Override
     public void close() {
@@ -352,5 +328,6 @@ public final class LocalStack implements AutoCloseable {
         inParallel(services.stream().<Runnable>map(p -> () -> p.stop(STOP_GRACE)).toArray(Runnable[]::new));
         reverse.stream().filter(p -> !services.contains(p)).forEach(p -> p.stop(STOP_GRACE));
         started.clear();
+        lock.close();
     }
 }

@@ -46,7 +46,9 @@ final class ManagedProcess {
             pb.environment().putAll(env);
             Process p = pb.start();
             Path pidFile = runDir.resolve(name + ".pid");
-            Files.writeString(pidFile, Long.toString(p.pid()));
+            // with its start time, so that a later start never takes another program that got the pid for this one
+            Files.writeString(pidFile, Leftovers.stackPidFileContent(p.pid(),
+                    p.toHandle().info().startInstant().orElse(null)));
             return new ManagedProcess(name, log, pidFile, p, url);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
@@ -131,7 +133,7 @@ final class ManagedProcess {
         try {
             Files.deleteIfExists(pidFile);
         } catch (IOException ignored) {
-            // a stale pid file is checked against the live process table on the next start
+            // a stale pid file is checked against the live process table on the next start (Leftovers)
         }
     }
 

@@ -49,6 +49,11 @@ public class Instance extends PanacheEntityBase {
     public int restartCount;
     /** Restarts since it last ran for {@link RestartBackoff#RESET_AFTER}; picks the backoff step. */
     public int recentRestarts;
+    /**
+     * The instance this one is placed to take over from (make before break); null once that one is stopped, and for
+     * every other instance. Not published: agents and gateways treat the two as any two instances of the model.
+     */
+    public UUID replaces;
     /** Revision of the last InstanceChanged published for it. */
     public long revision;
     public Instant createdAt;

@@ -4,6 +4,7 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.scheduler.SchedulerConfig;
+import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
@@ -22,7 +23,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +53,15 @@ public class InstanceReconciler {
     /** One lock for all placements, so two models placed at once cannot both count the same free memory. */
     private static final int PLACEMENT_LOCK_SPACE = 8083;
 
-    /** Models whose instances do not match their replicas or name, or have a move due (see the class comment). */
+    /**
+     * Models whose instances do not match their replicas (a replacement and the instance it takes over from count
+     * once) or name, or have a move due or under way (see the class comment).
+     */
     private static final String NEEDING_WORK = """
             SELECT m.id FROM scheduler.model m LEFT JOIN scheduler.instance i ON i.model_id = m.id
             GROUP BY m.id, m.name, m.deleted, m.replicas
-            HAVING count(i.id) <> CASE WHEN m.deleted THEN 0 ELSE greatest(m.replicas, 0) END
+            HAVING count(i.id) FILTER (WHERE i.replaces IS NULL)
+                    <> CASE WHEN m.deleted THEN 0 ELSE greatest(m.replicas, 0) END
                 OR count(i.id) FILTER (WHERE i.model_name <> m.name) > 0
             UNION
             SELECT i.model_id FROM scheduler.instance i LEFT JOIN scheduler.worker w ON w.id = i.worker_id
@@ -64,6 +72,7 @@ public class InstanceReconciler {
                 OR (i.state = 'UNREACHABLE' AND i.state_since <= ?1)
                 OR (i.state = 'SCHEDULED' AND i.observed_state IS NULL AND i.state_since <= ?2)
                 OR w.draining
+                OR i.replaces IS NOT NULL
             ORDER BY 1""";
 
     private final InstanceEvents events;
@@ -73,9 +82,11 @@ public class InstanceReconciler {
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
+    private final LeaderFence fence;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
-                              PlacementSettings placementSettings, SchedulerConfig config) {
+                              PlacementSettings placementSettings, SchedulerConfig config, LeaderFence fence) {
+        this.fence = fence;
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
@@ -121,9 +132,12 @@ public class InstanceReconciler {
                 .chain(model -> model == null ? Uni.createFrom().item(false) : reconcileLocked(model));
     }
 
-    /** Reconciles a model whose lock the caller holds. Returns whether anything was published. */
+    /**
+     * Reconciles a model whose lock the caller holds. Leader-only work: fails with {@link LeaderFence.Superseded}
+     * unless this scheduler's leader epoch is current. Returns whether anything was published.
+     */
     public Uni<Boolean> reconcileLocked(Model model) {
-        return Instance.<Instance>list("modelId", model.id).chain(instances -> {
+        return fence.check().chain(() -> Instance.<Instance>list("modelId", model.id)).chain(instances -> {
             ReplicaReconciliation.Plan plan = ReplicaReconciliation.plan(
                     new ReplicaReconciliation.Desired(model.replicas, model.deleted),
                     instances.stream().map(InstanceReconciler::current).toList());
@@ -165,7 +179,7 @@ public class InstanceReconciler {
                 : ReplicaReconciliation.Offload.of(a.shape() == null ? null : a.shape().kind(),
                         a.claim().vramBytesByGpu().values().stream().mapToLong(Long::longValue).sum());
         return new ReplicaReconciliation.Current(instance.id, instance.state, instance.createdAt, offload,
-                a == null ? null : a.score());
+                a == null ? null : a.score(), instance.replaces);
     }
 
     private Instance newInstance(Model model) {
@@ -190,34 +204,133 @@ public class InstanceReconciler {
         return instance.delete().chain(() -> events.deleted(instance));
     }
 
-    /** Moves placed instances on: their worker was lost or came back, an error's backoff ran out, and so on. */
+    /**
+     * Moves placed instances on: their worker was lost or came back, an error's backoff ran out, a drain moves them
+     * (make before break: {@link InstanceLifecycle}), and so on.
+     */
     private Uni<Void> advance(Model model, List<Instance> instances, Changes changes) {
+        Instant now = now();
+        Map<UUID, Instance> replacementOf = replacements(instances, now);
         List<String> workerIds = instances.stream().map(i -> i.workerId).filter(id -> id != null).distinct().toList();
-        if (workerIds.isEmpty()) {
+        if (workerIds.isEmpty() && replacementOf.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
         InstanceLifecycle.Policy policy = new InstanceLifecycle.Policy(
                 model.spec == null || model.spec.restartOnError(), backoffBase, unreachableGrace, scheduledTimeout);
-        return Worker.<Worker>list("id in ?1", workerIds).chain(workers -> {
+        Uni<List<Worker>> loaded = workerIds.isEmpty() ? Uni.createFrom().item(List.of())
+                : Worker.<Worker>list("id in ?1", workerIds);
+        return loaded.chain(workers -> {
             Map<String, Worker> byId = workers.stream().collect(Collectors.toMap(w -> w.id, Function.identity()));
-            Instant now = now();
-            List<Supplier<Uni<Void>>> replacements = new ArrayList<>();
-            for (Instance instance : List.copyOf(instances)) {
+            List<Decided> decided = new ArrayList<>();
+            for (Instance instance : instances) {
                 Worker worker = instance.workerId == null ? null : byId.get(instance.workerId);
-                InstanceLifecycle.Step step = InstanceLifecycle.next(
+                Instance replacement = replacementOf.get(instance.id);
+                decided.add(new Decided(instance, InstanceLifecycle.next(
                         new InstanceLifecycle.InstanceFacts(instance.state, instance.stateSince,
                                 instance.recentRestarts, instance.observedState),
                         worker == null ? null : new InstanceLifecycle.WorkerFacts(worker.state,
                                 listedState(worker, instance.id), worker.draining),
-                        policy, now);
+                        replacement == null ? null : new InstanceLifecycle.ReplacementFacts(replacement.state),
+                        policy, now)));
+            }
+            // a replacement whose move is called off goes; nothing else is done to it
+            Set<Instance> cancelled = Collections.newSetFromMap(new IdentityHashMap<>());
+            decided.forEach(d -> {
+                if (d.step() instanceof InstanceLifecycle.CancelReplacement) {
+                    cancelled.add(replacementOf.get(d.instance().id));
+                }
+            });
+            // moves of instances that have a replacement first: a replacement replaced in the same pass (its own
+            // worker drained or lost) then passes on what it is to take over from
+            List<Supplier<Uni<Void>>> moves = new ArrayList<>();
+            List<Supplier<Uni<Void>>> replacements = new ArrayList<>();
+            for (Decided d : decided) {
+                Instance instance = d.instance();
+                InstanceLifecycle.Step step = d.step();
+                if (cancelled.contains(instance)) {
+                    continue;
+                }
+                Worker worker = instance.workerId == null ? null : byId.get(instance.workerId);
+                Instance replacement = replacementOf.get(instance.id);
                 if (step instanceof InstanceLifecycle.Replace replace) {
                     replacements.add(() -> replace(model, instance, worker, replace.why(), instances, changes));
+                } else if (step instanceof InstanceLifecycle.StartReplacement start) {
+                    moves.add(() -> startReplacement(model, instance, worker, start.why(), instances, changes));
+                } else if (step instanceof InstanceLifecycle.HandOver handOver) {
+                    moves.add(() -> handOver(instance, replacement, handOver.when(), instances, changes, now));
+                } else if (step instanceof InstanceLifecycle.CancelReplacement) {
+                    moves.add(() -> cancelReplacement(instance, replacement, worker, instances, changes));
                 } else {
                     apply(step, instance, worker, now, changes);
                 }
             }
-            return inOrder(replacements);
+            moves.addAll(replacements);
+            return inOrder(moves);
         });
+    }
+
+    private record Decided(Instance instance, InstanceLifecycle.Step step) {
+    }
+
+    /**
+     * Each replacement by the instance it is to take over from. A replacement whose instance is gone (stopped
+     * meanwhile, or deleted with a scale-down) is an ordinary instance from now on.
+     */
+    private static Map<UUID, Instance> replacements(List<Instance> instances, Instant now) {
+        Set<UUID> present = instances.stream().map(i -> i.id).collect(Collectors.toSet());
+        Map<UUID, Instance> replacementOf = new HashMap<>();
+        for (Instance instance : instances) {
+            if (instance.replaces == null) {
+                continue;
+            }
+            if (!present.contains(instance.replaces)) {
+                instance.replaces = null;
+                instance.updatedAt = now;
+            } else {
+                replacementOf.put(instance.replaces, instance);
+            }
+        }
+        return replacementOf;
+    }
+
+    /**
+     * Make before break: a new PENDING instance, beyond the replicas and marked as replacing this one, which
+     * {@link #place} then puts elsewhere; this one keeps serving until it runs.
+     */
+    private Uni<Void> startReplacement(Model model, Instance instance, Worker worker, InstanceLifecycle.Why why,
+                                       List<Instance> instances, Changes changes) {
+        String reason = why(why, worker);
+        Instance replacement = newInstance(model);
+        replacement.replaces = instance.id;
+        replacement.stateMessage = "replaces " + instance.name + ", which keeps serving until this one runs: "
+                + reason;
+        LOG.infof("Instance %s (%s): %s; %s (%s) is placed to take over before it stops", instance.id,
+                instance.name, reason, replacement.id, replacement.name);
+        instances.add(replacement);
+        changes.created(replacement);
+        return replacement.persist().replaceWithVoid();
+    }
+
+    /** Deletes the instance (its worker stops it); its replacement takes its replica. */
+    private Uni<Void> handOver(Instance instance, Instance replacement, InstanceLifecycle.HandOverWhen when,
+                               List<Instance> instances, Changes changes, Instant now) {
+        LOG.infof("Instance %s (%s) hands its replica over to %s (%s, %s on %s): %s", instance.id, instance.name,
+                replacement.id, replacement.name, replacement.state, replacement.workerName,
+                when == InstanceLifecycle.HandOverWhen.REPLACEMENT_RUNNING ? "it runs"
+                        : "this one does not serve (" + instance.state + ")");
+        replacement.replaces = null;
+        replacement.updatedAt = now;
+        instances.remove(instance);
+        return delete(instance, changes);
+    }
+
+    /** The move is called off while the instance still serves: its replacement goes, it stays. */
+    private Uni<Void> cancelReplacement(Instance instance, Instance replacement, Worker worker,
+                                        List<Instance> instances, Changes changes) {
+        LOG.infof("Instance %s (%s) stays on %s, which is no longer drained; its replacement %s (%s) is deleted",
+                instance.id, instance.name, worker.name, replacement.id, replacement.name);
+        instances.remove(replacement);
+        return delete(replacement, changes);
     }
 
     /**
@@ -229,6 +342,8 @@ public class InstanceReconciler {
         String reason = why(why, worker);
         Instance replacement = newInstance(model);
         replacement.stateMessage = "replaces " + instance.name + ": " + reason;
+        // read when this runs: an instance that was itself to take over from another passes that on
+        replacement.replaces = instance.replaces;
         LOG.infof("Instance %s (%s): %s; replaced by %s (%s)", instance.id, instance.name, reason, replacement.id,
                 replacement.name);
         instances.remove(instance);

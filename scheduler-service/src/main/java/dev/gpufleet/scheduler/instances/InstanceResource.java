@@ -18,7 +18,10 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 @Path("/api/v1/instances")
 @Produces(MediaType.APPLICATION_JSON)
@@ -40,8 +43,18 @@ public class InstanceResource {
                 ? Instance.findAll(ORDER)
                 : Instance.find("modelId", ORDER, modelId);
         return query.page(request.index(), request.perPage()).list()
-                .chain(instances -> query.count().map(total ->
-                        PageView.of(instances.stream().map(InstanceView::of).toList(), request, total)));
+                .chain(instances -> replacementsOf(instances).chain(replacements -> query.count().map(total ->
+                        PageView.of(instances.stream().map(i -> InstanceView.of(i, replacements.get(i.id)))
+                                .toList(), request, total))));
+    }
+
+    /** The instances placed to take over from these, by the instance each replaces. */
+    public static Uni<Map<UUID, Instance>> replacementsOf(List<Instance> instances) {
+        if (instances.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return Instance.<Instance>list("replaces in ?1", instances.stream().map(i -> i.id).toList())
+                .map(found -> found.stream().collect(Collectors.toMap(r -> r.replaces, r -> r, (a, b) -> a)));
     }
 
     @GET
@@ -58,16 +71,21 @@ public class InstanceResource {
             if (instance == null) {
                 throw ApiException.notFound("instance '" + id + "' not found");
             }
-            InstanceView view = InstanceView.of(instance);
-            if (instance.state != InstanceState.PENDING) {
-                return Uni.createFrom().item(view);
-            }
-            return Model.<Model>findById(instance.modelId).chain(model -> model == null || model.spec == null
-                    ? Uni.createFrom().item(view)
-                    : preview.evaluate(model.id, model.spec, model.estimate).map(decision ->
-                            view.withPlacement(decision instanceof PlacementDecision.NoFit noFit
-                                    ? PlacementView.pending(noFit.reason(), noFit.perWorker())
-                                    : PlacementView.of(decision))));
+            return replacementsOf(List.of(instance)).chain(replacements ->
+                    view(InstanceView.of(instance, replacements.get(instance.id)), instance));
         });
+    }
+
+    /** A PENDING instance's view gets why it fits nowhere (per worker) or where it would go, worked out now. */
+    private Uni<InstanceView> view(InstanceView view, Instance instance) {
+        if (instance.state != InstanceState.PENDING) {
+            return Uni.createFrom().item(view);
+        }
+        return Model.<Model>findById(instance.modelId).chain(model -> model == null || model.spec == null
+                ? Uni.createFrom().item(view)
+                : preview.evaluate(model.id, model.spec, model.estimate).map(decision ->
+                        view.withPlacement(decision instanceof PlacementDecision.NoFit noFit
+                                ? PlacementView.pending(noFit.reason(), noFit.perWorker())
+                                : PlacementView.of(decision))));
     }
 }

@@ -2,58 +2,29 @@ package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.InstanceObserved;
-import dev.gpufleet.events.InstanceState;
-import dev.gpufleet.events.SubordinateWorker;
-import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.messaging.EventIntake;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
-import dev.gpufleet.scheduler.usage.MeasuredUsage;
-import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
-import dev.gpufleet.scheduler.workers.Worker;
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.jboss.logging.Logger;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Map;
-import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Applies what agents observe about their instances ({@link Observations} decides which observations count):
- * the instance takes the observed state, a RUNNING one gets its endpoint, and the change is republished as
- * InstanceChanged in the same transaction. Serialised with every other change of the model's instances by the
- * model's lock. On a follower, which runs no outbox relay, the same transaction wakes the leader ({@link WorkNotice})
- * so what it wrote is published at once.
+ * Takes InstanceObserved events from gpufleet.instance-status and applies each through the
+ * {@link ObservationApplier}, as heartbeats do with the observations they repeat.
  */
 @ApplicationScoped
 public class InstanceStatusConsumer {
-    private static final Logger LOG = Logger.getLogger(InstanceStatusConsumer.class);
-
     private final EventIntake intake;
-    private final InstanceReconciler reconciler;
-    private final InstanceEvents events;
+    private final ObservationApplier applier;
     private final InstanceEventRelay relay;
-    private final WorkNotice notice;
-    private final Clock clock;
-    private final MeasuredUsageStore measuredUsage;
 
-    public InstanceStatusConsumer(EventIntake intake, InstanceReconciler reconciler, InstanceEvents events,
-                                  InstanceEventRelay relay, WorkNotice notice, Clock clock,
-                                  MeasuredUsageStore measuredUsage) {
-        this.measuredUsage = measuredUsage;
+    public InstanceStatusConsumer(EventIntake intake, ObservationApplier applier, InstanceEventRelay relay) {
         this.intake = intake;
-        this.reconciler = reconciler;
-        this.events = events;
+        this.applier = applier;
         this.relay = relay;
-        this.notice = notice;
-        this.clock = clock;
     }
 
     @Incoming("instance-status")
@@ -72,7 +43,8 @@ public class InstanceStatusConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction("Applying observation of instance " + instanceId, () -> apply(instanceId, event))
+        return intake.inTransaction(record, "Applying observation of instance " + instanceId,
+                        () -> applier.apply(instanceId, event.revision(), event.payload()))
                 .invoke(published -> {
                     if (published) {
                         relay.wakeUp();
@@ -81,110 +53,7 @@ public class InstanceStatusConsumer {
                 .replaceWithVoid();
     }
 
-    /** Run in a transaction. Returns whether an InstanceChanged was written. */
-    Uni<Boolean> apply(UUID instanceId, Envelope<InstanceObserved> event) {
-        InstanceObserved observed = event.payload();
-        return modelIdOf(instanceId).chain(modelId -> {
-            if (modelId == null) {
-                LOG.debugf("Instance %s: observation ignored, no such instance (deleted?)", instanceId);
-                return Uni.createFrom().item(false);
-            }
-            return reconciler.lockModel(modelId)
-                    .chain(() -> Instance.<Instance>findById(instanceId))
-                    .chain(instance -> instance == null ? Uni.createFrom().item(false)
-                            : applyLocked(instance, event.revision(), observed));
-        });
-    }
-
-    private Uni<Boolean> applyLocked(Instance instance, long revision, InstanceObserved observed) {
-        List<String> subordinates = instance.assignment == null ? List.of()
-                : instance.assignment.subordinates().stream().map(SubordinateWorker::workerId).toList();
-        Observations.Held held = new Observations.Held(instance.workerId, instance.observedRevision,
-                instance.restartCount);
-        if (Observations.isSubordinateError(held, subordinates, instance.state, observed)) {
-            Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-            LOG.infof("Instance %s (%s) is ERROR: subordinate worker %s reports %s", instance.id, instance.name,
-                    observed.workerId(), observed.message());
-            instance.state = InstanceState.ERROR;
-            instance.stateSince = now;
-            instance.endpoint = null;
-            instance.stateMessage = "subordinate worker " + observed.workerId() + ": " + observed.message();
-            instance.updatedAt = now;
-            instance.revision++;
-            Uni<Void> written = events.changed(instance);
-            if (!notice.isLeader()) {
-                written = written.chain(() -> notice.wakeLeader(instance.modelId));
-            }
-            return written.replaceWith(true);
-        }
-        String ignored = Observations.whyIgnored(
-                new Observations.Held(instance.workerId, instance.observedRevision, instance.restartCount),
-                revision, observed);
-        if (ignored != null) {
-            LOG.debugf("Instance %s: observation %s (revision %d) ignored: %s", instance.id, observed.state(),
-                    revision, ignored);
-            return Uni.createFrom().item(false);
-        }
-        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        instance.observedRevision = revision;
-        instance.observedState = observed.state();
-        instance.port = observed.port();
-        instance.pid = observed.pid();
-        instance.downloadProgress = observed.downloadProgress();
-        instance.updatedAt = now;
-        if (instance.state == InstanceState.UNREACHABLE) {
-            // kept for when the worker is back (InstanceLifecycle.Restore); until then it is not routed to
-            return Uni.createFrom().item(false);
-        }
-        return Worker.<Worker>findById(instance.workerId)
-                .call(worker -> recordUsage(instance, worker, observed, now))
-                .chain(worker -> {
-            String endpoint = observed.state() == InstanceState.RUNNING
-                    ? Observations.endpoint(worker == null ? null : worker.address, instance.workerName,
-                    observed.port())
-                    : null;
-            if (instance.state == observed.state() && Objects.equals(instance.endpoint, endpoint)
-                    && Objects.equals(instance.stateMessage, observed.message())) {
-                return Uni.createFrom().item(false);
-            }
-            if (instance.state != observed.state()) {
-                LOG.infof("Instance %s (%s) is %s%s", instance.id, instance.name, observed.state(),
-                        endpoint == null ? "" : " at " + endpoint);
-                instance.stateSince = now;
-            }
-            instance.state = observed.state();
-            instance.endpoint = endpoint;
-            instance.stateMessage = observed.message();
-            instance.revision++;
-            Uni<Void> written = events.changed(instance);
-            if (!notice.isLeader()) {
-                written = written.chain(() -> notice.wakeLeader(instance.modelId));
-            }
-            return written.replaceWith(true);
-        });
-    }
-
-    /** A RUNNING instance's measurement raises its model's peaks per GPU product (placement reads them). */
-    private Uni<Void> recordUsage(Instance instance, Worker worker, InstanceObserved observed, Instant now) {
-        if (observed.state() != InstanceState.RUNNING || observed.measuredUsage() == null || worker == null
-                || worker.gpus == null || instance.launchPlan == null || instance.launchPlan.backend() == null) {
-            return Uni.createFrom().voidItem();
-        }
-        Map<String, Long> peaks = MeasuredUsage.peakPerGpuProduct(observed.measuredUsage(), worker.gpus.devices());
-        return peaks.isEmpty() ? Uni.createFrom().voidItem()
-                : measuredUsage.record(instance.modelId, instance.launchPlan.backend(), peaks, now);
-    }
-
-    private static Uni<String> modelIdOf(UUID instanceId) {
-        // a projection, so the instance itself is loaded only once its model's lock is held
-        return Panache.getSession().chain(session -> session
-                .createNativeQuery("SELECT model_id FROM scheduler.instance WHERE id = ?1", String.class)
-                .setParameter(1, instanceId)
-                .getResultList()
-                .map(ids -> ids.isEmpty() ? null : ids.get(0)));
-    }
-
-    private static UUID uuidOrNull(String id) {
+    static UUID uuidOrNull(String id) {
         try {
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {

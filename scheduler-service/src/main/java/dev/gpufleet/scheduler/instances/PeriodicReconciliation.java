@@ -63,8 +63,9 @@ public class PeriodicReconciliation implements WorkerStateListener {
     private Uni<Void> reconcileEach(List<String> modelIds) {
         Uni<Void> chain = Uni.createFrom().voidItem();
         for (String modelId : modelIds) {
-            // one transaction per model: a failing model does not hold back the others
-            chain = chain.chain(() -> Panache.withTransaction(() -> reconciler.reconcile(modelId))
+            // one transaction per model: a failing model does not hold back the others; none once leading ended
+            chain = chain.chain(() -> !notice.isLeader() ? Uni.createFrom().voidItem()
+                    : Panache.withTransaction(() -> reconciler.reconcile(modelId))
                     .invoke(changed -> {
                         if (changed) {
                             relay.wakeUp();

@@ -4,13 +4,20 @@ import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.PlacementShape;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Decides how a model's instances must change so that it has exactly one instance per wanted replica.
- * Pure: the caller loads the model and its instances, and applies the plan.
+ * An instance placed to take over from another one still there (make before break) is the same replica as that one:
+ * the two count once, and a replica that goes takes both. Pure: the caller loads the model and its instances, and
+ * applies the plan.
  */
 public final class ReplicaReconciliation {
 
@@ -45,12 +52,18 @@ public final class ReplicaReconciliation {
     /**
      * An instance the model has now.
      *
-     * @param offload null while not placed
-     * @param score   the placement's score; null when unknown (goes before any known score)
+     * @param offload  null while not placed
+     * @param score    the placement's score; null when unknown (goes before any known score)
+     * @param replaces the instance this one is to take over from; null for none
      */
-    public record Current(UUID id, InstanceState state, Instant createdAt, Offload offload, Double score) {
+    public record Current(UUID id, InstanceState state, Instant createdAt, Offload offload, Double score,
+                          UUID replaces) {
         public Current(UUID id, InstanceState state, Instant createdAt) {
-            this(id, state, createdAt, null, null);
+            this(id, state, createdAt, null, null, null);
+        }
+
+        public Current(UUID id, InstanceState state, Instant createdAt, Offload offload, Double score) {
+            this(id, state, createdAt, offload, score, null);
         }
     }
 
@@ -93,14 +106,33 @@ public final class ReplicaReconciliation {
 
     public static Plan plan(Desired desired, List<Current> current) {
         int wanted = desired.wanted();
-        if (current.size() <= wanted) {
-            return new Plan(wanted - current.size(), List.of());
+        Set<UUID> present = current.stream().map(Current::id).collect(Collectors.toSet());
+        List<Current> replicas = current.stream()
+                .filter(c -> c.replaces() == null || !present.contains(c.replaces()))
+                .toList();
+        if (replicas.size() <= wanted) {
+            return new Plan(wanted - replicas.size(), List.of());
         }
-        List<UUID> surplus = current.stream()
+        List<UUID> surplus = replicas.stream()
                 .sorted(REMOVAL_ORDER)
-                .limit(current.size() - wanted)
+                .limit(replicas.size() - wanted)
                 .map(Current::id)
                 .toList();
-        return new Plan(0, surplus);
+        return new Plan(0, withReplacements(surplus, current));
+    }
+
+    /** The instances to delete and, after each, those placed to take over from it (a replica goes as a whole). */
+    private static List<UUID> withReplacements(List<UUID> going, List<Current> current) {
+        List<UUID> all = new ArrayList<>();
+        Deque<UUID> next = new ArrayDeque<>(going);
+        while (!next.isEmpty()) {
+            UUID id = next.removeFirst();
+            if (all.contains(id)) {
+                continue;
+            }
+            all.add(id);
+            current.stream().filter(c -> id.equals(c.replaces())).map(Current::id).forEach(next::addLast);
+        }
+        return all;
     }
 }

@@ -22,6 +22,9 @@ public class EventIntake {
     private static final Logger LOG = Logger.getLogger(EventIntake.class);
     private static final Duration FIRST_RETRY = Duration.ofMillis(200);
     private static final Duration MAX_RETRY = Duration.ofSeconds(10);
+    /** Attempts in all for a message the database refuses, before it is dead-lettered. */
+    static final int POISON_ATTEMPTS = 3;
+    private static final Duration POISON_RETRY = Duration.ofMillis(200);
 
     private final DeadLetterPublisher deadLetters;
 
@@ -56,19 +59,55 @@ public class EventIntake {
     }
 
     /**
-     * Runs {@code work} in one transaction, retrying with backoff until it commits. Payloads are validated before
-     * this, so what fails here is the database being away; skipping the message instead would lose it, and
-     * failing the channel would stop consuming for good. Kafka offsets are committed only after the returned Uni
-     * completes.
+     * Runs {@code work} in one transaction until it commits, and says what to do when it does not
+     * ({@link ApplyFailure}): while the database is away the message is retried with backoff (200 ms up to 10 s)
+     * for as long as it takes, since skipping it would lose it and failing the channel would stop consuming for
+     * good; a message the database refuses (its data or a constraint) is retried {@value #POISON_ATTEMPTS} times in
+     * all and then dead-lettered, so that the partition moves on. Kafka offsets are committed only after the
+     * returned Uni completes.
+     *
+     * @return what {@code work} returned; false when the message was dead-lettered
      */
-    public <T> Uni<T> inTransaction(String what, Supplier<Uni<T>> work) {
+    public Uni<Boolean> inTransaction(ConsumerRecord<String, String> record, String what,
+                                      Supplier<Uni<Boolean>> work) {
+        return inTransaction(record, what, work, false);
+    }
+
+    /** As {@link #inTransaction(ConsumerRecord, String, Supplier)}; {@code deadLettered} is the answer for a message dead-lettered. */
+    public <T> Uni<T> inTransaction(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
+                                    T deadLettered) {
         Context context = Vertx.currentContext();
-        // each retry must run on the message's Vert.x context again: Hibernate Reactive sessions live there
+        // each attempt must run on the message's Vert.x context again: Hibernate Reactive sessions live there
         Executor onContext = context == null ? Runnable::run : task -> context.runOnContext(ignored -> task.run());
+        return attempt(record, what, work, deadLettered, onContext, 0, FIRST_RETRY);
+    }
+
+    private <T> Uni<T> attempt(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
+                               T deadLettered, Executor onContext, int refusals, Duration backoff) {
         return Uni.createFrom().voidItem()
                 .emitOn(onContext)
                 .chain(() -> Panache.withTransaction(work))
-                .onFailure().invoke(e -> LOG.warnf("%s failed, retrying: %s", what, e.toString()))
-                .onFailure().retry().withBackOff(FIRST_RETRY, MAX_RETRY).indefinitely();
+                .onFailure().recoverWithUni(e -> {
+                    ApplyFailure kind = ApplyFailure.of(e);
+                    String why = ApplyFailure.describe(e);
+                    if (kind == ApplyFailure.POISON && refusals + 1 >= POISON_ATTEMPTS) {
+                        LOG.errorf("%s failed %d times, the message is dead-lettered: %s", what, POISON_ATTEMPTS,
+                                why);
+                        reject(record, what + " failed " + POISON_ATTEMPTS + " times: " + why);
+                        return Uni.createFrom().item(deadLettered);
+                    }
+                    if (kind == ApplyFailure.POISON) {
+                        LOG.warnf("%s failed (attempt %d of %d before the dead letter): %s", what, refusals + 1,
+                                POISON_ATTEMPTS, why);
+                        return Uni.createFrom().voidItem().onItem().delayIt().by(POISON_RETRY)
+                                .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals + 1, backoff));
+                    }
+                    LOG.warnf("%s failed, retrying in %d ms while the database is away: %s", what, backoff.toMillis(),
+                            why);
+                    Duration next = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY
+                            : backoff.multipliedBy(2);
+                    return Uni.createFrom().voidItem().onItem().delayIt().by(backoff)
+                            .chain(() -> attempt(record, what, work, deadLettered, onContext, refusals, next));
+                });
     }
 }

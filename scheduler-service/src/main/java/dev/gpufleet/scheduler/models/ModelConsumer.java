@@ -57,7 +57,8 @@ public class ModelConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction("Applying " + event.type() + " of model " + event.key(), () -> apply(event))
+        return intake.inTransaction(record, "Applying " + event.type() + " of model " + event.key(),
+                        () -> apply(event))
                 .invoke(applied -> {
                     if (applied) {
                         relay.wakeUp();

@@ -1,6 +1,8 @@
 package dev.gpufleet.scheduler.workers;
 
 import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.scheduler.SchedulerConfig;
+import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.leadership.LeaderOnly;
 import dev.gpufleet.scheduler.leadership.Leadership;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -13,8 +15,14 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** Marks workers UNREACHABLE when their heartbeats stop (see {@link WorkerLiveness}). */
+/**
+ * Marks workers UNREACHABLE when their own heartbeats stop, not when the pipe does ({@link FleetLiveness} decides,
+ * with the pipe's health from {@link HeartbeatPipeMonitor}). Leader only; remembers a mass silence between checks.
+ */
 @ApplicationScoped
 public class HeartbeatCheck {
     private static final Logger LOG = Logger.getLogger(HeartbeatCheck.class);
@@ -22,20 +30,30 @@ public class HeartbeatCheck {
     private final Clock clock;
     private final WorkerStateListener listener;
     private final Leadership leadership;
-    /** When this process began checking; see {@link WorkerLiveness#stateOf(WorkerState, Instant, int, Instant, Instant)}. */
+    private final HeartbeatPipeMonitor pipe;
+    private final LeaderFence fence;
+    private final FleetLiveness.Settings settings;
+    /** When this process began checking: heartbeats sent before may still wait in Kafka. */
     private final Instant startedAt;
+    private FleetLiveness.Memory memory = FleetLiveness.Memory.NONE;
+    private FleetLiveness.Hold lastHold = FleetLiveness.Hold.NONE;
 
-    public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership) {
+    public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership, HeartbeatPipeMonitor pipe,
+                          SchedulerConfig config, LeaderFence fence) {
+        this.fence = fence;
         this.clock = clock;
         this.listener = listener;
         this.leadership = leadership;
+        this.pipe = pipe;
+        this.settings = new FleetLiveness.Settings(config.massSilenceFraction(), config.massSilenceMinimum(),
+                config.massSilenceHold());
         this.startedAt = clock.instant();
     }
 
     @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = LeaderOnly.class)
     Uni<Void> run() {
-        return Panache.withTransaction(this::markSilentWorkersUnreachable)
+        return Panache.withTransaction(() -> fence.check().chain(this::markSilentWorkersUnreachable))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Heartbeat check failed, next run retries: %s", e.toString());
                     return 0;
@@ -49,23 +67,33 @@ public class HeartbeatCheck {
         // a new leader gives workers the same grace as a restarted scheduler: heartbeats on partitions the old
         // leader consumed may be late while the consumer group rebalances
         Instant since = leadership.leaderSince();
-        Instant checkingSince = since != null && since.isAfter(startedAt) ? since : startedAt;
+        Instant watchingSince = since != null && since.isAfter(startedAt) ? since : startedAt;
+        Instant pipeHealthySince = pipe.healthySince();
+        // judged as of the last probe that found the pipe healthy, not now: had the broker stopped just after it,
+        // a worker would look silent for as long as the next probe takes to notice
+        Instant healthyAt = pipe.healthyAt();
+        Instant judgedAt = healthyAt != null ? healthyAt : now;
         return Worker.<Worker>list("state in ?1",
                         List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
                 .chain(workers -> {
+                    FleetLiveness.Verdict verdict = FleetLiveness.judge(workers.stream()
+                                    .map(w -> new FleetLiveness.Watched(w.id, w.state, w.reportedState,
+                                            w.lastHeartbeatAt, w.heartbeatIntervalSeconds)).toList(),
+                            pipeHealthySince, watchingSince, memory, settings, judgedAt);
+                    memory = verdict.memory();
+                    record(verdict);
+                    Map<String, Worker> byId = workers.stream()
+                            .collect(Collectors.toMap(w -> w.id, Function.identity()));
                     Uni<Integer> marked = Uni.createFrom().item(0);
-                    for (Worker worker : workers) {
-                        if (WorkerLiveness.stateOf(worker.reportedState, worker.lastHeartbeatAt,
-                                worker.heartbeatIntervalSeconds, checkingSince, now) != WorkerState.UNREACHABLE) {
-                            continue;
-                        }
+                    for (String id : verdict.lost()) {
+                        Worker worker = byId.get(id);
                         // conditional on the heartbeat we judged: one that arrived meanwhile wins
                         marked = marked.chain(count -> Worker.update("state = ?1, updatedAt = ?2 where id = ?3"
-                                        + " and lastHeartbeatAt = ?4 and state <> ?1", WorkerState.UNREACHABLE, now,
-                                        worker.id, worker.lastHeartbeatAt)
+                                        + " and revision = ?4 and state <> ?1", WorkerState.UNREACHABLE, now,
+                                        worker.id, worker.revision)
                                 .invoke(updated -> {
                                     if (updated > 0) {
-                                        LOG.infof("Worker %s (%s) is UNREACHABLE: no heartbeat since %s (interval %ds)",
+                                        LOG.infof("Worker %s (%s) is UNREACHABLE: not heard since %s (interval %ds)",
                                                 worker.id, worker.name, worker.lastHeartbeatAt,
                                                 worker.heartbeatIntervalSeconds);
                                     }
@@ -74,5 +102,31 @@ public class HeartbeatCheck {
                     }
                     return marked;
                 });
+    }
+
+    private void record(FleetLiveness.Verdict verdict) {
+        String detail = switch (verdict.hold()) {
+            case NONE -> "";
+            case PIPE -> "the heartbeat pipe is " + (pipe.current() ? pipe.state().status() : "not probed lately")
+                    + " (" + pipe.state().detail() + ")";
+            case MASS_SILENCE -> verdict.silent() + " of " + verdict.inService()
+                    + " workers in service fell silent together, taken for a failing pipe for up to "
+                    + settings.massSilenceHold().toSeconds() + "s";
+            case MASS_SILENCE_TAKEN_AS_REAL -> verdict.silent() + " of " + verdict.inService()
+                    + " workers have been silent together for more than " + settings.massSilenceHold().toSeconds()
+                    + "s: taken as lost";
+        };
+        pipe.recordHold(verdict.hold(), detail);
+        if (verdict.hold() == lastHold) {
+            return;
+        }
+        if (verdict.hold() == FleetLiveness.Hold.MASS_SILENCE) {
+            LOG.warnf("Marking no worker UNREACHABLE: %s", detail);
+        } else if (verdict.hold() == FleetLiveness.Hold.MASS_SILENCE_TAKEN_AS_REAL) {
+            LOG.warnf("Marking silent workers UNREACHABLE again: %s", detail);
+        } else if (verdict.hold() == FleetLiveness.Hold.NONE) {
+            LOG.infof("Judging workers by their heartbeats again (was: %s)", lastHold);
+        }
+        lastHold = verdict.hold();
     }
 }

@@ -45,8 +45,14 @@ public class Worker extends PanacheEntityBase {
     public boolean cordoned;
     /** An admin drains it: cordoned, and its instances are replaced elsewhere. */
     public boolean draining;
+    /** When the worker was last heard, on this service's clock (see {@link HeartbeatStream}). */
     public Instant lastHeartbeatAt;
     public int heartbeatIntervalSeconds;
+    /** The agent run that sent the latest heartbeat, and that heartbeat's number in it; null from older agents. */
+    public String agentRunId;
+    public Long heartbeatSequence;
+    /** The latest heartbeat's {@code occurredAt}, on the agent's clock. */
+    public Instant lastOccurredAt;
     public long revision;
     public Instant createdAt;
     public Instant updatedAt;

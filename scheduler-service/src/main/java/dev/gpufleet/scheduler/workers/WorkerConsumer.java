@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.workers;
 
 import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.Revisions;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
@@ -19,7 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Keeps {@code scheduler.worker} from the heartbeats on gpufleet.workers. */
+/**
+ * Keeps {@code scheduler.worker} from the heartbeats on gpufleet.workers, and has the instances each heartbeat lists
+ * reconciled with what is held.
+ */
 @ApplicationScoped
 public class WorkerConsumer {
     private static final Logger LOG = Logger.getLogger(WorkerConsumer.class);
@@ -27,12 +31,20 @@ public class WorkerConsumer {
     private final EventIntake intake;
     private final Clock clock;
     private final WorkerStateListener listener;
+    private final ListedInstances listedInstances;
     private final Map<String, List<String>> lastReasons = new ConcurrentHashMap<>();
 
-    public WorkerConsumer(EventIntake intake, Clock clock, WorkerStateListener listener) {
+    public WorkerConsumer(EventIntake intake, Clock clock, WorkerStateListener listener,
+                          ListedInstances listedInstances) {
         this.intake = intake;
         this.clock = clock;
         this.listener = listener;
+        this.listedInstances = listedInstances;
+    }
+
+    /** What applying one heartbeat did. */
+    record Applied(boolean workersChanged, boolean instancesPublished) {
+        static final Applied NOTHING = new Applied(false, false);
     }
 
     @Incoming("workers")
@@ -47,22 +59,29 @@ public class WorkerConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
-        return intake.inTransaction("Applying heartbeat of worker " + event.key(), () -> apply(event))
-                .chain(becameReady -> becameReady ? listener.workersChanged() : Uni.createFrom().voidItem());
+        return intake.inTransaction(record, "Applying heartbeat of worker " + event.key(), () -> apply(event),
+                        Applied.NOTHING)
+                .invoke(applied -> {
+                    if (applied.instancesPublished()) {
+                        listedInstances.published();
+                    }
+                })
+                .chain(applied -> applied.workersChanged() ? listener.workersChanged() : Uni.createFrom().voidItem());
     }
 
     /**
-     * The heartbeat time is when this service received it, not the agent's {@code occurredAt}: a worker whose
-     * clock lags would otherwise look dead forever. Run in a transaction. Returns whether the worker became READY
-     * or came back from UNREACHABLE.
+     * When the worker was heard is judged by its own heartbeats ({@link HeartbeatStream}), on this service's clock:
+     * a heartbeat delivered late counts from when the worker built it, and the agent's clock is never compared
+     * with ours (a worker whose clock lags would otherwise look dead forever). Then the instances it lists are
+     * reconciled ({@link ListedInstances}). Run in a transaction.
      */
-    Uni<Boolean> apply(Envelope<WorkerReported> event) {
+    Uni<Applied> apply(Envelope<WorkerReported> event) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         return Worker.<Worker>findById(event.payload().workerId(), LockModeType.PESSIMISTIC_WRITE).chain(held -> {
             if (held != null && !Revisions.isNewer(held.revision, event.revision())) {
                 LOG.debugf("Worker %s: revision %d is not newer than %d, ignored", event.payload().workerId(),
                         event.revision(), held.revision);
-                return Uni.createFrom().item(false);
+                return Uni.createFrom().item(Applied.NOTHING);
             }
             HeartbeatValidation.Verdict verdict = HeartbeatValidation.check(event.payload(), held == null ? null
                     : new HeartbeatValidation.Held(held.name, held.address,
@@ -70,9 +89,24 @@ public class WorkerConsumer {
                     held.heartbeatIntervalSeconds), now);
             logReasons(event.payload().workerId(), verdict);
             if (!verdict.accepted()) {
-                return Uni.createFrom().item(false);
+                return Uni.createFrom().item(Applied.NOTHING);
             }
             WorkerReported report = verdict.heartbeat();
+            int interval = report.heartbeatIntervalSeconds() > 0
+                    ? report.heartbeatIntervalSeconds() : WorkerLiveness.DEFAULT_INTERVAL_SECONDS;
+            HeartbeatStream.Heard heard = HeartbeatStream.heard(held == null ? null
+                            : new HeartbeatStream.Position(held.agentRunId, held.heartbeatSequence,
+                            held.lastOccurredAt, held.lastHeartbeatAt),
+                    report.agentRunId(), report.heartbeatSequence(), event.occurredAt(), now, interval);
+            if (heard.continuity() == HeartbeatStream.Continuity.LATE) {
+                LOG.debugf("Worker %s: heartbeat %d arrived late; heard at %s, when it was built",
+                        report.workerId(), report.heartbeatSequence(), heard.heardAt());
+            } else if (heard.continuity() == HeartbeatStream.Continuity.GAP) {
+                LOG.debugf("Worker %s: heartbeat %d follows %d after %s on its own clock", report.workerId(),
+                        report.heartbeatSequence(), held.heartbeatSequence, heard.ownSilence());
+            }
+            List<ObservedInstance> listedBefore = held == null || held.instances == null ? List.of()
+                    : held.instances.instances();
             Worker worker = held != null ? held : new Worker();
             WorkerState before = held != null ? held.state : null;
             worker.id = report.workerId();
@@ -90,12 +124,13 @@ public class WorkerConsumer {
             worker.instances = new ReportedInstances(report.instances());
             worker.reportedState = report.state();
             worker.stateMessage = report.stateMessage();
-            worker.heartbeatIntervalSeconds = report.heartbeatIntervalSeconds() > 0
-                    ? report.heartbeatIntervalSeconds() : WorkerLiveness.DEFAULT_INTERVAL_SECONDS;
-            worker.lastHeartbeatAt = now;
-            worker.state = WorkerLiveness.withCordon(
-                    WorkerLiveness.stateOf(report.state(), now, worker.heartbeatIntervalSeconds, now),
-                    worker.cordoned);
+            worker.heartbeatIntervalSeconds = interval;
+            worker.lastHeartbeatAt = heard.heardAt();
+            worker.agentRunId = report.agentRunId();
+            worker.heartbeatSequence = report.heartbeatSequence();
+            worker.lastOccurredAt = event.occurredAt();
+            worker.state = WorkerLiveness.afterHeartbeat(before, report.state(), heard.heardAt(), interval,
+                    worker.cordoned, now);
             worker.revision = event.revision();
             worker.updatedAt = now;
             if (before != worker.state) {
@@ -104,11 +139,13 @@ public class WorkerConsumer {
             }
             boolean changed = before != worker.state
                     && (worker.state == WorkerState.READY || before == WorkerState.UNREACHABLE);
+            Uni<Worker> stored = Uni.createFrom().item(worker);
             if (held == null) {
                 worker.createdAt = now;
-                return worker.persist().replaceWith(changed);
+                stored = worker.persist();
             }
-            return Uni.createFrom().item(changed);
+            return stored.chain(() -> listedInstances.listed(worker.id, listedBefore, report.instances()))
+                    .map(published -> new Applied(changed, published));
         });
     }
 

@@ -34,6 +34,23 @@ public final class WorkerLiveness {
         return reported == WorkerState.READY ? WorkerState.READY : WorkerState.NOT_READY;
     }
 
+    /**
+     * The state a heartbeat gives its worker: what the agent reports (MAINTENANCE when cordoned), except that a
+     * lost worker stays UNREACHABLE on a heartbeat heard too long ago (built before it was lost, delivered late).
+     * Losing a worker is the heartbeat check's to decide, never a heartbeat's.
+     *
+     * @param before  the state held; null for a new worker
+     * @param heardAt when the worker was heard, by this heartbeat ({@link HeartbeatStream})
+     */
+    public static WorkerState afterHeartbeat(WorkerState before, WorkerState reported, Instant heardAt,
+                                             int intervalSeconds, boolean cordoned, Instant now) {
+        if (before == WorkerState.UNREACHABLE
+                && stateOf(reported, heardAt, intervalSeconds, now) == WorkerState.UNREACHABLE) {
+            return WorkerState.UNREACHABLE;
+        }
+        return withCordon(reported == WorkerState.READY ? WorkerState.READY : WorkerState.NOT_READY, cordoned);
+    }
+
     /** A cordoned worker is MAINTENANCE unless it is lost: its instances must know that it is. */
     public static WorkerState withCordon(WorkerState live, boolean cordoned) {
         return cordoned && live != WorkerState.UNREACHABLE ? WorkerState.MAINTENANCE : live;

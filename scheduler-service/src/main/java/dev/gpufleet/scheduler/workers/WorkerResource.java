@@ -3,6 +3,9 @@ package dev.gpufleet.scheduler.workers;
 import dev.gpufleet.kit.http.ApiException;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
+import dev.gpufleet.scheduler.instances.Instance;
+import dev.gpufleet.scheduler.instances.InstanceResource;
+import dev.gpufleet.scheduler.instances.MoveStatus;
 import io.quarkus.hibernate.reactive.panache.PanacheQuery;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.quarkus.panache.common.Sort;
@@ -16,6 +19,10 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -43,20 +50,51 @@ public class WorkerResource {
         PageRequest request = PageRequest.parse(page, perPage);
         PanacheQuery<Worker> query = Worker.findAll(Sort.by("name").and("id"));
         return query.page(request.index(), request.perPage()).list()
-                .chain(workers -> query.count().map(total ->
-                        PageView.of(workers.stream().map(WorkerView::of).toList(), request, total)));
+                .chain(workers -> drains(workers).chain(drains -> query.count().map(total -> PageView.of(
+                        workers.stream().map(w -> WorkerView.of(w, drains.get(w.id))).toList(), request, total))));
     }
 
     @GET
     @Path("/{id}")
     @WithSession
     public Uni<WorkerView> get(@PathParam("id") String id) {
-        return Worker.<Worker>findById(id).map(worker -> {
+        return view(id);
+    }
+
+    /** Run in a session. */
+    private Uni<WorkerView> view(String id) {
+        return Worker.<Worker>findById(id).chain(worker -> {
             if (worker == null) {
                 throw ApiException.notFound("worker '" + id + "' not found");
             }
-            return WorkerView.of(worker);
+            return drains(List.of(worker)).map(drains -> WorkerView.of(worker, drains.get(worker.id)));
         });
+    }
+
+    /** How far each draining worker's drain is: the instances still on it, and where their moves stand. */
+    private static Uni<Map<String, DrainProgress>> drains(List<Worker> workers) {
+        List<String> draining = workers.stream().filter(w -> w.draining).map(w -> w.id).toList();
+        if (draining.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return Instance.<Instance>list("workerId in ?1", draining).chain(instances ->
+                InstanceResource.replacementsOf(instances).map(replacements -> {
+                    Map<String, DrainProgress> drains = new HashMap<>();
+                    for (String workerId : draining) {
+                        drains.put(workerId, DrainProgress.of(instances.stream()
+                                .filter(i -> workerId.equals(i.workerId))
+                                .sorted(Comparator.comparing((Instance i) -> i.modelName)
+                                        .thenComparing(i -> i.name).thenComparing(i -> i.id))
+                                .map(i -> {
+                                    Instance replacement = replacements.get(i.id);
+                                    return new DrainProgress.Left(i.id, i.name, i.modelName, i.state,
+                                            replacement == null ? null
+                                                    : MoveStatus.describe(MoveStatus.Replacement.of(replacement)));
+                                })
+                                .toList()));
+                    }
+                    return drains;
+                }));
     }
 
     /** MAINTENANCE: no new placements; its instances stay. Heartbeats do not lift it; uncordon does. */
@@ -84,7 +122,10 @@ public class WorkerResource {
         });
     }
 
-    /** Cordons the worker and replaces each of its instances by a new one placed elsewhere. */
+    /**
+     * Cordons the worker and moves each of its instances elsewhere, make before break: a RUNNING instance keeps
+     * serving until its replacement runs. The answer's {@code drain} says how far that is.
+     */
     @POST
     @Path("/{id}/drain")
     public Uni<WorkerView> drain(@PathParam("id") String id) {
@@ -99,7 +140,7 @@ public class WorkerResource {
 
     /**
      * Applies an admin's change under the worker's row lock (so a heartbeat cannot interleave), sets the state it
-     * implies, then lets the instances follow (placements, moves) before answering.
+     * implies, then lets the instances follow (placements, moves) and answers with the worker as it is then.
      */
     private Uni<WorkerView> change(String id, Consumer<Worker> change) {
         return Panache.withTransaction(() -> Worker.<Worker>findById(id, LockModeType.PESSIMISTIC_WRITE)
@@ -109,9 +150,10 @@ public class WorkerResource {
                             }
                             Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                             change.accept(worker);
+                            // whether a silent worker is lost is HeartbeatCheck's to say: it knows the pipe's health
                             WorkerState live = worker.state == WorkerState.UNREACHABLE ? WorkerState.UNREACHABLE
-                                    : WorkerLiveness.stateOf(worker.reportedState, worker.lastHeartbeatAt,
-                                    worker.heartbeatIntervalSeconds, now);
+                                    : worker.reportedState == WorkerState.READY ? WorkerState.READY
+                                    : WorkerState.NOT_READY;
                             WorkerState state = WorkerLiveness.withCordon(live, worker.cordoned);
                             if (state != worker.state) {
                                 LOG.infof("Worker %s (%s) is %s (was %s)", worker.id, worker.name, state,
@@ -119,8 +161,9 @@ public class WorkerResource {
                                 worker.state = state;
                             }
                             worker.updatedAt = now;
-                            return WorkerView.of(worker);
+                            return worker;
                         }))
-                .call(view -> listener.workersChanged());
+                .call(worker -> listener.workersChanged())
+                .chain(worker -> Panache.withSession(() -> view(id)));
     }
 }

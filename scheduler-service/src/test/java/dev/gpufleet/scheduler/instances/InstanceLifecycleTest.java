@@ -69,19 +69,54 @@ class InstanceLifecycleTest {
         assertEquals(expected, describe(step));
     }
 
-    @ParameterizedTest(name = "draining worker ({1}), instance {0} -> {2}")
+    /**
+     * Moves, make before break. Columns: the instance's state, its worker's state, whether the worker is drained,
+     * its replacement's state ('-': none yet), the step. A RUNNING instance on a drained worker keeps serving until
+     * its replacement runs; one that does not serve is moved at once; a lost worker's instance is replaced after the
+     * grace period without waiting (it serves nobody).
+     */
+    @ParameterizedTest(name = "{0} on a {1} worker (drained {2}), replacement {3} -> {4}")
     @CsvSource(nullValues = "-", value = {
-            "PENDING,     READY,       Stay",                // not on the worker
-            "SCHEDULED,   MAINTENANCE, Replace DRAINED",
-            "RUNNING,     MAINTENANCE, Replace DRAINED",
-            "ERROR,       MAINTENANCE, Replace DRAINED",
-            "UNREACHABLE, UNREACHABLE, Replace DRAINED",     // no need to wait out the grace period
-            "RUNNING,     UNREACHABLE, Replace DRAINED",
+            // drained, no replacement yet: a RUNNING instance gets one placed first; one that serves nobody goes now
+            "RUNNING,     MAINTENANCE, true,  -,           StartReplacement DRAINED",
+            "SCHEDULED,   MAINTENANCE, true,  -,           Replace DRAINED",
+            "DOWNLOADING, MAINTENANCE, true,  -,           Replace DRAINED",
+            "STARTING,    MAINTENANCE, true,  -,           Replace DRAINED",
+            "ERROR,       MAINTENANCE, true,  -,           Replace DRAINED",
+            "PENDING,     READY,       true,  -,           Stay",                        // not on the worker
+            "RUNNING,     UNREACHABLE, true,  -,           MarkUnreachable",             // not routed to any more
+            "UNREACHABLE, UNREACHABLE, true,  -,           Replace DRAINED",             // no grace period to wait
+            // drained, with a replacement: kept while it does not run, stopped once it does
+            "RUNNING,     MAINTENANCE, true,  PENDING,     AwaitReplacement DRAINED",    // cannot be placed (yet)
+            "RUNNING,     MAINTENANCE, true,  SCHEDULED,   AwaitReplacement DRAINED",
+            "RUNNING,     MAINTENANCE, true,  DOWNLOADING, AwaitReplacement DRAINED",
+            "RUNNING,     MAINTENANCE, true,  STARTING,    AwaitReplacement DRAINED",
+            "RUNNING,     MAINTENANCE, true,  ERROR,       AwaitReplacement DRAINED",    // failed: this one serves on
+            "RUNNING,     MAINTENANCE, true,  UNREACHABLE, AwaitReplacement DRAINED",
+            "RUNNING,     MAINTENANCE, true,  RUNNING,     HandOver REPLACEMENT_RUNNING",
+            // the instance stops serving meanwhile: the replacement takes its replica now
+            "ERROR,       MAINTENANCE, true,  STARTING,    HandOver NOT_SERVING",
+            "STARTING,    MAINTENANCE, true,  PENDING,     HandOver NOT_SERVING",
+            "RUNNING,     UNREACHABLE, true,  STARTING,    MarkUnreachable",
+            "UNREACHABLE, UNREACHABLE, true,  STARTING,    HandOver NOT_SERVING",
+            "UNREACHABLE, UNREACHABLE, true,  RUNNING,     HandOver REPLACEMENT_RUNNING",
+            "PENDING,     -,           false, STARTING,    HandOver NOT_SERVING",
+            // the drain is lifted (uncordon): a replacement that does not run yet goes, one that runs stays
+            "RUNNING,     READY,       false, STARTING,    CancelReplacement",
+            "RUNNING,     READY,       false, PENDING,     CancelReplacement",
+            "RUNNING,     MAINTENANCE, false, ERROR,       CancelReplacement",           // cordoned, not drained
+            "RUNNING,     READY,       false, RUNNING,     HandOver REPLACEMENT_RUNNING",
+            "ERROR,       READY,       false, STARTING,    HandOver NOT_SERVING",
+            // not drained, no replacement: no move the scheduler chooses
+            "RUNNING,     READY,       false, -,           Stay",
+            "RUNNING,     MAINTENANCE, false, -,           Stay",
     })
-    void aDrainingWorkersInstancesAreReplaced(InstanceState state, WorkerState worker, String expected) {
+    void movesAreMadeBeforeTheyBreak(InstanceState state, WorkerState worker, boolean draining,
+                                     InstanceState replacement, String expected) {
         InstanceLifecycle.Step step = InstanceLifecycle.next(
-                new InstanceLifecycle.InstanceFacts(state, NOW.minusSeconds(1), 0, null),
-                new InstanceLifecycle.WorkerFacts(worker, null, true),
+                new InstanceLifecycle.InstanceFacts(state, NOW.minusSeconds(1), 0, state),
+                worker == null ? null : new InstanceLifecycle.WorkerFacts(worker, state, draining),
+                replacement == null ? null : new InstanceLifecycle.ReplacementFacts(replacement),
                 new InstanceLifecycle.Policy(true, BASE, GRACE, SCHEDULED_TIMEOUT), NOW);
         assertEquals(expected, describe(step));
     }
@@ -95,6 +130,15 @@ class InstanceLifecycleTest {
         }
         if (step instanceof InstanceLifecycle.PlaceAgain again) {
             return "PlaceAgain " + again.why();
+        }
+        if (step instanceof InstanceLifecycle.StartReplacement start) {
+            return "StartReplacement " + start.why();
+        }
+        if (step instanceof InstanceLifecycle.AwaitReplacement await) {
+            return "AwaitReplacement " + await.why();
+        }
+        if (step instanceof InstanceLifecycle.HandOver handOver) {
+            return "HandOver " + handOver.when();
         }
         return step.getClass().getSimpleName();
     }

@@ -124,7 +124,8 @@ class ModelReplicasTest {
         given().auth().oauth2(TOKEN).queryParam("model_id", modelId).get("/api/v1/instances").then()
                 .statusCode(200).body("items", hasSize(0)).body("pagination.total", equalTo(0));
 
-        // a late ModelChanged older than the deletion cannot bring the model back
+        // a late ModelChanged older than the deletion, even after the tombstone, cannot bring the model back
+        events.sendRaw(Topics.MODELS, modelId, null);
         events.send(Topics.MODELS, Events.modelChanged(modelId, "Qwen2.5-0.5B", 2), 2);
         awaitModelEventsConsumed();
         assertEquals(log, events.instanceLog(modelId));

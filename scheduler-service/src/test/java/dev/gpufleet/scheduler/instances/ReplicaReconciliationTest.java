@@ -59,7 +59,30 @@ class ReplicaReconciliationTest {
                 row("deleted model removes all whatever its replicas", 3, true,
                         List.of(inst(1, RUNNING), inst(2, RUNNING)), 0, List.of(2, 1)),
                 row("deleted model with nothing left: nothing to do", 3, true, List.of(), 0, List.of()),
-                row("negative replicas count as zero", -1, false, List.of(inst(1, PENDING)), 0, List.of(1)));
+                row("negative replicas count as zero", -1, false, List.of(inst(1, PENDING)), 0, List.of(1)),
+                // make before break: an instance and the replacement placed to take over from it are one replica
+                row("a replacement beyond the replicas is no surplus", 1, false,
+                        List.of(inst(1, RUNNING), replacing(2, PENDING, 1)), 0, List.of()),
+                row("nor does it stand in for a missing replica", 2, false,
+                        List.of(inst(1, RUNNING), replacing(2, STARTING, 1)), 1, List.of()),
+                row("a replica that goes takes its replacement with it", 1, false,
+                        List.of(inst(1, RUNNING), replacing(2, STARTING, 1), inst(3, PENDING)), 0, List.of(3)),
+                row("scale to zero in the middle of a move removes both", 0, false,
+                        List.of(inst(1, RUNNING), replacing(2, STARTING, 1)), 0, List.of(1, 2)),
+                row("a deleted model's replacement goes too", 1, true,
+                        List.of(replacing(2, RUNNING, 1), inst(1, RUNNING)), 0, List.of(1, 2)),
+                row("a replacement of one replaced in turn goes with it", 0, false,
+                        List.of(inst(1, RUNNING), replacing(2, STARTING, 1), replacing(3, PENDING, 2)), 0,
+                        List.of(1, 2, 3)),
+                row("one whose instance is gone is an ordinary replica", 1, false,
+                        List.of(replacing(2, RUNNING, 1)), 0, List.of()),
+                row("and counts like one", 1, false,
+                        List.of(replacing(2, RUNNING, 1), inst(3, PENDING)), 0, List.of(3)));
+    }
+
+    /** A digit-named instance placed to take over from instance {@code replaces}. */
+    static ReplicaReconciliation.Current replacing(int n, InstanceState state, int replaces) {
+        return new ReplicaReconciliation.Current(id(n), state, T0.plusSeconds(n), null, null, id(replaces));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -3,7 +3,9 @@ package dev.gpufleet.scheduler.leadership;
 import dev.gpufleet.events.Topics;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.Events;
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vertx.VertxContextSupport;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -25,11 +27,13 @@ import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * This scheduler against a rival that holds the leadership lock: it follows (applies a model but does not
- * reconcile it, and NOTIFYs the leader instead), and once the rival lets go it leads and catches up.
+ * This scheduler against a rival that takes the leader row from it: it stops leading, follows (applies a model but
+ * does not reconcile it, and NOTIFYs the leader instead), its leader-only transactions fail on the fence, and once
+ * the rival hands over it leads again in a new epoch and catches up.
  */
 @QuarkusTest
 @WithTestKafkaAndPostgres
@@ -48,6 +52,8 @@ class LeadershipTest {
     DataSource dataSource;
     @Inject
     Leadership leadership;
+    @Inject
+    LeaderFence fence;
 
     @Test
     void aLoneSchedulerLeadsAndSaysSo() {
@@ -55,7 +61,8 @@ class LeadershipTest {
         given().auth().oauth2(TOKEN).get("/api/v1/scheduler/leader").then().statusCode(200)
                 .body("role", equalTo("leader"))
                 .body("instance", equalTo(leadership.instanceId()))
-                .body("leader", equalTo(leadership.instanceId()));
+                .body("leader", equalTo(leadership.instanceId()))
+                .body("epoch", equalTo((int) leadership.epoch()));
         given().get("/q/health/ready").then().statusCode(200);
         given().auth().oauth2(TOKEN).get("/q/metrics").then().statusCode(200)
                 .body(org.hamcrest.Matchers.containsString("gpufleet_scheduler_leader"));
@@ -63,26 +70,24 @@ class LeadershipTest {
     }
 
     @Test
-    void aFollowerAppliesButLeavesTheWorkToTheLeaderAndTakesOverWhenItGoes() throws Exception {
+    void aFollowerAppliesButLeavesTheWorkToTheLeaderAndTakesOverWhenItGoes() throws Throwable {
         await().atMost(PATIENCE).until(leadership::isLeader);
         String modelId = UUID.randomUUID().toString();
         // its own session, not a pooled one: closing it must end the session and so free the lock
         try (Connection rival = java.sql.DriverManager.getConnection(jdbcUrl, dbUser, dbPassword.orElse(null));
              Events events = new Events(bootstrapServers)) {
             rival.setAutoCommit(true);
-            // cut this scheduler's leadership session and take the lock before its next attempt
-            boolean taken = false;
-            for (int attempt = 0; attempt < 50 && !taken; attempt++) {
-                execute(rival, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE '"
-                        + Leadership.APPLICATION_NAME_PREFIX + "%'");
-                taken = queryBoolean(rival, "SELECT pg_try_advisory_lock(" + Leadership.LOCK_SPACE + ", 0)");
-            }
-            assertTrue(taken, "the rival took the lock");
+            // the rival takes over with a new epoch and a lease far into the future
             execute(rival, "SET application_name = 'rival'");
+            execute(rival, "UPDATE scheduler.leader SET epoch = epoch + 1, holder = 'rival',"
+                    + " renewed_at = clock_timestamp() + interval '1 hour', since = clock_timestamp() WHERE id = 1");
             execute(rival, "LISTEN " + Leadership.CHANNEL);
             await().atMost(PATIENCE).until(() -> !leadership.isLeader());
             given().auth().oauth2(TOKEN).get("/api/v1/scheduler/leader").then().statusCode(200)
-                    .body("role", equalTo("follower")).body("leader", equalTo("rival"));
+                    .body("role", equalTo("follower")).body("leader", equalTo("rival"))
+                    .body("epoch", org.hamcrest.Matchers.nullValue());
+            assertThrows(LeaderFence.Superseded.class, () -> VertxContextSupport.subscribeAndAwait(
+                    () -> Panache.withTransaction(fence::check)), "leader-only work is fenced off on a follower");
             given().get("/q/health/ready").then().statusCode(200);
 
             events.send(Topics.MODELS, Events.modelChanged(modelId, "follower-applies", 2), 1);
@@ -102,24 +107,27 @@ class LeadershipTest {
             Thread.sleep(2_500); // longer than the test profile's reconcile interval
             assertEquals(0, count(rival, "SELECT count(*) FROM scheduler.instance WHERE model_id = '" + modelId
                     + "'"), "the follower created no instances");
+            // the rival hands over, as a leader that shuts down does
+            execute(rival, "UPDATE scheduler.leader SET renewed_at = '-infinity' WHERE id = 1 AND holder = 'rival'");
         }
         await().atMost(PATIENCE).until(leadership::isLeader);
+        long epoch = leadership.epoch();
         try (Connection c = dataSource.getConnection()) {
             await().atMost(PATIENCE).until(() -> count(c,
                     "SELECT count(*) FROM scheduler.instance WHERE model_id = '" + modelId + "'") == 2);
+            assertEquals(epoch, count(c, "SELECT epoch FROM scheduler.leader"), "leads in the epoch after the rival's");
+            // the outbox rows of the model's new instances were written by leader-only work, in this epoch
+            assertEquals(epoch, count(c, "SELECT min(o.leader_epoch) FROM scheduler.outbox o JOIN scheduler.instance i"
+                    + " ON o.msg_key = i.id::text WHERE i.model_id = '" + modelId + "'"));
+            assertEquals(epoch, count(c, "SELECT max(o.leader_epoch) FROM scheduler.outbox o JOIN scheduler.instance i"
+                    + " ON o.msg_key = i.id::text WHERE i.model_id = '" + modelId + "'"));
         }
+        VertxContextSupport.subscribeAndAwait(() -> Panache.withTransaction(fence::check));
     }
 
     private static void execute(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute(sql);
-        }
-    }
-
-    private static boolean queryBoolean(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getBoolean(1);
         }
     }
 

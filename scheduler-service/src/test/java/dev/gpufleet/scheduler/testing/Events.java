@@ -99,6 +99,25 @@ public final class Events implements AutoCloseable {
         return InstanceLog.of(readAll(Topics.INSTANCES), modelId);
     }
 
+    /**
+     * The InstanceChanged and InstanceDeleted events of one model's instances in the order gpufleet.instances holds
+     * them (the test broker's topics have one partition, so this is the order they were published in).
+     */
+    public List<Envelope<EventPayload>> instanceTimeline(String modelId) {
+        List<Envelope<EventPayload>> timeline = new ArrayList<>();
+        for (ConsumerRecord<String, String> r : readAll(Topics.INSTANCES)) {
+            if (r.value() == null) {
+                continue;
+            }
+            Envelope<EventPayload> e = InstanceLog.decode(r.value());
+            if (e.payload() instanceof InstanceChanged c && modelId.equals(c.modelId())
+                    || e.payload() instanceof InstanceDeleted d && modelId.equals(d.modelId())) {
+                timeline.add(e);
+            }
+        }
+        return timeline;
+    }
+
     /** The worker selector of models that must stay PENDING: no test worker has this label. */
     public static final Map<String, String> NO_WORKER = Map.of("gpufleet.test/placeable", "never");
 

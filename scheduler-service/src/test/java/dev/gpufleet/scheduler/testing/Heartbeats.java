@@ -9,18 +9,23 @@ import dev.gpufleet.events.WorkerState;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A worker agent's heartbeats as a test sends them: every second while running, with growing revisions. */
+/**
+ * A worker agent's heartbeats as a test sends them: every second while running, with growing revisions, numbered
+ * in one agent run as the agent numbers them.
+ */
 public final class Heartbeats implements AutoCloseable {
     private final Events events;
     private final Clock clock;
     private final AtomicReference<WorkerReported> report;
     private final AtomicLong revision = new AtomicLong();
+    private final String runId = UUID.randomUUID().toString();
     private ScheduledExecutorService sender;
 
     public Heartbeats(Events events, Clock clock, WorkerReported report) {
@@ -70,7 +75,8 @@ public final class Heartbeats implements AutoCloseable {
 
     private void beat() {
         try {
-            events.send(Topics.WORKERS, Envelope.of(report.get(), revision.incrementAndGet(), clock));
+            long next = revision.incrementAndGet();
+            events.send(Topics.WORKERS, Envelope.of(report.get().inSequence(runId, next), next, clock));
         } catch (RuntimeException e) {
             System.err.println("heartbeat not sent: " + e);
         }

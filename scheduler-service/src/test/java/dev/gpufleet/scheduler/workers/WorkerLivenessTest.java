@@ -48,6 +48,24 @@ class WorkerLivenessTest {
                 NOW.minusSeconds(watchingSeconds), NOW));
     }
 
+    @ParameterizedTest(name = "held {0}, agent says {1}, heard {2} s ago, cordoned {3} -> {4}")
+    @CsvSource(nullValues = "-", value = {
+            // held, reported, heard s ago (interval 5 s), cordoned, expected
+            "-,           READY,      0, false, READY",
+            "READY,       NOT_READY,  0, false, NOT_READY",
+            "UNREACHABLE, READY,      1, false, READY",        // back
+            "UNREACHABLE, READY,     16, false, UNREACHABLE",  // a heartbeat from before it was lost, delivered late
+            "READY,       READY,     16, false, READY",        // late, but losing it is the check's to decide
+            "UNREACHABLE, READY,      1, true,  MAINTENANCE",
+            "MAINTENANCE, READY,      0, true,  MAINTENANCE",
+            "UNREACHABLE, NOT_READY, 16, true,  UNREACHABLE",
+    })
+    void whatAHeartbeatMakesOfItsWorker(WorkerState held, WorkerState reported, long heardSecondsAgo,
+                                        boolean cordoned, WorkerState expected) {
+        assertEquals(expected, WorkerLiveness.afterHeartbeat(held, reported, NOW.minusSeconds(heardSecondsAgo), 5,
+                cordoned, NOW));
+    }
+
     @ParameterizedTest(name = "live {0}, cordoned {1} -> {2}")
     @CsvSource({
             "READY,       false, READY",

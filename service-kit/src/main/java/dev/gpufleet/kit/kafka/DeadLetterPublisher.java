@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * Decodes what a consumer receives. A message that is not a valid event is logged with its topic, partition and
  * offset (never its content: payloads may carry tokens), published to {@link Topics#DEAD_LETTER} and skipped,
- * so one bad message never stops a consumer.
+ * so one bad message never stops a consumer. The dead letter carries the message with every {@code env} value
+ * redacted ({@link DeadLetterRedaction}): the users' backend environments hold hub tokens and keys.
  */
 @ApplicationScoped
 public class DeadLetterPublisher {
@@ -59,7 +60,7 @@ public class DeadLetterPublisher {
                 record.offset(), record.key(), error, Topics.DEAD_LETTER);
         meters.counter("gpufleet.messages.dead.lettered", "topic", record.topic()).increment();
         DeadLetter letter = new DeadLetter(record.topic(), record.partition(), record.offset(), record.key(),
-                record.value(), consumerName, error, clock.instant());
+                DeadLetterRedaction.redact(record.value()), consumerName, error, clock.instant());
         producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, record.key(), EventCodec.encodeDeadLetter(letter)),
                 (metadata, failure) -> {
                     if (failure != null) {

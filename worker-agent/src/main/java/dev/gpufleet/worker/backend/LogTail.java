@@ -1,5 +1,7 @@
 package dev.gpufleet.worker.backend;
 
+import dev.gpufleet.kit.text.PrintableText;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -7,7 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The last lines a backend wrote, for the ERROR message that says why it failed. */
+/**
+ * The last lines a backend wrote, for the ERROR message that says why it failed; cleaned of control characters
+ * and terminal escapes ({@link PrintableText}), which a log may hold and an event's text must not.
+ */
 public final class LogTail {
     public static final int LINES = 20;
     static final int MAX_BYTES = 64 * 1024;
@@ -29,7 +34,8 @@ public final class LogTail {
             String text = new String(bytes, StandardCharsets.UTF_8);
             boolean cut = start > fromOffset;
             List<String> lines = lastLines(text, cut, LINES);
-            return lines.isEmpty() ? "(the backend wrote nothing to " + file + ")" : String.join("\n", lines);
+            return lines.isEmpty() ? "(the backend wrote nothing to " + file + ")"
+                    : PrintableText.clean(String.join("\n", lines));
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e.getMessage() + ")";
         }

@@ -237,6 +237,8 @@ final class BackendRuns {
                         progress, null, null, null, run.restartCount));
             }
         }));
+        // listed as DOWNLOADING from now on, the observation just sent with it
+        publishObserved();
         run.download.whenComplete((prepared, failure) -> post(() -> {
             if (!current(run) || run.phase() != RunPhase.PREPARING || run.download == null) {
                 return;
@@ -300,6 +302,7 @@ final class BackendRuns {
         // STARTING at once, without a pid: the backend's comes when it starts
         sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), InstanceState.STARTING, null, run.port,
                 null, run.warnings, run.restartCount));
+        publishObserved();
         processes.whenExits(process, code -> {
             if (current(run)) {
                 apply(run, lifecycle.on(run.state, new RunSignal.PreludeExited(prelude.name() + " exited with code "
@@ -394,7 +397,6 @@ final class BackendRuns {
             } else if (decision instanceof RunDecision.BecameReady) {
                 LOG.infof("Instance %s is RUNNING on port %d", run.name, run.port);
                 observe(run, InstanceState.RUNNING, run.warnings);
-                publishObserved();
             } else if (decision instanceof RunDecision.StillHealthy) {
                 usage.sampleIfDue(run, clock.instant(), settings.devices(), this::post, measured -> {
                     if (current(run) && run.phase() == RunPhase.RUNNING) {
@@ -457,9 +459,11 @@ final class BackendRuns {
         publishObserved();
     }
 
+    /** Sends what the run is now, and lists it so in the heartbeat. */
     private void observe(BackendRun run, InstanceState state, String message) {
         sink.publish(new InstanceObserved(run.instanceId, settings.workerId(), state, null, run.port, run.pid,
                 message, run.restartCount));
+        publishObserved();
     }
 
     private void release(BackendRun run) {

@@ -45,7 +45,7 @@ public final class BackendSupervisor implements AutoCloseable {
     /** The RPC servers this worker lends to distributed instances whose main backend runs elsewhere. */
     private final SubordinateServers subordinates;
 
-    private final InstanceTable table = new InstanceTable();
+    private final InstanceTable table;
     private boolean reconcileScheduled;
     private boolean reconciledOnce;
     private boolean closing;
@@ -58,6 +58,7 @@ public final class BackendSupervisor implements AutoCloseable {
 
     public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles) {
         this.settings = settings;
+        this.table = new InstanceTable(clock);
         this.steps = new StepThread("gpufleet-supervisor", "gpufleet-backend-kill", LOG, "Supervisor step failed");
         ProcessRunner processes = new ProcessRunner(steps, clock, settings.stopTimeout());
         this.leftovers = new BackendLeftovers(settings.dataDir(), processes);

@@ -115,8 +115,9 @@ public class Supervision {
         return supervisor;
     }
 
+    /** What the heartbeat lists: each instance's state, with the latest observation sent about it. */
     public List<ObservedInstance> observed() {
-        return supervisor.observed();
+        return publisher.listing(supervisor.observed());
     }
 
     void stop(@Observes ShutdownEvent ignored) {

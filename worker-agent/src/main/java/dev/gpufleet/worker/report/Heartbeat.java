@@ -33,6 +33,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,7 +48,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Kafka has not acknowledged yet is skipped with a warning, so an absent broker never piles up stale heartbeats in
  * the producer; the next beat after the broker returns carries the current state anyway. Sending happens on its
  * own thread because the producer blocks for up to its max.block.ms while it has no metadata; the report that
- * {@code GET /api/v1/worker} shows stays fresh meanwhile.
+ * {@code GET /api/v1/worker} shows stays fresh meanwhile. Every beat built, sent or skipped, takes the next number
+ * of this run's sequence, so the scheduler sees the agent's own silence as a gap in it.
  */
 @ApplicationScoped
 public class Heartbeat {
@@ -66,6 +68,8 @@ public class Heartbeat {
     private final AtomicReference<Envelope<WorkerReported>> latest = new AtomicReference<>();
     private final AtomicBoolean awaitingAck = new AtomicBoolean();
     private final AtomicLong hostMemoryUsed = new AtomicLong();
+    private final String runId = UUID.randomUUID().toString();
+    private final AtomicLong sequence = new AtomicLong();
 
     private AgentSetup setup;
     private RevisionSequence revisions;
@@ -137,8 +141,8 @@ public class Heartbeat {
             // live used memory and utilisation; a tool that fails makes this beat NOT_READY, a later one READY again
             setup = setup.withDevices(deviceSource.sample());
             Envelope<WorkerReported> report = Envelope.of(
-                    ReportAssembler.assemble(setup, hostNow, agentPort(),
-                            supervision.observed()), revisions.next(), clock);
+                    ReportAssembler.assemble(setup, hostNow, agentPort(), supervision.observed())
+                            .inSequence(runId, sequence.incrementAndGet()), revisions.next(), clock);
             Envelope<WorkerReported> previous = latest.getAndSet(report);
             reportedDevices.report(report.payload().gpus());
             logStateChange(previous, report.payload());

@@ -30,6 +30,15 @@ class LogTailTest {
     }
 
     @Test
+    void controlCharactersAndTerminalEscapesAreCleanedOut() throws Exception {
+        Path log = dir.resolve("c.log");
+        Files.write(log, ("\u001b[1;31merror:\u001b[0m cannot allocate\u0000\u0000 512 MiB\n"
+                + "llama_model_load: done\u0007\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        assertEquals("error: cannot allocate 512 MiB\nllama_model_load: done", LogTail.of(log, 0));
+    }
+
+    @Test
     void nothingWrittenSaysSo() throws Exception {
         Path log = dir.resolve("b.log");
         Files.writeString(log, "earlier\n");

@@ -7,9 +7,12 @@ import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.LaunchPlan;
 import dev.gpufleet.events.ModelSource;
+import dev.gpufleet.events.ObservedInstance;
+import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.localstack.testing.WithTestKafka;
 import dev.gpufleet.worker.InstanceTopics;
 import dev.gpufleet.worker.TempDataDirResource;
+import dev.gpufleet.worker.WorkerTopic;
 import dev.gpufleet.worker.testing.StandInBackend;
 import dev.gpufleet.worker.testing.StandInBackendResource;
 import io.quarkus.test.common.TestResourceScope;
@@ -106,7 +109,14 @@ class InstanceSupervisionTest {
                 .findFirst().orElse(null), e -> e != null);
     }
 
-    private static void awaitGone(long pid, int port) {
+    /** How the latest heartbeat on gpufleet.workers lists the instance; null when it does not. */
+    private ObservedInstance lastListing(WorkerTopic workers, String instanceId) throws Exception {
+        List<Envelope<WorkerReported>> beats = workers.heartbeatsOf(workerId);
+        return beats.isEmpty() ? null : beats.get(beats.size() - 1).payload().instances().stream()
+                .filter(i -> i.instanceId().equals(instanceId)).findFirst().orElse(null);
+    }
+
+        private static void awaitGone(long pid, int port) {
         await().atMost(PATIENCE).until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
         assertThrows(IOException.class, () -> new Socket("127.0.0.1", port).close(), "port " + port + " closed");
     }
@@ -165,6 +175,30 @@ class InstanceSupervisionTest {
     }
 
     @Test
+    void aLateOlderChangeAfterTheTombstoneDoesNotStartTheDeletedInstanceAgain() throws Exception {
+        Path model = StandInBackend.modelFile(models, "late.gguf", "healthy-after-ms=200");
+        InstanceChanged instance = placed("late-1", "late", List.of(), 0, plan(model, List.of(), Map.of()));
+        topics.publish(instance, 1);
+        InstanceObserved running = awaitObserved(instance.instanceId(), InstanceState.RUNNING, 0).payload();
+        topics.publish(new InstanceDeleted(instance.instanceId(), instance.modelId(), workerId), 2);
+        topics.tombstone(instance.instanceId());
+        awaitGone(running.pid(), running.port());
+
+        // a relay hand-over publishes the older change again, after the tombstone
+        topics.publish(instance, 1);
+        // then another instance on the same (single) partition: once it runs, the late change was applied or not
+        InstanceChanged after = placed("late-2", "late", List.of(), 0, plan(model, List.of(), Map.of()));
+        topics.publish(after, 1);
+        awaitObserved(after.instanceId(), InstanceState.RUNNING, 0);
+        awaitHeartbeatLists(after.instanceId(), "RUNNING");
+
+        assertEquals(List.of("STARTING", "RUNNING"), transitions(topics.observationsOf(instance.instanceId()).stream()
+                .map(e -> e.payload().state().name()).toList()), "the deleted instance did not start again");
+        assertFalse(heartbeatInstances().stream().anyMatch(i -> instance.instanceId().equals(i.get("instance_id"))),
+                "the agent does not list it: " + heartbeatInstances());
+    }
+
+    @Test
     void aBackendThatExitsIsInErrorWithTheCodeAndItsLastLinesAndStartsAgainOnTheSchedulersRestart()
             throws Exception {
         Path model = StandInBackend.modelFile(models, "crash.gguf", "never-healthy=true", "exit-code=3",
@@ -174,13 +208,21 @@ class InstanceSupervisionTest {
         topics.publish(instance, 1);
 
         long firstPid = awaitObserved(instance.instanceId(), InstanceState.STARTING, 0).payload().pid();
-        InstanceObserved error = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0).payload();
+        Envelope<InstanceObserved> errorEvent = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0);
+        InstanceObserved error = errorEvent.payload();
 
         assertTrue(error.message().startsWith("backend exited with code 3; last log lines:\n"), error.message());
         assertTrue(error.message().contains("stand-in: fatal: out of memory\n"), error.message());
         assertTrue(error.message().endsWith("stand-in: exiting with code 3"), error.message());
         assertNull(error.port());
         awaitHeartbeatLists(instance.instanceId(), "ERROR");
+        // every heartbeat repeats that observation with its revision: the scheduler can apply it had it been lost
+        try (WorkerTopic workers = new WorkerTopic(bootstrapServers)) {
+            ObservedInstance listed = await().atMost(PATIENCE).until(() -> lastListing(workers, instance.instanceId()),
+                    entry -> entry != null && entry.state() == InstanceState.ERROR);
+            assertEquals(ObservedInstance.repeating(error, errorEvent.revision()), listed);
+            assertEquals(error, listed.asObservation(workerId));
+        }
 
         // the scheduler applies ERROR, waits its backoff and places the instance again with restartCount + 1
         topics.publish(again(instance, InstanceState.ERROR, 0), 2);
@@ -201,7 +243,8 @@ class InstanceSupervisionTest {
         topics.publish(instance, 1);
 
         InstanceObserved running = awaitObserved(instance.instanceId(), InstanceState.RUNNING, 0).payload();
-        InstanceObserved error = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0).payload();
+        Envelope<InstanceObserved> errorEvent = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0);
+        InstanceObserved error = errorEvent.payload();
 
         assertTrue(error.message().startsWith("backend stopped answering GET /health: 3 probes in a row failed "
                 + "(last: no answer within 300 ms); it was killed; last log lines:\n"), error.message());
@@ -232,7 +275,8 @@ class InstanceSupervisionTest {
         InstanceChanged instance = placed("missing-1", "missing", List.of(), 0, plan(missing, List.of(), Map.of()));
         topics.publish(instance, 1);
 
-        InstanceObserved error = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0).payload();
+        Envelope<InstanceObserved> errorEvent = awaitObserved(instance.instanceId(), InstanceState.ERROR, 0);
+        InstanceObserved error = errorEvent.payload();
 
         assertEquals("model file not found: " + missing, error.message());
         assertNull(error.port());

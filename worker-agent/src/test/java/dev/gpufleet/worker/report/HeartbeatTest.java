@@ -60,6 +60,16 @@ class HeartbeatTest {
                 assertTrue(beats.get(i).revision() > beats.get(i - 1).revision(),
                         "revisions grow: " + beats.stream().map(Envelope::revision).toList());
             }
+            // one run of the agent numbers every beat it builds: the sequence moves with the revision
+            Envelope<WorkerReported> first = beats.get(0);
+            for (Envelope<WorkerReported> beat : beats) {
+                assertTrue(beat.payload().agentRunId() != null && beat.payload().heartbeatSequence() != null);
+                assertEquals(first.payload().agentRunId(), beat.payload().agentRunId());
+                assertEquals(beat.revision() - first.revision(),
+                        beat.payload().heartbeatSequence() - first.payload().heartbeatSequence(),
+                        "sequence and revision step together: " + beats.stream()
+                                .map(b -> b.revision() + "/" + b.payload().heartbeatSequence()).toList());
+            }
             WorkerReported last = beats.get(beats.size() - 1).payload();
             assertEquals(List.of(
                     new GpuDevice(0, "nvidia", "cuda", "NVIDIA GeForce RTX 4090", "SIM-nvidia-0", 24 * GIB, 0, 0.0),
