@@ -35,6 +35,7 @@ public record ChaosSettings(
         int standInReplicas,
         int standInSlots,
         Duration standInServiceTime,
+        int queuePerSlot,
         double standInRate,
         double demoRate,
         Duration requestTimeout,
@@ -64,6 +65,7 @@ public record ChaosSettings(
                 integer("stand-in-replicas", 3),
                 integer("stand-in-slots", 2),
                 duration("stand-in-service-time", "250ms"),
+                integer("queue-per-slot", 1),
                 number("stand-in-rate", 6),
                 number("demo-rate", 0.5),
                 duration("request-timeout", "20s"),
@@ -118,6 +120,8 @@ public record ChaosSettings(
                 + String.format(Locale.ROOT, "%.0f", standInCapacityPerInstance() * standInReplicas)
                 + " req/s capacity) " + standInRate + " req/s; through both gateways behind a readiness-probing "
                 + "balancer; client timeout " + s(requestTimeout));
+        lines.add("gateways: each takes half of every instance's slots (admission.gateways 2), " + queuePerSlot
+                + " request(s) may wait per slot (admission.queue-per-slot)");
         return lines;
     }
 

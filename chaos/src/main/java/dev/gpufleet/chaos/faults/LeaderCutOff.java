@@ -21,6 +21,11 @@ import java.util.Set;
  * lasts. A model change made once the other leads must take effect once. Then the link heals and one leads.
  */
 public final class LeaderCutOff implements Fault {
+    /**
+     * Longer than the scheduler's wait for PostgreSQL before it answers with its own view alone (2 s): shorter, a
+     * scheduler cut off from its database never gets to say that it stopped leading.
+     */
+    static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
     private final Duration cut;
 
     public LeaderCutOff(Duration cut) {
@@ -59,7 +64,9 @@ public final class LeaderCutOff implements Fault {
         List<String> timeline = new ArrayList<>();
         String lastRoles = "";
         while (FaultContext.now() < t0 + cut.toMillis()) {
-            Map<String, String> roles = fleet.roles(Duration.ofSeconds(2));
+            Map<String, Fleet.RoleAnswer> answers = fleet.rolesAnswered(ASK_TIMEOUT);
+            Map<String, String> roles = new java.util.LinkedHashMap<>();
+            answers.forEach((name, a) -> roles.put(name, a.role()));
             long at = FaultContext.now() - t0;
             String leaderRole = roles.get(leader.name());
             String otherRole = roles.get(other.name());
@@ -67,12 +74,13 @@ public final class LeaderCutOff implements Fault {
                 timeline.add(at + " ms " + roles);
                 lastRoles = roles.toString();
             }
+            // each when it answered: the cut-off one answers late (it waits for PostgreSQL), and says its role as of then
             if (stoppedAt == null && leaderRole != null && !leaderRole.equals("leader")
                     && !leaderRole.equals("silent")) {
-                stoppedAt = at;
+                stoppedAt = answers.get(leader.name()).answeredAt() - t0;
             }
             if (otherLedAt == null && "leader".equals(otherRole)) {
-                otherLedAt = at;
+                otherLedAt = answers.get(other.name()).answeredAt() - t0;
             }
             if ("leader".equals(leaderRole) && "leader".equals(otherRole)) {
                 bothLed++;

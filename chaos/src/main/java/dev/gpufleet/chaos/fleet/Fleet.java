@@ -46,6 +46,8 @@ import java.util.stream.Stream;
 public final class Fleet implements AutoCloseable {
     public static final String DEMO = "demo";
     public static final String STAND_IN = "standin";
+    /** Gateways in the fleet, both serving every model. */
+    static final int GATEWAYS = 2;
     public static final String SCHEDULER_GROUP = "scheduler-service";
     static final String DATABASE = "gpufleet";
     static final String DATABASE_USER = "gpufleet";
@@ -176,7 +178,7 @@ public final class Fleet implements AutoCloseable {
             schedulers.add(service("scheduler-service", i == 0 ? "scheduler-a" : "scheduler-b", schedulerEnv(i)));
         }
         registry = service("model-registry", "model-registry", registryEnv());
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < GATEWAYS; i++) {
             gateways.add(service("gateway", "gateway-" + (i + 1), gatewayEnv(i)));
         }
         llamaBox = writeLlamaBox();
@@ -387,22 +389,37 @@ public final class Fleet implements AutoCloseable {
     /** Each scheduler's answer to "who leads": its role, or why it did not say. */
     public Map<String, String> roles(Duration timeout) {
         Map<String, String> roles = new LinkedHashMap<>();
+        rolesAnswered(timeout).forEach((name, answer) -> roles.put(name, answer.role()));
+        return roles;
+    }
+
+    /** A scheduler's role and when it answered (epoch millis): the role is its view at that moment. */
+    public record RoleAnswer(String role, long answeredAt) {
+    }
+
+    /**
+     * Each scheduler asked at once, each answer with its own time: one that is slow to answer (its database link
+     * cut) does not delay when the other's answer counts.
+     */
+    public Map<String, RoleAnswer> rolesAnswered(Duration timeout) {
         List<CompletableFuture<Void>> asks = new ArrayList<>();
-        Map<String, String> answers = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, RoleAnswer> answers = new java.util.concurrent.ConcurrentHashMap<>();
         for (Service s : schedulers) {
             asks.add(CompletableFuture.runAsync(() -> {
                 if (!s.process().isAlive()) {
-                    answers.put(s.name(), "dead");
+                    answers.put(s.name(), new RoleAnswer("dead", System.currentTimeMillis()));
                     return;
                 }
                 Http.Answer a = Http.get(s.url() + "/api/v1/scheduler/leader", clusterToken, timeout);
-                answers.put(s.name(), a.status() == 200 ? a.json().path("role").asText("?")
-                        : a.status() < 0 ? "silent" : "answered " + a.status());
+                String role = a.status() == 200 ? a.json().path("role").asText("?")
+                        : a.status() < 0 ? "silent" : "answered " + a.status();
+                answers.put(s.name(), new RoleAnswer(role, System.currentTimeMillis()));
             }));
         }
         CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).join();
-        schedulers.forEach(s -> roles.put(s.name(), answers.get(s.name())));
-        return roles;
+        Map<String, RoleAnswer> ordered = new LinkedHashMap<>();
+        schedulers.forEach(s -> ordered.put(s.name(), answers.get(s.name())));
+        return ordered;
     }
 
     public Optional<Service> leader() {
@@ -765,6 +782,9 @@ public final class Fleet implements AutoCloseable {
         env.put("GPUFLEET_GATEWAY_REGISTRY_URL", registry.url());
         env.put("GPUFLEET_GATEWAY_SCHEDULER_URL", schedulers.get(i % schedulers.size()).url());
         env.put("GPUFLEET_GATEWAY_USAGE_FLUSH_INTERVAL", "2s");
+        // two gateways send to the same instances: each takes its share of their slots
+        env.put("GPUFLEET_GATEWAY_ADMISSION_GATEWAYS", Integer.toString(GATEWAYS));
+        env.put("GPUFLEET_GATEWAY_ADMISSION_QUEUE_PER_SLOT", Integer.toString(settings.queuePerSlot()));
         return env;
     }
 
