@@ -37,13 +37,23 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final String CLUSTER_ID = "gpufleet-local-kafka1";
 
     private final Path dataDir;
+    private final String host;
     private final int brokerPort;
     private final int controllerPort;
     private final boolean deleteDataOnClose;
     private KafkaRaftServer server;
 
     public EmbeddedKafka(Path dataDir, int brokerPort, int controllerPort, boolean deleteDataOnClose) {
+        this(dataDir, "127.0.0.1", brokerPort, controllerPort, deleteDataOnClose);
+    }
+
+    /**
+     * @param host the address clients connect to, which the broker listens on and advertises (its controller stays on
+     *             loopback): another address than loopback lets clients in other network namespaces reach it
+     */
+    public EmbeddedKafka(Path dataDir, String host, int brokerPort, int controllerPort, boolean deleteDataOnClose) {
         this.dataDir = dataDir;
+        this.host = host;
         this.brokerPort = brokerPort;
         this.controllerPort = controllerPort;
         this.deleteDataOnClose = deleteDataOnClose;
@@ -82,7 +92,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + brokerPort;
+        return host + ":" + brokerPort;
     }
 
     /** Creates every gpufleet topic (compacted where the contract says so); existing ones are left alone. */
@@ -124,8 +134,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");

@@ -25,6 +25,14 @@ public interface AdmissionConfig {
      */
     Map<String, Integer> slots();
 
+    /**
+     * How many gateways share each instance (the gateway Deployment's replicas): each takes its share of an
+     * instance's slots, so that together they send it no more than its backend serves (see
+     * {@link InstanceSlots#share}).
+     */
+    @WithDefault("1")
+    int gateways();
+
     /** How many requests may wait per slot of the model's routable instances (0: none wait). */
     @WithDefault("2")
     int queuePerSlot();

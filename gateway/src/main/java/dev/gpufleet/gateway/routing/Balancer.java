@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and keeping each instance's {@link InstanceHealth}. Whoever acquires a {@link Lease} releases it when the
  * exchange with the backend is over, however it ends, and reports whether the instance failed.
  *
- * <p>Admission: an instance takes at most its slots ({@link InstanceSlots}) in flight. When every candidate is
+ * <p>Admission: an instance takes at most its slots ({@link InstanceSlots}) in flight, this gateway's share of
+ * them where several gateways send to it ({@code gateways}). When every candidate is
  * full, a request may wait in its model's line (at most {@code queue-per-slot} times the model's slots); a lease
  * that is released, or an instance that becomes routable, goes to the first in line. Past the line the request
  * is refused ({@link Refusal#QUEUE_FULL}). The line is touched only when instances are full, so the usual request
@@ -286,7 +287,8 @@ public class Balancer {
         if (slots.size() >= MAX_SLOTS_KEPT) {
             slots.clear(); // instances come and go; a bound, not an eviction policy
         }
-        int worked = InstanceSlots.of(instance.launchPlan(), admission.slots(), admission.defaultSlots());
+        int worked = InstanceSlots.share(InstanceSlots.of(instance.launchPlan(), admission.slots(),
+                admission.defaultSlots()), admission.gateways());
         slots.put(instance.instanceId(), new Slots(instance, worked));
         return worked;
     }

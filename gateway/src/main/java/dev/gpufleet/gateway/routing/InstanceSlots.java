@@ -49,6 +49,15 @@ public final class InstanceSlots {
         return backendDefault == null || backendDefault < 1 ? fallback : backendDefault;
     }
 
+    /**
+     * One gateway's share of an instance's slots when {@code gateways} gateways send to it: an even share, rounded
+     * down so that together they stay within the slots, and at least one (with fewer slots than gateways, a backend
+     * may get up to one request per gateway).
+     */
+    public static int share(int slots, int gateways) {
+        return Math.max(1, slots / Math.max(1, gateways));
+    }
+
     /** The parameters as separate words: {@code --flag=value} and {@code "--flag value"} are two words each. */
     static List<String> words(List<String> parameters) {
         List<String> words = new ArrayList<>();

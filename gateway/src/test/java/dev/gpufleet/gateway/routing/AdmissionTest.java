@@ -105,6 +105,26 @@ class AdmissionTest {
     }
 
     @Test
+    void twoGatewaysEachTakeHalfOfAnInstanceSoTheBackendNeverGetsMoreThanItsSlots() {
+        table.apply(Events.modelChanged("m-1", "solo", 1, 1));
+        instance("solo-1", "m-1", 4, 1);
+        AdmissionConfig twoGateways = new TestAdmission(64, Map.of(), 2, 1, Duration.ofSeconds(5));
+        Balancer gatewayA = new Balancer(table, ROUTING, twoGateways, CLOCK);
+        Balancer gatewayB = new Balancer(table, ROUTING, twoGateways, CLOCK);
+        for (Balancer gateway : List.of(gatewayA, gatewayB)) {
+            lease(gateway.admit("solo", Set.of(), OptionalLong.empty(), new Waiting()));
+            lease(gateway.admit("solo", Set.of(), OptionalLong.empty(), new Waiting()));
+            assertSame(Balancer.Refusal.QUEUED, gateway.admit("solo", Set.of(), OptionalLong.empty(), new Waiting()),
+                    "a third request on one gateway waits: it has 2 of the 4 slots");
+            assertSame(Balancer.Refusal.QUEUED, gateway.admit("solo", Set.of(), OptionalLong.empty(), new Waiting()));
+            assertSame(Balancer.Refusal.QUEUE_FULL, gateway.admit("solo", Set.of(), OptionalLong.empty(),
+                    new Waiting()), "the line is queue-per-slot (1) times this gateway's share (2)");
+        }
+        assertEquals(4, gatewayA.outstanding("solo-1") + gatewayB.outstanding("solo-1"),
+                "together no more in flight than the backend's 4 slots");
+    }
+
+    @Test
     void aWaiterThatGivesUpLeavesTheLineAndAFreedSlotGoesToNoOne() {
         table.apply(Events.modelChanged("m-1", "solo", 1, 1));
         instance("solo-1", "m-1", 1, 1);

@@ -44,4 +44,21 @@ class InstanceSlotsTest {
             assertEquals(c.slots(), InstanceSlots.of(c.plan(), c.configured(), DEFAULT), c.what());
         }
     }
+
+    record Share(String what, int slots, int gateways, int share) {
+    }
+
+    @Test
+    void gatewaysSharingAnInstanceTogetherStayWithinItsSlots() {
+        List<Share> cases = List.of(
+                new Share("one gateway: every slot", 4, 1, 4),
+                new Share("two: half each", 4, 2, 2),
+                new Share("an odd number rounds down", 5, 2, 2),
+                new Share("three share eight", 8, 3, 2),
+                new Share("fewer slots than gateways: one each, the least that serves", 1, 2, 1),
+                new Share("gateways set to 0 counts as one", 4, 0, 4));
+        for (Share c : cases) {
+            assertEquals(c.share(), InstanceSlots.share(c.slots(), c.gateways()), c.what());
+        }
+    }
 }

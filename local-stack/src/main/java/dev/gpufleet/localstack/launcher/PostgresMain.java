@@ -11,8 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * every local user could read it). Prints {@link #READY} and runs until terminated.
  */
 public final class PostgresMain {
-    static final String READY = "gpufleet: postgres ready";
-    static final String PASSWORD_ENV = "GPUFLEET_DB_PASSWORD";
+    public static final String READY = "gpufleet: postgres ready";
+    public static final String PASSWORD_ENV = "GPUFLEET_DB_PASSWORD";
 
     private PostgresMain() {
     }

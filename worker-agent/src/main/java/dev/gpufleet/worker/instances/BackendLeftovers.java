@@ -88,6 +88,11 @@ final class BackendLeftovers {
         return leftovers.isEmpty();
     }
 
+    /** The instances whose leftovers are still waiting for the scheduler's word: nothing else may start them. */
+    Set<String> undecided() {
+        return Set.copyOf(leftovers.keySet());
+    }
+
     /** The ports the leftovers still waiting to be adopted hold. */
     Set<Integer> ports() {
         Set<Integer> ports = new HashSet<>();

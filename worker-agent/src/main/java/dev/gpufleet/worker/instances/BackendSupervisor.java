@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -199,7 +200,9 @@ public final class BackendSupervisor implements AutoCloseable {
             return;
         }
         settleLeftovers();
-        for (Action action : Reconciler.decide(settings.workerId(), table.live(), runs.held())) {
+        Map<String, InstanceChanged> live = new HashMap<>(table.live());
+        live.keySet().removeAll(leftovers.undecided()); // its leftover runs it until adopted or stopped
+        for (Action action : Reconciler.decide(settings.workerId(), live, runs.held())) {
             switch (action.kind()) {
                 case START -> runs.start(action.instance(), action.reason());
                 case STOP -> runs.stop(action.instanceId(), action.reason());

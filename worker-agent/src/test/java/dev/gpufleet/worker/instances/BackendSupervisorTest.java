@@ -201,6 +201,30 @@ class BackendSupervisorTest {
     }
 
     @Test
+    void aLeftoverOfALaterRestartWaitsForItsRecordBehindAnOlderOneOfTheInstance() throws Exception {
+        List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
+        BackendSupervisor crashed = supervisor(sink, Duration.ofSeconds(30));
+        Path model = StandInBackend.modelFile(dir, "m.gguf", "healthy-after-ms=0");
+        publish(crashed, instance("kept", model, ME, InstanceState.SCHEDULED, 1));
+        InstanceObserved running = awaitObservation(sink, "kept", InstanceState.RUNNING, 1);
+        crashed.abandon();
+
+        // the compacted topic still holds the instance's restart 0 before its restart 1, and the agent reads
+        // the older one first
+        List<InstanceObserved> after = new CopyOnWriteArrayList<>();
+        BackendSupervisor next = supervisor(after, Duration.ofSeconds(30));
+        publish(next, instance("kept", model, ME, InstanceState.RUNNING, 0));
+        Thread.sleep(500); // past the first decision (100 ms), within the grace (1 s): a stop would have come by now
+        assertTrue(ProcessHandle.of(running.pid()).map(ProcessHandle::isAlive).orElse(false),
+                "the leftover of restart 1 waits for the rest of the topic");
+        assertTrue(after.stream().noneMatch(o -> o.restartCount() == 0), "restart 0 not started: " + after);
+        publish(next, instance("kept", model, ME, InstanceState.RUNNING, 1));
+
+        InstanceObserved adopted = awaitObservation(after, "kept", InstanceState.RUNNING, 1);
+        assertEquals(running.pid(), adopted.pid(), "the same process, adopted");
+    }
+
+    @Test
     void leftoversTheSchedulerNoLongerWantsHereAreStoppedWithTheirTrees() throws Exception {
         List<InstanceObserved> sink = new CopyOnWriteArrayList<>();
         BackendSupervisor crashed = supervisor(sink, Duration.ofSeconds(30));
