@@ -42,6 +42,8 @@ class BackendIsolationIT {
     private static final String SERVICE_TOKEN = "it-service-token-5f0c9a7e1b2d4c3a8e6f";
     private static final String KAFKA_PASSWORD = "it-kafka-password-7d1e2f3a4b5c6d7e";
     private static final String HUB_TOKEN = "hf_itHubToken0123456789abcdefABCDEF";
+    private static final String BACKEND_KEY_SECRET = "it-backend-key-secret-0f1e2d3c4b5a69788796";
+    private static final String METRICS_TOKEN = "it-metrics-token-a1b2c3d4e5f60718293a4b5c";
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private static EmbeddedKafka kafka;
@@ -104,7 +106,8 @@ class BackendIsolationIT {
                 for (long pid : ProcessInspection.withDescendants(root)) {
                     Map<String, String> environ = ProcessInspection.environ(pid);
                     String all = environ.toString();
-                    for (String secret : List.of(SERVICE_TOKEN, KAFKA_PASSWORD, HUB_TOKEN, kafka.bootstrapServers())) {
+                    for (String secret : List.of(SERVICE_TOKEN, BACKEND_KEY_SECRET, METRICS_TOKEN, KAFKA_PASSWORD, HUB_TOKEN,
+                            kafka.bootstrapServers())) {
                         assertFalse(all.contains(secret), "process " + pid + " holds " + secret + ": "
                                 + environ.keySet());
                     }
@@ -143,6 +146,10 @@ class BackendIsolationIT {
         env.put("KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required "
                 + "username=\"agent\" password=\"" + KAFKA_PASSWORD + "\";");
         env.put("GPUFLEET_CLUSTER_TOKEN", SERVICE_TOKEN);
+        env.put("GPUFLEET_BACKEND_KEY_SECRET", BACKEND_KEY_SECRET);
+        env.put("GPUFLEET_METRICS_TOKEN", METRICS_TOKEN);
+        env.put("QUARKUS_MANAGEMENT_HOST", "127.0.0.1");
+        env.put("QUARKUS_MANAGEMENT_PORT", "0");
         env.put("GPUFLEET_WORKER_HUGGINGFACE_TOKEN", HUB_TOKEN);
         env.put("HF_TOKEN", HUB_TOKEN);
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
