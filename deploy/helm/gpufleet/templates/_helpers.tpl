@@ -20,6 +20,35 @@ gpufleet/{{ .name }}:{{ $tag }}
 {{ .Values.secrets.clusterToken.existingSecret | default "gpufleet-cluster-token" }}
 {{- end }}
 
+{{- define "gpufleet.backendKeySecret" -}}
+{{ .Values.secrets.backendKeySecret.existingSecret | default "gpufleet-backend-key-secret" }}
+{{- end }}
+
+{{- define "gpufleet.metricsTokenSecret" -}}
+{{ .Values.secrets.metricsToken.existingSecret | default "gpufleet-metrics-token" }}
+{{- end }}
+
+{{/* The Secret with the first admin's API key (key `key`), empty when there is none. */}}
+{{- define "gpufleet.adminApiKeySecret" -}}
+{{- if .Values.secrets.adminApiKey.existingSecret -}}
+{{ .Values.secrets.adminApiKey.existingSecret }}
+{{- else if .Values.secrets.adminApiKey.generate -}}
+gpufleet-admin-api-key
+{{- end -}}
+{{- end }}
+
+{{/* metadata of a Secret the chart generates, but its name: a pre-install hook unless secrets.asInstallHook is false. */}}
+{{- define "gpufleet.generatedSecretMeta" -}}
+namespace: {{ .Release.Namespace }}
+labels:
+  {{- include "gpufleet.labels" (dict "root" .) | nindent 2 }}
+{{- if .Values.secrets.asInstallHook }}
+annotations:
+  helm.sh/hook: pre-install
+  helm.sh/hook-weight: "-10"
+{{- end }}
+{{- end }}
+
 {{- define "gpufleet.hubTokensSecret" -}}
 {{ .Values.secrets.hubTokens.existingSecret | default "gpufleet-hub-tokens" }}
 {{- end }}
@@ -100,13 +129,36 @@ readinessProbe:
   failureThreshold: 3
 {{- end }}
 
-{{/* Environment every process gets: cluster token and Kafka login. (dict "root" $ "user" "<kafka user>") */}}
+{{/*
+Environment every process gets: the service token, the metrics token (each with its optional key `previous`, the
+second accepted value during a rotation), the Kafka login and the management port (metrics).
+(dict "root" $ "user" "<kafka user>" "port" <management port>)
+*/}}
 {{- define "gpufleet.commonEnv" -}}
 - name: GPUFLEET_CLUSTER_TOKEN
   valueFrom:
     secretKeyRef:
       name: {{ include "gpufleet.clusterTokenSecret" .root }}
       key: token
+- name: GPUFLEET_CLUSTER_TOKEN_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gpufleet.clusterTokenSecret" .root }}
+      key: previous
+      optional: true
+- name: GPUFLEET_METRICS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gpufleet.metricsTokenSecret" .root }}
+      key: token
+- name: GPUFLEET_METRICS_TOKEN_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gpufleet.metricsTokenSecret" .root }}
+      key: previous
+      optional: true
+- name: QUARKUS_MANAGEMENT_PORT
+  value: {{ .port | quote }}
 {{- with include "gpufleet.kafkaSecret" . }}
 - name: KAFKA_SASL_JAAS_CONFIG
   valueFrom:
@@ -114,6 +166,15 @@ readinessProbe:
       name: {{ . }}
       key: sasl.jaas.config
 {{- end }}
+{{- end }}
+
+{{/* The backend-key secret: the gateway and the agents only. */}}
+{{- define "gpufleet.backendKeyEnv" -}}
+- name: GPUFLEET_BACKEND_KEY_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gpufleet.backendKeySecret" . }}
+      key: secret
 {{- end }}
 
 {{- define "gpufleet.hubTokenEnv" -}}

@@ -34,17 +34,20 @@ class ChartTest {
      * Secrets values-byo.yaml names that the operator brings (so the chart does not render them), with the keys the
      * chart reads from each.
      */
-    static final Map<String, Set<String>> BROUGHT_BY_OPERATOR = Map.of(
-            "my-cluster-token", Set.of("token"),
-            "my-hub-tokens", Set.of(),
-            "kafka-login-registry", Set.of("sasl.jaas.config"),
-            "kafka-login-scheduler", Set.of("sasl.jaas.config"),
-            "kafka-login-gateway", Set.of("sasl.jaas.config"),
-            "kafka-login-agent", Set.of("sasl.jaas.config"),
-            "db-login-registry", Set.of("username", "password"),
-            "db-login-scheduler", Set.of("username", "password"),
-            "db-login-gateway", Set.of("username", "password"),
-            "registry-login", Set.of());
+    static final Map<String, Set<String>> BROUGHT_BY_OPERATOR = Map.ofEntries(
+            Map.entry("my-cluster-token", Set.of("token")),
+            Map.entry("my-backend-key-secret", Set.of("secret")),
+            Map.entry("my-metrics-token", Set.of("token")),
+            Map.entry("my-admin-api-key", Set.<String>of()),
+            Map.entry("my-hub-tokens", Set.<String>of()),
+            Map.entry("kafka-login-registry", Set.of("sasl.jaas.config")),
+            Map.entry("kafka-login-scheduler", Set.of("sasl.jaas.config")),
+            Map.entry("kafka-login-gateway", Set.of("sasl.jaas.config")),
+            Map.entry("kafka-login-agent", Set.of("sasl.jaas.config")),
+            Map.entry("db-login-registry", Set.of("username", "password")),
+            Map.entry("db-login-scheduler", Set.of("username", "password")),
+            Map.entry("db-login-gateway", Set.of("username", "password")),
+            Map.entry("registry-login", Set.<String>of()));
 
     private static final Map<String, List<ObjectNode>> RENDERED = new ConcurrentHashMap<>();
 
@@ -121,8 +124,77 @@ class ChartTest {
                         + "replace the passwords and the cluster token");
         List<String> generated = CrossReferences.ofKind(rendered("defaults"), "Secret").stream()
                 .map(s -> s.path("metadata").path("name").asText()).sorted().toList();
-        assertEquals(List.of("gpufleet-cluster-token", "gpufleet-db-gateway", "gpufleet-db-registry",
-                "gpufleet-db-scheduler", "gpufleet-hub-tokens"), generated);
+        assertEquals(List.of("gpufleet-admin-api-key", "gpufleet-backend-key-secret", "gpufleet-cluster-token",
+                "gpufleet-db-gateway", "gpufleet-db-registry", "gpufleet-db-scheduler", "gpufleet-hub-tokens",
+                "gpufleet-metrics-token"), generated);
+    }
+
+    /**
+     * One credential per purpose (docs/security.md): the metrics token and management port on every workload, the
+     * backend-key secret on the gateway and the agents only, the first admin's key on the gateway only, the monitors
+     * scraping the management port with the metrics token, and only the monitoring namespace let in to it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"defaults", "byo"})
+    void eachCredentialGoesWhereItsPurposeIs(String values) {
+        List<ObjectNode> objects = rendered(values);
+        String port = values.equals("byo") ? "metrics" : "management";
+        List<ObjectNode> workloads = new ArrayList<>(CrossReferences.ofKind(objects, "Deployment"));
+        workloads.addAll(CrossReferences.ofKind(objects, "DaemonSet"));
+        assertEquals(values.equals("byo") ? 7 : 4, workloads.size());
+        for (ObjectNode w : workloads) {
+            String name = w.path("metadata").path("name").asText();
+            com.fasterxml.jackson.databind.JsonNode c = w.path("spec").path("template").path("spec")
+                    .path("containers").path(0);
+            Map<String, com.fasterxml.jackson.databind.JsonNode> env = new java.util.HashMap<>();
+            c.path("env").forEach(e -> env.put(e.path("name").asText(), e));
+            boolean gateway = name.equals("gateway");
+            boolean agent = name.startsWith("worker-agent-");
+            assertEquals(gateway || agent, env.containsKey("GPUFLEET_BACKEND_KEY_SECRET"), name);
+            assertEquals(gateway, env.containsKey("GPUFLEET_GATEWAY_ADMIN_API_KEY"), name);
+            for (String required : List.of("GPUFLEET_CLUSTER_TOKEN", "GPUFLEET_METRICS_TOKEN")) {
+                assertTrue(env.containsKey(required), name + " lacks " + required);
+                assertFalse(env.get(required).path("valueFrom").path("secretKeyRef").path("optional").asBoolean(),
+                        name + ": " + required);
+            }
+            String metricsSecret = env.get("GPUFLEET_METRICS_TOKEN").path("valueFrom").path("secretKeyRef")
+                    .path("name").asText();
+            assertFalse(metricsSecret.equals(env.get("GPUFLEET_CLUSTER_TOKEN").path("valueFrom")
+                    .path("secretKeyRef").path("name").asText()), name + ": one Secret for two purposes");
+            String managementPort = env.get("QUARKUS_MANAGEMENT_PORT").path("value").asText();
+            assertTrue(java.util.stream.StreamSupport.stream(c.path("ports").spliterator(), false)
+                    .anyMatch(p -> p.path("name").asText().equals(port)
+                            && p.path("containerPort").asText().equals(managementPort)),
+                    name + ": no container port " + port + " = QUARKUS_MANAGEMENT_PORT " + managementPort);
+        }
+        for (ObjectNode monitor : CrossReferences.ofKind(objects, "ServiceMonitor")) {
+            assertScrapes(monitor.path("spec").path("endpoints").path(0), port,
+                    values.equals("byo") ? "my-metrics-token" : "gpufleet-metrics-token");
+        }
+        for (ObjectNode monitor : CrossReferences.ofKind(objects, "PodMonitor")) {
+            assertScrapes(monitor.path("spec").path("podMetricsEndpoints").path(0), port,
+                    values.equals("byo") ? "my-metrics-token" : "gpufleet-metrics-token");
+        }
+        String agentPort = values.equals("byo") ? "10161" : "10151";
+        for (ObjectNode policy : CrossReferences.ofKind(objects, "NetworkPolicy")) {
+            for (com.fasterxml.jackson.databind.JsonNode rule : policy.path("spec").path("ingress")) {
+                boolean fromMonitoring = rule.path("from").size() == 1 && rule.path("from").path(0)
+                        .path("namespaceSelector").path("matchLabels").path("kubernetes.io/metadata.name")
+                        .asText().equals("monitoring");
+                for (com.fasterxml.jackson.databind.JsonNode p : rule.path("ports")) {
+                    if (p.path("port").asText().equals(port) || p.path("port").asText().equals(agentPort)) {
+                        assertTrue(fromMonitoring, Kustomize.id(policy) + " lets others than Prometheus in to "
+                                + p.path("port").asText());
+                    }
+                }
+            }
+        }
+    }
+
+    private static void assertScrapes(com.fasterxml.jackson.databind.JsonNode endpoint, String port, String secret) {
+        assertEquals(port, endpoint.path("port").asText());
+        assertEquals("/q/metrics", endpoint.path("path").asText());
+        assertEquals(secret, endpoint.path("authorization").path("credentials").path("name").asText());
     }
 
     @Test
