@@ -93,6 +93,21 @@ class ChartTest {
         assertTrue(defaults.stream().anyMatch(p -> p.contains("no PodDisruptionBudget")), defaults.toString());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"defaults", "production"})
+    void eachGatewayAdmitsItsShareOfAnInstancesSlots(String values) {
+        ObjectNode gateway = CrossReferences.ofKind(rendered(values), "Deployment").stream()
+                .filter(d -> d.path("metadata").path("name").asText().equals("gateway")).findFirst().orElseThrow();
+        String replicas = gateway.path("spec").path("replicas").asText();
+        String gateways = null;
+        for (var e : gateway.path("spec").path("template").path("spec").path("containers").path(0).path("env")) {
+            if (e.path("name").asText().equals("GPUFLEET_GATEWAY_ADMISSION_GATEWAYS")) {
+                gateways = e.path("value").asText();
+            }
+        }
+        assertEquals(replicas, gateways, "the gateways share the slots among as many as run");
+    }
+
     @Test
     void productionRunsThreeKafkaNodesAndThreePostgresInstances() {
         List<ObjectNode> objects = rendered("production");

@@ -21,7 +21,7 @@ import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The worker's gauges on {@code /metrics} (Prometheus text): per device memory and utilisation from the latest
+ * The worker's gauges on {@code /q/metrics} of the management port (Prometheus text): per device memory and utilisation from the latest
  * heartbeat, and how many instances this agent holds in each state. Values are read when scraped; a device's gauges
  * are registered, on a timer, once its index has been reported (registering from within a scrape is unsafe).
  */
