@@ -23,6 +23,7 @@ import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.ResourceEstimate;
 import dev.gpufleet.events.Topics;
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
 import dev.gpufleet.scheduler.testing.AdjustableClock;
 import dev.gpufleet.scheduler.testing.Events;
@@ -42,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
 import static dev.gpufleet.localstack.testing.TestClusterToken.TOKEN;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -231,7 +233,8 @@ class PlacementFlowTest {
                 .body("state", equalTo("PENDING"))
                 .body("state_message", startsWith(reason));
         // the operators' view: one PENDING instance of the model that nothing can place
-        await().atMost(PATIENCE).until(() -> given().auth().oauth2(TOKEN).get("/q/metrics").then().extract()
+        await().atMost(PATIENCE).until(() -> given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN)
+                .get("/q/metrics").then().extract()
                 .asString().contains("gpufleet_scheduler_pending_instances{model=\"" + spec.name()
                         + "\",reason=\"no_fit\"} 1.0"));
         // reconciliation retries every 2 s here; the reason stays the same, so nothing is republished
