@@ -27,7 +27,7 @@ public final class ClusterToken {
 
     @Inject
     public ClusterToken(@ConfigProperty(name = PROPERTY) String value,
-                        @ConfigProperty(name = PROPERTY + "-previous") Optional<String> previous) {
+                        @ConfigProperty(name = "gpufleet.cluster-token-previous") Optional<String> previous) {
         this.secret = new RotatingSecret(PROPERTY, ENV, value, previous);
     }
 

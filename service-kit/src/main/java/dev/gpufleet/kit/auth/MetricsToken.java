@@ -21,7 +21,7 @@ public final class MetricsToken {
 
     @Inject
     public MetricsToken(@ConfigProperty(name = PROPERTY) String value,
-                        @ConfigProperty(name = PROPERTY + "-previous") Optional<String> previous) {
+                        @ConfigProperty(name = "gpufleet.metrics-token-previous") Optional<String> previous) {
         this.secret = new RotatingSecret(PROPERTY, ENV, value, previous);
     }
 
