@@ -29,10 +29,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -72,7 +68,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * [scheduler jar=scheduler-service/target/quarkus-app/quarkus-run.jar] [scheduler heap=1g]
  */
 public final class FleetBench {
-    private static final String TOKEN = "bench-cluster-token-0123456789abcdef";
     private static final long GIB = 1L << 30;
     private static final int INTERVAL_SECONDS = 5;
     private static final int GPUS_PER_WORKER = 8;
@@ -98,12 +93,13 @@ public final class FleetBench {
             String password = UUID.randomUUID().toString();
             postgres.ensureDatabase("gpufleet", "gpufleet", password);
             int port = FreePorts.pick();
-            Process scheduler = startScheduler(jar, heap, workDir, kafka, postgres, password, port);
+            Process scheduler = ScheduleLatencyBench.startScheduler(jar, heap, workDir, kafka, postgres, password,
+                    port);
             try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers());
                  Fleet fleet = new Fleet(producer);
                  InstanceWatch watch = new InstanceWatch(kafka.bootstrapServers(), fleet);
                  Connection db = DriverManager.getConnection(postgres.jdbcUrl("gpufleet"), "gpufleet", password)) {
-                awaitReady(scheduler, port, workDir);
+                ScheduleLatencyBench.awaitReady(scheduler, port, workDir);
                 System.out.printf("fleet: scheduler pid %d (heap %s), log %s%n", scheduler.pid(), heap,
                         workDir.resolve("scheduler.log"));
                 for (int size : sizes) {
@@ -127,7 +123,7 @@ public final class FleetBench {
                              KafkaProducer<String, String> producer, Fleet fleet, InstanceWatch watch, Connection db)
             throws Exception {
         LagSampler lag = new LagSampler(fleet);
-        long cpuBefore = cpuTicks(scheduler.pid());
+        long cpuBefore = GatewayBench.cpuTicks(scheduler.toHandle());
         long[] pgBefore = pgWrites(db);
         long heartbeatsBefore = fleet.sent.get();
         long start = System.nanoTime();
@@ -155,7 +151,7 @@ public final class FleetBench {
             Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(Math.min(nextModel, nextSample) - System.nanoTime())));
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        long cpuAfter = cpuTicks(scheduler.pid());
+        long cpuAfter = GatewayBench.cpuTicks(scheduler.toHandle());
         long[] pgAfter = pgWrites(db);
         long heartbeats = fleet.sent.get() - heartbeatsBefore;
         // models created near the end get up to 30 s to be placed
@@ -412,17 +408,7 @@ public final class FleetBench {
         }
     }
 
-    private static long cpuTicks(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime + stime, in clock ticks (100/s)
-        } catch (Exception e) {
-            return 0;
-        }
-    }
-
-    private static long rssBytes(long pid) {
+    static long rssBytes(long pid) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith("VmRSS:")) {
@@ -455,51 +441,6 @@ public final class FleetBench {
 
     private static double max(List<Double> sorted) {
         return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1);
-    }
-
-    private static Process startScheduler(Path jar, String heap, Path workDir, EmbeddedKafka kafka,
-                                          EmbeddedPostgresServer pg, String password, int port) throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx" + heap, "-jar", jar.toAbsolutePath().toString())
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(workDir.resolve("scheduler.log").toFile());
-        builder.environment().putAll(Map.of(
-                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "QUARKUS_DATASOURCE_REACTIVE_URL", pg.reactiveUrl("gpufleet"),
-                "QUARKUS_DATASOURCE_JDBC_URL", pg.jdbcUrl("gpufleet"),
-                "QUARKUS_DATASOURCE_USERNAME", "gpufleet",
-                "QUARKUS_DATASOURCE_PASSWORD", password,
-                "GPUFLEET_CLUSTER_TOKEN", TOKEN,
-                "QUARKUS_HTTP_HOST", "127.0.0.1",
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "QUARKUS_LOG_CATEGORY__DEV_GPUFLEET__LEVEL", "WARN"));
-        builder.environment().putAll(Map.of(
-                "GPUFLEET_METRICS_TOKEN", "bench-metrics-token-0123456789abcdef",
-                "QUARKUS_MANAGEMENT_HOST", "127.0.0.1",
-                "QUARKUS_MANAGEMENT_PORT", "0"));
-        return builder.start();
-    }
-
-    private static void awaitReady(Process scheduler, int port, Path workDir) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline) {
-            if (!scheduler.isAlive()) {
-                throw new IllegalStateException("scheduler exited; see " + workDir.resolve("scheduler.log"));
-            }
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                        + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException notYet) {
-                // starting
-            }
-            Thread.sleep(200);
-        }
-        throw new IllegalStateException("scheduler not ready in 90 s; see " + workDir.resolve("scheduler.log"));
     }
 
     private static KafkaProducer<String, String> producer(String bootstrap) {

@@ -118,7 +118,7 @@ public final class RoutingScaleBench {
                 gatewayRounds.add(GatewayBench.fixedRate(vertx, client, gateway, n -> bodies[picks[n]], rate,
                         roundSeconds));
             }
-            long rssAfterLoad = rssBytes(full.process().pid());
+            long rssAfterLoad = FleetBench.rssBytes(full.process().pid());
             long[] d = directRounds.stream().flatMapToLong(Arrays::stream).sorted().toArray();
             long[] g = gatewayRounds.stream().flatMapToLong(Arrays::stream).sorted().toArray();
 
@@ -206,7 +206,7 @@ public final class RoutingScaleBench {
         jcmd(pid, "GC.run");
         String info = jcmd(pid, "GC.heap_info");
         Matcher used = Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
-        return new Measured(used.find() ? Long.parseLong(used.group(1)) * 1024 : -1, rssBytes(pid));
+        return new Measured(used.find() ? Long.parseLong(used.group(1)) * 1024 : -1, FleetBench.rssBytes(pid));
     }
 
     private static String jcmd(long pid, String command) throws Exception {
@@ -219,19 +219,6 @@ public final class RoutingScaleBench {
         }
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
-    }
-
-    private static long rssBytes(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (Exception ignored) {
-            // gone
-        }
-        return 0;
     }
 
     /** The models and their instances, spread evenly; returns the models' names in order. */

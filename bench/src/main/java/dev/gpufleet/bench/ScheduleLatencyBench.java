@@ -73,7 +73,7 @@ public final class ScheduleLatencyBench {
             String password = UUID.randomUUID().toString();
             postgres.ensureDatabase("gpufleet", "gpufleet", password);
             int port = FreePorts.pick();
-            Process scheduler = startScheduler(jar, workDir, kafka, postgres, password, port);
+            Process scheduler = startScheduler(jar, "512m", workDir, kafka, postgres, password, port);
             ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor();
             try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers());
                  SeenScheduled seen = new SeenScheduled(kafka.bootstrapServers())) {
@@ -141,10 +141,11 @@ public final class ScheduleLatencyBench {
         return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1))) / 1000.0;
     }
 
-    private static Process startScheduler(Path jar, Path workDir, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
-                                          String password, int port) throws Exception {
+    /** The packaged scheduler with heap {@code heap} (e.g. 512m), its INFO lines off, logging to scheduler.log. */
+    static Process startScheduler(Path jar, String heap, Path workDir, EmbeddedKafka kafka, EmbeddedPostgresServer pg,
+                                  String password, int port) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-jar", jar.toAbsolutePath().toString())
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx" + heap, "-jar", jar.toAbsolutePath().toString())
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("scheduler.log").toFile());
@@ -166,7 +167,7 @@ public final class ScheduleLatencyBench {
         return builder.start();
     }
 
-    private static void awaitReady(Process scheduler, int port, Path workDir) throws Exception {
+    static void awaitReady(Process scheduler, int port, Path workDir) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (System.nanoTime() < deadline) {
