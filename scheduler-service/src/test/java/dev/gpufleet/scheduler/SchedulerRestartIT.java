@@ -74,7 +74,7 @@ class SchedulerRestartIT {
 
     @BeforeAll
     static void startInfrastructure() throws IOException {
-        workDir = Path.of(System.getProperty("scheduler.it.dir", "target/it"));
+        workDir = Path.of(System.getProperty("scheduler.it.dir", "target/it")).resolve("restart");
         Files.createDirectories(workDir);
         kafka = EmbeddedKafka.throwaway().start();
         kafka.createTopics(1);
