@@ -69,7 +69,7 @@ annotations:
 
 {{- define "gpufleet.kafkaBootstrap" -}}
 {{- if .Values.kafka.deploy -}}
-{{ .Values.kafka.clusterName }}-kafka-bootstrap:9092
+{{ .Values.kafka.clusterName }}-kafka-bootstrap:{{ ternary 9093 9092 .Values.kafka.tls }}
 {{- else -}}
 {{ required "kafka.external.bootstrapServers is required when kafka.deploy is false" .Values.kafka.external.bootstrapServers }}
 {{- end -}}
@@ -80,6 +80,35 @@ annotations:
 {{ .Values.postgres.clusterName }}-rw:5432
 {{- else -}}
 {{ required "postgres.external.host is required when postgres.deploy is false" .Values.postgres.external.host }}:{{ .Values.postgres.external.port }}
+{{- end -}}
+{{- end }}
+
+{{/* How the clients reach Kafka: SCRAM, over TLS when kafka.tls; as configured for a Kafka of your own. */}}
+{{- define "gpufleet.kafkaProtocol" -}}
+{{- if .Values.kafka.deploy -}}
+{{ ternary "SASL_SSL" "SASL_PLAINTEXT" .Values.kafka.tls }}
+{{- else -}}
+{{ .Values.kafka.external.securityProtocol }}
+{{- end -}}
+{{- end }}
+
+{{/* The Secret (key ca.crt) whose CA the clients trust for Kafka's TLS; empty: none to mount. */}}
+{{- define "gpufleet.kafkaCaSecret" -}}
+{{- if and .Values.kafka.deploy .Values.kafka.tls -}}
+{{ .Values.kafka.clusterName }}-cluster-ca-cert
+{{- else if not .Values.kafka.deploy -}}
+{{ .Values.kafka.external.caSecret }}
+{{- end -}}
+{{- end }}
+
+{{/* The Secret (key ca.crt) whose CA the services trust for PostgreSQL's TLS; empty without postgres.tls. */}}
+{{- define "gpufleet.postgresCaSecret" -}}
+{{- if .Values.postgres.tls -}}
+{{- if .Values.postgres.deploy -}}
+{{ .Values.postgres.clusterName }}-ca
+{{- else -}}
+{{ required "postgres.external.caSecret is required when postgres.tls is true and postgres.deploy is false" .Values.postgres.external.caSecret }}
+{{- end -}}
 {{- end -}}
 {{- end }}
 

@@ -93,6 +93,47 @@ class ChartTest {
         assertTrue(defaults.stream().anyMatch(p -> p.contains("no PodDisruptionBudget")), defaults.toString());
     }
 
+    @Test
+    void productionEncryptsKafkaAndPostgresTrafficAndTheDefaultsDoNot() {
+        assertEquals(List.of(), ManifestChecks.unencryptedTransport(rendered("production")));
+        List<String> defaults = ManifestChecks.unencryptedTransport(rendered("defaults"));
+        assertTrue(defaults.stream().anyMatch(p -> p.contains("KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT")),
+                defaults.toString());
+        assertTrue(defaults.stream().anyMatch(p -> p.contains("listener scram without TLS")), defaults.toString());
+        assertTrue(defaults.stream().anyMatch(p -> p.contains("not verify-full")), defaults.toString());
+    }
+
+    @Test
+    void productionTrustsTheOperatorsCertificateAuthoritiesWhereTheClientsLookForThem() {
+        List<ObjectNode> objects = rendered("production");
+        var config = CrossReferences.ofKind(objects, "ConfigMap").stream()
+                .filter(c -> c.path("metadata").path("name").asText().equals("gpufleet-config")).findFirst()
+                .orElseThrow().path("data");
+        assertEquals("gpufleet-kafka-bootstrap:9093", config.path("KAFKA_BOOTSTRAP_SERVERS").asText());
+        assertEquals("/etc/gpufleet/kafka-ca/ca.crt", config.path("KAFKA_SSL_TRUSTSTORE_LOCATION").asText());
+        assertEquals("/etc/gpufleet/postgres-ca/ca.crt",
+                config.path("QUARKUS_DATASOURCE_REACTIVE_TRUST_CERTIFICATE_PEM_CERTS").asText());
+        List<ObjectNode> workloads = new java.util.ArrayList<>(CrossReferences.ofKind(objects, "Deployment"));
+        workloads.addAll(CrossReferences.ofKind(objects, "DaemonSet"));
+        for (ObjectNode w : workloads) {
+            var pod = w.path("spec").path("template").path("spec");
+            java.util.Map<String, String> secretOfVolume = new java.util.HashMap<>();
+            pod.path("volumes").forEach(v -> secretOfVolume.put(v.path("name").asText(),
+                    v.path("secret").path("secretName").asText()));
+            for (var container : pod.path("containers")) {
+                java.util.Map<String, String> mounted = new java.util.HashMap<>();
+                container.path("volumeMounts").forEach(m -> mounted.put(m.path("mountPath").asText(),
+                        secretOfVolume.get(m.path("name").asText())));
+                String name = Kustomize.id(w) + "/" + container.path("name").asText();
+                assertEquals("gpufleet-cluster-ca-cert", mounted.get("/etc/gpufleet/kafka-ca"), name);
+                if (!w.path("kind").asText().equals("DaemonSet")) {
+                    assertEquals("gpufleet-pg-ca", mounted.get("/etc/gpufleet/postgres-ca"), name);
+                }
+            }
+        }
+        assertTrue(workloads.size() >= 4, "the services and the agents: " + workloads.size());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"defaults", "production"})
     void eachGatewayAdmitsItsShareOfAnInstancesSlots(String values) {

@@ -76,4 +76,33 @@ final class ManifestChecks {
         }
         return problems;
     }
+
+    /** Kafka and PostgreSQL traffic in clear, or TLS without checking whom it talks to. */
+    static List<String> unencryptedTransport(List<ObjectNode> objects) {
+        List<String> problems = new ArrayList<>();
+        JsonNode config = CrossReferences.ofKind(objects, "ConfigMap").stream()
+                .filter(c -> c.path("metadata").path("name").asText().equals("gpufleet-config"))
+                .findFirst().map(c -> c.path("data")).orElse(null);
+        if (config == null) {
+            return List.of("no ConfigMap gpufleet-config");
+        }
+        String protocol = config.path("KAFKA_SECURITY_PROTOCOL").asText();
+        if (!protocol.equals("SASL_SSL") && !protocol.equals("SSL")) {
+            problems.add("gpufleet-config: KAFKA_SECURITY_PROTOCOL is " + protocol + ", not SASL_SSL or SSL");
+        }
+        for (ObjectNode kafka : CrossReferences.ofKind(objects, "Kafka")) {
+            for (JsonNode listener : kafka.path("spec").path("kafka").path("listeners")) {
+                if (!listener.path("tls").asBoolean(false)) {
+                    problems.add(Kustomize.id(kafka) + ": listener " + listener.path("name").asText() + " without TLS");
+                }
+            }
+        }
+        if (!config.path("QUARKUS_DATASOURCE_REACTIVE_POSTGRESQL_SSL_MODE").asText().equals("verify-full")) {
+            problems.add("gpufleet-config: QUARKUS_DATASOURCE_REACTIVE_POSTGRESQL_SSL_MODE is not verify-full");
+        }
+        if (!config.path("QUARKUS_DATASOURCE_JDBC_URL").asText().contains("sslmode=verify-full")) {
+            problems.add("gpufleet-config: QUARKUS_DATASOURCE_JDBC_URL without sslmode=verify-full");
+        }
+        return problems;
+    }
 }

@@ -7,6 +7,9 @@ import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -42,6 +45,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final int controllerPort;
     private final boolean deleteDataOnClose;
     private KafkaRaftServer server;
+    private int securePort;
+    private Path secureKeystore;
+    private String secureKeystorePassword;
 
     public EmbeddedKafka(Path dataDir, int brokerPort, int controllerPort, boolean deleteDataOnClose) {
         this(dataDir, "127.0.0.1", brokerPort, controllerPort, deleteDataOnClose);
@@ -67,6 +73,49 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Adds a second listener on {@code port} that takes only SASL SCRAM-SHA-512 over TLS (what the Helm chart's
+     * production values ask of Strimzi), its certificate from {@code keystoreP12}. The PLAINTEXT listener stays for
+     * the broker itself and for {@link #addScramUser}. Call before {@link #start()}.
+     */
+    public synchronized EmbeddedKafka withScramOverTls(int port, Path keystoreP12, String password) {
+        if (server != null) {
+            throw new IllegalStateException("the broker is already running");
+        }
+        this.securePort = port;
+        this.secureKeystore = keystoreP12;
+        this.secureKeystorePassword = password;
+        return this;
+    }
+
+    /** The SCRAM-over-TLS listener's address; see {@link #withScramOverTls}. */
+    public String secureBootstrapServers() {
+        if (securePort == 0) {
+            throw new IllegalStateException("no SCRAM-over-TLS listener: call withScramOverTls first");
+        }
+        return host + ":" + securePort;
+    }
+
+    /** Creates or updates a SCRAM-SHA-512 user (through the PLAINTEXT listener). */
+    public void addScramUser(String user, String password) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all()
+                    .get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create SCRAM user " + user + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The client's {@code sasl.jaas.config} for a SCRAM user, as Strimzi writes it into a KafkaUser's Secret. */
+    public static String scramJaasConfig(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                + "\" password=\"" + password + "\";";
     }
 
     public synchronized EmbeddedKafka start() {
@@ -134,11 +183,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
+        String secure = securePort == 0 ? "" : ",SASL_SSL://" + host + ":" + securePort;
+        p.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort
+                + secure);
+        p.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort + secure);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (securePort == 0 ? "" : ",SASL_SSL:SASL_SSL"));
+        if (securePort != 0) {
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put("listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            p.put("ssl.keystore.type", "PKCS12");
+            p.put("ssl.keystore.location", secureKeystore.toAbsolutePath().toString());
+            p.put("ssl.keystore.password", secureKeystorePassword);
+            p.put("ssl.key.password", secureKeystorePassword);
+        }
         p.put("log.dirs", dataDir.resolve("log").toString());
         p.put("num.partitions", "1");
         p.put("offsets.topic.replication.factor", "1");

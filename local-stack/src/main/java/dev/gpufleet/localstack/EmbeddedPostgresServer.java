@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 
 /**
  * A real PostgreSQL server (zonky's embedded binaries, which also run as root) on a loopback port. With a data
@@ -28,11 +29,20 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      * @param port    0 for a free port
      */
     public static EmbeddedPostgresServer start(Path dataDir, int port) {
+        return start(dataDir, port, Map.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}, with more {@code postgresql.conf} settings, e.g. {@code ssl=on} and its
+     * certificate files.
+     */
+    public static EmbeddedPostgresServer start(Path dataDir, int port, Map<String, String> serverConfig) {
         try {
             EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setPort(port == 0 ? FreePorts.pick() : port)
                     .setServerConfig("listen_addresses", "127.0.0.1")
                     .setServerConfig("max_connections", "200");
+            serverConfig.forEach(builder::setServerConfig);
             if (dataDir == null) {
                 // throwaway: durability buys nothing
                 builder.setServerConfig("fsync", "off")
