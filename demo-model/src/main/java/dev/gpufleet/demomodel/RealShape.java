@@ -1,5 +1,6 @@
 package dev.gpufleet.demomodel;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -20,7 +21,9 @@ public enum RealShape {
     LLAMA_3_2_1B("llama-3.2-1b", "llama", 16, 2048, 32, 8, 64, 8192, 128_256, 131_072, true, false, 5e5f, 1e-5f,
             0),
     GEMMA_3_1B("gemma-3-1b", "gemma3", 26, 1152, 4, 1, 256, 6912, 262_144, 32_768, true, false, 1e6f, 1e-6f, 512),
-    PHI_3_MINI("phi-3-mini-4k", "phi3", 32, 3072, 32, 32, 96, 8192, 32_064, 4096, false, false, 1e4f, 1e-5f, 2047);
+    PHI_3_MINI("phi-3-mini-4k", "phi3", 32, 3072, 32, 32, 96, 8192, 32_064, 4096, false, false, 1e4f, 1e-5f, 2047,
+            // llama.cpp's vocabulary loader looks Phi-3's chat markers up by their text
+            List.of("<|endoftext|>", "<|assistant|>", "<|system|>", "<|end|>", "<|user|>"));
 
     public final String cliName;
     public final String architecture;
@@ -37,10 +40,19 @@ public enum RealShape {
     public final float ropeFreqBase;
     public final float rmsEpsilon;
     public final int slidingWindow;
+    /** Control tokens the vocabulary must hold for llama.cpp to load the architecture. */
+    public final List<String> controlTokens;
 
     RealShape(String cliName, String architecture, int layers, int embeddingLength, int headCount, int headCountKv,
             int headDim, int feedForwardLength, int vocabSize, int contextLength, boolean tied, boolean qkvBias,
             float ropeFreqBase, float rmsEpsilon, int slidingWindow) {
+        this(cliName, architecture, layers, embeddingLength, headCount, headCountKv, headDim, feedForwardLength,
+                vocabSize, contextLength, tied, qkvBias, ropeFreqBase, rmsEpsilon, slidingWindow, List.of());
+    }
+
+    RealShape(String cliName, String architecture, int layers, int embeddingLength, int headCount, int headCountKv,
+            int headDim, int feedForwardLength, int vocabSize, int contextLength, boolean tied, boolean qkvBias,
+            float ropeFreqBase, float rmsEpsilon, int slidingWindow, List<String> controlTokens) {
         this.cliName = cliName;
         this.architecture = architecture;
         this.layers = layers;
@@ -56,6 +68,7 @@ public enum RealShape {
         this.ropeFreqBase = ropeFreqBase;
         this.rmsEpsilon = rmsEpsilon;
         this.slidingWindow = slidingWindow;
+        this.controlTokens = controlTokens;
     }
 
     /** Width of the query projection (heads × head size). */

@@ -80,7 +80,7 @@ public final class ShapedModel {
 
     /** Writes the model and returns the file's size. */
     public static long write(RealShape s, TensorType type, Path out) throws IOException {
-        Vocabulary vocab = Vocabulary.padded(Words.TINY, s.vocabSize);
+        Vocabulary vocab = Vocabulary.padded(Words.TINY, s.controlTokens, s.vocabSize);
         String a = s.architecture + ".";
         GgufWriter w = new GgufWriter()
                 .string("general.architecture", s.architecture)

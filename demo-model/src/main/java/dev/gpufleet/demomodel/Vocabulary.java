@@ -77,7 +77,18 @@ public final class Vocabulary {
      * vocabularies of real models are padded to the row count of their embedding matrix.
      */
     public static Vocabulary padded(List<String> words, int size) {
+        return padded(words, List.of(), size);
+    }
+
+    /**
+     * {@link #padded(List, int)} with control tokens (chat markers a model's loader looks up by text) after the
+     * words.
+     */
+    public static Vocabulary padded(List<String> words, List<String> controlTokens, int size) {
         Vocabulary v = of(words);
+        for (String token : controlTokens) {
+            v.add(token, 0f, TYPE_CONTROL, Kind.SPECIAL);
+        }
         if (size < v.size()) {
             throw new IllegalArgumentException("a vocabulary of " + size + " tokens cannot hold these words ("
                     + v.size() + " tokens)");

@@ -50,6 +50,16 @@ class ShapedModelTest {
     }
 
     @Test
+    void phi3VocabularyHoldsTheChatMarkersLlamaCppLooksUp() {
+        RealShape phi = RealShape.PHI_3_MINI;
+        Vocabulary v = Vocabulary.padded(Words.TINY, phi.controlTokens, phi.vocabSize);
+        assertEquals(32_064, v.size());
+        int end = v.tokens().indexOf("<|end|>");
+        assertTrue(end > 0);
+        assertEquals(Vocabulary.TYPE_CONTROL, v.tokenTypes()[end]);
+    }
+
+    @Test
     void q4KBlocksDecodeBackWithinHalfAStepOfEachSubBlock() {
         Random random = new Random(7);
         float[] x = new float[Q4K.VALUES];
