@@ -18,6 +18,7 @@ import java.util.Locale;
 public enum RealShape {
     QWEN2_5_0_5B("qwen2.5-0.5b", "qwen2", 24, 896, 14, 2, 64, 4864, 151_936, 32_768, true, true, 1e6f, 1e-6f, 0),
     QWEN2_5_1_5B("qwen2.5-1.5b", "qwen2", 28, 1536, 12, 2, 128, 8960, 151_936, 32_768, true, true, 1e6f, 1e-6f, 0),
+    QWEN2_5_3B("qwen2.5-3b", "qwen2", 36, 2048, 16, 2, 128, 11008, 151_936, 32_768, true, true, 1e6f, 1e-6f, 0),
     LLAMA_3_2_1B("llama-3.2-1b", "llama", 16, 2048, 32, 8, 64, 8192, 128_256, 131_072, true, false, 5e5f, 1e-5f,
             0),
     GEMMA_3_1B("gemma-3-1b", "gemma3", 26, 1152, 4, 1, 256, 6912, 262_144, 32_768, true, false, 1e6f, 1e-6f, 512),
