@@ -18,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The estimate against what llama.cpp reported loading GGUFs with the exact shapes of real models (Qwen2.5 0.5B and
- * 1.5B, Llama 3.2 1B, Gemma 3 1B, Phi-3 mini; Q8_0 and Q4_K; written by demo-model's {@code ShapedModel}) on the
+ * The estimate against what llama.cpp reported loading GGUFs with the exact shapes of real models (Qwen2.5 0.5B,
+ * 1.5B and 3B, Llama 3.2 1B, Gemma 3 1B, Phi-3 mini; Q8_0 and Q4_K; written by demo-model's {@code ShapedModel}) on the
  * CPU at contexts 2048 to 32768, as {@code bench/run estimate} recorded them in {@code estimate-rows.csv}: the
  * registry's analysis of each file (the model's inputs to the estimator) and the buffer sizes llama.cpp printed.
  */
@@ -64,7 +64,8 @@ class RealShapeRecordedLoadTest {
     void theFixtureCoversEveryShapeTheBenchLoads() throws IOException {
         List<String> names = rows().stream().map(Row::name).distinct().toList();
         assertEquals(List.of("qwen2.5-0.5b-q8_0", "qwen2.5-0.5b-q4_k", "llama-3.2-1b-q8_0", "llama-3.2-1b-q4_k",
-                "qwen2.5-1.5b-q8_0", "qwen2.5-1.5b-q4_k", "gemma-3-1b-q8_0", "phi-3-mini-4k-q4_k"), names);
+                "qwen2.5-1.5b-q8_0", "qwen2.5-1.5b-q4_k", "qwen2.5-3b-q4_k", "gemma-3-1b-q8_0", "phi-3-mini-4k-q4_k"),
+                names);
         // tied embeddings (all but Phi-3) come out of the analysis with no output bytes of their own
         assertTrue(rows().stream().filter(r -> !r.name().startsWith("phi"))
                 .allMatch(r -> r.model().outputBytes() == 0));
