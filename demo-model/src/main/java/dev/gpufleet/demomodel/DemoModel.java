@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * Writes a demo model. Java API for tests and the launcher; command line:
- * {@code java -cp demo-model.jar dev.gpufleet.demomodel.DemoModel --preset tiny|demo [--type f32|f16|q8_0]
+ * {@code java -cp demo-model.jar dev.gpufleet.demomodel.DemoModel --preset tiny|demo [--type f32|f16|q8_0|q4_k]
  * [--seed N] --out FILE}.
  */
 public final class DemoModel {
@@ -15,7 +15,7 @@ public final class DemoModel {
     public static final long DEFAULT_SEED = 42;
 
     static final String USAGE = String.join("\n",
-            "usage: DemoModel --preset tiny|demo [--type f32|f16|q8_0] [--seed N] --out FILE",
+            "usage: DemoModel --preset tiny|demo [--type f32|f16|q8_0|q4_k] [--seed N] --out FILE",
             "  writes a llama-architecture GGUF with random weights, a vocabulary and a chatml chat template",
             "  --preset  tiny (a few hundred KB, for tests) or demo (about 30 MB as q8_0)",
             "  --type    tensor type of the weight matrices (default: f32 for tiny, q8_0 for demo)",

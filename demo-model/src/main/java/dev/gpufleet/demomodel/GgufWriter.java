@@ -113,8 +113,9 @@ public final class GgufWriter {
         if (dims.length < 1 || dims.length > 4) {
             throw new IllegalArgumentException(name + ": a tensor has 1 to 4 dimensions");
         }
-        if (type == TensorType.Q8_0 && dims[0] % TensorType.Q8_0_BLOCK != 0) {
-            throw new IllegalArgumentException(name + ": Q8_0 needs ne[0] % 32 == 0, got " + dims[0]);
+        if (dims[0] % type.blockSize() != 0) {
+            throw new IllegalArgumentException(name + ": " + type + " needs ne[0] % " + type.blockSize()
+                    + " == 0, got " + dims[0]);
         }
         tensors.add(new Tensor(name, dims.clone(), type, data));
         return this;
@@ -325,12 +326,13 @@ public final class GgufWriter {
     private static final class TypedSink implements TensorSink {
         private final ChannelSink out;
         private final TensorType type;
-        private final float[] block = new float[TensorType.Q8_0_BLOCK];
+        private final float[] block;
         private int inBlock;
 
         TypedSink(ChannelSink out, TensorType type) {
             this.out = out;
             this.type = type;
+            this.block = new float[Math.max(type.blockSize(), 1)];
         }
 
         @Override
@@ -346,6 +348,13 @@ public final class GgufWriter {
                     block[inBlock++] = v;
                     if (inBlock == block.length) {
                         flushBlock();
+                    }
+                    break;
+                case Q4_K:
+                    block[inBlock++] = v;
+                    if (inBlock == block.length) {
+                        out.room(TensorType.Q4_K_BLOCK_BYTES).put(Q4K.encode(block));
+                        inBlock = 0;
                     }
                     break;
                 default:
@@ -375,7 +384,7 @@ public final class GgufWriter {
 
         void finish() {
             if (inBlock != 0) {
-                throw new IllegalStateException("Q8_0 data ended inside a block");
+                throw new IllegalStateException(type + " data ended inside a block");
             }
         }
     }

@@ -72,23 +72,30 @@ public final class RandomLlamaModel {
                 .string("tokenizer.chat_template", CHAT_TEMPLATE);
 
         Xorshift rng = new Xorshift(seed);
-        w.tensor("token_embd.weight", type, uniform(rng, (long) nEmbd * nVocab, EMBEDDING_STD), nEmbd, nVocab);
+        TensorType rows = fit(type, nEmbd);
+        TensorType downRows = fit(type, nFf);
+        w.tensor("token_embd.weight", rows, uniform(rng, (long) nEmbd * nVocab, EMBEDDING_STD), nEmbd, nVocab);
         for (int l = 0; l < p.blockCount; l++) {
             String b = "blk." + l + ".";
             // llama.cpp expects the 1-D norm weights as F32 whatever the file type
             w.tensor(b + "attn_norm.weight", TensorType.F32, ones(nEmbd), nEmbd);
-            w.tensor(b + "attn_q.weight", type, uniform(rng, (long) nEmbd * nEmbd, WEIGHT_STD), nEmbd, nEmbd);
-            w.tensor(b + "attn_k.weight", type, uniform(rng, (long) nEmbd * nEmbdKv, WEIGHT_STD), nEmbd, nEmbdKv);
-            w.tensor(b + "attn_v.weight", type, uniform(rng, (long) nEmbd * nEmbdKv, WEIGHT_STD), nEmbd, nEmbdKv);
-            w.tensor(b + "attn_output.weight", type, uniform(rng, (long) nEmbd * nEmbd, WEIGHT_STD), nEmbd, nEmbd);
+            w.tensor(b + "attn_q.weight", rows, uniform(rng, (long) nEmbd * nEmbd, WEIGHT_STD), nEmbd, nEmbd);
+            w.tensor(b + "attn_k.weight", rows, uniform(rng, (long) nEmbd * nEmbdKv, WEIGHT_STD), nEmbd, nEmbdKv);
+            w.tensor(b + "attn_v.weight", rows, uniform(rng, (long) nEmbd * nEmbdKv, WEIGHT_STD), nEmbd, nEmbdKv);
+            w.tensor(b + "attn_output.weight", rows, uniform(rng, (long) nEmbd * nEmbd, WEIGHT_STD), nEmbd, nEmbd);
             w.tensor(b + "ffn_norm.weight", TensorType.F32, ones(nEmbd), nEmbd);
-            w.tensor(b + "ffn_gate.weight", type, uniform(rng, (long) nEmbd * nFf, WEIGHT_STD), nEmbd, nFf);
-            w.tensor(b + "ffn_up.weight", type, uniform(rng, (long) nEmbd * nFf, WEIGHT_STD), nEmbd, nFf);
-            w.tensor(b + "ffn_down.weight", type, uniform(rng, (long) nFf * nEmbd, WEIGHT_STD), nFf, nEmbd);
+            w.tensor(b + "ffn_gate.weight", rows, uniform(rng, (long) nEmbd * nFf, WEIGHT_STD), nEmbd, nFf);
+            w.tensor(b + "ffn_up.weight", rows, uniform(rng, (long) nEmbd * nFf, WEIGHT_STD), nEmbd, nFf);
+            w.tensor(b + "ffn_down.weight", downRows, uniform(rng, (long) nFf * nEmbd, WEIGHT_STD), nFf, nEmbd);
         }
         w.tensor("output_norm.weight", TensorType.F32, ones(nEmbd), nEmbd);
-        w.tensor("output.weight", type, outputRows(rng, vocab, nEmbd), nEmbd, nVocab);
+        w.tensor("output.weight", rows, outputRows(rng, vocab, nEmbd), nEmbd, nVocab);
         return w;
+    }
+
+    /** A matrix whose rows do not fill the type's blocks (Q4_K: 256) is written as Q8_0, as llama-quantize does. */
+    private static TensorType fit(TensorType type, int rowLength) {
+        return rowLength % type.blockSize() == 0 ? type : TensorType.Q8_0;
     }
 
     private static GgufWriter.TensorData ones(int n) {

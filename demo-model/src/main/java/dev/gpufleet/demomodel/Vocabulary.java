@@ -21,6 +21,7 @@ public final class Vocabulary {
     public static final int TYPE_NORMAL = 1;
     public static final int TYPE_UNKNOWN = 2;
     public static final int TYPE_CONTROL = 3;
+    public static final int TYPE_UNUSED = 5;
     public static final int TYPE_BYTE = 6;
 
     private static final List<String> PUNCTUATION = List.of(".", ",", "!", "?", ":", "-", "0", "1", "2", "3");
@@ -67,6 +68,33 @@ public final class Vocabulary {
         }
         for (String p : pieces) {
             v.add(p, -1000f + p.length() * 10f, TYPE_NORMAL, wholeWords.contains(p) ? Kind.WORD : Kind.FRAGMENT);
+        }
+        return v;
+    }
+
+    /**
+     * {@link #of} filled up to exactly {@code size} tokens with unused placeholders ({@code <unused_N>}), as the
+     * vocabularies of real models are padded to the row count of their embedding matrix.
+     */
+    public static Vocabulary padded(List<String> words, int size) {
+        return padded(words, List.of(), size);
+    }
+
+    /**
+     * {@link #padded(List, int)} with control tokens (chat markers a model's loader looks up by text) after the
+     * words.
+     */
+    public static Vocabulary padded(List<String> words, List<String> controlTokens, int size) {
+        Vocabulary v = of(words);
+        for (String token : controlTokens) {
+            v.add(token, 0f, TYPE_CONTROL, Kind.SPECIAL);
+        }
+        if (size < v.size()) {
+            throw new IllegalArgumentException("a vocabulary of " + size + " tokens cannot hold these words ("
+                    + v.size() + " tokens)");
+        }
+        for (int i = 0; v.size() < size; i++) {
+            v.add("<unused_" + i + ">", -10_000f, TYPE_UNUSED, Kind.SPECIAL);
         }
         return v;
     }

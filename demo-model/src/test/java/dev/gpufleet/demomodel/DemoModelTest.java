@@ -34,7 +34,7 @@ class DemoModelTest {
         "--out OUT                                  | --preset is required",
         "--preset tiny                              | --out is required",
         "--preset huge --out OUT                    | unknown preset 'huge' (allowed: tiny, demo)",
-        "--preset tiny --type q4_0 --out OUT        | unknown tensor type 'q4_0' (allowed: f32, f16, q8_0)",
+        "--preset tiny --type q4_0 --out OUT        | unknown tensor type 'q4_0' (allowed: f32, f16, q8_0, q4_k)",
         "--preset tiny --seed x --out OUT           | --seed must be an integer",
         "--preset tiny --out                        | --out needs a value",
         "--preset tiny --out OUT --verbose          | unknown argument '--verbose'",

@@ -13,7 +13,9 @@ import java.util.List;
  * How much RAM and VRAM a model instance needs, per backend and placement. Pure: records in, records out.
  *
  * <p>llama-box follows llama.cpp's own sizing (checked against the buffer sizes llama.cpp reports, see
- * {@code bench/estimate}); vLLM, MindIE and vox-box follow the rules GPUStack uses (DESIGN §4,
+ * {@code bench/estimate}: small synthetic shapes, and the exact shapes of real models with 128–262 k-token
+ * vocabularies, GQA up to 8:1, q/k/v biases and tied embeddings; recorded in {@code RealShapeRecordedLoadTest});
+ * vLLM, MindIE and vox-box follow the rules GPUStack uses (DESIGN §4,
  * {@code gpustack.md} §4.2–4.4).
  */
 public final class MemoryEstimator {

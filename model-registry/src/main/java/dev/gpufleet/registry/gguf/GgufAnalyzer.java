@@ -129,8 +129,10 @@ public final class GgufAnalyzer {
         long parameters = 0;
         long tokenEmbedding = 0;
         long output = 0;
+        long outputNorm = 0;
         long other = 0;
         boolean hasOutputTensors = false;
+        boolean hasOutputMatrix = false;
         boolean hasClassifier = false;
         Map<Integer, Long> layerBytes = new HashMap<>();
         Map<GgmlType, Long> bytesByType = new HashMap<>();
@@ -146,8 +148,12 @@ public final class GgufAnalyzer {
                     layerBytes.merge(Integer.parseInt(layer.group(1)), t.bytes(), Long::sum);
                 } else if (n.startsWith("token_embd.")) {
                     tokenEmbedding += t.bytes();
-                } else if (n.startsWith("output.") || n.startsWith("output_norm.")) {
+                } else if (n.startsWith("output.")) {
                     output += t.bytes();
+                    hasOutputTensors = true;
+                    hasOutputMatrix |= n.equals("output.weight");
+                } else if (n.startsWith("output_norm.")) {
+                    outputNorm += t.bytes();
                     hasOutputTensors = true;
                 } else {
                     other += t.bytes();
@@ -156,6 +162,15 @@ public final class GgufAnalyzer {
                     hasClassifier = true;
                 }
             }
+        }
+
+        if (hasOutputMatrix) {
+            output += outputNorm;
+        } else {
+            // tied embeddings: llama.cpp reuses token_embd as the output matrix; outputBytes 0 says so, and the
+            // small output norm counts with the rest
+            other += output + outputNorm;
+            output = 0;
         }
 
         int layers = intValue(first, p + "block_count", 0);

@@ -108,6 +108,18 @@ class GgufAnalyzerTest {
     }
 
     @Test
+    void tiedEmbeddingsHaveNoOutputBytesAndTheirOutputNormCountsAsOther() throws Exception {
+        // output_norm but no output.weight: llama.cpp reuses token_embd as the output matrix
+        Path file = dir.resolve("tied.gguf");
+        llama(0, 1, "qwen2", true).write(file);
+        ModelArchitecture a = GgufAnalyzer.analyze(file);
+        assertEquals(0, a.outputBytes());
+        assertEquals(64 * 4, a.otherBytes());
+        assertEquals(64L * 5 * 2, a.tokenEmbeddingBytes());
+        assertFalse(a.embeddingModel());
+    }
+
+    @Test
     void splitModelsAreReadFromAnyPartAndSummed() throws Exception {
         Path single = dir.resolve("m.gguf");
         long singleSize = llama(0, 1, "llama", true).write(single);
