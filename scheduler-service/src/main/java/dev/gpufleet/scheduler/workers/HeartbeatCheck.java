@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.workers;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.leadership.LeaderFence;
@@ -29,6 +30,7 @@ public class HeartbeatCheck {
 
     private final Clock clock;
     private final WorkerStateListener listener;
+    private final WorkerChanges workerChanges;
     private final Leadership leadership;
     private final HeartbeatPipeMonitor pipe;
     private final LeaderFence fence;
@@ -39,7 +41,8 @@ public class HeartbeatCheck {
     private FleetLiveness.Hold lastHold = FleetLiveness.Hold.NONE;
 
     public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership, HeartbeatPipeMonitor pipe,
-                          SchedulerConfig config, LeaderFence fence) {
+                          SchedulerConfig config, LeaderFence fence, WorkerChanges workerChanges) {
+        this.workerChanges = workerChanges;
         this.fence = fence;
         this.clock = clock;
         this.listener = listener;
@@ -53,7 +56,7 @@ public class HeartbeatCheck {
     @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = LeaderOnly.class)
     Uni<Void> run() {
-        return Panache.withTransaction(() -> fence.check().chain(this::markSilentWorkersUnreachable))
+        return Transactions.run(() -> fence.check().chain(this::markSilentWorkersUnreachable))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Heartbeat check failed, next run retries: %s", e.toString());
                     return 0;
@@ -84,6 +87,7 @@ public class HeartbeatCheck {
                     record(verdict);
                     Map<String, Worker> byId = workers.stream()
                             .collect(Collectors.toMap(w -> w.id, Function.identity()));
+                    List<String> markedIds = new java.util.ArrayList<>();
                     Uni<Integer> marked = Uni.createFrom().item(0);
                     for (String id : verdict.lost()) {
                         Worker worker = byId.get(id);
@@ -93,6 +97,7 @@ public class HeartbeatCheck {
                                         worker.id, worker.revision)
                                 .invoke(updated -> {
                                     if (updated > 0) {
+                                        markedIds.add(worker.id);
                                         LOG.infof("Worker %s (%s) is UNREACHABLE: not heard since %s (interval %ds)",
                                                 worker.id, worker.name, worker.lastHeartbeatAt,
                                                 worker.heartbeatIntervalSeconds);
@@ -100,7 +105,7 @@ public class HeartbeatCheck {
                                 })
                                 .map(updated -> count + updated));
                     }
-                    return marked;
+                    return marked.call(() -> workerChanges.storedByIdInTransaction(markedIds));
                 });
     }
 
