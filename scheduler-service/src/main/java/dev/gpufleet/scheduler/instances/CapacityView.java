@@ -52,6 +52,9 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
     private long builtEpoch = -1;
     private final List<Consumer<CapacityLedger>> kept = new ArrayList<>();
     private long keptEpoch = -1;
+    /** The build under way or done for {@link #buildingEpoch}, shared by whoever waits for it (guarded by this). */
+    private Uni<Long> building;
+    private long buildingEpoch = -1;
 
     public CapacityView(Leadership leadership, Mutiny.SessionFactory sessions, Vertx vertx,
                         PlacementSettings settings) {
@@ -71,6 +74,7 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
             builtEpoch = -1;
             kept.clear();
             keptEpoch = -1;
+            building = null;
             ledger.install(List.of(), List.of());
         }
         if (leader) {
@@ -98,27 +102,48 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
                 kept.clear();
                 keptEpoch = epoch;
             }
+            // placements waiting for the view share one build: each would otherwise hold a connection of the pool
+            // while taking another
+            if (buildingEpoch != epoch || building == null) {
+                buildingEpoch = epoch;
+                building = build(epoch).onFailure().invoke(e -> buildFailed(epoch)).memoize().indefinitely();
+            }
+            return building;
         }
+    }
+
+    private synchronized void buildFailed(long epoch) {
+        if (buildingEpoch == epoch) {
+            building = null;
+        }
+    }
+
+    private Uni<Long> build(long epoch) {
         long started = System.nanoTime();
         // a session of its own: the caller's transaction may have changed instances it has not committed yet
         return sessions.withStatelessSession(session -> session
-                        .createQuery("from Worker", Worker.class).getResultList()
-                        .chain(workers -> session.createQuery("from Instance where workerId is not null",
-                                Instance.class).getResultList().map(placed -> {
-                                    install(epoch, workers, placed, started);
-                                    return epoch;
-                                })));
+                .createQuery("from Worker", Worker.class).getResultList()
+                .chain(workers -> session.createQuery("from Instance where workerId is not null",
+                        Instance.class).getResultList().map(placed -> {
+                            install(epoch, workers, placed, started);
+                            return epoch;
+                        })));
     }
 
     private synchronized void install(long epoch, List<Worker> workers, List<Instance> placed, long started) {
-        if (builtEpoch == epoch || leadership.epoch() != epoch) {
+        if (builtEpoch == epoch) {
+            return;
+        }
+        // no longer current, or changes made meanwhile were dropped (too many kept): the next caller builds again
+        if (leadership.epoch() != epoch || keptEpoch != epoch) {
+            if (buildingEpoch == epoch) {
+                building = null;
+            }
             return;
         }
         ledger.install(workers, placed);
-        int replayed = keptEpoch == epoch ? kept.size() : 0;
-        if (keptEpoch == epoch) {
-            kept.forEach(change -> change.accept(ledger));
-        }
+        int replayed = kept.size();
+        kept.forEach(change -> change.accept(ledger));
         kept.clear();
         builtEpoch = epoch;
         LOG.infof("Capacity view built for epoch %d: %d workers, %d placed instances, %d changes applied after,"
@@ -136,6 +161,7 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
             if (kept.size() >= MAX_KEPT) {
                 kept.clear();
                 keptEpoch = -1;
+                building = null;
                 LOG.warnf("Capacity view: more than %d changes while building, building again", MAX_KEPT);
             } else {
                 kept.add(change);
@@ -266,6 +292,7 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
             builtEpoch = -1;
             keptEpoch = -1;
             kept.clear();
+            building = null;
         }
     }
 
