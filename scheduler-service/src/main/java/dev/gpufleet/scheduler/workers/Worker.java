@@ -7,20 +7,14 @@ import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
 import java.util.Map;
 
-/**
- * A worker as its latest heartbeat describes it, with the state the scheduler concluded. Updates write only the
- * columns that changed: a heartbeat that repeats the inventory (GPUs, instances, labels, engine versions: the wide
- * JSON columns) writes the liveness columns alone.
- */
+/** A worker as its latest heartbeat describes it, with the state the scheduler concluded. */
 @Entity
-@DynamicUpdate
 @Table(name = "worker")
 public class Worker extends PanacheEntityBase {
     @Id
