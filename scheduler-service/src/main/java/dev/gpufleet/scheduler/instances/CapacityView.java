@@ -108,7 +108,11 @@ public class CapacityView implements Leadership.Listener, WorkerChanges {
                 buildingEpoch = epoch;
                 building = build(epoch).onFailure().invoke(e -> buildFailed(epoch)).memoize().indefinitely();
             }
-            return building;
+            // the shared build completes on the context of whoever started it; the caller's transaction (its
+            // session, its hooks) lives on the caller's own
+            Context caller = Vertx.currentContext();
+            return caller == null ? building
+                    : building.emitOn(task -> caller.runOnContext(ignored -> task.run()));
         }
     }
 
