@@ -45,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -154,6 +155,25 @@ class CapacityViewTest {
         awaitViewEqualsDatabase();
         assertEquals(kept.stream().filter(w -> w.id().equals(workerId)).toList(),
                 sorted(view.cluster().workers()).stream().filter(w -> w.id().equals(workerId)).toList());
+    }
+
+    @Test
+    void whoeverWaitsForTheSharedBuildCarriesOnOnItsOwnContext() throws Exception {
+        view.leadershipChanged(false); // dropped while this scheduler still leads: the next caller builds it again
+        Context first = VertxContext.getOrCreateDuplicatedContext(vertx);
+        Context second = VertxContext.getOrCreateDuplicatedContext(vertx);
+        CompletableFuture<Context> firstOn = new CompletableFuture<>();
+        CompletableFuture<Context> secondOn = new CompletableFuture<>();
+        for (Context context : List.of(first, second)) {
+            CompletableFuture<Context> on = context == first ? firstOn : secondOn;
+            VertxContextSafetyToggle.setContextSafe(context, true);
+            context.runOnContext(ignored -> view.ready().subscribe().with(
+                    epoch -> on.complete(Vertx.currentContext()), on::completeExceptionally));
+        }
+        // the second joins the first's build: its transaction's session and hooks are on its own context
+        assertSame(first, firstOn.get(30, TimeUnit.SECONDS));
+        assertSame(second, secondOn.get(30, TimeUnit.SECONDS));
+        awaitViewEqualsDatabase();
     }
 
     private void awaitViewEqualsDatabase() {
