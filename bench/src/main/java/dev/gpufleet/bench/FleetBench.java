@@ -443,7 +443,7 @@ public final class FleetBench {
         return sorted.isEmpty() ? Double.NaN : sorted.get(sorted.size() - 1);
     }
 
-    private static KafkaProducer<String, String> producer(String bootstrap) {
+    static KafkaProducer<String, String> producer(String bootstrap) {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",

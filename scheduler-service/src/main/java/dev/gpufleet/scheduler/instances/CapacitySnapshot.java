@@ -57,23 +57,28 @@ final class CapacitySnapshot {
         }
         List<WorkerCapacity> capacities = new ArrayList<>(workers.size());
         for (Worker worker : workers) {
-            Map<Integer, Long> byGpu = vramClaims.getOrDefault(worker.id, Map.of());
-            List<GpuCapacity> gpus = new ArrayList<>();
-            List<GpuDevice> devices = worker.gpus == null ? List.of() : worker.gpus.devices();
-            for (GpuDevice device : devices) {
-                gpus.add(new GpuCapacity(device.index(), device.vendor(), device.type(), device.name(),
-                        device.memoryTotalBytes(), device.memoryUsedBytes(), byGpu.getOrDefault(device.index(), 0L),
-                        device.deviceIp()));
-            }
-            capacities.add(new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
-                    worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes,
-                    ramClaims.getOrDefault(worker.id, 0L), gpus, distributedVllm.getOrDefault(worker.id, Set.of()),
-                    distributedMindie.getOrDefault(worker.id, Set.of()), BackendVersions.merged(
-                            worker.backendVersions, worker.registeredBackendVersions).stream()
-                    .map(v -> WorkerCapacity.versionKey(v.backend(), v.version()))
-                    .collect(java.util.stream.Collectors.toSet())));
+            capacities.add(capacity(worker, ramClaims.getOrDefault(worker.id, 0L),
+                    vramClaims.getOrDefault(worker.id, Map.of()), distributedVllm.getOrDefault(worker.id, Set.of()),
+                    distributedMindie.getOrDefault(worker.id, Set.of())));
         }
         return new CapacitySnapshot(ClusterSnapshot.of(capacities, settings));
+    }
+
+    /** A worker as placement sees it, with what our instances claim on it. */
+    static WorkerCapacity capacity(Worker worker, long ramClaimed, Map<Integer, Long> vramClaimedByGpu,
+                                   Set<String> distributedVllm, Set<String> distributedMindie) {
+        List<GpuCapacity> gpus = new ArrayList<>();
+        List<GpuDevice> devices = worker.gpus == null ? List.of() : worker.gpus.devices();
+        for (GpuDevice device : devices) {
+            gpus.add(new GpuCapacity(device.index(), device.vendor(), device.type(), device.name(),
+                    device.memoryTotalBytes(), device.memoryUsedBytes(),
+                    vramClaimedByGpu.getOrDefault(device.index(), 0L), device.deviceIp()));
+        }
+        return new WorkerCapacity(worker.id, worker.name, worker.state, worker.os, worker.arch,
+                worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes, ramClaimed, gpus, distributedVllm,
+                distributedMindie, BackendVersions.merged(worker.backendVersions, worker.registeredBackendVersions)
+                .stream().map(v -> WorkerCapacity.versionKey(v.backend(), v.version()))
+                .collect(java.util.stream.Collectors.toSet()));
     }
 
     private static void add(Map<String, Long> ramClaims, Map<String, Map<Integer, Long>> vramClaims, String workerId,

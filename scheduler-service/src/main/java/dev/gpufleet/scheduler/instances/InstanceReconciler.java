@@ -11,7 +11,6 @@ import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
-import dev.gpufleet.scheduler.placement.PlacementSettings;
 import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
@@ -51,8 +50,6 @@ public class InstanceReconciler {
     public static final String WAITING_FOR_PLACEMENT = "waiting for placement";
     /** Namespace of this service's advisory locks on models (first key of pg_advisory_xact_lock(int, int)). */
     private static final int MODEL_LOCK_SPACE = 8082;
-    /** One lock for all placements, so two models placed at once cannot both count the same free memory. */
-    private static final int PLACEMENT_LOCK_SPACE = 8083;
 
     /**
      * Models whose instances do not match their replicas (a replacement and the instance it takes over from count
@@ -78,20 +75,21 @@ public class InstanceReconciler {
 
     private final InstanceEvents events;
     private final MeasuredUsageStore measuredUsage;
-    private final PlacementSettings placementSettings;
     private final Clock clock;
     private final Duration backoffBase;
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
     private final LeaderFence fence;
+    private final CapacityView capacity;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
-                              PlacementSettings placementSettings, SchedulerConfig config, LeaderFence fence) {
+                              SchedulerConfig config, LeaderFence fence,
+                              CapacityView capacity) {
         this.fence = fence;
+        this.capacity = capacity;
         this.events = events;
         this.clock = clock;
         this.measuredUsage = measuredUsage;
-        this.placementSettings = placementSettings;
         this.backoffBase = config.restartBackoffBase();
         this.unreachableGrace = config.unreachableGrace();
         this.scheduledTimeout = config.scheduledTimeout();
@@ -106,14 +104,6 @@ public class InstanceReconciler {
                 .createNativeQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(" + MODEL_LOCK_SPACE
                         + ", hashtext(?1))) locked", Long.class)
                 .setParameter(1, modelId)
-                .getSingleResult()).replaceWithVoid();
-    }
-
-    /** Taken after a model's lock, never before one, so the two cannot deadlock. */
-    private Uni<Void> lockPlacement() {
-        return Panache.getSession().chain(session -> session
-                .createNativeQuery("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(" + PLACEMENT_LOCK_SPACE
-                        + ", 0)) locked", Long.class)
                 .getSingleResult()).replaceWithVoid();
     }
 
@@ -139,13 +129,15 @@ public class InstanceReconciler {
      */
     public Uni<Boolean> reconcileLocked(Model model) {
         return fence.check().chain(() -> Instance.<Instance>list("modelId", model.id)).chain(instances -> {
+            Changes changes = new Changes();
+            // once committed, the capacity view holds what these instances hold now (placed, moved, unplaced, gone)
+            capacity.instancesChangedInTransaction(changes.changed, changes.deleted);
             ReplicaReconciliation.Plan plan = ReplicaReconciliation.plan(
                     new ReplicaReconciliation.Desired(model.replicas, model.deleted),
                     instances.stream().map(InstanceReconciler::current).toList());
             Map<UUID, Instance> byId = instances.stream().collect(Collectors.toMap(i -> i.id, Function.identity()));
             List<Instance> kept = instances.stream().filter(i -> !plan.delete().contains(i.id))
                     .collect(Collectors.toCollection(ArrayList::new));
-            Changes changes = new Changes();
             if (!plan.isEmpty()) {
                 LOG.infof("Model %s (%s, revision %d%s): %d instances, creating %d, deleting %d", model.id,
                         model.name, model.revision, model.deleted ? ", deleted" : "", instances.size(),
@@ -202,6 +194,7 @@ public class InstanceReconciler {
     private Uni<Void> delete(Instance instance, Changes changes) {
         changes.published = true;
         changes.changed.remove(instance);
+        changes.deleted.add(instance.id);
         return instance.delete().chain(() -> events.deleted(instance));
     }
 
@@ -421,24 +414,24 @@ public class InstanceReconciler {
                 plain.withMeasuredVram(measured), changes));
     }
 
+    /**
+     * Decides from the leader's capacity view ({@link CapacityView}), which holds each placement's claim at once,
+     * so placements of different models run side by side without counting the same free memory twice; only the
+     * placed instances are written.
+     */
     private Uni<Void> place(Model model, List<Instance> pending, PlacementRequest request, Changes changes) {
-        // read-only: nothing here changes a worker, and a fleet's thousands of rows would otherwise each be
-        // dirty-checked at every commit of a placement
-        return lockPlacement()
-                .chain(() -> Worker.<Worker>listAll())
-                .call(workers -> Panache.getSession().invoke(session -> workers.forEach(w -> session.setReadOnly(w,
-                        true))))
-                .chain(workers -> Instance.<Instance>list("workerId is not null")
-                        .invoke(placed -> placeAll(model, pending, request, changes,
-                                CapacitySnapshot.of(workers, placed, placementSettings), workers)))
+        return capacity.ready().invoke(epoch -> placeAll(model, pending, request, changes,
+                capacity.place(epoch, pending.stream().map(i -> i.id).toList(), model.id, request)))
                 .replaceWithVoid();
     }
 
     private void placeAll(Model model, List<Instance> pending, PlacementRequest request, Changes changes,
-                          CapacitySnapshot snapshot, List<Worker> workers) {
+                          List<CapacityLedger.Decided> decisions) {
         Instant now = now();
-        for (Instance instance : pending) {
-            PlacementDecision decision = PlacementEngine.place(snapshot.cluster(), request);
+        for (int n = 0; n < pending.size(); n++) {
+            Instance instance = pending.get(n);
+            PlacementDecision decision = decisions.get(n).decision();
+            List<Worker> workers = List.copyOf(decisions.get(n).workers().values());
             if (decision instanceof PlacementDecision.Placed placed) {
                 LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
                 instance.workerId = placed.workerId();
@@ -449,7 +442,6 @@ public class InstanceReconciler {
                         PlacementAddresses.deviceIps(placed.workerId(), placed.gpuIndexes(), workers));
                 instance.launchPlan = launchPlan(model.spec, placed.workerId(), workers);
                 moveTo(instance, InstanceState.SCHEDULED, placed.rationale(), null, now);
-                snapshot.claim(placed, model.id, request.backend());
                 changes.add(instance);
             } else if (decision instanceof PlacementDecision.NoFit noFit
                     && !noFit.reason().equals(instance.stateMessage)) {
@@ -518,6 +510,7 @@ public class InstanceReconciler {
         // entities compare by identity; insertion order keeps the outbox order stable
         final Set<Instance> changed = new LinkedHashSet<>();
         final Set<Instance> created = new LinkedHashSet<>();
+        final List<UUID> deleted = new ArrayList<>();
         boolean published;
 
         void add(Instance instance) {

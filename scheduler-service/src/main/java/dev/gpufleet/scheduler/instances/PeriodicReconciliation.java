@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.scheduler.leadership.LeaderOnly;
 import dev.gpufleet.scheduler.leadership.WorkNotice;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
@@ -65,7 +66,7 @@ public class PeriodicReconciliation implements WorkerStateListener {
         for (String modelId : modelIds) {
             // one transaction per model: a failing model does not hold back the others; none once leading ended
             chain = chain.chain(() -> !notice.isLeader() ? Uni.createFrom().voidItem()
-                    : Panache.withTransaction(() -> reconciler.reconcile(modelId))
+                    : Transactions.run(() -> reconciler.reconcile(modelId))
                     .invoke(changed -> {
                         if (changed) {
                             relay.wakeUp();

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.leadership;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.scheduler.instances.InstanceReconciler;
 import dev.gpufleet.scheduler.instances.PeriodicReconciliation;
 import dev.gpufleet.scheduler.outbox.InstanceEventRelay;
@@ -63,7 +64,7 @@ public class LeaderWork implements Leadership.Listener {
             return;
         }
         for (String modelId : modelIds) {
-            onContext(() -> Panache.withTransaction(() -> reconciler.reconcile(modelId))
+            onContext(() -> Transactions.run(() -> reconciler.reconcile(modelId))
                     .invoke(() -> relay.wakeUp()) // the follower may have written outbox rows of its own
                     .onFailure().recoverWithItem(e -> {
                         LOG.warnf("Reconciling model %s on request failed, periodic reconciliation retries: %s",

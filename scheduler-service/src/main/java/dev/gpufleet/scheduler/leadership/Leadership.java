@@ -61,6 +61,8 @@ public class Leadership {
     /** Channel followers NOTIFY with a model id, or {@link #ALL_MODELS}. */
     public static final String CHANNEL = "scheduler_work";
     public static final String ALL_MODELS = "*";
+    /** Channel followers NOTIFY with the ids of workers they stored, comma-separated (the leader's capacity view). */
+    public static final String WORKER_CHANNEL = "scheduler_workers";
     static final String APPLICATION_NAME_PREFIX = "gpufleet-scheduler:";
 
     /** Told on the leadership or the watchdog thread; must not block for long. */
@@ -69,6 +71,10 @@ public class Leadership {
 
         /** A follower asked for work on these model ids (or {@link #ALL_MODELS}); only called on the leader. */
         default void workRequested(Set<String> modelIds) {
+        }
+
+        /** A follower stored these workers; only called on the leader. */
+        default void workersChanged(Set<String> workerIds) {
         }
     }
 
@@ -236,16 +242,27 @@ public class Leadership {
             }
             if (!listening) {
                 execute("LISTEN " + CHANNEL);
+                execute("LISTEN " + WORKER_CHANNEL);
                 listening = true;
             }
             PGNotification[] notes = connection.unwrap(PGConnection.class)
                     .getNotifications((int) Math.max(1, timings.pollInterval().toMillis()));
             if (notes != null && notes.length > 0 && isLeader()) {
                 Set<String> ids = new LinkedHashSet<>();
+                Set<String> workerIds = new LinkedHashSet<>();
                 for (PGNotification note : notes) {
-                    ids.add(note.getParameter());
+                    if (WORKER_CHANNEL.equals(note.getName())) {
+                        workerIds.addAll(java.util.Arrays.asList(note.getParameter().split(",")));
+                    } else {
+                        ids.add(note.getParameter());
+                    }
                 }
-                listeners.forEach(l -> l.workRequested(ids));
+                if (!ids.isEmpty()) {
+                    listeners.forEach(l -> l.workRequested(ids));
+                }
+                if (!workerIds.isEmpty()) {
+                    listeners.forEach(l -> l.workersChanged(workerIds));
+                }
             }
             renew();
             return 0;

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.messaging;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventPayload;
 import dev.gpufleet.kit.kafka.DeadLetterPublisher;
@@ -99,7 +100,7 @@ public class EventIntake {
                                Executor onContext, int refusals, Duration backoff) {
         return Uni.createFrom().voidItem()
                 .emitOn(onContext)
-                .chain(() -> Panache.withTransaction(work))
+                .chain(() -> Transactions.run(work))
                 .onFailure().recoverWithUni(e -> {
                     ApplyFailure kind = ApplyFailure.of(e);
                     String why = ApplyFailure.describe(e);

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.workers;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.leadership.LeaderFence;
@@ -29,6 +30,7 @@ public class HeartbeatCheck {
 
     private final Clock clock;
     private final WorkerStateListener listener;
+    private final WorkerChanges workerChanges;
     private final Leadership leadership;
     private final HeartbeatPipeMonitor pipe;
     private final LeaderFence fence;
@@ -39,7 +41,8 @@ public class HeartbeatCheck {
     private FleetLiveness.Hold lastHold = FleetLiveness.Hold.NONE;
 
     public HeartbeatCheck(Clock clock, WorkerStateListener listener, Leadership leadership, HeartbeatPipeMonitor pipe,
-                          SchedulerConfig config, LeaderFence fence) {
+                          SchedulerConfig config, LeaderFence fence, WorkerChanges workerChanges) {
+        this.workerChanges = workerChanges;
         this.fence = fence;
         this.clock = clock;
         this.listener = listener;
@@ -53,7 +56,7 @@ public class HeartbeatCheck {
     @Scheduled(every = "${gpufleet.scheduler.worker-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = LeaderOnly.class)
     Uni<Void> run() {
-        return Panache.withTransaction(() -> fence.check().chain(this::markSilentWorkersUnreachable))
+        return Transactions.run(() -> fence.check().chain(this::markSilentWorkersUnreachable))
                 .onFailure().recoverWithItem(e -> {
                     LOG.warnf("Heartbeat check failed, next run retries: %s", e.toString());
                     return 0;
@@ -73,35 +76,52 @@ public class HeartbeatCheck {
         // a worker would look silent for as long as the next probe takes to notice
         Instant healthyAt = pipe.healthyAt();
         Instant judgedAt = healthyAt != null ? healthyAt : now;
-        return Worker.<Worker>list("state in ?1",
-                        List.of(WorkerState.READY, WorkerState.NOT_READY, WorkerState.MAINTENANCE))
+        // the columns judged, not whole entities: at fleet size their JSON columns (inventory, instances) would be
+        // parsed, copied for dirty checking and compared at the commit, thousands of rows every run
+        return Panache.getSession().chain(session -> session.createSelectionQuery("select w.id, w.name, w.state,"
+                                + " w.reportedState, w.lastHeartbeatAt, w.heartbeatIntervalSeconds, w.revision"
+                                + " from Worker w where w.state in (:states)", Object[].class)
+                        .setParameter("states", List.of(WorkerState.READY, WorkerState.NOT_READY,
+                                WorkerState.MAINTENANCE))
+                        .getResultList())
+                .map(rows -> rows.stream().map(Judged::of).toList())
                 .chain(workers -> {
                     FleetLiveness.Verdict verdict = FleetLiveness.judge(workers.stream()
-                                    .map(w -> new FleetLiveness.Watched(w.id, w.state, w.reportedState,
-                                            w.lastHeartbeatAt, w.heartbeatIntervalSeconds)).toList(),
+                                    .map(w -> new FleetLiveness.Watched(w.id(), w.state(), w.reportedState(),
+                                            w.lastHeartbeatAt(), w.heartbeatIntervalSeconds())).toList(),
                             pipeHealthySince, watchingSince, memory, settings, judgedAt);
                     memory = verdict.memory();
                     record(verdict);
-                    Map<String, Worker> byId = workers.stream()
-                            .collect(Collectors.toMap(w -> w.id, Function.identity()));
+                    Map<String, Judged> byId = workers.stream()
+                            .collect(Collectors.toMap(Judged::id, Function.identity()));
+                    List<String> markedIds = new java.util.ArrayList<>();
                     Uni<Integer> marked = Uni.createFrom().item(0);
                     for (String id : verdict.lost()) {
-                        Worker worker = byId.get(id);
+                        Judged worker = byId.get(id);
                         // conditional on the heartbeat we judged: one that arrived meanwhile wins
                         marked = marked.chain(count -> Worker.update("state = ?1, updatedAt = ?2 where id = ?3"
                                         + " and revision = ?4 and state <> ?1", WorkerState.UNREACHABLE, now,
-                                        worker.id, worker.revision)
+                                        worker.id(), worker.revision())
                                 .invoke(updated -> {
                                     if (updated > 0) {
+                                        markedIds.add(worker.id());
                                         LOG.infof("Worker %s (%s) is UNREACHABLE: not heard since %s (interval %ds)",
-                                                worker.id, worker.name, worker.lastHeartbeatAt,
-                                                worker.heartbeatIntervalSeconds);
+                                                worker.id(), worker.name(), worker.lastHeartbeatAt(),
+                                                worker.heartbeatIntervalSeconds());
                                     }
                                 })
                                 .map(updated -> count + updated));
                     }
-                    return marked;
+                    return marked.call(() -> workerChanges.storedByIdInTransaction(markedIds));
                 });
+    }
+
+    private record Judged(String id, String name, WorkerState state, WorkerState reportedState,
+                          Instant lastHeartbeatAt, int heartbeatIntervalSeconds, long revision) {
+        static Judged of(Object[] row) {
+            return new Judged((String) row[0], (String) row[1], (WorkerState) row[2], (WorkerState) row[3],
+                    (Instant) row[4], (Integer) row[5], (Long) row[6]);
+        }
     }
 
     private void record(FleetLiveness.Verdict verdict) {

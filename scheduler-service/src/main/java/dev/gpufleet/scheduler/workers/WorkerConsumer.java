@@ -37,10 +37,12 @@ public class WorkerConsumer {
     private final Clock clock;
     private final WorkerStateListener listener;
     private final ListedInstances listedInstances;
+    private final WorkerChanges workerChanges;
     private final Map<String, List<String>> lastReasons = new ConcurrentHashMap<>();
 
     public WorkerConsumer(EventIntake intake, Clock clock, WorkerStateListener listener,
-                          ListedInstances listedInstances) {
+                          ListedInstances listedInstances, WorkerChanges workerChanges) {
+        this.workerChanges = workerChanges;
         this.intake = intake;
         this.clock = clock;
         this.listener = listener;
@@ -120,7 +122,8 @@ public class WorkerConsumer {
                 .chain(rows -> {
                     Map<String, Worker> held = new HashMap<>();
                     rows.forEach(w -> held.put(w.id, w));
-                    return inTurn(batch, one -> apply(held, one.event()));
+                    return inTurn(batch, one -> apply(held, one.event()))
+                            .call(() -> workerChanges.storedInTransaction(held.values()));
                 });
     }
 

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.workers;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.kit.http.ApiException;
 import dev.gpufleet.kit.http.PageRequest;
 import dev.gpufleet.kit.http.PageView;
@@ -42,7 +43,10 @@ public class WorkerResource {
     private final Clock clock;
     private final WorkerStateListener listener;
 
-    public WorkerResource(Clock clock, WorkerStateListener listener) {
+    private final WorkerChanges workerChanges;
+
+    public WorkerResource(Clock clock, WorkerStateListener listener, WorkerChanges workerChanges) {
+        this.workerChanges = workerChanges;
         this.clock = clock;
         this.listener = listener;
     }
@@ -223,7 +227,7 @@ public class WorkerResource {
      * implies, then lets the instances follow (placements, moves) and answers with the worker as it is then.
      */
     private Uni<WorkerView> change(String id, Consumer<Worker> change) {
-        return Panache.withTransaction(() -> Worker.<Worker>findById(id, LockModeType.PESSIMISTIC_WRITE)
+        return Transactions.run(() -> Worker.<Worker>findById(id, LockModeType.PESSIMISTIC_WRITE)
                         .map(worker -> {
                             if (worker == null) {
                                 throw ApiException.notFound("worker '" + id + "' not found");
@@ -242,7 +246,8 @@ public class WorkerResource {
                             }
                             worker.updatedAt = now;
                             return worker;
-                        }))
+                        })
+                        .call(worker -> workerChanges.storedInTransaction(List.of(worker))))
                 .call(worker -> listener.workersChanged())
                 .chain(worker -> Panache.withSession(() -> view(id)));
     }

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.instances;
 
+import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.events.DeadLetter;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
@@ -172,7 +173,7 @@ class ModelReplicasTest {
             Context context = VertxContext.getOrCreateDuplicatedContext(vertx);
             VertxContextSafetyToggle.setContextSafe(context, true);
             context.runOnContext(ignored ->
-                    Panache.withTransaction(() -> reconciler.reconcile(modelId))
+                    Transactions.run(() -> reconciler.reconcile(modelId))
                             .subscribe().with(run::complete, run::completeExceptionally));
             runs.add(run);
         }
