@@ -8,6 +8,7 @@ import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
+import dev.gpufleet.scheduler.metrics.PlacementMeters;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
@@ -16,6 +17,7 @@ import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -84,6 +86,8 @@ public class InstanceReconciler {
     private final Duration unreachableGrace;
     private final Duration scheduledTimeout;
     private final LeaderFence fence;
+    @Inject
+    PlacementMeters placementMeters;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
                               PlacementSettings placementSettings, SchedulerConfig config, LeaderFence fence) {
@@ -438,8 +442,13 @@ public class InstanceReconciler {
                           CapacitySnapshot snapshot, List<Worker> workers) {
         Instant now = now();
         for (Instance instance : pending) {
+            long decidingSince = System.nanoTime();
             PlacementDecision decision = PlacementEngine.place(snapshot.cluster(), request);
+            placementMeters.decided(decision instanceof PlacementDecision.Placed, System.nanoTime() - decidingSince);
             if (decision instanceof PlacementDecision.Placed placed) {
+                if (instance.createdAt != null) {
+                    placementMeters.placedAfter(Duration.between(instance.createdAt, now));
+                }
                 LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
                 instance.workerId = placed.workerId();
                 instance.workerName = placed.workerName();
