@@ -1,0 +1,100 @@
+package dev.gpufleet.scheduler.tracing;
+
+import dev.gpufleet.events.Envelope;
+import dev.gpufleet.events.EventCodec;
+import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceState;
+import dev.gpufleet.events.ModelSpec;
+import dev.gpufleet.events.ResourceEstimate;
+import dev.gpufleet.events.Topics;
+import dev.gpufleet.kit.tracing.TraceParent;
+import dev.gpufleet.localstack.testing.OtlpReceiver;
+import dev.gpufleet.localstack.testing.OtlpReceiver.ReceivedSpan;
+import dev.gpufleet.localstack.testing.OtlpTestResource;
+import dev.gpufleet.localstack.testing.WithTestKafkaAndPostgres;
+import dev.gpufleet.scheduler.testing.AdjustableClock;
+import dev.gpufleet.scheduler.testing.Events;
+import dev.gpufleet.scheduler.testing.Heartbeats;
+import dev.gpufleet.scheduler.testing.InstanceFlow;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * With tracing on, a model change that arrives under a trace (the registry's relay puts the traceparent of the
+ * request that made it in the record's headers) is applied in a span of that trace, and the placement it leads to
+ * goes out on gpufleet.instances under the same trace, for the agent to continue.
+ */
+@QuarkusTest
+@WithTestKafkaAndPostgres
+@WithTestResource(OtlpTestResource.class)
+class PlacementTraceTest {
+    static final long GIB = 1L << 30;
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+    @ConfigProperty(name = "test.otlp-endpoint")
+    String otlp;
+    @Inject
+    AdjustableClock clock;
+
+    @Test
+    void aTracedModelChangeIsPlacedInTheSameTrace() throws Exception {
+        String traceId = UUID.randomUUID().toString().replace("-", "");
+        String parentSpanId = traceId.substring(0, 16);
+        String modelId = UUID.randomUUID().toString();
+        try (InstanceFlow flow = new InstanceFlow(bootstrapServers, clock, Duration.ofSeconds(30));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            String pool = UUID.randomUUID().toString();
+            String workerId = UUID.randomUUID().toString();
+            flow.worker(Heartbeats.cpuWorker(workerId, "traced-" + workerId.substring(0, 6), "10.1.2.9",
+                    Map.of("pool", pool), 16 * GIB, 2 * GIB));
+            ModelSpec spec = Events.spec("traced-" + modelId.substring(0, 6), 1, Map.of("pool", pool));
+            Envelope<?> event = Envelope.of(Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1,
+                    Clock.systemUTC());
+            ProducerRecord<String, String> record = new ProducerRecord<>(Topics.MODELS, event.key(),
+                    EventCodec.encode(event));
+            record.headers().add(TraceParent.HEADER,
+                    ("00-" + traceId + "-" + parentSpanId + "-01").getBytes(StandardCharsets.ISO_8859_1));
+            producer.send(record).get();
+
+            InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+
+            ReceivedSpan applied = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp)
+                    .stream().filter(s -> s.traceId().equals(traceId) && s.parentSpanId().equals(parentSpanId)
+                            && s.kind() == ReceivedSpan.CONSUMER)
+                    .findFirst(), Optional::isPresent).get();
+            assertEquals("scheduler-service", applied.service());
+            assertEquals(ReceivedSpan.CONSUMER, applied.kind());
+            assertEquals("Applying ModelChanged of model " + modelId, applied.name());
+            assertEquals(Topics.MODELS, applied.attributes().get("messaging.destination.name"));
+
+            ConsumerRecord<String, String> out = flow.events().readAll(Topics.INSTANCES).stream()
+                    .filter(r -> placed.instanceId().equals(r.key())).findFirst().orElseThrow();
+            String carried = TraceParent.fromHeaders(out.headers());
+            assertTrue(carried != null && carried.startsWith("00-" + traceId + "-"),
+                    "the placement goes out under the model change's trace: " + carried);
+        }
+    }
+}
