@@ -2,7 +2,10 @@ package dev.gpufleet.scheduler.tracing;
 
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
+import dev.gpufleet.events.InstanceObserved;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ResourceEstimate;
@@ -28,7 +31,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -41,18 +48,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * With tracing on, a model change that arrives under a trace (the registry's relay puts the traceparent of the
  * request that made it in the record's headers) is applied in a span of that trace, and the placement it leads to
- * goes out on gpufleet.instances under the same trace, for the agent to continue.
+ * goes out on gpufleet.instances under the same trace, for the agent to continue. With JSON logs on, the lines
+ * logged while applying an agent's traced observation are JSON objects naming the trace, the span and the instance.
  */
 @QuarkusTest
 @WithTestKafkaAndPostgres
 @WithTestResource(OtlpTestResource.class)
+@WithTestResource(JsonLogFileResource.class)
 class PlacementTraceTest {
     static final long GIB = 1L << 30;
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
     @ConfigProperty(name = "test.otlp-endpoint")
     String otlp;
+    @ConfigProperty(name = "test.json-log")
+    String jsonLog;
     @Inject
     AdjustableClock clock;
 
@@ -95,6 +107,36 @@ class PlacementTraceTest {
             String carried = TraceParent.fromHeaders(out.headers());
             assertTrue(carried != null && carried.startsWith("00-" + traceId + "-"),
                     "the placement goes out under the model change's trace: " + carried);
+
+            // the agent reports the start under a trace of its own: the scheduler's log lines of applying it
+            String agentTrace = UUID.randomUUID().toString().replace("-", "");
+            Envelope<?> observed = Envelope.of(new InstanceObserved(placed.instanceId(), workerId,
+                    InstanceState.STARTING, null, 40001, 4242L, "loading", 0), 1, clock);
+            ProducerRecord<String, String> observation = new ProducerRecord<>(Topics.INSTANCE_STATUS,
+                    observed.key(), EventCodec.encode(observed));
+            observation.headers().add(TraceParent.HEADER, ("00-" + agentTrace + "-" + agentTrace.substring(0, 16)
+                    + "-01").getBytes(StandardCharsets.ISO_8859_1));
+            producer.send(observation).get();
+            JsonNode line = await().atMost(Duration.ofSeconds(30)).until(() -> jsonLines().stream()
+                    .filter(l -> placed.instanceId().equals(l.path("mdc").path("instanceId").asText())
+                            && l.path("message").asText().contains("is STARTING"))
+                    .findFirst(), Optional::isPresent).get();
+            assertEquals(agentTrace, line.path("mdc").path("traceId").asText(), line.toString());
+            assertTrue(line.path("mdc").path("spanId").asText().matches("[0-9a-f]{16}"), line.toString());
+            assertEquals("INFO", line.path("level").asText());
         }
+    }
+
+    /** Every line of the JSON log so far, each parsed: a line that is not a JSON object fails the test. */
+    private List<JsonNode> jsonLines() throws Exception {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(jsonLog))) {
+            if (!line.isBlank()) {
+                JsonNode node = JSON.readTree(line);
+                assertTrue(node.isObject(), line);
+                lines.add(node);
+            }
+        }
+        return lines;
     }
 }

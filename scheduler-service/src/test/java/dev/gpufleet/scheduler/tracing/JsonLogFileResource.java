@@ -1,0 +1,33 @@
+package dev.gpufleet.scheduler.tracing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * JSON log lines, written to a file of the test's own ({@code test.json-log}) so a test can read them back: the same
+ * formatter as {@code quarkus.log.console.json.enabled=true}, on the file handler.
+ */
+public class JsonLogFileResource implements QuarkusTestResourceLifecycleManager {
+    @Override
+    public Map<String, String> start() {
+        try {
+            Path file = Files.createTempFile("scheduler-json-log", ".log").toAbsolutePath();
+            return Map.of(
+                    "quarkus.log.file.enabled", "true",
+                    "quarkus.log.file.path", file.toString(),
+                    "quarkus.log.file.json.enabled", "true",
+                    "test.json-log", file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+    }
+}
