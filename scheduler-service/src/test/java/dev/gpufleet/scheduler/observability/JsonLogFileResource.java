@@ -1,4 +1,4 @@
-package dev.gpufleet.scheduler.tracing;
+package dev.gpufleet.scheduler.observability;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -16,7 +16,8 @@ public class JsonLogFileResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         try {
-            Path file = Files.createTempFile("scheduler-json-log", ".log").toAbsolutePath();
+            Files.createDirectories(Path.of("target"));
+            Path file = Files.createTempFile(Path.of("target"), "json-log", ".log").toAbsolutePath();
             return Map.of(
                     "quarkus.log.file.enabled", "true",
                     "quarkus.log.file.path", file.toString(),

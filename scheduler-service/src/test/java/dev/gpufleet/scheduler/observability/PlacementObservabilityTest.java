@@ -1,4 +1,4 @@
-package dev.gpufleet.scheduler.tracing;
+package dev.gpufleet.scheduler.observability;
 
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventCodec;
@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.InstanceObserved;
+import dev.gpufleet.events.GpuDevice;
+import dev.gpufleet.events.WorkerReported;
+import dev.gpufleet.localstack.testing.TestManagement;
 import dev.gpufleet.events.InstanceState;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ResourceEstimate;
@@ -41,21 +44,24 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import static dev.gpufleet.localstack.testing.TestClusterToken.METRICS_TOKEN;
+import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * With tracing on, a model change that arrives under a trace (the registry's relay puts the traceparent of the
+ * What an operator sees of one placement. With tracing on, a model change that arrives under a trace (the registry's relay puts the traceparent of the
  * request that made it in the record's headers) is applied in a span of that trace, and the placement it leads to
  * goes out on gpufleet.instances under the same trace, for the agent to continue. With JSON logs on, the lines
  * logged while applying an agent's traced observation are JSON objects naming the trace, the span and the instance.
+ * On the metrics port: the placement's timers, and the GPU's memory total, claimed and used by others.
  */
 @QuarkusTest
 @WithTestKafkaAndPostgres
 @WithTestResource(OtlpTestResource.class)
 @WithTestResource(JsonLogFileResource.class)
-class PlacementTraceTest {
+class PlacementObservabilityTest {
     static final long GIB = 1L << 30;
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,8 +86,15 @@ class PlacementTraceTest {
                      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
             String pool = UUID.randomUUID().toString();
             String workerId = UUID.randomUUID().toString();
-            flow.worker(Heartbeats.cpuWorker(workerId, "traced-" + workerId.substring(0, 6), "10.1.2.9",
-                    Map.of("pool", pool), 16 * GIB, 2 * GIB));
+            String workerName = "traced-" + workerId.substring(0, 6);
+            WorkerReported cpu = Heartbeats.cpuWorker(workerId, workerName, "10.1.2.9", Map.of("pool", pool),
+                    64 * GIB, 2 * GIB);
+            // one GPU of 24 GiB, 6 GiB of it held by some other program
+            flow.worker(new WorkerReported(cpu.workerId(), cpu.name(), cpu.address(), cpu.agentPort(), cpu.os(),
+                    cpu.arch(), cpu.labels(), cpu.cpuCores(), cpu.cpuUtilizationPercent(), cpu.memoryTotalBytes(),
+                    cpu.memoryUsedBytes(), List.of(new GpuDevice(0, "nvidia", "cuda", "NVIDIA GeForce RTX 4090",
+                    "GPU-0", 24 * GIB, 6 * GIB, 0)), cpu.state(), cpu.stateMessage(), cpu.instances(),
+                    cpu.heartbeatIntervalSeconds()));
             ModelSpec spec = Events.spec("traced-" + modelId.substring(0, 6), 1, Map.of("pool", pool));
             Envelope<?> event = Envelope.of(Events.modelChanged(modelId, spec, new ResourceEstimate(GIB, GIB)), 1,
                     Clock.systemUTC());
@@ -92,6 +105,20 @@ class PlacementTraceTest {
             producer.send(record).get();
 
             InstanceChanged placed = flow.awaitChange(modelId, c -> c.state() == InstanceState.SCHEDULED);
+            long claimed = placed.claim().vramBytesByGpu().getOrDefault(0, 0L);
+            assertTrue(claimed > 0, "placed on the GPU: " + placed.claim());
+
+            // the operators' view of the GPU: its total, and what is in use there beyond the placement's claim
+            String gpu = "{index=\"0\",worker=\"" + workerName + "\"}";
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics().contains(
+                    "gpufleet_scheduler_gpu_memory_claimed_bytes" + gpu + " " + (double) claimed));
+            String scraped = metrics();
+            assertTrue(scraped.contains("gpufleet_scheduler_gpu_memory_total_bytes" + gpu + " " + (double) (24 * GIB)),
+                    scraped);
+            assertTrue(scraped.contains("gpufleet_scheduler_gpu_memory_used_by_others_bytes" + gpu + " "
+                    + (double) Math.max(0, 6 * GIB - claimed)), scraped);
+            assertTrue(scraped.contains("gpufleet_placement_duration_seconds_count{outcome=\"placed\"}"), scraped);
+            assertTrue(scraped.contains("gpufleet_placement_wait_seconds_bucket{le="), scraped);
 
             ReceivedSpan applied = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp)
                     .stream().filter(s -> s.traceId().equals(traceId) && s.parentSpanId().equals(parentSpanId)
@@ -125,6 +152,11 @@ class PlacementTraceTest {
             assertTrue(line.path("mdc").path("spanId").asText().matches("[0-9a-f]{16}"), line.toString());
             assertEquals("INFO", line.path("level").asText());
         }
+    }
+
+    private static String metrics() {
+        return given().port(TestManagement.port()).auth().oauth2(METRICS_TOKEN).get("/q/metrics").then()
+                .statusCode(200).extract().asString();
     }
 
     /** Every line of the JSON log so far, each parsed: a line that is not a JSON object fails the test. */
