@@ -119,6 +119,10 @@ class PlacementObservabilityTest {
                     + (double) Math.max(0, 6 * GIB - claimed)), scraped);
             assertTrue(scraped.contains("gpufleet_placement_duration_seconds_count{outcome=\"placed\"}"), scraped);
             assertTrue(scraped.contains("gpufleet_placement_wait_seconds_bucket{le="), scraped);
+            // each consumer's lag, by channel, topic and group
+            await().atMost(Duration.ofSeconds(30)).until(() -> metrics().lines().anyMatch(l -> l.matches(
+                    "gpufleet_kafka_consumer_lag\\{channel=\"models\",group=\"scheduler-service\","
+                            + "topic=\"gpufleet.models\"} [0-9]+\\.0")));
 
             ReceivedSpan applied = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp)
                     .stream().filter(s -> s.traceId().equals(traceId) && s.parentSpanId().equals(parentSpanId)
