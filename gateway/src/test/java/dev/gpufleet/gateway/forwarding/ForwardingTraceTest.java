@@ -42,7 +42,8 @@ class ForwardingTraceTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    @ConfigProperty(name = "test.otlp-endpoint")
+    /** Set by this class's test resource only: defaulted, as each app start checks every test class's injections. */
+    @ConfigProperty(name = "test.otlp-endpoint", defaultValue = "")
     String otlp;
 
     @Inject

@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestKafkaAndPostgres
 @WithTestResource(OtlpTestResource.class)
 class ModelTraceTest {
-    @ConfigProperty(name = "test.otlp-endpoint")
+    /** Set by this class's test resource only: defaulted, as each app start checks every test class's injections. */
+    @ConfigProperty(name = "test.otlp-endpoint", defaultValue = "")
     String otlp;
 
     @Test
