@@ -52,9 +52,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What an operator sees of one placement. With tracing on, a model change that arrives under a trace (the
- * registry's relay puts the traceparent of the request that made it in the record's headers) is applied in a span of that trace, and the placement it leads to
- * goes out on gpufleet.instances under the same trace, for the agent to continue. With JSON logs on, the lines
- * logged while applying an agent's traced observation are JSON objects naming the trace, the span and the instance.
+ * registry's relay puts the traceparent of the request that made it in the record's headers) is applied in a span
+ * of that trace, and the placement it leads to goes out on gpufleet.instances under the same trace, for the agent to
+ * continue. With JSON logs on, the lines logged while applying an agent's traced observation are JSON objects
+ * naming the trace, the span and the instance.
  * On the metrics port: the placement's timers, and the GPU's memory total, claimed and used by others.
  */
 @QuarkusTest
