@@ -56,7 +56,8 @@ class BackendRequestHeadTest {
         try {
             assertEquals(out.capacity(), out.readableBytes(), "sized exactly");
             assertEquals("POST /v1/embeddings HTTP/1.1\r\nhost: 10.0.0.7:40001\r\nauthorization: Bearer gpi_key\r\n"
-                    + "traceparent: " + trace + "\r\ncontent-length: 2\r\n\r\n{}", out.toString(StandardCharsets.UTF_8));
+                    + "traceparent: " + trace + "\r\ncontent-length: 2\r\n\r\n{}",
+                    out.toString(StandardCharsets.UTF_8));
         } finally {
             out.release();
         }

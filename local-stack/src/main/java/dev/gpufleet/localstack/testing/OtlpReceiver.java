@@ -31,7 +31,7 @@ import java.util.zip.GZIPInputStream;
  * the test class live in different class loaders.
  */
 public final class OtlpReceiver implements AutoCloseable {
-    /** One span as exported; ids in lower-case hex, an absent parent as "". Kind: OTLP's numbers (2 server, 3 client, 5 consumer). */
+    /** One span as exported: ids in lower-case hex, no parent as "", kind as OTLP numbers it (2 server, 3 client…). */
     public record ReceivedSpan(String service, String traceId, String spanId, String parentSpanId, int kind,
                                String name, Map<String, String> attributes) {
         public static final int SERVER = 2;

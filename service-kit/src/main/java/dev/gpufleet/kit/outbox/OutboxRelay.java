@@ -284,8 +284,8 @@ public final class OutboxRelay implements AutoCloseable {
             // the claim is the round trip that proves this session, and so its lock, alive
             long confirmedAt = System.nanoTime();
             // no SKIP LOCKED: a row another session holds is waited for, never skipped ahead of
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, msg_key, payload, trace_parent FROM " + table
-                    + " WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, msg_key, payload, trace_parent FROM "
+                    + table + " WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE")) {
                 ps.setInt(1, batchSize);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

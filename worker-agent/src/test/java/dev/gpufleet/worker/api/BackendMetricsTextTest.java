@@ -21,12 +21,12 @@ class BackendMetricsTextTest {
     static final String VLLM = """
             # HELP vllm:num_requests_running Number of requests currently running on GPU.
             # TYPE vllm:num_requests_running gauge
-            vllm:num_requests_running{model_name="Qwen/Qwen2.5-7B-Instruct"} 2.0
+            vllm:num_requests_running{model_name="Qwen/Qwen2.5-7B"} 2.0
             # HELP vllm:time_to_first_token_seconds Histogram of time to first token in seconds.
             # TYPE vllm:time_to_first_token_seconds histogram
-            vllm:time_to_first_token_seconds_sum{model_name="Qwen/Qwen2.5-7B-Instruct"} 0.5
-            vllm:time_to_first_token_seconds_bucket{le="0.1",model_name="Qwen/Qwen2.5-7B-Instruct"} 3.0
-            vllm:time_to_first_token_seconds_count{model_name="Qwen/Qwen2.5-7B-Instruct"} 3.0
+            vllm:time_to_first_token_seconds_sum{model_name="Qwen/Qwen2.5-7B"} 0.5
+            vllm:time_to_first_token_seconds_bucket{le="0.1",model_name="Qwen/Qwen2.5-7B"} 3.0
+            vllm:time_to_first_token_seconds_count{model_name="Qwen/Qwen2.5-7B"} 3.0
             """;
 
     @Test
@@ -44,12 +44,12 @@ class BackendMetricsTextTest {
                 llamacpp:requests_processing{instance="i-3"} 0
                 # HELP vllm:num_requests_running Number of requests currently running on GPU.
                 # TYPE vllm:num_requests_running gauge
-                vllm:num_requests_running{instance="i-2",model_name="Qwen/Qwen2.5-7B-Instruct"} 2.0
+                vllm:num_requests_running{instance="i-2",model_name="Qwen/Qwen2.5-7B"} 2.0
                 # HELP vllm:time_to_first_token_seconds Histogram of time to first token in seconds.
                 # TYPE vllm:time_to_first_token_seconds histogram
-                vllm:time_to_first_token_seconds_sum{instance="i-2",model_name="Qwen/Qwen2.5-7B-Instruct"} 0.5
-                vllm:time_to_first_token_seconds_bucket{instance="i-2",le="0.1",model_name="Qwen/Qwen2.5-7B-Instruct"} 3.0
-                vllm:time_to_first_token_seconds_count{instance="i-2",model_name="Qwen/Qwen2.5-7B-Instruct"} 3.0
+                vllm:time_to_first_token_seconds_sum{instance="i-2",model_name="Qwen/Qwen2.5-7B"} 0.5
+                vllm:time_to_first_token_seconds_bucket{instance="i-2",le="0.1",model_name="Qwen/Qwen2.5-7B"} 3.0
+                vllm:time_to_first_token_seconds_count{instance="i-2",model_name="Qwen/Qwen2.5-7B"} 3.0
                 """, merged);
     }
 
