@@ -8,6 +8,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -101,11 +102,13 @@ public class EventIntake {
      * The span of applying a record that carries a trace (a model change made under a traced request, an
      * observation of a traced start), made current on the message's own Vert.x context: what the work writes to the
      * outbox carries it on ({@code OutboxWriter}), so the agent's start joins the trace. That context is the
-     * message's alone and ends with it, so the span is not taken off it again. Null when there is no trace.
+     * message's alone (a duplicated context) and ends with it, so the span is not taken off it again; on any other
+     * context it would outlive the message, and is not made current there. Null when there is no trace.
      */
     private Span traced(ConsumerRecord<String, String> record, String what) {
         Span span = RecordTrace.start(tracer, record, what);
-        if (span != null && Vertx.currentContext() != null) {
+        Context context = Vertx.currentContext();
+        if (span != null && context != null && VertxContext.isDuplicatedContext(context)) {
             @SuppressWarnings({"resource", "unused"})
             var scope = io.opentelemetry.context.Context.current().with(span).makeCurrent();
         }
