@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +43,10 @@ class ForwardingTraceTest {
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
 
-    /** Set by this class's test resource only: defaulted, as each app start checks every test class's injections. */
-    @ConfigProperty(name = "test.otlp-endpoint", defaultValue = "")
-    String otlp;
+    /** Set by this class's test resource only, so read when the test runs: each app start checks every injection. */
+    private static String otlp() {
+        return ConfigProvider.getConfig().getValue("test.otlp-endpoint", String.class);
+    }
 
     @Inject
     RoutingTable table;
@@ -98,7 +100,7 @@ class ForwardingTraceTest {
     }
 
     private Optional<ReceivedSpan> find(String traceId, java.util.function.Predicate<ReceivedSpan> which) {
-        List<ReceivedSpan> spans = OtlpReceiver.spans(otlp);
+        List<ReceivedSpan> spans = OtlpReceiver.spans(otlp());
         return spans.stream().filter(s -> s.traceId().equals(traceId)).filter(which).findFirst();
     }
 }

@@ -14,7 +14,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -37,9 +37,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @WithTestKafkaAndPostgres
 @WithTestResource(OtlpTestResource.class)
 class ModelTraceTest {
-    /** Set by this class's test resource only: defaulted, as each app start checks every test class's injections. */
-    @ConfigProperty(name = "test.otlp-endpoint", defaultValue = "")
-    String otlp;
+    /** Set by this class's test resource only, so read when the test runs: each app start checks every injection. */
+    private static String otlp() {
+        return ConfigProvider.getConfig().getValue("test.otlp-endpoint", String.class);
+    }
 
     @Test
     void aModelMadeUnderATraceIsPublishedUnderIt() {
@@ -49,7 +50,7 @@ class ModelTraceTest {
                 .body(ModelsApiTest.ggufModel(ModelsApiTest.unique("traced"))).post(ModelsApiTest.MODELS)
                 .then().statusCode(201).extract().path("id");
 
-        ReceivedSpan server = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp).stream()
+        ReceivedSpan server = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp()).stream()
                 .filter(s -> s.traceId().equals(traceId) && s.parentSpanId().equals(callerSpanId)).findFirst(),
                 Optional::isPresent).get();
         assertEquals(ReceivedSpan.SERVER, server.kind());
@@ -59,7 +60,7 @@ class ModelTraceTest {
         assertNotNull(carried, "the ModelChanged record carries a traceparent");
         assertTrue(carried.startsWith("00-" + traceId + "-"), carried);
         String writerSpanId = carried.substring(36, 52);
-        List<ReceivedSpan> trace = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp)
+        List<ReceivedSpan> trace = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp())
                 .stream().filter(s -> s.traceId().equals(traceId)).toList(),
                 spans -> spans.stream().anyMatch(s -> s.spanId().equals(writerSpanId)));
         assertTrue(trace.stream().anyMatch(s -> s.spanId().equals(writerSpanId)),

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
@@ -68,11 +69,13 @@ class PlacementObservabilityTest {
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrapServers;
-    /** Set by this class's test resource only: defaulted, as each app start checks every test class's injections. */
-    @ConfigProperty(name = "test.otlp-endpoint", defaultValue = "")
-    String otlp;
-    @ConfigProperty(name = "test.json-log", defaultValue = "")
-    String jsonLog;
+    /** Set by this class's test resource only, so read when the test runs: each app start checks every injection. */
+    private static String otlp() {
+        return ConfigProvider.getConfig().getValue("test.otlp-endpoint", String.class);
+    }
+    private static String jsonLog() {
+        return ConfigProvider.getConfig().getValue("test.json-log", String.class);
+    }
     @Inject
     AdjustableClock clock;
 
@@ -126,7 +129,7 @@ class PlacementObservabilityTest {
                     "gpufleet_kafka_consumer_lag\\{channel=\"models\",group=\"scheduler-service\","
                             + "topic=\"gpufleet.models\"} [0-9]+\\.0")));
 
-            ReceivedSpan applied = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp)
+            ReceivedSpan applied = await().atMost(Duration.ofSeconds(20)).until(() -> OtlpReceiver.spans(otlp())
                     .stream().filter(s -> s.traceId().equals(traceId) && s.parentSpanId().equals(parentSpanId)
                             && s.kind() == ReceivedSpan.CONSUMER)
                     .findFirst(), Optional::isPresent).get();
@@ -168,7 +171,7 @@ class PlacementObservabilityTest {
     /** Every line of the JSON log so far, each parsed: a line that is not a JSON object fails the test. */
     private List<JsonNode> jsonLines() throws Exception {
         List<JsonNode> lines = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(jsonLog))) {
+        for (String line : Files.readAllLines(Path.of(jsonLog()))) {
             if (!line.isBlank()) {
                 JsonNode node = JSON.readTree(line);
                 assertTrue(node.isObject(), line);
