@@ -188,6 +188,20 @@ second accepted value during a rotation), the Kafka login and the management por
       optional: true
 - name: QUARKUS_MANAGEMENT_PORT
   value: {{ .port | quote }}
+{{- with .root.Values.observability }}
+{{- if .otlpEndpoint }}
+- name: QUARKUS_OTEL_SDK_DISABLED
+  value: "false"
+- name: QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ .otlpProtocol | quote }}
+{{- end }}
+{{- if .jsonLogs }}
+- name: QUARKUS_LOG_CONSOLE_JSON_ENABLED
+  value: "true"
+{{- end }}
+{{- end }}
 {{- with include "gpufleet.kafkaSecret" . }}
 - name: KAFKA_SASL_JAAS_CONFIG
   valueFrom:

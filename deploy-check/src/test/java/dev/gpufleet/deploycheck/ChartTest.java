@@ -76,6 +76,34 @@ class ChartTest {
                 + String.join("\n  ", problems));
     }
 
+    /**
+     * Traces and JSON logs follow the observability values: off in the defaults (no setting at all, so the
+     * services' own default, off, holds), on in the production values for every gpufleet container.
+     */
+    @Test
+    void tracingAndJsonLogsFollowTheObservabilityValues() {
+        for (String values : List.of("defaults", "production")) {
+            boolean on = values.equals("production");
+            int components = 0;
+            for (ObjectNode object : rendered(values)) {
+                for (var container : object.path("spec").path("template").path("spec").path("containers")) {
+                    Map<String, String> env = new java.util.HashMap<>();
+                    container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+                    if (!env.containsKey("QUARKUS_MANAGEMENT_PORT")) {
+                        continue; // not a gpufleet component (Kafka, PostgreSQL are the operators')
+                    }
+                    components++;
+                    String where = values + ": " + object.path("metadata").path("name").asText();
+                    assertEquals(on ? "false" : null, env.get("QUARKUS_OTEL_SDK_DISABLED"), where);
+                    assertEquals(on ? "http://otel-collector.monitoring:4317" : null,
+                            env.get("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT"), where);
+                    assertEquals(on ? "true" : null, env.get("QUARKUS_LOG_CONSOLE_JSON_ENABLED"), where);
+                }
+            }
+            assertTrue(components >= 4, values + ": the services and the agents, found " + components);
+        }
+    }
+
     @Test
     void everyObjectIsInTheReleaseNamespace() {
         for (String values : VALUES.keySet()) {

@@ -36,6 +36,8 @@ final class BackendCall {
     final String contentType;
     final String accept;
     final ByteBuf body;
+    /** The W3C traceparent of the call's span, or null when the request is not traced. */
+    final String traceParent;
     final Listener listener;
     /** The connection carrying the call once it has one. */
     BackendConnection connection;
@@ -46,6 +48,12 @@ final class BackendCall {
 
     BackendCall(BackendPool pool, String uri, byte[] fixedHeaders, String contentType, String accept, ByteBuf body,
                 Listener listener) {
+        this(pool, uri, fixedHeaders, contentType, accept, null, body, listener);
+    }
+
+    BackendCall(BackendPool pool, String uri, byte[] fixedHeaders, String contentType, String accept,
+                String traceParent, ByteBuf body, Listener listener) {
+        this.traceParent = traceParent;
         this.pool = pool;
         this.uri = uri;
         this.fixedHeaders = fixedHeaders;

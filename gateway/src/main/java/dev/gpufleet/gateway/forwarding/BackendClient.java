@@ -109,8 +109,15 @@ public class BackendClient {
      */
     BackendCall call(BackendEndpoint endpoint, String uri, byte[] fixedHeaders, String contentType, String accept,
                      Buffer body, BackendCall.Listener listener) {
+        return call(endpoint, uri, fixedHeaders, contentType, accept, null, body, listener);
+    }
+
+    /** As above, sending {@code traceParent} (W3C) when it is not null. */
+    BackendCall call(BackendEndpoint endpoint, String uri, byte[] fixedHeaders, String contentType, String accept,
+                     String traceParent, Buffer body, BackendCall.Listener listener) {
         ByteBuf bytes = body == null ? Unpooled.EMPTY_BUFFER : body.getByteBuf();
-        return new BackendCall(loops.get().pool(endpoint), uri, fixedHeaders, contentType, accept, bytes, listener);
+        return new BackendCall(loops.get().pool(endpoint), uri, fixedHeaders, contentType, accept, traceParent, bytes,
+                listener);
     }
 
     public long idleTimeoutMillis() {

@@ -55,7 +55,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
         ByteBuf request;
         try {
             request = BackendRequestHead.encode(channel.alloc(), call.uri, call.fixedHeaders,
-                    call.contentType, call.accept, call.body);
+                    call.contentType, call.accept, call.traceParent, call.body);
         } catch (IllegalArgumentException invalid) {
             this.call = null;
             call.connection = null;

@@ -5,7 +5,13 @@ import dev.gpufleet.gateway.openai.OpenAiError;
 import dev.gpufleet.gateway.routing.Balancer;
 import dev.gpufleet.gateway.usage.TokenUsage;
 import dev.gpufleet.gateway.usage.UsageTap;
+import dev.gpufleet.kit.tracing.TraceParent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +30,10 @@ import java.util.concurrent.TimeUnit;
  * once if the first cannot be reached or answers 5xx before the answer's first byte, and the answer is relayed to
  * the client piece by piece, under the first-byte and idle deadlines. A request the line cannot take, or that
  * waited too long, is shed with 503 and {@code Retry-After}.
+ *
+ * <p>When the client's request is traced (tracing on: its server span is recorded), the wait for an instance is a
+ * span {@code route <model>} and each call to a backend a client span {@code POST <path>}, both children of the
+ * request's span; the backend gets the call's {@code traceparent}. With tracing off nothing of this is made.
  */
 final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.Listener, Balancer.Waiter {
     private static final String RETRY_AFTER_SECONDS = "5";
@@ -45,9 +55,11 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         private final LoopDeadlines loopDeadlines = new LoopDeadlines();
         private final long firstByteTimeoutMillis;
         private final long queueTimeoutMillis;
+        private final Tracer tracer;
 
         Shared(Balancer balancer, BackendClient backends, BackendTargets targets, ForwardingMeters meters,
-               Refusals refusals, long firstByteTimeoutMillis) {
+               Refusals refusals, long firstByteTimeoutMillis, Tracer tracer) {
+            this.tracer = tracer;
             this.balancer = balancer;
             this.backends = backends;
             this.targets = targets;
@@ -105,6 +117,12 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     /** The last four bytes relayed, to tell whether the client's stream ends between two SSE events. */
     private int lastBytes = SseBoundary.NOTHING_RELAYED;
     private final UsageTap.Metered metered;
+    /** The client request's span context, when it is recorded; null when the request is not traced. */
+    private final Context traceParent;
+    /** The wait for an instance (traced requests only), until the first call goes out or the request is refused. */
+    private Span routeSpan;
+    /** The call now in progress to a backend (traced requests only). */
+    private Span callSpan;
     /** The model's meters on this endpoint: looked up once per request, not once per record. */
     private final ForwardingMeters.EndpointMeters endpointMeters;
 
@@ -121,6 +139,8 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         this.receivedAt = receivedAt;
         this.clientRequest = ctx.request();
         this.response = ctx.response();
+        Context current = Context.current();
+        this.traceParent = Span.fromContext(current).getSpanContext().isValid() ? current : null;
         response.closeHandler(ignored -> clientClosed());
     }
 
@@ -131,6 +151,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
             if (shared.balancer.cancel(request.model(), this)) {
                 queued = false;
                 cancelDeadline();
+                endRoute("client_gone");
                 record(499, "client_gone");
             }
             // else admitted meanwhile: the lease on its way is released when it arrives
@@ -149,6 +170,10 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     }
 
     void attempt() {
+        if (traceParent != null && routeSpan == null && tried.isEmpty()) {
+            routeSpan = shared.tracer.spanBuilder("route " + request.model()).setParent(traceParent)
+                    .setAttribute("gpufleet.model", request.model()).startSpan();
+        }
         Balancer.Admission admission = shared.balancer.admit(request.model(), tried, request.affinityKey(), this);
         if (admission instanceof Balancer.Lease acquired) {
             send(acquired);
@@ -156,11 +181,15 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         }
         switch ((Balancer.Refusal) admission) {
             case QUEUED -> {
+                if (routeSpan != null) {
+                    routeSpan.addEvent("queued");
+                }
                 queued = true;
                 deadlines.schedule(this, System.nanoTime(), shared.queueTimeoutMillis);
             }
             case QUEUE_FULL -> shed("queue_full", OpenAiError.overloaded(request.model()));
             case NO_INSTANCE -> {
+                endRoute("no_instance");
                 if (tried.isEmpty()) {
                     response.putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
                     shared.refusals.refuse(ctx, 503, OpenAiError.modelNotReady(request.model()), "model_not_ready",
@@ -188,6 +217,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         if (clientGone) {
             lease.release();
             cancelDeadline();
+            endRoute("client_gone");
             record(499, "client_gone");
             return;
         }
@@ -196,6 +226,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
 
     /** Refused for want of a slot: 503 with Retry-After, counted per model. */
     private void shed(String reason, OpenAiError error) {
+        endRoute(reason);
         cancelDeadline();
         shared.meters.shed(request.model(), reason);
         response.putHeader(HttpHeaders.RETRY_AFTER, SHED_RETRY_AFTER_SECONDS);
@@ -209,12 +240,13 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
             tried = plus(tried, instance.instanceId());
         }
         BackendTargets.BackendTarget target = shared.targets.target(instance);
+        String uri = BackendTargets.backendPath(path);
+        String traceHeader = traceParent == null ? null : startCallSpan(instance, uri);
         if (target.endpoint().isEmpty()) {
             failedBeforeAnswer(new IllegalArgumentException("the endpoint is not host:port"));
             return;
         }
         String query = clientRequest.query();
-        String uri = BackendTargets.backendPath(path);
         long now = System.nanoTime();
         long overheadNanos = now - receivedAt;
         shared.meters.overhead(overheadNanos);
@@ -225,8 +257,8 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         deadlines.schedule(this, now, shared.firstByteTimeoutMillis);
         BackendCall started = shared.backends.call(target.endpoint().get(),
                 query == null ? uri : uri + "?" + query, target.fixedHeaders(),
-                clientRequest.getHeader(HttpHeaders.CONTENT_TYPE), clientRequest.getHeader(HttpHeaders.ACCEPT), body,
-                this);
+                clientRequest.getHeader(HttpHeaders.CONTENT_TYPE), clientRequest.getHeader(HttpHeaders.ACCEPT),
+                traceHeader, body, this);
         call = started;
         started.start();
     }
@@ -235,6 +267,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     private void failedBeforeAnswer(Throwable cause) {
         cancelDeadline();
         call = null;
+        endCall(0, cause);
         Balancer.Lease failedOn = lease;
         if (clientGone) {
             // cut off by the gateway itself: no fault of the instance's
@@ -276,6 +309,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
                 lease.failed();
                 cancelDeadline();
                 call.abandon();
+                endCall(status, null);
                 send(next.get());
                 return;
             }
@@ -447,6 +481,10 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         finished = true;
         cancelDeadline();
         call = null;
+        if (callSpan != null) {
+            callSpan.setAttribute("gpufleet.outcome", outcome);
+            endCall(status, null);
+        }
         if (outcome.equals("broken") || status >= 500) {
             lease.failed();
         } else {
@@ -468,6 +506,54 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         } else {
             shared.meters.record(path, request.model(), status, request.stream(), outcome, receivedAt);
         }
+    }
+
+    /** The span of a call to {@code instance}, a child of the request's; returns its traceparent for the backend. */
+    private String startCallSpan(InstanceChanged instance, String uri) {
+        endRoute("admitted");
+        callSpan = shared.tracer.spanBuilder("POST " + uri).setParent(traceParent).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", "POST")
+                .setAttribute("url.path", uri)
+                .setAttribute("gpufleet.model", request.model())
+                .setAttribute("gpufleet.instance_id", instance.instanceId())
+                .setAttribute("gpufleet.attempt", tried.size())
+                .startSpan();
+        if (instance.endpoint() != null) {
+            callSpan.setAttribute("server.address", instance.endpoint());
+        }
+        return TraceParent.of(callSpan.getSpanContext());
+    }
+
+    /** Ends the call's span: the backend's status (0 when none came), or why no answer came. */
+    private void endCall(int status, Throwable cause) {
+        Span span = callSpan;
+        if (span == null) {
+            return;
+        }
+        callSpan = null;
+        if (status > 0) {
+            span.setAttribute("http.response.status_code", status);
+        }
+        if (cause != null) {
+            span.recordException(cause);
+            span.setStatus(StatusCode.ERROR, cause.toString());
+        } else if (status >= 500) {
+            span.setStatus(StatusCode.ERROR);
+        }
+        span.end();
+    }
+
+    private void endRoute(String outcome) {
+        Span span = routeSpan;
+        if (span == null) {
+            return;
+        }
+        routeSpan = null;
+        span.setAttribute("gpufleet.outcome", outcome);
+        if (lease != null) {
+            span.setAttribute("gpufleet.instance_id", lease.instance().instanceId());
+        }
+        span.end();
     }
 
     /** The backend began no answer within the first-byte timeout. */

@@ -22,6 +22,7 @@ final class BackendRequestHead {
     private static final byte[] CONTENT_TYPE = "content-type: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ACCEPT = "accept: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = "content-length: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRACE_PARENT = "traceparent: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
 
     private BackendRequestHead() {
@@ -43,16 +44,27 @@ final class BackendRequestHead {
      */
     static ByteBuf encode(ByteBufAllocator allocator, String uri, byte[] fixedHeaders, String contentType,
                           String accept, ByteBuf body) {
+        return encode(allocator, uri, fixedHeaders, contentType, accept, null, body);
+    }
+
+    /**
+     * As above, with the trace the backend call belongs to ({@code traceparent}, W3C), when the request is traced:
+     * a backend that traces (vLLM) continues it.
+     */
+    static ByteBuf encode(ByteBufAllocator allocator, String uri, byte[] fixedHeaders, String contentType,
+                          String accept, String traceParent, ByteBuf body) {
         if (!legalTarget(uri)) {
             throw new IllegalArgumentException("the request target holds a space or a control character");
         }
         boolean withType = contentType != null && legalValue(contentType);
         boolean withAccept = accept != null && legalValue(accept);
+        boolean withTrace = traceParent != null && legalValue(traceParent);
         int bodyLength = body.readableBytes();
         String length = Integer.toString(bodyLength);
         int size = POST.length + uri.length() + VERSION.length + fixedHeaders.length
                 + (withType ? CONTENT_TYPE.length + contentType.length() + 2 : 0)
                 + (withAccept ? ACCEPT.length + accept.length() + 2 : 0)
+                + (withTrace ? TRACE_PARENT.length + traceParent.length() + 2 : 0)
                 + CONTENT_LENGTH.length + length.length() + 4 + bodyLength;
         ByteBuf out = allocator.buffer(size);
         out.writeBytes(POST);
@@ -67,6 +79,11 @@ final class BackendRequestHead {
         if (withAccept) {
             out.writeBytes(ACCEPT);
             out.writeCharSequence(accept, StandardCharsets.ISO_8859_1);
+            out.writeBytes(CRLF);
+        }
+        if (withTrace) {
+            out.writeBytes(TRACE_PARENT);
+            out.writeCharSequence(traceParent, StandardCharsets.ISO_8859_1);
             out.writeBytes(CRLF);
         }
         out.writeBytes(CONTENT_LENGTH);

@@ -11,6 +11,7 @@ import dev.gpufleet.gateway.usage.UsageTap;
 import dev.gpufleet.kit.auth.BackendKeySecret;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
@@ -60,7 +61,7 @@ public class ForwardingRoutes {
     public ForwardingRoutes(RoutingTable table, Balancer balancer, BackendClient backends, ObjectMapper json,
                             MeterRegistry meters, BackendConfig backendConfig, LimitsConfig limits,
                             UsageTap usageTap, AuthFilter auth, RoutingCatchUp catchUp,
-                            BackendKeySecret backendKeys,
+                            BackendKeySecret backendKeys, Tracer tracer,
                             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
                             MemorySize maxBodySize) {
         long maxBodyBytes = maxBodySize.asLongValue();
@@ -73,7 +74,7 @@ public class ForwardingRoutes {
         this.refusals = new Refusals(json, forwardingMeters, maxBodyBytes);
         BackendExchange.Shared exchanges = new BackendExchange.Shared(balancer, backends,
                 new BackendTargets(backendKeys), forwardingMeters, refusals,
-                backendConfig.firstByteTimeout().toMillis());
+                backendConfig.firstByteTimeout().toMillis(), tracer);
         this.intake = new RequestIntake(table, balancer, usageTap, refusals, exchanges, maxBodyBytes,
                 limits.maxHeaders());
     }

@@ -48,6 +48,21 @@ class BackendRequestHeadTest {
                 + "content-length: 0\r\n\r\n", encode("/v1/embeddings", null, null, ""));
     }
 
+    @Test
+    void aTracedCallCarriesItsTraceparent() {
+        String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        ByteBuf out = BackendRequestHead.encode(ByteBufAllocator.DEFAULT, "/v1/embeddings", FIXED, null, null, trace,
+                Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8));
+        try {
+            assertEquals(out.capacity(), out.readableBytes(), "sized exactly");
+            assertEquals("POST /v1/embeddings HTTP/1.1\r\nhost: 10.0.0.7:40001\r\nauthorization: Bearer gpi_key\r\n"
+                    + "traceparent: " + trace + "\r\ncontent-length: 2\r\n\r\n{}",
+                    out.toString(StandardCharsets.UTF_8));
+        } finally {
+            out.release();
+        }
+    }
+
     /** A value that could end the header line (or is not one byte per char) is left out, never sent. */
     @ParameterizedTest
     @ValueSource(strings = {"application/json\r\nx-injected: 1", "a\nb", "a\rb", "a\u0000b", "a\u007fb", "a\u0100b",

@@ -60,7 +60,8 @@ final class CapacityLedger {
     }
 
     /** A placement's decision, with the workers it names as they were when it was made. */
-    record Decided(UUID instanceId, PlacementDecision decision, Map<String, Worker> workers) {
+    /** @param decisionNanos how long the engine took to decide, for the placement timer */
+    record Decided(UUID instanceId, PlacementDecision decision, Map<String, Worker> workers, long decisionNanos) {
     }
 
     private final PlacementSettings settings;
@@ -129,7 +130,9 @@ final class CapacityLedger {
     synchronized List<Decided> place(List<UUID> instanceIds, String modelId, PlacementRequest request) {
         List<Decided> decided = new ArrayList<>(instanceIds.size());
         for (UUID id : instanceIds) {
+            long decidingSince = System.nanoTime();
             PlacementDecision decision = PlacementEngine.place(cluster, request);
+            long decisionNanos = System.nanoTime() - decidingSince;
             Map<String, Worker> named = Map.of();
             if (decision instanceof PlacementDecision.Placed placed) {
                 Held held = Held.of(placed, modelId, request.backend());
@@ -147,7 +150,7 @@ final class CapacityLedger {
                     }
                 }
             }
-            decided.add(new Decided(id, decision, named));
+            decided.add(new Decided(id, decision, named, decisionNanos));
         }
         return decided;
     }

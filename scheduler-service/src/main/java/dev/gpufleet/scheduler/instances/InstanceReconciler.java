@@ -8,6 +8,7 @@ import dev.gpufleet.scheduler.SchedulerConfig;
 import dev.gpufleet.scheduler.leadership.LeaderFence;
 import dev.gpufleet.scheduler.models.Model;
 import dev.gpufleet.scheduler.usage.MeasuredUsageStore;
+import dev.gpufleet.scheduler.metrics.PlacementMeters;
 import dev.gpufleet.scheduler.placement.PlacementEngine;
 import dev.gpufleet.scheduler.placement.PlacementDecision;
 import dev.gpufleet.scheduler.placement.PlacementRequest;
@@ -15,6 +16,7 @@ import dev.gpufleet.scheduler.workers.Worker;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -81,6 +83,8 @@ public class InstanceReconciler {
     private final Duration scheduledTimeout;
     private final LeaderFence fence;
     private final CapacityView capacity;
+    @Inject
+    PlacementMeters placementMeters;
 
     public InstanceReconciler(InstanceEvents events, Clock clock, MeasuredUsageStore measuredUsage,
                               SchedulerConfig config, LeaderFence fence,
@@ -431,8 +435,12 @@ public class InstanceReconciler {
         for (int n = 0; n < pending.size(); n++) {
             Instance instance = pending.get(n);
             PlacementDecision decision = decisions.get(n).decision();
+            placementMeters.decided(decision instanceof PlacementDecision.Placed, decisions.get(n).decisionNanos());
             List<Worker> workers = List.copyOf(decisions.get(n).workers().values());
             if (decision instanceof PlacementDecision.Placed placed) {
+                if (instance.createdAt != null) {
+                    placementMeters.placedAfter(Duration.between(instance.createdAt, now));
+                }
                 LOG.infof("Instance %s (%s): %s", instance.id, instance.name, placed.rationale());
                 instance.workerId = placed.workerId();
                 instance.workerName = placed.workerName();

@@ -8,6 +8,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.MDC;
 
 import java.util.UUID;
 
@@ -27,6 +28,8 @@ public class InstanceStatusConsumer {
         this.relay = relay;
     }
 
+    static final String INSTANCE_ID = "instanceId";
+
     @Incoming("instance-status")
     public Uni<Void> onInstanceStatus(ConsumerRecord<String, String> record) {
         var accepted = intake.accept(record, InstanceObserved.class);
@@ -43,6 +46,9 @@ public class InstanceStatusConsumer {
             intake.reject(record, problem);
             return Uni.createFrom().voidItem();
         }
+        // the log lines of applying it name the instance (JSON logs: mdc.instanceId); the MDC is the message's
+        // Vert.x context's, and is cleared when it is done in case there is none
+        MDC.put(INSTANCE_ID, instanceId.toString());
         return intake.inTransaction(record, "Applying observation of instance " + instanceId,
                         () -> applier.apply(instanceId, event.revision(), event.payload()))
                 .invoke(published -> {
@@ -50,6 +56,7 @@ public class InstanceStatusConsumer {
                         relay.wakeUp();
                     }
                 })
+                .onTermination().invoke(() -> MDC.remove(INSTANCE_ID))
                 .replaceWithVoid();
     }
 

@@ -4,7 +4,12 @@ import dev.gpufleet.scheduler.persistence.Transactions;
 import dev.gpufleet.events.Envelope;
 import dev.gpufleet.events.EventPayload;
 import dev.gpufleet.kit.kafka.DeadLetterPublisher;
+import dev.gpufleet.kit.tracing.RecordTrace;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -29,9 +34,11 @@ public class EventIntake {
     private static final Duration POISON_RETRY = Duration.ofMillis(200);
 
     private final DeadLetterPublisher deadLetters;
+    private final Tracer tracer;
 
-    public EventIntake(DeadLetterPublisher deadLetters) {
+    public EventIntake(DeadLetterPublisher deadLetters, Tracer tracer) {
         this.deadLetters = deadLetters;
+        this.tracer = tracer;
     }
 
     /**
@@ -78,10 +85,35 @@ public class EventIntake {
     /** As {@link #inTransaction(ConsumerRecord, String, Supplier)}; {@code deadLettered} is the answer for a message dead-lettered. */
     public <T> Uni<T> inTransaction(ConsumerRecord<String, String> record, String what, Supplier<Uni<T>> work,
                                     T deadLettered) {
-        return inTransaction(what, work, why -> {
+        Span span = traced(record, what);
+        Uni<T> applied = inTransaction(what, work, why -> {
             reject(record, what + " failed " + POISON_ATTEMPTS + " times: " + why);
             return Uni.createFrom().item(deadLettered);
         });
+        return span == null ? applied : applied.onTermination().invoke((item, failure, cancelled) -> {
+            if (failure != null) {
+                span.recordException(failure);
+                span.setStatus(StatusCode.ERROR);
+            }
+            span.end();
+        });
+    }
+
+    /**
+     * The span of applying a record that carries a trace (a model change made under a traced request, an
+     * observation of a traced start), made current on the message's own Vert.x context: what the work writes to the
+     * outbox carries it on ({@code OutboxWriter}), so the agent's start joins the trace. That context is the
+     * message's alone (a duplicated context) and ends with it, so the span is not taken off it again; on any other
+     * context it would outlive the message, and is not made current there. Null when there is no trace.
+     */
+    private Span traced(ConsumerRecord<String, String> record, String what) {
+        Span span = RecordTrace.start(tracer, record, what);
+        Context context = Vertx.currentContext();
+        if (span != null && context != null && VertxContext.isDuplicatedContext(context)) {
+            @SuppressWarnings({"resource", "unused"})
+            var scope = io.opentelemetry.context.Context.current().with(span).makeCurrent();
+        }
+        return span;
     }
 
     /**

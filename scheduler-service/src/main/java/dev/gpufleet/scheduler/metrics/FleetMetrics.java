@@ -32,6 +32,9 @@ import java.util.function.Function;
  *       model's instances since it last ran a while (what picks its backoff step): 3 or more is a crash loop</li>
  *   <li>{@code gpufleet_scheduler_workers{state}}, {@code gpufleet_scheduler_worker_heartbeat_age_seconds{worker}}</li>
  *   <li>{@code gpufleet_scheduler_gpu_memory_claimed_bytes{worker,index}}: what placements hold on each GPU</li>
+ *   <li>{@code gpufleet_scheduler_gpu_memory_total_bytes{worker,index}} and
+ *       {@code gpufleet_scheduler_gpu_memory_used_by_others_bytes{worker,index}}: each GPU's memory as its agent last
+ *       reported it, and what is in use there beyond the placements' claims ({@link GpuMemoryFigures})</li>
  *   <li>{@code gpufleet_outbox_backlog{outbox="scheduler.outbox"}}</li>
  * </ul>
  */
@@ -51,6 +54,8 @@ public class FleetMetrics {
     private final MultiGauge workers;
     private final MultiGauge heartbeatAge;
     private final MultiGauge claimed;
+    private final MultiGauge gpuTotal;
+    private final MultiGauge usedByOthers;
     private volatile double outboxBacklog = Double.NaN;
 
     public FleetMetrics(DataSource dataSource, MeterRegistry registry, Clock clock) {
@@ -68,6 +73,11 @@ public class FleetMetrics {
                 .description("Time since the worker's last heartbeat the scheduler applied").register(registry);
         claimed = MultiGauge.builder("gpufleet.scheduler.gpu.memory.claimed").baseUnit("bytes")
                 .description("GPU memory the placements on this GPU claim").register(registry);
+        gpuTotal = MultiGauge.builder("gpufleet.scheduler.gpu.memory.total").baseUnit("bytes")
+                .description("GPU memory as the worker's agent last reported it").register(registry);
+        usedByOthers = MultiGauge.builder("gpufleet.scheduler.gpu.memory.used.by.others").baseUnit("bytes")
+                .description("GPU memory in use beyond what placements claim: total - claimed - free, as the agent"
+                        + " last reported it").register(registry);
         Gauge.builder("gpufleet.outbox.backlog", this, m -> m.outboxBacklog)
                 .description("Outbox rows not yet acknowledged by Kafka")
                 .tag("outbox", "scheduler.outbox")
@@ -87,6 +97,11 @@ public class FleetMetrics {
             workers.register(rows(f.workersByState(), k -> Tags.of("state", k)), true);
             heartbeatAge.register(rows(f.heartbeatAgeSecondsByWorker(), k -> Tags.of("worker", k)), true);
             claimed.register(rows(f.claimedVramBytesByWorkerAndGpu(),
+                    k -> Tags.of("worker", k.get(0), "index", k.get(1))), true);
+            List<GpuMemoryFigures.ReportedGpu> gpus = reportedGpus(c);
+            gpuTotal.register(rows(GpuMemoryFigures.total(gpus),
+                    k -> Tags.of("worker", k.get(0), "index", k.get(1))), true);
+            usedByOthers.register(rows(GpuMemoryFigures.usedByOthers(gpus, f.claimedVramBytesByWorkerAndGpu()),
                     k -> Tags.of("worker", k.get(0), "index", k.get(1))), true);
             outboxBacklog = outboxBacklog(c);
         } catch (SQLException e) {
@@ -131,6 +146,20 @@ public class FleetMetrics {
             while (rs.next()) {
                 rows.add(new FleetFigures.WorkerRow(rs.getString(1), rs.getString(2),
                         rs.getTimestamp(3).toInstant()));
+            }
+        }
+        return rows;
+    }
+
+    private static List<GpuMemoryFigures.ReportedGpu> reportedGpus(Connection c) throws SQLException {
+        List<GpuMemoryFigures.ReportedGpu> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT w.name, (d->>'index')::int,"
+                + " coalesce((d->>'memoryTotalBytes')::bigint, 0), coalesce((d->>'memoryUsedBytes')::bigint, 0)"
+                + " FROM scheduler.worker w, jsonb_array_elements(w.gpus->'devices') d");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(new GpuMemoryFigures.ReportedGpu(rs.getString(1), rs.getInt(2), rs.getLong(3),
+                        rs.getLong(4)));
             }
         }
         return rows;

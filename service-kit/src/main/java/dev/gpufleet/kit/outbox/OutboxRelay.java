@@ -1,5 +1,6 @@
 package dev.gpufleet.kit.outbox;
 
+import dev.gpufleet.kit.tracing.TraceParent;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -47,7 +48,9 @@ import java.util.zip.CRC32;
  * idempotent, so the retry keeps per-key order.
  *
  * <p>Table shape (see each service's Flyway migration): {@code id bigserial, topic text, msg_key text,
- * payload text (null = tombstone), created_at timestamptz, sent_at timestamptz}.
+ * payload text (null = tombstone), created_at timestamptz, sent_at timestamptz, trace_parent text} (the W3C
+ * traceparent of the work that wrote the row, null when it was not traced; sent as the record's
+ * {@code traceparent} header).
  */
 public final class OutboxRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
@@ -281,8 +284,8 @@ public final class OutboxRelay implements AutoCloseable {
             // the claim is the round trip that proves this session, and so its lock, alive
             long confirmedAt = System.nanoTime();
             // no SKIP LOCKED: a row another session holds is waited for, never skipped ahead of
-            try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, msg_key, payload FROM " + table
-                    + " WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, topic, msg_key, payload, trace_parent FROM "
+                    + table + " WHERE sent_at IS NULL ORDER BY id LIMIT ? FOR UPDATE")) {
                 ps.setInt(1, batchSize);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -290,8 +293,13 @@ public final class OutboxRelay implements AutoCloseable {
                             throw new LeaseExpired(lease);
                         }
                         ids.add(rs.getLong(1));
-                        acks.add(producer.send(new ProducerRecord<>(rs.getString(2), rs.getString(3),
-                                rs.getString(4))));
+                        ProducerRecord<String, String> record = new ProducerRecord<>(rs.getString(2),
+                                rs.getString(3), rs.getString(4));
+                        String trace = rs.getString(5);
+                        if (trace != null) {
+                            record.headers().add(TraceParent.HEADER, trace.getBytes(StandardCharsets.ISO_8859_1));
+                        }
+                        acks.add(producer.send(record));
                     }
                 }
             }

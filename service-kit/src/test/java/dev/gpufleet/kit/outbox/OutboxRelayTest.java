@@ -56,7 +56,7 @@ class OutboxRelayTest {
             for (String table : List.of("outbox", "handover_outbox")) {
                 s.execute("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, topic text NOT NULL,"
                         + " msg_key text NOT NULL, payload text, created_at timestamptz NOT NULL DEFAULT now(),"
-                        + " sent_at timestamptz)");
+                        + " sent_at timestamptz, trace_parent text)");
             }
         }
     }
@@ -321,13 +321,55 @@ class OutboxRelayTest {
     }
 
     private static void insert(String key, String payload) throws Exception {
+        insert(key, payload, null);
+    }
+
+    private static void insert(String key, String payload, String traceParent) throws Exception {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO outbox (topic, msg_key, payload) VALUES (?,?,?)")) {
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO outbox (topic, msg_key, payload, trace_parent) VALUES (?,?,?,?)")) {
             ps.setString(1, Topics.INSTANCE_STATUS);
             ps.setString(2, key);
             ps.setString(3, payload);
+            ps.setString(4, traceParent);
             ps.executeUpdate();
         }
+    }
+
+    /** The trace a row was written under goes out as the record's traceparent header; an untraced row has none. */
+    @Test
+    void aRowsTraceGoesOutAsTheRecordsTraceparentHeader() throws Exception {
+        String key = UUID.randomUUID().toString();
+        String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        try (Producer<String, String> producer = KafkaClients.stringProducer(kafka.bootstrapServers(), "test");
+             OutboxRelay relay = new OutboxRelay(dataSource::getConnection, "outbox", producer, Duration.ofMillis(100),
+                     50)) {
+            insert(key, "traced", trace);
+            insert(key, "untraced", null);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (relay.backlog() > 0 && System.nanoTime() < deadline) {
+                relay.relayOnce();
+            }
+        }
+        Map<String, String> headerByValue = new java.util.HashMap<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "relay-trace-test-" + key,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            c.subscribe(List.of(Topics.INSTANCE_STATUS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (headerByValue.size() < 2 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(500))) {
+                    if (key.equals(r.key())) {
+                        headerByValue.put(r.value(), String.valueOf(
+                                dev.gpufleet.kit.tracing.TraceParent.fromHeaders(r.headers())));
+                    }
+                }
+            }
+        }
+        assertEquals(Map.of("traced", trace, "untraced", "null"), headerByValue);
     }
 
     private static List<String> consume(String key, int atLeast) {

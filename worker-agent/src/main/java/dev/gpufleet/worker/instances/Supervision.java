@@ -97,7 +97,7 @@ public class Supervision {
     }
 
     /** gpufleet.worker.backend-host, else the address this worker advertises: never all interfaces by default. */
-    static String backendHost(WorkerConfig config) {
+    public static String backendHost(WorkerConfig config) {
         return config.backendHost().filter(h -> !h.isBlank()).orElseGet(() -> advertisedAddress(config));
     }
 

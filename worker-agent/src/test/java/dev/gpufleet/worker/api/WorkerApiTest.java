@@ -147,6 +147,32 @@ class WorkerApiTest {
         given().get("/q/health").then().statusCode(200);
     }
 
+    /**
+     * The engines' own metrics of the instances running here, each sample labelled with its instance, fetched with
+     * the instance's key; an engine without metrics is named in a comment; the metrics token guards it.
+     */
+    @Test
+    void backendMetricsAreReExportedPerInstance() throws Exception {
+        Path withMetrics = StandInBackend.modelFile(models, "metered.gguf", "healthy-after-ms=0",
+                "metrics=# HELP llamacpp:prompt_tokens_total Number of prompt tokens processed.|"
+                        + "# TYPE llamacpp:prompt_tokens_total counter|llamacpp:prompt_tokens_total 6886");
+        Path without = StandInBackend.modelFile(models, "silent.gguf", "healthy-after-ms=0");
+        InstanceChanged metered = place("engine-metrics-1", withMetrics);
+        InstanceChanged silent = place("engine-metrics-2", without);
+        awaitObserved(metered.instanceId(), InstanceState.RUNNING);
+        awaitObserved(silent.instanceId(), InstanceState.RUNNING);
+
+        String text = await().atMost(PATIENCE).until(() -> given().port(TestManagement.port())
+                .auth().oauth2(METRICS_TOKEN).get("/q/backend-metrics").then().statusCode(200)
+                .contentType(containsString("text/plain")).extract().asString(),
+                t -> t.contains(silent.instanceId()) && t.contains(metered.instanceId()));
+        assertTrue(text.contains("# TYPE llamacpp:prompt_tokens_total counter\n"
+                + "llamacpp:prompt_tokens_total{instance=\"" + metered.instanceId() + "\"} 6886\n"), text);
+        assertTrue(text.contains("# gpufleet: no metrics from instance " + silent.instanceId()
+                + ": /metrics answered 404"), text);
+        given().port(TestManagement.port()).auth().oauth2(TOKEN).get("/q/backend-metrics").then().statusCode(401);
+    }
+
     @Test
     void metricsShowDevicesAndInstanceStates() throws Exception {
         Path model = StandInBackend.modelFile(models, "m.gguf", "healthy-after-ms=0");

@@ -28,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
  *   <li>{@code rpc-wait-ms}: with {@code --rpc host:port,...}, how long it tries to connect to each RPC server
  *   before it exits with code 1, as llama-box does when one is unreachable (default 5000)</li>
  *   <li>{@code say}: lines (separated by {@code |}) printed at start, like a loader's log</li>
+ *   <li>{@code metrics}: lines (separated by {@code |}) served on {@code GET /metrics} as llama.cpp's server does
+ *   with {@code --metrics} (404 without), to a caller that sends {@code --api-key}'s key when one was given</li>
  * </ul>
  * Runs on the JDK alone, with no dependency, so a test can start it as {@code java -cp test-classes ...}.
  *
@@ -45,6 +47,7 @@ public final class StandInBackend {
         int port = -1;
         String model = null;
         String rpc = null;
+        String apiKey = null;
         String rpcHost = "127.0.0.1";
         int rpcPort = -1;
         for (int i = 0; i < args.length - 1; i++) {
@@ -57,6 +60,9 @@ public final class StandInBackend {
                     break;
                 case "-m":
                     model = args[i + 1];
+                    break;
+                case "--api-key":
+                    apiKey = args[i + 1];
                     break;
                 case "--rpc":
                     rpc = args[i + 1];
@@ -117,6 +123,18 @@ public final class StandInBackend {
             byte[] body = (healthy ? "{\"status\":\"ok\"}" : "{\"status\":\"loading model\"}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(healthy ? 200 : 503, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        String metrics = behaviour.getProperty("metrics");
+        String key = apiKey;
+        server.createContext("/metrics", exchange -> {
+            boolean allowed = key == null
+                    || ("Bearer " + key).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+            byte[] body = (!allowed ? "{\"error\":\"Invalid API Key\"}" : metrics == null ? "not found"
+                    : String.join("\n", metrics.split("\\|")) + "\n").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(!allowed ? 401 : metrics == null ? 404 : 200, body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
             }

@@ -1,0 +1,3 @@
+-- The W3C traceparent of the work that wrote each outbox row (null when it was not traced); OutboxRelay sends it
+-- as the record's traceparent header, so the scheduler continues the trace of a model change.
+ALTER TABLE outbox ADD COLUMN trace_parent text;
