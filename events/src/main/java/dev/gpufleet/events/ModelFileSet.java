@@ -37,6 +37,29 @@ public record ModelFileSet(String id, String source, String repo, List<String> f
         return !instances.isEmpty();
     }
 
+    /**
+     * What placement compares a model's source with: {@code <hub> <repo>} for a hub repository, {@code local_path
+     * <path>} for a local path; null for a source that names neither.
+     */
+    public static String key(ModelSource source) {
+        if (source == null || source.type() == null) {
+            return null;
+        }
+        String where = switch (source.type()) {
+            case ModelSource.HUGGINGFACE -> source.repoId();
+            case ModelSource.MODELSCOPE -> source.modelId();
+            case ModelSource.LOCAL_PATH -> source.path();
+            default -> null;
+        };
+        return where == null || where.isBlank() ? null : source.type() + " " + where;
+    }
+
+    /** This set's {@link #key(ModelSource)}. */
+    public String key() {
+        String where = ModelSource.LOCAL_PATH.equals(source) ? path : repo;
+        return source == null || where == null ? null : source + " " + where;
+    }
+
     /** Only files the agent downloaded are ever deleted by gpufleet; a local path belongs to its owner. */
     public boolean downloaded() {
         return !ModelSource.LOCAL_PATH.equals(source);
