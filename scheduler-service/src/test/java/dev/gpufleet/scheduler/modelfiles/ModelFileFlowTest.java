@@ -71,6 +71,31 @@ class ModelFileFlowTest {
     }
 
     @Test
+    void placementPrefersAnEquallyGoodWorkerThatAlreadyHasTheModelsFiles() {
+        String pool = UUID.randomUUID().toString();
+        String repo = "gpufleet/placed-" + pool.substring(0, 8);
+        // the lower id wins a tie unless the other holds the files: give the files to the higher one
+        String without = "a-" + UUID.randomUUID();
+        String holder = "z-" + UUID.randomUUID();
+        for (String id : List.of(without, holder)) {
+            WorkerReported report = new WorkerReported(id, "tie-" + id.substring(0, 8), "10.9.0.1", 10150, "linux",
+                    "amd64", Map.of("pool", pool), 8, 5.0, 16 * GIB, 2 * GIB, List.of(), WorkerState.READY, null,
+                    List.of(), 5);
+            flow.worker(id.equals(holder) ? report.withModelFiles(List.of(new ModelFileSet(id + ":00000000000000c3",
+                    ModelSource.HUGGINGFACE, repo, List.of("m.gguf"), "/data/models/huggingface/" + repo, GIB,
+                    ModelFileSet.State.READY, null, null, null, null, List.of())), null) : report);
+        }
+        String modelId = UUID.randomUUID().toString();
+        flow.events().send(Topics.MODELS, Events.modelChanged(modelId, new ModelSpec("tie-" + pool.substring(0, 6),
+                new ModelSource(ModelSource.HUGGINGFACE, repo, "m.gguf", null, null, null, null), "llama-box", null,
+                List.of(), Map.of(), 1, List.of("llm"), "spread", true, false, Map.of("pool", pool), List.of(), true),
+                new ResourceEstimate(GIB, GIB)), 1);
+
+        assertEquals(holder, flow.awaitChange(modelId, c -> c.state() == dev.gpufleet.events.InstanceState.SCHEDULED)
+                .workerId(), "the worker with the files, though the other has the lower id");
+    }
+
+    @Test
     void setsAreListedAndAnUnusedOneIsDeletedByItsAgentButOneInUseIsNot() {
         String workerId = UUID.randomUUID().toString();
         String pool = UUID.randomUUID().toString();
