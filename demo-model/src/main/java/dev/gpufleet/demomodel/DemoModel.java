@@ -7,7 +7,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a demo model. Java API for tests and the launcher; command line:
- * {@code java -cp demo-model.jar dev.gpufleet.demomodel.DemoModel --preset tiny|demo [--type f32|f16|q8_0|q4_k]
+ * {@code java -cp demo-model.jar dev.gpufleet.demomodel.DemoModel --preset tiny|demo|tiny-reranker
+ * [--type f32|f16|q8_0|q4_k]
  * [--seed N] --out FILE}.
  */
 public final class DemoModel {
@@ -15,9 +16,9 @@ public final class DemoModel {
     public static final long DEFAULT_SEED = 42;
 
     static final String USAGE = String.join("\n",
-            "usage: DemoModel --preset tiny|demo [--type f32|f16|q8_0|q4_k] [--seed N] --out FILE",
+            "usage: DemoModel --preset tiny|demo|tiny-reranker [--type f32|f16|q8_0|q4_k] [--seed N] --out FILE",
             "  writes a llama-architecture GGUF with random weights, a vocabulary and a chatml chat template",
-            "  --preset  tiny (a few hundred KB, for tests) or demo (about 30 MB as q8_0)",
+            "  --preset  tiny (a few hundred KB, for tests), demo (about 30 MB as q8_0) or tiny-reranker (a BERT reranker)",
             "  --type    tensor type of the weight matrices (default: f32 for tiny, q8_0 for demo)",
             "  --seed    random seed; the same seed gives a byte-identical file (default: " + DEFAULT_SEED + ")",
             "  --out     the file to write (replaced if it exists)");
@@ -31,7 +32,8 @@ public final class DemoModel {
         if (parent != null) {
             Files.createDirectories(parent);
         }
-        return RandomLlamaModel.write(preset, type, seed, out);
+        return preset.reranker() ? RandomReranker.write(preset, type, seed, out)
+                : RandomLlamaModel.write(preset, type, seed, out);
     }
 
     /** Writes the model with the preset's default tensor type. */

@@ -12,7 +12,9 @@ import java.util.Locale;
  */
 public enum Preset {
     TINY("gpufleet-tiny-random", Words.TINY, 64, 2, 4, 4, 128, 256, TensorType.F32),
-    DEMO("gpufleet-demo-random", Words.DEMO, 512, 8, 8, 8, 1408, 2048, TensorType.Q8_0);
+    DEMO("gpufleet-demo-random", Words.DEMO, 512, 8, 8, 8, 1408, 2048, TensorType.Q8_0),
+    /** A BERT cross-encoder with a classification head: a reranker ({@link RandomReranker}). */
+    TINY_RERANKER("gpufleet-tiny-reranker", Words.TINY, 64, 2, 4, 4, 128, 512, TensorType.F32);
 
     public final String modelName;
     public final List<String> words;
@@ -38,7 +40,12 @@ public enum Preset {
     }
 
     public String cliName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** Whether this is a reranker (BERT with rank pooling) rather than a llama text model. */
+    public boolean reranker() {
+        return this == TINY_RERANKER;
     }
 
     public static Preset fromCliName(String name) {
@@ -47,6 +54,6 @@ public enum Preset {
                 return p;
             }
         }
-        throw new IllegalArgumentException("unknown preset '" + name + "' (allowed: tiny, demo)");
+        throw new IllegalArgumentException("unknown preset '" + name + "' (allowed: tiny, demo, tiny-reranker)");
     }
 }

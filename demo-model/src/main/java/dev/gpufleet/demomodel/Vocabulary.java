@@ -45,11 +45,23 @@ public final class Vocabulary {
     }
 
     public static Vocabulary of(List<String> words) {
+        return of(words, true);
+    }
+
+    /**
+     * The same pieces without the byte tokens, for a WordPiece ("bert") tokenizer: llama.cpp has no byte fallback
+     * for it (a byte token aborts its loading), and an unknown word becomes {@code <unk>}.
+     */
+    public static Vocabulary wordPiece(List<String> words) {
+        return of(words, false);
+    }
+
+    private static Vocabulary of(List<String> words, boolean byteFallback) {
         Vocabulary v = new Vocabulary();
         v.add("<unk>", 0f, TYPE_UNKNOWN, Kind.SPECIAL);
         v.add("<s>", 0f, TYPE_CONTROL, Kind.SPECIAL);
         v.add("</s>", 0f, TYPE_CONTROL, Kind.SPECIAL);
-        for (int b = 0; b < 256; b++) {
+        for (int b = 0; byteFallback && b < 256; b++) {
             v.add(String.format("<0x%02X>", b), 0f, TYPE_BYTE, Kind.BYTE);
         }
         Set<String> pieces = new LinkedHashSet<>();

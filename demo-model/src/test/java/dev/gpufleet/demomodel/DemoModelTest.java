@@ -33,7 +33,7 @@ class DemoModelTest {
         "''                                         | --preset is required",
         "--out OUT                                  | --preset is required",
         "--preset tiny                              | --out is required",
-        "--preset huge --out OUT                    | unknown preset 'huge' (allowed: tiny, demo)",
+        "--preset huge --out OUT                    | unknown preset 'huge' (allowed: tiny, demo, tiny-reranker)",
         "--preset tiny --type q4_0 --out OUT        | unknown tensor type 'q4_0' (allowed: f32, f16, q8_0, q4_k)",
         "--preset tiny --seed x --out OUT           | --seed must be an integer",
         "--preset tiny --out                        | --out needs a value",

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 final class AuthorizationMatrix {
     /** The worker agent's packaged build has no /q/openapi; its routes (docs/worker-agent.md, checked there). */
     private static final List<Operation> AGENT_OPERATIONS = List.of(new Operation("GET", "/api/v1/worker"),
-            new Operation("GET", "/api/v1/logs/{instance}"), new Operation("GET", "/q/health/ready"));
+            new Operation("GET", "/api/v1/logs/{instance}"), new Operation("GET", "/api/v1/model-files"),
+            new Operation("DELETE", "/api/v1/model-files/{id}"), new Operation("GET", "/q/health/ready"));
 
     record Operation(String method, String path) {
     }

@@ -53,6 +53,16 @@ class EventCodecTest {
                                 new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
                         new ObservedInstance("i-2", InstanceState.DOWNLOADING, 18L, null, null, null, 0, 0.5, null)), 5,
                         "run-1", 42L),
+                new WorkerReported("w-3", "gpu-node-3", "10.0.0.7", 10150, "linux", "amd64", Map.of(), 8, 1.0,
+                        16L << 30, 2L << 30, List.of(), WorkerState.READY, null, List.of(), 5, "run-3", 7L, List.of(),
+                        List.of(new ModelFileSet("w-3:0123456789abcdef", ModelSource.HUGGINGFACE, "Qwen/Qwen2.5",
+                                        List.of("q4.gguf"), "/data/models/huggingface/Qwen/Qwen2.5", 400L << 20,
+                                        ModelFileSet.State.DOWNLOADING, 100L << 20, 400L << 20, null,
+                                        Instant.parse("2026-11-20T08:00:00Z"), List.of("i-1")),
+                                new ModelFileSet("w-3:fedcba9876543210", ModelSource.LOCAL_PATH, null, List.of(),
+                                        "/srv/m.gguf", 1L << 30, ModelFileSet.State.ERROR, null, null, "gone", null,
+                                        List.of())),
+                        new ModelDirectory("/data/models", 401L << 20, 10L << 30, 100L << 30)),
                 new InstanceObserved("i-1", "w-1", InstanceState.DOWNLOADING, 0.42, null, null, "fetching", 0),
                 new InstanceObserved("i-1", "w-1", InstanceState.RUNNING, null, 40000, 4242L, null, 0,
                         new ResourceClaim(300L << 20, Map.of(0, 5L << 30))),
@@ -91,6 +101,24 @@ class EventCodecTest {
         String json = EventCodec.encode(Envelope.of(new ModelDeleted("m-9", "x"), 3, CLOCK))
                 .replace("\"payload\":{", "\"payload\":{\"addedLater\":true,");
         assertEquals(new ModelDeleted("m-9", "x"), EventCodec.decode(json).payload());
+    }
+
+    @Test
+    void heartbeatsFromAgentsBeforeModelFilesDecodeWithNone() throws Exception {
+        WorkerReported current = new WorkerReported("w-1", "n", "10.0.0.5", 10150, "linux", "amd64", Map.of(), 4,
+                0.0, 1L << 30, 0, List.of(), WorkerState.READY, null, List.of(), 5, "run", 1L, List.of())
+                .withModelFiles(List.of(new ModelFileSet("w-1:00000000000000aa", ModelSource.LOCAL_PATH, null,
+                        List.of(), "/m.gguf", 1, ModelFileSet.State.READY, null, null, null, null, List.of())),
+                        new ModelDirectory("/data/models", 0, 1, 2));
+        String json = EventCodec.encode(Envelope.of(current, 2, CLOCK));
+        String old = json.replaceAll(",\"modelFiles\":\\[.*?\\]\\}\\]", "")
+                .replaceAll(",\"modelDirectory\":\\{[^}]*}", "");
+        assertTrue(!old.contains("modelFiles") && !old.contains("modelDirectory") && old.contains("backendVersions"),
+                old);
+
+        WorkerReported decoded = (WorkerReported) EventCodec.decode(old).payload();
+
+        assertEquals(current.withModelFiles(List.of(), null), decoded);
     }
 
     @Test

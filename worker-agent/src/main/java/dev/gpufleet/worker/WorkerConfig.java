@@ -78,6 +78,26 @@ public interface WorkerConfig {
 
     Download download();
 
+    /** {@code gpufleet.worker.model-files.*}: when the agent removes downloaded model files nobody uses. */
+    ModelFileCleanup modelFiles();
+
+    interface ModelFileCleanup {
+        /** Downloaded files no instance used for this long may be removed when the disk runs low. */
+        @WithDefault("24h")
+        Duration unusedAfter();
+
+        /**
+         * Below this much free space on the models' disk (e.g. {@code 10GiB}), unused files go, oldest first; {@code 0}
+         * never removes any.
+         */
+        @WithDefault("10GiB")
+        String minFree();
+
+        /** How often the agent checks the models' disk. */
+        @WithDefault("1m")
+        Duration checkInterval();
+    }
+
     /** A model hub: where it is and the token for gated or private models (a secret: never logged). */
     interface HubAccess {
         /** unset = the public hub */

@@ -48,7 +48,8 @@ public final class AdminPaths {
             rule("/api/v1/instances" + ID + "/logs(/.*)?", new Local()),
             rule("/api/v1/(usage|users|api-keys|me|audit-events)(/.*)?", new Local()),
             rule("/api/v1/(models|model-evaluations)(/.*)?", new Forward(Service.REGISTRY)),
-            rule("/api/v1/(instances|workers|placement-evaluations|scheduler)(/.*)?", new Forward(Service.SCHEDULER)));
+            rule("/api/v1/(instances|workers|model-files|placement-evaluations|scheduler)(/.*)?",
+                    new Forward(Service.SCHEDULER)));
     private static final Pattern GPU_DEVICES = Pattern.compile("/api/v1/gpu-devices(?:/([^/]+))?/?");
 
     private AdminPaths() {

@@ -137,7 +137,7 @@ public class AdminRoutes {
         } else {
             error(ctx, 404, "no admin route " + ctx.request().method() + " " + ctx.normalizedPath()
                     + "; the admin API has models, model-evaluations, instances, workers, gpu-devices, "
-                    + "placement-evaluations, scheduler, usage, users, api-keys and me");
+                    + "model-files, placement-evaluations, scheduler, usage, users, api-keys and me");
         }
     }
 

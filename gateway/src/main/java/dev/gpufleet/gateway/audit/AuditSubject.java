@@ -18,6 +18,7 @@ public record AuditSubject(String action, String kind, String id) {
             "api-keys", "api_key",
             "workers", "worker",
             "instances", "instance",
+            "model-files", "model_files",
             "scheduler", "scheduler");
 
     public static Optional<AuditSubject> of(String method, String path) {

@@ -491,10 +491,9 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
             lease.release();
         }
         record(status, outcome);
-        TokenUsage reported = metered.finished();
-        if (reported != null && outcome.equals("complete")) {
-            endpointMeters.model().promptTokens().increment(reported.promptTokens());
-            endpointMeters.model().completionTokens().increment(reported.completionTokens());
+        TokenUsage usage = metered.finished();
+        if (usage != null && outcome.equals("complete")) {
+            endpointMeters.model().count(usage);
         }
         return true;
     }

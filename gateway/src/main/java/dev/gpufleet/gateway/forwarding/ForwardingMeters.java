@@ -38,7 +38,16 @@ final class ForwardingMeters {
     private record RequestTags(String path, String model, int status, boolean stream, String outcome) {
     }
 
-    record ModelMeters(Counter promptTokens, Counter completionTokens, Map<String, EndpointMeters> byPath) {
+    /**
+     * A model's token counters: as its backends reported them, and as the gateway estimated them where a backend
+     * reported none ({@code estimated="true"}), kept apart as the usage rows keep them.
+     */
+    record ModelMeters(Counter promptTokens, Counter completionTokens, Counter estimatedPromptTokens,
+                       Counter estimatedCompletionTokens, Map<String, EndpointMeters> byPath) {
+        void count(dev.gpufleet.gateway.usage.TokenUsage usage) {
+            (usage.estimated() ? estimatedPromptTokens : promptTokens).increment(usage.promptTokens());
+            (usage.estimated() ? estimatedCompletionTokens : completionTokens).increment(usage.completionTokens());
+        }
     }
 
     /**
@@ -90,8 +99,9 @@ final class ForwardingMeters {
 
     /** The model's meters on this endpoint, to look up once per request rather than once per record. */
     EndpointMeters endpointMeters(String model, String path) {
-        ModelMeters meters = modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt"),
-                tokens(name, "completion"), new ConcurrentHashMap<>()));
+        ModelMeters meters = modelMeters.computeIfAbsent(model, name -> new ModelMeters(tokens(name, "prompt", false),
+                tokens(name, "completion", false), tokens(name, "prompt", true), tokens(name, "completion", true),
+                new ConcurrentHashMap<>()));
         return meters.byPath().computeIfAbsent(path, p -> new EndpointMeters(p, model, meters));
     }
 
@@ -124,10 +134,11 @@ final class ForwardingMeters {
                 .register(meters);
     }
 
-    private Counter tokens(String model, String kind) {
+    private Counter tokens(String model, String kind, boolean estimated) {
         return Counter.builder("gpufleet.gateway.tokens")
-                .description("Tokens in answers, from their usage")
-                .tags("model", model, "type", kind)
+                .description("Tokens in answers, from their usage; estimated=\"true\" where the backend reported none "
+                        + "and the gateway estimated them")
+                .tags("model", model, "type", kind, "estimated", Boolean.toString(estimated))
                 .register(meters);
     }
 

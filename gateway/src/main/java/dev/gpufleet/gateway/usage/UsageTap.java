@@ -142,7 +142,8 @@ public class UsageTap {
         /**
          * The exchange is over, whole or not; usage is told once. Safe to call more than once.
          *
-         * @return the usage the backend reported (null when it said none, or on a later call), for the token metrics
+         * @return the usage told, as the backend reported it or as estimated ({@link TokenUsage#estimated()}), for
+         *         the token metrics; null on a later call or when no answer began
          */
         public TokenUsage finished() {
             if (done || !answered) {
@@ -172,7 +173,7 @@ public class UsageTap {
                             model);
                 }
             }
-            return reported;
+            return usage;
         }
     }
 }

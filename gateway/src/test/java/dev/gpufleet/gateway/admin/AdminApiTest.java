@@ -43,6 +43,8 @@ class AdminApiTest {
             "POST, /api/v1/workers/w-1/uncordon,     scheduler-service, 201",
             "POST, /api/v1/workers/w-1/drain,        scheduler-service, 201",
             "POST, /api/v1/placement-evaluations,    scheduler-service, 201",
+            "GET,  /api/v1/model-files?worker_id=w-1, scheduler-service, 200",
+            "DELETE, /api/v1/model-files/f-1,        scheduler-service, 200",
             "GET,  /api/v1/scheduler/leader,         scheduler-service, 200",
             "DELETE, /api/v1/models/m-1,             model-registry, 200",
     })

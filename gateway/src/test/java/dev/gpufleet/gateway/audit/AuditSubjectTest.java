@@ -26,6 +26,7 @@ class AuditSubjectTest {
             "POST   | /api/v1/workers/w-1/uncordon        | uncordon  | worker   | w-1",
             "DELETE | /api/v1/workers/w-1                 | delete    | worker   | w-1",
             "POST   | /api/v1/instances/i-1/restart       | restart   | instance | i-1",
+            "DELETE | /api/v1/model-files/w-1:00000000000000a1 | delete | model_files | w-1:00000000000000a1",
             // reads, dry runs, things that are not a change of an entity
             "GET    | /api/v1/models                      | -         | -        | -",
             "GET    | /api/v1/models/m-1                  | -         | -        | -",

@@ -672,7 +672,11 @@ class ForwardingApiTest {
                 "no overhead histogram");
         assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_tokens_total{")
                 && line.contains("model=\"" + model + "\"") && line.contains("type=\"completion\"")
-                && line.endsWith(" 8.0")), metrics); // the two plain answers' usage (this fake's streams carry none)
+                && line.contains("estimated=\"false\"") && line.endsWith(" 8.0")), metrics); // the plain answers'
+        // this fake's stream carries no usage: the gateway's estimate is counted apart, never mixed with counts
+        assertTrue(metrics.lines().anyMatch(line -> line.startsWith("gpufleet_gateway_tokens_total{")
+                && line.contains("model=\"" + model + "\"") && line.contains("type=\"prompt\"")
+                && line.contains("estimated=\"true\"") && !line.endsWith(" 0.0")), metrics);
     }
 
     @Test

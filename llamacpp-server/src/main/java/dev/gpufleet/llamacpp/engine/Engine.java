@@ -31,14 +31,17 @@ public final class Engine {
     private final Semaphore slots;
     private final int slotContext;
     private final boolean embeddings;
+    private final boolean reranking;
     private final ObjectMapper json = new ObjectMapper();
 
-    private Engine(LlamaModel model, GgufSummary summary, int parallel, int slotContext, boolean embeddings) {
+    private Engine(LlamaModel model, GgufSummary summary, int parallel, int slotContext, boolean embeddings,
+                   boolean reranking) {
         this.model = model;
         this.summary = summary;
         this.slots = new Semaphore(parallel, true);
         this.slotContext = slotContext;
         this.embeddings = embeddings;
+        this.reranking = reranking;
     }
 
     /** Call {@link NativeLibrary#prepare()} first. */
@@ -55,7 +58,11 @@ public final class Engine {
             params.enableContBatching();
         }
         options.threads().ifPresent(t -> params.setThreads(t).setThreadsBatch(t));
-        if (options.embeddings()) {
+        boolean reranking = options.rerank();
+        if (reranking) {
+            // a cross-encoder (BERT with a classification head): rank pooling scores [BOS] query [EOS] [SEP] doc
+            params.enableReranking().setPoolingType(PoolingType.RANK);
+        } else if (options.embeddings()) {
             // mean pooling aborts llama.cpp b4916 on llama models, and "none"/"cls" embed the BOS token only
             params.enableEmbedding().setPoolingType(PoolingType.LAST);
         }
@@ -74,7 +81,8 @@ public final class Engine {
         if (nativeHandle(model) == 0) {
             throw new EngineException("llama.cpp rejected the model parameters " + params, null);
         }
-        return new Engine(model, summary, options.parallel(), Math.max(1, ctx / options.parallel()), options.embeddings());
+        return new Engine(model, summary, options.parallel(), Math.max(1, ctx / options.parallel()),
+                options.embeddings() && !reranking, reranking);
     }
 
     private static long nativeHandle(LlamaModel model) throws EngineException {
@@ -98,6 +106,10 @@ public final class Engine {
 
     public boolean servesEmbeddings() {
         return embeddings;
+    }
+
+    public boolean servesReranking() {
+        return reranking;
     }
 
     /** The prompt the model's chat template makes of the messages, ending with the assistant's turn. */
@@ -198,6 +210,32 @@ public final class Engine {
     }
 
     /** A normalised embedding of the text (last-token pooling). */
+    /**
+     * How relevant each document is to the query, by the model's classification head: one score per document, in
+     * the documents' order. Blocks while all slots are busy.
+     */
+    public float[] rerank(String query, List<String> documents) throws EngineException, InterruptedException {
+        // java-llama.cpp answers a map from document text to score: ask for each distinct text once
+        String[] distinct = documents.stream().distinct().toArray(String[]::new);
+        slots.acquire();
+        try {
+            java.util.Map<String, Float> scores = model.rerank(query, distinct).probabilities;
+            float[] result = new float[documents.size()];
+            for (int i = 0; i < result.length; i++) {
+                Float score = scores.get(documents.get(i));
+                if (score == null) {
+                    throw new EngineException("llama.cpp returned no score for document " + i, null);
+                }
+                result[i] = score;
+            }
+            return result;
+        } catch (RuntimeException e) {
+            throw new EngineException(e.getMessage(), e);
+        } finally {
+            slots.release();
+        }
+    }
+
     public float[] embed(String text) throws EngineException, InterruptedException {
         slots.acquire();
         try {

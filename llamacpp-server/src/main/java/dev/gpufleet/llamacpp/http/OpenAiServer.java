@@ -180,8 +180,9 @@ public final class OpenAiServer {
             case "/rerank":
             case "/v1/reranking":
             case "/reranking":
-                throw ApiError.notSupported("reranking is not supported by llamacpp-server"
-                        + (options.rerank() ? " (--rerank is accepted for compatibility only)" : ""));
+                requireMethod("POST", method, path);
+                rerank(ex, e, body(ex.http));
+                return;
             default:
                 throw ApiError.notFound("no route " + method + " " + path);
         }
@@ -260,6 +261,30 @@ public final class OpenAiServer {
             vectors.add(e.embed(input));
         }
         sendJson(ex, 200, OpenAiResponses.embeddings(options.modelId(), vectors, request.base64(), tokens));
+    }
+
+    private void rerank(Exchange ex, Engine e, JsonNode body)
+            throws ApiError, EngineException, IOException, InterruptedException {
+        if (!e.servesReranking()) {
+            throw ApiError.notSupported("reranking is not enabled: start llamacpp-server with --rerank on a reranker "
+                    + "model (a cross-encoder with a classification head, e.g. BERT)");
+        }
+        OpenAiRequests.Rerank request = OpenAiRequests.rerank(body);
+        int limit = Math.min(Engine.EMBEDDING_MAX_TOKENS, e.slotContext());
+        int queryTokens = e.promptTokens(request.query());
+        int tokens = 0;
+        for (int i = 0; i < request.documents().size(); i++) {
+            // [BOS] query [EOS] [SEP] document [EOS]: both counts include a BOS and an EOS of their own
+            int n = queryTokens + e.promptTokens(request.documents().get(i));
+            if (n > limit) {
+                throw ApiError.badRequest("query and documents[" + i + "] are " + n + " tokens together; at most "
+                        + limit + " fit");
+            }
+            tokens += n;
+        }
+        float[] scores = e.rerank(request.query(), request.documents());
+        sendJson(ex, 200, OpenAiResponses.rerank(options.modelId(), request.documents(), scores, request.topN(),
+                request.returnDocuments(), tokens));
     }
 
     private static int checkedPromptTokens(Engine e, String prompt, String field) throws ApiError {

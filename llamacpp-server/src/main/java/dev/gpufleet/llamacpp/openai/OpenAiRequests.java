@@ -22,6 +22,14 @@ public final class OpenAiRequests {
 
     public record Embedding(List<String> inputs, boolean base64) {}
 
+    /**
+     * A rerank request (llama.cpp's and Jina's shape): {@code query}, {@code documents} (strings, or objects with
+     * {@code text}), optional {@code top_n} and {@code return_documents}.
+     *
+     * @param topN how many results to answer, the most relevant first; all when not given
+     */
+    public record Rerank(String query, List<String> documents, int topN, boolean returnDocuments) {}
+
     private OpenAiRequests() {
     }
 
@@ -89,6 +97,41 @@ public final class OpenAiRequests {
         boolean stream = Fields.bool(body, "stream");
         return new Completion(text, sampling(body, Fields.positiveInt(body, "max_tokens")), stream,
                 includeUsage(body, stream));
+    }
+
+    public static Rerank rerank(JsonNode body) throws ApiError {
+        JsonNode query = body.get("query");
+        if (query == null || !query.isTextual() || query.textValue().isEmpty()) {
+            throw ApiError.badRequest("query is required: a non-empty string");
+        }
+        JsonNode documents = body.get("documents");
+        if (documents == null || !documents.isArray() || documents.isEmpty()) {
+            throw ApiError.badRequest("documents is required: a non-empty array of strings (or of {\"text\": ...})");
+        }
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < documents.size(); i++) {
+            JsonNode document = documents.get(i);
+            JsonNode text = document.isObject() ? document.get("text") : document;
+            if (text == null || !text.isTextual() || text.textValue().isEmpty()) {
+                throw ApiError.badRequest("documents[" + i + "] must be a non-empty string or {\"text\": a non-empty "
+                        + "string}, got " + document);
+            }
+            texts.add(text.textValue());
+        }
+        int topN = texts.size();
+        JsonNode top = body.get("top_n");
+        if (top != null && !top.isNull()) {
+            if (!top.canConvertToExactIntegral() || top.asInt() < 1) {
+                throw ApiError.badRequest("top_n must be a whole number of at least 1, got " + top);
+            }
+            topN = Math.min(texts.size(), top.asInt());
+        }
+        JsonNode returnDocuments = body.get("return_documents");
+        if (returnDocuments != null && !returnDocuments.isNull() && !returnDocuments.isBoolean()) {
+            throw ApiError.badRequest("return_documents must be true or false, got " + returnDocuments);
+        }
+        return new Rerank(query.textValue(), List.copyOf(texts), topN,
+                returnDocuments == null || returnDocuments.isNull() || returnDocuments.booleanValue());
     }
 
     public static Embedding embedding(JsonNode body) throws ApiError {

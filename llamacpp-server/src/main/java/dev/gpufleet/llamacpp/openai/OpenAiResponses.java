@@ -138,6 +138,32 @@ public final class OpenAiResponses {
         return root;
     }
 
+    /**
+     * llama.cpp's rerank answer: {@code results} sorted by {@code relevance_score}, the highest first (ties in the
+     * documents' order), at most {@code topN}, each with its document's {@code index} and, when asked, the
+     * {@code document} itself; {@code usage} counts the tokens of every query-document pair.
+     */
+    public static ObjectNode rerank(String model, List<String> documents, float[] scores, int topN,
+                                    boolean returnDocuments, int promptTokens) {
+        ObjectNode root = NODES.objectNode().put("object", "list").put("model", model);
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> scores[a] != scores[b] ? Float.compare(scores[b], scores[a])
+                : Integer.compare(a, b));
+        ArrayNode results = root.putArray("results");
+        for (int r = 0; r < Math.min(topN, order.length); r++) {
+            int i = order[r];
+            ObjectNode item = results.addObject().put("index", i).put("relevance_score", scores[i]);
+            if (returnDocuments) {
+                item.putObject("document").put("text", documents.get(i));
+            }
+        }
+        root.putObject("usage").put("prompt_tokens", promptTokens).put("total_tokens", promptTokens);
+        return root;
+    }
+
     private static ObjectNode base(Envelope e, String object) {
         return NODES.objectNode()
                 .put("id", e.id())

@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.instances;
 
 import dev.gpufleet.events.GpuDevice;
+import dev.gpufleet.events.ModelFileSet;
 import dev.gpufleet.events.ResourceClaim;
 import dev.gpufleet.events.SubordinateWorker;
 import dev.gpufleet.scheduler.placement.ClusterSnapshot;
@@ -78,7 +79,17 @@ final class CapacitySnapshot {
                 worker.labels, worker.memoryTotalBytes, worker.memoryUsedBytes, ramClaimed, gpus, distributedVllm,
                 distributedMindie, BackendVersions.merged(worker.backendVersions, worker.registeredBackendVersions)
                 .stream().map(v -> WorkerCapacity.versionKey(v.backend(), v.version()))
-                .collect(java.util.stream.Collectors.toSet()));
+                .collect(java.util.stream.Collectors.toSet()), readyModelFiles(worker));
+    }
+
+    /** The sources whose files the worker's latest heartbeat lists as READY. */
+    private static Set<String> readyModelFiles(Worker worker) {
+        if (worker.modelFiles == null) {
+            return Set.of();
+        }
+        return worker.modelFiles.sets().stream().filter(s -> s.state() == ModelFileSet.State.READY)
+                .map(ModelFileSet::key).filter(java.util.Objects::nonNull)
+                .collect(java.util.stream.Collectors.toSet());
     }
 
     private static void add(Map<String, Long> ramClaims, Map<String, Map<Integer, Long>> vramClaims, String workerId,

@@ -9,6 +9,7 @@ import dev.gpufleet.scheduler.placement.explain.Rationale;
 import dev.gpufleet.scheduler.placement.filter.GpuSelection;
 import dev.gpufleet.scheduler.placement.filter.SelectedGpus;
 import dev.gpufleet.scheduler.placement.filter.WorkerFilters;
+import dev.gpufleet.scheduler.placement.score.FilesFirst;
 import dev.gpufleet.scheduler.placement.score.Scoring;
 import dev.gpufleet.scheduler.placement.shape.Candidate;
 import dev.gpufleet.scheduler.placement.shape.Needs;
@@ -49,7 +50,8 @@ public final class PlacementEngine {
         Needs needs = new Needs(request, backend);
         WorkerFilters filters = new WorkerFilters(cluster, request.workerSelector(), backend, selected,
                 needs.cpuAllowed(), request.backendVersion());
-        SearchSpace space = new SearchSpace(cluster, filters.eligible(), needs, Scoring.of(request.strategy()));
+        SearchSpace space = new SearchSpace(cluster, FilesFirst.order(cluster, filters.eligible(),
+                request.modelFiles()), needs, Scoring.of(request.strategy()));
         Candidate best = space.eligible().length == 0 ? null : selected.manual()
                 ? ShapeSearch.manual(space, selected, request) : ShapeSearch.automatic(space, request);
         if (best != null && best.impossible() == null

@@ -1,5 +1,6 @@
 package dev.gpufleet.scheduler.placement;
 
+import dev.gpufleet.events.ModelFileSet;
 import dev.gpufleet.events.ModelSpec;
 import dev.gpufleet.events.ResourceEstimate;
 
@@ -22,12 +23,14 @@ import java.util.Map;
  * @param parallelism         vLLM's tensor and pipeline parallel sizes the user set in {@code backend_parameters}:
  *                            they decide how many GPUs the instance claims ({@link UserParallelism#NONE} otherwise)
  * @param backendVersion      the engine version the spec asks for; null for the worker's default
+ * @param modelFiles          the model source's {@link dev.gpufleet.events.ModelFileSet#key(dev.gpufleet.events.ModelSource)}:
+ *                            among equally good placements, a worker that has these files wins; null for none
  */
 public record PlacementRequest(String modelId, String backend, ResourceEstimate estimate,
                                Map<String, String> workerSelector, List<String> gpuSelector, Strategy strategy,
                                boolean cpuOffloading, boolean distributedInference, boolean allowOvercommit,
                                Map<String, Long> measuredVramByProduct, UserParallelism parallelism,
-                               String backendVersion) {
+                               String backendVersion, String modelFiles) {
 
     public enum Strategy {
         /** Prefer the emptiest devices (lowest resulting utilisation). */
@@ -67,6 +70,15 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
                 allowOvercommit, measuredVramByProduct, UserParallelism.NONE, null);
     }
 
+    public PlacementRequest(String modelId, String backend, ResourceEstimate estimate,
+                            Map<String, String> workerSelector, List<String> gpuSelector, Strategy strategy,
+                            boolean cpuOffloading, boolean distributedInference, boolean allowOvercommit,
+                            Map<String, Long> measuredVramByProduct, UserParallelism parallelism,
+                            String backendVersion) {
+        this(modelId, backend, estimate, workerSelector, gpuSelector, strategy, cpuOffloading, distributedInference,
+                allowOvercommit, measuredVramByProduct, parallelism, backendVersion, null);
+    }
+
     public static PlacementRequest of(String modelId, ModelSpec spec, ResourceEstimate estimate) {
         Strategy strategy;
         try {
@@ -80,22 +92,22 @@ public record PlacementRequest(String modelId, String backend, ResourceEstimate 
         return new PlacementRequest(modelId, spec.backend(), estimate, spec.workerSelector(), spec.gpuSelector(),
                 strategy, spec.cpuOffloading(), spec.distributedInference(),
                 spec.allowOvercommit() && !spec.gpuSelector().isEmpty(), Map.of(), parallelism,
-                spec.backendVersion());
+                spec.backendVersion(), ModelFileSet.key(spec.source()));
     }
 
     public PlacementRequest withMeasuredVram(Map<String, Long> byProduct) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, gpuSelector, strategy, cpuOffloading,
-                distributedInference, allowOvercommit, byProduct, parallelism, backendVersion);
+                distributedInference, allowOvercommit, byProduct, parallelism, backendVersion, modelFiles);
     }
 
     public PlacementRequest withStrategy(Strategy newStrategy) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, gpuSelector,
                 newStrategy == null ? strategy : newStrategy, cpuOffloading, distributedInference, allowOvercommit,
-                measuredVramByProduct, parallelism, backendVersion);
+                measuredVramByProduct, parallelism, backendVersion, modelFiles);
     }
 
     public PlacementRequest withGpuSelector(List<String> selector, boolean overcommit) {
         return new PlacementRequest(modelId, backend, estimate, workerSelector, selector, strategy, cpuOffloading,
-                distributedInference, overcommit, measuredVramByProduct, parallelism, backendVersion);
+                distributedInference, overcommit, measuredVramByProduct, parallelism, backendVersion, modelFiles);
     }
 }

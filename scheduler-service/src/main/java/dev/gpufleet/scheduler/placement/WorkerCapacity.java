@@ -21,9 +21,11 @@ import java.util.TreeSet;
 public record WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
                              Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
                              List<GpuCapacity> gpus, Set<String> distributedVllmModels,
-                             Set<String> distributedMindieModels, Set<String> backendVersions) {
+                             Set<String> distributedMindieModels, Set<String> backendVersions,
+                             Set<String> modelFiles) {
 
     public WorkerCapacity {
+        modelFiles = modelFiles == null ? Set.of() : Set.copyOf(modelFiles);
         backendVersions = backendVersions == null ? Set.of() : Set.copyOf(backendVersions);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         gpus = gpus == null ? List.of() : List.copyOf(gpus);
@@ -31,6 +33,15 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 : Set.copyOf(distributedVllmModels);
         distributedMindieModels = distributedMindieModels == null ? Set.of()
                 : Set.copyOf(distributedMindieModels);
+    }
+
+    /** A worker whose model files are not known. */
+    public WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
+                          Map<String, String> labels, long ramTotalBytes, long ramUsedBytes, long ramClaimedBytes,
+                          List<GpuCapacity> gpus, Set<String> distributedVllmModels,
+                          Set<String> distributedMindieModels, Set<String> backendVersions) {
+        this(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes, gpus,
+                distributedVllmModels, distributedMindieModels, backendVersions, Set.of());
     }
 
     public WorkerCapacity(String id, String name, WorkerState state, String os, String arch,
@@ -49,7 +60,13 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
     /** The same worker with these engine versions. */
     public WorkerCapacity withBackendVersions(Set<String> versions) {
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, distributedVllmModels, distributedMindieModels, versions);
+                gpus, distributedVllmModels, distributedMindieModels, versions, modelFiles);
+    }
+
+    /** The same worker holding the files of these model sources ({@link dev.gpufleet.events.ModelFileSet#key()}). */
+    public WorkerCapacity withModelFiles(Set<String> keys) {
+        return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
+                gpus, distributedVllmModels, distributedMindieModels, backendVersions, keys);
     }
 
     /** A worker in no MindIE instance across workers. */
@@ -71,23 +88,24 @@ public record WorkerCapacity(String id, String name, WorkerState state, String o
                 .toList();
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes,
                 ramClaimedBytes + sign * claim.ramBytes(), claimed, distributedVllmModels, distributedMindieModels,
-                backendVersions);
+                backendVersions, modelFiles);
     }
 
     public WorkerCapacity withState(WorkerState newState) {
         return new WorkerCapacity(id, name, newState, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, distributedVllmModels, distributedMindieModels, backendVersions);
+                gpus, distributedVllmModels, distributedMindieModels, backendVersions, modelFiles);
     }
 
     public WorkerCapacity withDistributedVllm(String modelId, boolean joined) {
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
-                gpus, joinedOrLeft(distributedVllmModels, modelId, joined), distributedMindieModels, backendVersions);
+                gpus, joinedOrLeft(distributedVllmModels, modelId, joined), distributedMindieModels, backendVersions,
+                modelFiles);
     }
 
     public WorkerCapacity withDistributedMindie(String modelId, boolean joined) {
         return new WorkerCapacity(id, name, state, os, arch, labels, ramTotalBytes, ramUsedBytes, ramClaimedBytes,
                 gpus, distributedVllmModels, joinedOrLeft(distributedMindieModels, modelId, joined),
-                backendVersions);
+                backendVersions, modelFiles);
     }
 
     private static Set<String> joinedOrLeft(Set<String> models, String modelId, boolean joined) {

@@ -76,7 +76,8 @@ public final class HeartbeatValidation {
         WorkerReported corrected = reasons.isEmpty() ? report : new WorkerReported(report.workerId(), report.name(),
                 report.address(), report.agentPort(), report.os(), report.arch(), report.labels(), cpuCores,
                 report.cpuUtilizationPercent(), ramTotal, ramUsed, gpus, report.state(), report.stateMessage(),
-                report.instances(), report.heartbeatIntervalSeconds(), report.agentRunId(), report.heartbeatSequence());
+                report.instances(), report.heartbeatIntervalSeconds(), report.agentRunId(), report.heartbeatSequence(),
+                report.backendVersions(), report.modelFiles(), report.modelDirectory());
         return new Verdict(true, corrected, reasons);
     }
 

@@ -1,6 +1,7 @@
 package dev.gpufleet.scheduler.workers;
 
 import dev.gpufleet.events.WorkerState;
+import dev.gpufleet.scheduler.modelfiles.WorkerModelFiles;
 import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -40,6 +41,9 @@ public class Worker extends PanacheEntityBase {
     /** The engine versions operators registered on this worker by path. */
     @JdbcTypeCode(SqlTypes.JSON)
     public BackendVersions registeredBackendVersions;
+    /** The model file sets and the models disk the agent's latest heartbeat listed. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public WorkerModelFiles modelFiles;
     /** What the agent says: READY or NOT_READY. */
     @Enumerated(EnumType.STRING)
     public WorkerState reportedState;

@@ -6,6 +6,7 @@ import dev.gpufleet.events.Revisions;
 import dev.gpufleet.events.WorkerReported;
 import dev.gpufleet.events.WorkerState;
 import dev.gpufleet.scheduler.messaging.EventIntake;
+import dev.gpufleet.scheduler.modelfiles.WorkerModelFiles;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -180,6 +181,7 @@ public class WorkerConsumer {
         worker.memoryUsedBytes = report.memoryUsedBytes();
         worker.gpus = new GpuInventory(report.gpus());
         worker.backendVersions = new BackendVersions(report.backendVersions());
+        worker.modelFiles = new WorkerModelFiles(report.modelFiles(), report.modelDirectory());
         worker.instances = new ReportedInstances(report.instances());
         worker.reportedState = report.state();
         worker.stateMessage = report.stateMessage();

@@ -15,6 +15,8 @@ import java.util.Map;
  *
  * @param drain while it is drained: how far that is; absent otherwise
  * @param backendVersions the engine versions it has: its agent's and those registered on it
+ * @param modelDirectory  the disk its agent keeps downloaded models on (usage and free space); absent from agents
+ *                        that do not report it
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record WorkerView(String id, String name, String address, int agentPort, String os, String arch,
@@ -24,7 +26,16 @@ public record WorkerView(String id, String name, String address, int agentPort, 
                          Instant lastHeartbeatAt,
                          int heartbeatIntervalSeconds, Instant createdAt, Instant updatedAt,
                          @JsonInclude(JsonInclude.Include.NON_NULL) DrainProgress drain,
-                         List<BackendVersionView> backendVersions) {
+                         List<BackendVersionView> backendVersions,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) ModelDirectoryView modelDirectory) {
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record ModelDirectoryView(String path, long usedBytes, long freeBytes, long totalBytes) {
+        static ModelDirectoryView of(Worker w) {
+            var d = w.modelFiles == null ? null : w.modelFiles.directory();
+            return d == null ? null : new ModelDirectoryView(d.path(), d.usedBytes(), d.freeBytes(), d.totalBytes());
+        }
+    }
 
     /** One engine version of a worker: {@code source} {@code agent} (its configuration) or {@code registered}. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -49,6 +60,6 @@ public record WorkerView(String id, String name, String address, int agentPort, 
                 w.labels == null ? Map.of() : w.labels, w.cpuCores, w.cpuUtilizationPercent, w.memoryTotalBytes,
                 w.memoryUsedBytes, w.gpus == null ? List.of() : w.gpus.devices().stream().map(Gpu::of).toList(), w.state,
                 w.reportedState, w.stateMessage, w.cordoned, w.draining, w.lastHeartbeatAt, w.heartbeatIntervalSeconds, w.createdAt,
-                w.updatedAt, w.draining ? drain : null, BackendVersionView.of(w));
+                w.updatedAt, w.draining ? drain : null, BackendVersionView.of(w), ModelDirectoryView.of(w));
     }
 }

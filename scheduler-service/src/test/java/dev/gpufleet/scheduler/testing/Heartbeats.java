@@ -73,6 +73,12 @@ public final class Heartbeats implements AutoCloseable {
                 r.memoryUsedBytes(), r.gpus(), r.state(), r.stateMessage(), instances, r.heartbeatIntervalSeconds()));
     }
 
+    /** From the next heartbeat on, the worker lists these model file sets and this models disk. */
+    public void modelFiles(java.util.function.UnaryOperator<List<dev.gpufleet.events.ModelFileSet>> change,
+                           dev.gpufleet.events.ModelDirectory directory) {
+        report.updateAndGet(r -> r.withModelFiles(change.apply(r.modelFiles()), directory));
+    }
+
     private void beat() {
         try {
             long next = revision.incrementAndGet();

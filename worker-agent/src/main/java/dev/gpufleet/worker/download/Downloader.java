@@ -42,9 +42,16 @@ public final class Downloader implements ModelFiles, AutoCloseable {
     private final ScheduledExecutorService timer;
     /** in-flight transfers by target file; guarded by itself */
     private final Map<Path, FileTransfer> inFlight = new HashMap<>();
+    private final DownloadTracker tracker;
 
     public Downloader(DownloadSettings settings) {
+        this(settings, new DownloadTracker());
+    }
+
+    /** @param tracker told what is downloading into which repository directory, and what failed */
+    public Downloader(DownloadSettings settings, DownloadTracker tracker) {
         this.settings = settings;
+        this.tracker = tracker;
         this.http = new HubHttp(settings.connectTimeout());
         this.planner = Executors.newCachedThreadPool(daemon("gpufleet-download-plan"));
         this.transfers = Executors.newFixedThreadPool(settings.parallelFiles(), daemon("gpufleet-download"));
@@ -67,20 +74,48 @@ public final class Downloader implements ModelFiles, AutoCloseable {
                 release(held);
             }
         });
+        Path directory = directoryOf(settings.modelsDir(), source);
         try {
             planner.execute(() -> {
                 try {
                     start(instance, source, userProjector, progress, result, held);
                 } catch (DownloadException e) {
+                    failedEarly(directory, e.getMessage());
                     result.completeExceptionally(e);
                 } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(new DownloadException("cannot download the model: " + e));
+                    DownloadException failure = new DownloadException("cannot download the model: " + e);
+                    failedEarly(directory, failure.getMessage());
+                    result.completeExceptionally(failure);
                 }
             });
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(new CancellationException("the agent is shutting down"));
         }
         return result;
+    }
+
+    private void failedEarly(Path directory, String message) {
+        if (directory != null) {
+            tracker.failed(directory, null, message);
+        }
+    }
+
+    /**
+     * Where the files of a hub source land: {@code <modelsDir>/<hub>/<repo>}; null for a source that is not
+     * downloaded or names no valid repository.
+     */
+    public static Path directoryOf(Path modelsDir, ModelSource source) {
+        if (source == null) {
+            return null;
+        }
+        String repo = ModelFiles.HUGGINGFACE.equals(source.type()) ? source.repoId()
+                : ModelFiles.MODELSCOPE.equals(source.type()) ? source.modelId() : null;
+        try {
+            return repo == null ? null : modelsDir.resolve(source.type()).resolve(HubHttp.checkRepo(repo, "repo"))
+                    .normalize();
+        } catch (DownloadException e) {
+            return null;
+        }
     }
 
     private record Repo(String type, Hub hub, String id, String revision, String pattern) {
@@ -148,6 +183,9 @@ public final class Downloader implements ModelFiles, AutoCloseable {
             }
         };
         ScheduledFuture<?> ticker = timer.scheduleAtFixedRate(tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+        List<FileTransfer> waitedOn = List.copyOf(held);
+        Object tracked = tracker.started(base, totalBytes,
+                () -> waitedOn.stream().mapToLong(t -> t.done.get()).sum());
         CompletableFuture.allOf(held.stream().map(t -> t.result).toArray(CompletableFuture[]::new))
                 .whenComplete((ignored, failure) -> {
                     ticker.cancel(false);
@@ -157,9 +195,12 @@ public final class Downloader implements ModelFiles, AutoCloseable {
                         if (!(cause instanceof DownloadException) && !(cause instanceof CancellationException)) {
                             cause = new DownloadException(what + ": " + cause);
                         }
+                        tracker.failed(base, tracked, cause instanceof CancellationException ? null
+                                : cause.getMessage());
                         result.completeExceptionally(cause);
                         release(held); // the other files need not go on for this instance
                     } else {
+                        tracker.finished(base, tracked);
                         Path model = selection.model() == null ? base : targets.get(selection.model());
                         result.complete(new Prepared(model,
                                 selection.mmproj() == null ? null : targets.get(selection.mmproj())));

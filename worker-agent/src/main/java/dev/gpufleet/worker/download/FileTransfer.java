@@ -50,7 +50,7 @@ final class FileTransfer {
     FileTransfer(RemoteFile file, Path target, URI uri, Hub hub, HubHttp http, DownloadSettings settings) {
         this.file = file;
         this.target = target;
-        this.part = target.resolveSibling(target.getFileName() + ".part");
+        this.part = partOf(target);
         this.uri = uri;
         this.hub = hub;
         this.http = http;
@@ -58,7 +58,7 @@ final class FileTransfer {
     }
 
     static Path partOf(Path target) {
-        return target.resolveSibling(target.getFileName() + ".part");
+        return target.resolveSibling(target.getFileName() + ModelFiles.PART_SUFFIX);
     }
 
     void cancel() {

@@ -19,6 +19,8 @@ import java.util.function.DoubleConsumer;
 public interface ModelFiles {
     String HUGGINGFACE = ModelSource.HUGGINGFACE;
     String MODELSCOPE = ModelSource.MODELSCOPE;
+    /** A file still arriving is {@code <name>.part} beside where it will be. */
+    String PART_SUFFIX = ".part";
 
     /** For agents and tests that serve local files only: nothing is ever downloaded. */
     ModelFiles LOCAL_ONLY = new ModelFiles() {

@@ -5,6 +5,7 @@ import dev.gpufleet.events.EventPayload;
 import dev.gpufleet.events.InstanceChanged;
 import dev.gpufleet.events.ObservedInstance;
 import dev.gpufleet.worker.backend.LaunchGuard;
+import dev.gpufleet.events.ModelSource;
 import dev.gpufleet.worker.download.ModelFiles;
 import dev.gpufleet.worker.lifecycle.RunLifecycle;
 import dev.gpufleet.worker.processes.PidFiles;
@@ -108,6 +109,26 @@ public final class BackendSupervisor implements AutoCloseable {
     /** What this agent runs (or failed to run), for the heartbeat. */
     public List<ObservedInstance> observed() {
         return runs.observed();
+    }
+
+    /** The model source of each instance the scheduler placed on this worker, by instance id. */
+    public Map<String, ModelSource> modelSources() {
+        CompletableFuture<Map<String, ModelSource>> found = new CompletableFuture<>();
+        post(() -> {
+            Map<String, ModelSource> sources = new HashMap<>();
+            table.live().forEach((id, instance) -> {
+                if (settings.workerId().equals(instance.workerId()) && instance.launchPlan() != null
+                        && instance.launchPlan().source() != null) {
+                    sources.put(id, instance.launchPlan().source());
+                }
+            });
+            found.complete(sources);
+        });
+        try {
+            return found.get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("the supervisor did not answer: " + e, e);
+        }
     }
 
     /**

@@ -19,7 +19,9 @@ import dev.gpufleet.worker.devices.ByteSize;
 import dev.gpufleet.worker.devices.ReportedDevices;
 import dev.gpufleet.worker.devices.SimulatedDevices;
 import dev.gpufleet.worker.download.DownloadSettings;
+import dev.gpufleet.worker.download.DownloadTracker;
 import dev.gpufleet.worker.download.Downloader;
+import dev.gpufleet.worker.modelfiles.ModelFileSets;
 import dev.gpufleet.worker.download.Hub;
 import dev.gpufleet.worker.host.HostNetwork;
 import dev.gpufleet.worker.identity.AgentIdentity;
@@ -33,6 +35,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,9 +46,12 @@ import java.util.Optional;
 @Startup
 @ApplicationScoped
 public class Supervision {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Supervision.class);
     private final BackendSupervisor supervisor;
     private final ObservationPublisher publisher;
     private final Downloader downloader;
+    private final ModelFileSets modelFileSets;
+    private final ScheduledExecutorService cleanup;
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
                        ReportedDevices reportedDevices, BackendKeySecret backendKeys,
@@ -52,7 +61,10 @@ public class Supervision {
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
         Optional<String> agentJava = ProcessHandle.current().info().command();
         this.publisher = new ObservationPublisher(producer, dataDir, clock);
-        this.downloader = new Downloader(downloadSettings(config, dataDir));
+        DownloadSettings downloads = downloadSettings(config, dataDir);
+        DownloadTracker tracker = new DownloadTracker();
+        this.downloader = new Downloader(downloads, tracker);
+        this.modelFileSets = new ModelFileSets(downloads.modelsDir(), identity.get().workerId(), tracker, clock);
         this.supervisor = new BackendSupervisor(new SupervisorSettings(identity.get().workerId(), dataDir,
                 backendHost(config), config.portRange(),
                 () -> currentDevices(reportedDevices, config),
@@ -72,6 +84,26 @@ public class Supervision {
                 publisher, clock, downloader, new LaunchGuard(LocalRoots.parse(modelRoots.orElse(""))
                         .with(dataDir.resolve("models"))));
         supervisor.start();
+        long minFree = byteSize("gpufleet.worker.model-files.min-free", config.modelFiles().minFree());
+        Duration unusedAfter = config.modelFiles().unusedAfter();
+        this.cleanup = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "gpufleet-model-files");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = Math.max(1, config.modelFiles().checkInterval().toMillis());
+        cleanup.scheduleWithFixedDelay(() -> removeUnused(minFree, unusedAfter), every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void removeUnused(long minFree, Duration unusedAfter) {
+        // a throw would cancel every later check
+        try {
+            if (minFree > 0) {
+                modelFileSets.evict(supervisor.modelSources(), minFree, unusedAfter);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Checking the models' disk for unused files failed: %s", e.toString());
+        }
     }
 
     /**
@@ -120,10 +152,14 @@ public class Supervision {
     }
 
     private static long diskMargin(String text) {
+        return byteSize("gpufleet.worker.download.disk-margin", text);
+    }
+
+    private static long byteSize(String setting, String text) {
         try {
             return ByteSize.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("gpufleet.worker.download.disk-margin: " + e.getMessage(), e);
+            throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
         }
     }
 
@@ -142,12 +178,23 @@ public class Supervision {
         return supervisor;
     }
 
+    /** The model file sets on this worker and the instances that use them now, for the heartbeat and the API. */
+    public ModelFileSets.Report modelFiles() {
+        return modelFileSets.report(supervisor.modelSources());
+    }
+
+    /** Deletes one downloaded model file set that no instance uses. */
+    public ModelFileSets.Deletion deleteModelFiles(String id) {
+        return modelFileSets.delete(id, supervisor.modelSources());
+    }
+
     /** What the heartbeat lists: each instance's state, with the latest observation sent about it. */
     public List<ObservedInstance> observed() {
         return publisher.listing(supervisor.observed());
     }
 
     void stop(@Observes ShutdownEvent ignored) {
+        cleanup.shutdownNow();
         supervisor.close();
         downloader.close();
         publisher.close();

@@ -18,6 +18,7 @@ import dev.gpufleet.worker.host.Platform;
 import dev.gpufleet.worker.identity.AgentIdentity;
 import dev.gpufleet.worker.identity.WorkerIdentity;
 import dev.gpufleet.worker.instances.Supervision;
+import dev.gpufleet.worker.modelfiles.ModelFileSets;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServer;
@@ -140,16 +141,30 @@ public class Heartbeat {
             hostMemoryUsed.set(hostNow.memoryUsedBytes());
             // live used memory and utilisation; a tool that fails makes this beat NOT_READY, a later one READY again
             setup = setup.withDevices(deviceSource.sample());
+            ModelFileSets.Report files = modelFiles();
             Envelope<WorkerReported> report = Envelope.of(
                     ReportAssembler.assemble(setup, hostNow, agentPort(), supervision.observed(),
                                     config.backendVersions().orElse(""))
-                            .inSequence(runId, sequence.incrementAndGet()), revisions.next(), clock);
+                            .inSequence(runId, sequence.incrementAndGet()).withModelFiles(files.sets(),
+                                    files.directory()), revisions.next(), clock);
             Envelope<WorkerReported> previous = latest.getAndSet(report);
             reportedDevices.report(report.payload().gpus());
             logStateChange(previous, report.payload());
             publish(report);
         } catch (RuntimeException e) {
             LOG.errorf("Heartbeat failed, trying again in %s: %s", config.heartbeatInterval(), e.toString());
+        }
+    }
+
+    /** The model files on this worker; should they not be readable now, those of the previous beat. */
+    private ModelFileSets.Report modelFiles() {
+        try {
+            return supervision.modelFiles();
+        } catch (RuntimeException e) {
+            LOG.warnf("Model files not read for this heartbeat: %s", e.toString());
+            Envelope<WorkerReported> previous = latest.get();
+            return previous == null ? new ModelFileSets.Report(java.util.List.of(), null)
+                    : new ModelFileSets.Report(previous.payload().modelFiles(), previous.payload().modelDirectory());
         }
     }
 

@@ -129,6 +129,33 @@ class WorkerApiTest {
     }
 
     @Test
+    void modelFilesListTheLocalPathAnInstanceServesAndRefuseToDeleteIt() throws Exception {
+        Path model = StandInBackend.modelFile(models, "files.gguf", "healthy-after-ms=0");
+        InstanceChanged instance = place("files-1", model);
+        awaitObserved(instance.instanceId(), InstanceState.RUNNING);
+
+        var listing = given().auth().oauth2(TOKEN).get("/api/v1/model-files").then().statusCode(200).extract()
+                .jsonPath();
+        List<Map<String, Object>> mine = listing.<Map<String, Object>>getList("items").stream()
+                .filter(set -> model.toString().equals(set.get("path"))).toList();
+        assertEquals(1, mine.size(), listing.prettify());
+        Map<String, Object> set = mine.get(0);
+        assertEquals(List.of(instance.instanceId()), set.get("instances"));
+        assertEquals("local_path", set.get("source"));
+        assertEquals("READY", set.get("state"));
+        assertTrue(((String) set.get("id")).startsWith(workerId + ":"), set.toString());
+        assertTrue(listing.getLong("directory.free_bytes") > 0, listing.prettify());
+
+        given().auth().oauth2(TOKEN).delete("/api/v1/model-files/{id}", set.get("id")).then().statusCode(409)
+                .body("code", equalTo(409)).body("reason", equalTo("Conflict"))
+                .body("message", containsString("which gpufleet did not download and never deletes"));
+        given().auth().oauth2(TOKEN).delete("/api/v1/model-files/{id}", workerId + ":0000000000000000").then()
+                .statusCode(404).body("message", equalTo("no model file set " + workerId
+                        + ":0000000000000000 on this worker"));
+        given().delete("/api/v1/model-files/{id}", set.get("id")).then().statusCode(401);
+    }
+
+    @Test
     void badRequestsAreExplained() {
         given().auth().oauth2(TOKEN).get("/api/v1/logs/no-such-instance").then().statusCode(404)
                 .body("code", equalTo(404)).body("message", equalTo("No instance 'no-such-instance' on this "

@@ -29,15 +29,15 @@ import java.util.regex.Pattern;
  * {@code /api/v1/models/{id}/repo?FilePath=}), with {@code Range}. Each file can be told to misbehave: answer a
  * status, send slowly, break off or stall after some bytes (the first N times), or list a wrong checksum.
  */
-final class FakeHub implements AutoCloseable {
+public final class FakeHub implements AutoCloseable {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-");
 
-    static final class Served {
+    public static final class Served {
         final byte[] bytes;
         String listedSha256;
         int status = 200;
         /** bytes sent per 10 ms; 0 = as fast as possible */
-        int bytesPer10Ms;
+        public int bytesPer10Ms;
         long breakAfter = -1;
         int breaks;
         long stallAfter = -1;
@@ -60,18 +60,18 @@ final class FakeHub implements AutoCloseable {
     final AtomicInteger listings = new AtomicInteger();
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newCachedThreadPool());
         server.start();
     }
 
-    String endpoint() {
+    public String endpoint() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    Served put(String repo, String path, byte[] bytes) {
+    public Served put(String repo, String path, byte[] bytes) {
         Served served = new Served(bytes);
         repos.computeIfAbsent(repo, r -> new ConcurrentHashMap<>()).put(path, served);
         return served;
@@ -240,7 +240,7 @@ final class FakeHub implements AutoCloseable {
     }
 
     /** Model bytes the stand-in llama-box reads as its behaviour, padded to {@code size} with comment lines. */
-    static byte[] standInModel(int size, String... behaviour) {
+    public static byte[] standInModel(int size, String... behaviour) {
         StringBuilder text = new StringBuilder();
         for (String line : behaviour) {
             text.append(line).append('\n');

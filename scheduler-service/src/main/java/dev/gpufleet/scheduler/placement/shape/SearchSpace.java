@@ -7,7 +7,8 @@ import dev.gpufleet.scheduler.placement.score.Scoring;
 
 /**
  * What every shape search reads: the snapshot, the positions of the workers the filters let through (in worker-id
- * order), the request's needs and how candidates are scored.
+ * order, those that hold the model's files first: {@link dev.gpufleet.scheduler.placement.score.FilesFirst}), the
+ * request's needs and how candidates are scored.
  */
 public record SearchSpace(ClusterSnapshot cluster, int[] eligible, Needs needs, Scoring scoring) {
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.Arguments;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
@@ -19,6 +20,15 @@ import static dev.gpufleet.scheduler.placement.PlacementFixtures.*;
  * usage).
  */
 class ScoringTest extends PlacementTable {
+
+    static final String FILES = "huggingface Qwen/Qwen2.5-0.5B-Instruct-GGUF";
+
+    /** The request for a model whose source is {@link #FILES}. */
+    static PlacementRequest withFiles(PlacementRequest r) {
+        return new PlacementRequest(r.modelId(), r.backend(), r.estimate(), r.workerSelector(), r.gpuSelector(),
+                r.strategy(), r.cpuOffloading(), r.distributedInference(), r.allowOvercommit(),
+                r.measuredVramByProduct(), r.parallelism(), r.backendVersion(), FILES);
+    }
 
     static Stream<Arguments> rows() {
         WorkerCapacity half = worker("half", 64, nvidia(0, 48, 20, 0));
@@ -35,6 +45,19 @@ class ScoringTest extends PlacementTable {
                 row("ties: the lower worker id", List.of(worker("w-2", 64, nvidia(0, 24, 0, 0)),
                                 worker("w-1", 64, nvidia(0, 24, 0, 0))), small,
                         "w-1 SINGLE_GPU gpus=[0] ram=0.0 vram={0=4.0} ngl=999"),
+                row("ties: a worker that has the model's files, before the lower id",
+                        List.of(worker("w-1", 64, nvidia(0, 24, 0, 0)),
+                                worker("w-2", 64, nvidia(0, 24, 0, 0)).withModelFiles(Set.of(FILES)),
+                                worker("w-3", 64, nvidia(0, 24, 0, 0)).withModelFiles(Set.of("huggingface other/x"))),
+                        withFiles(small),
+                        "w-2 SINGLE_GPU gpus=[0] ram=0.0 vram={0=4.0} ngl=999"),
+                row("files only break ties: a better fit elsewhere wins",
+                        List.of(G24.withModelFiles(Set.of(FILES)), G80), withFiles(small),
+                        "g80 SINGLE_GPU gpus=[0] ram=0.0 vram={0=4.0} ngl=999"),
+                row("files break ties on the CPU too", List.of(worker("cpu-a", 32),
+                                worker("cpu-b", 32).withModelFiles(Set.of(FILES))),
+                        withFiles(req("llama-box", new ResourceEstimate(gib(4), gib(4)))),
+                        "cpu-b CPU_ONLY gpus=[] ram=4.0 vram={} ngl=0"),
                 row("ties: then the lower GPU index", List.of(worker("w", 64, nvidia(1, 24, 0, 0),
                                 nvidia(0, 24, 0, 0))), small,
                         "w SINGLE_GPU gpus=[0] ram=0.0 vram={0=4.0} ngl=999"),
