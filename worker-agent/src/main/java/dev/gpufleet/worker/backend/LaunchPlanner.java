@@ -206,7 +206,7 @@ public final class LaunchPlanner {
                     + "taken; widen the range or run fewer instances on this worker");
         }
         // a backend that cannot check a key listens on loopback; the agent's proxy checks it on the port
-        boolean proxied = apiKey != null && (backend.equals(VOX_BOX) || backend.equals(MINDIE));
+        boolean proxied = apiKey != null && checksNoKey(backend, binary.command());
         int listenPort = port.getAsInt();
         String listenHost = host.backendHost();
         if (proxied) {
@@ -220,10 +220,10 @@ public final class LaunchPlanner {
         }
         BackendLaunch launch = switch (backend) {
             case LLAMA_BOX -> BackendLaunch.ready(LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(
-                    binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
+                    binary.command(), listenHost, listenPort, model.path(), instance.modelName(),
                     mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
-                    instance.shape(), rpcServers, readsKeyFromEnvironment(binary.command()) ? null : apiKey,
-                    plan.categories(), projectorResolved(model.path(), plan.backendParameters()))),
+                    instance.shape(), rpcServers, null, plan.categories(),
+                    projectorResolved(model.path(), plan.backendParameters()))),
                     readsKeyFromEnvironment(binary.command()) ? withApiKey(environment, LLAMA_API_KEY, apiKey)
                             : environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
@@ -374,8 +374,23 @@ public final class LaunchPlanner {
     static final String LLAMA_API_KEY = "LLAMA_API_KEY";
 
     /**
-     * Whether the GGUF server is one that reads {@link #LLAMA_API_KEY} (llama.cpp's {@code llama-server}, the
-     * llamacpp-server executable or jar); llama-box and an unknown configured command get {@code --api-key}.
+     * Whether the backend cannot check the instance key itself, so it listens on loopback behind the agent's
+     * authenticating proxy: vox-box, MindIE, and a GGUF server other than llama.cpp's {@code llama-server} and the
+     * llamacpp-server fallback. llama-box has no API-key option (its parser reports {@code --api-key} as an unknown
+     * argument and serves without one), and a configured command the agent cannot identify is treated the same, so
+     * that no key is ever put on a command line.
+     */
+    static boolean checksNoKey(String backend, List<String> command) {
+        return switch (backend) {
+            case VOX_BOX, MINDIE -> true;
+            case LLAMA_BOX -> !readsKeyFromEnvironment(command);
+            default -> false;
+        };
+    }
+
+    /**
+     * Whether the GGUF server is one that reads {@link #LLAMA_API_KEY} (llama.cpp's {@code llama-server}, whose
+     * {@code --api-key} option is declared with that variable, and the llamacpp-server executable or jar).
      */
     static boolean readsKeyFromEnvironment(List<String> command) {
         if (command.isEmpty()) {

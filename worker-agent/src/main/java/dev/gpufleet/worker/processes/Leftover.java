@@ -4,8 +4,9 @@ import java.util.Optional;
 
 /**
  * A backend recorded in {@code <data-dir>/backends/<instance-id>.pid} by an earlier run of this agent. The file holds
- * one line, {@code pid startMillis port restartCount logOffset instanceId [backendPort]}; files written before
- * adoption existed hold only {@code pid startMillis} and their process can only be stopped.
+ * one line, {@code pid startMillis port restartCount logOffset instanceId}, {@code port} written
+ * {@code port/backendPort} for a backend behind the agent's authenticating proxy; files written before adoption existed
+ * hold only {@code pid startMillis} and their process can only be stopped.
  *
  * @param startMillis the process' start time, so that a pid reused by another process is not taken for it
  * @param port        -1 when the file does not say (such a backend cannot be adopted)
@@ -25,13 +26,13 @@ public record Leftover(long pid, long startMillis, int port, int restartCount, l
     }
 
     public String line() {
-        return pid + " " + startMillis + " " + port + " " + restartCount + " " + logOffset + " " + instanceId
-                + (backendPort > 0 ? " " + backendPort : "") + "\n";
+        return pid + " " + startMillis + " " + port + (backendPort > 0 ? "/" + backendPort : "") + " " + restartCount
+                + " " + logOffset + " " + instanceId + "\n";
     }
 
     /** @return empty when the text is not a pid file's (it is then removed, never acted on) */
     public static Optional<Leftover> parse(String text) {
-        String[] parts = text.trim().split("\\s+", 7);
+        String[] parts = text.trim().split("\\s+", 6);
         try {
             long pid = Long.parseLong(parts[0]);
             long started = Long.parseLong(parts[1]);
@@ -41,8 +42,9 @@ public record Leftover(long pid, long startMillis, int port, int restartCount, l
             if (parts.length < 6) {
                 return Optional.of(new Leftover(pid, started, -1, 0, 0, null));
             }
-            return Optional.of(new Leftover(pid, started, Integer.parseInt(parts[2]), Integer.parseInt(parts[3]),
-                    Long.parseLong(parts[4]), parts[5], parts.length > 6 ? Integer.parseInt(parts[6]) : 0));
+            String[] ports = parts[2].split("/", 2);
+            return Optional.of(new Leftover(pid, started, Integer.parseInt(ports[0]), Integer.parseInt(parts[3]),
+                    Long.parseLong(parts[4]), parts[5], ports.length > 1 ? Integer.parseInt(ports[1]) : 0));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
