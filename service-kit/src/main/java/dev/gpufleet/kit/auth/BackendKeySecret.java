@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * The backend-key secret ({@code gpufleet.backend-key-secret}, env {@code GPUFLEET_BACKEND_KEY_SECRET}): what each
  * backend instance's API key is derived from ({@link InstanceApiKeys}), by the worker agent that starts the backend
- * and by the gateway that calls it. It is distinct from the service token, so a backend's key (on its command line,
- * readable by anyone on the host who can list processes) gives no access to any service, and knowing the service
+ * and by the gateway that calls it. It is distinct from the service token, so a backend's key (in its environment)
+ * gives no access to any service, and knowing the service
  * token does not open the backends. Only the gateway and the agents hold it. Never logged.
  *
  * <p>During a rotation {@code gpufleet.backend-key-secret-previous} is the secret before: backends started before the
