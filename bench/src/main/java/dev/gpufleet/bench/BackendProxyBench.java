@@ -25,7 +25,8 @@ import java.util.Locale;
  * ({@link BackendProxyProcess}, with the agent's JVM options, {@code LocalStack.WORKER_AGENT_JAVA_OPTIONS}); this JVM
  * sends the same ~1 KB chat request over one keep-alive connection to each, one request at a time, alternating
  * direct and proxied so that both see the same noise. Then streams (100 SSE chunks, one a millisecond): time to the
- * first chunk and to the end (after 100 of them to warm up). Prints a table of percentiles and what the proxy adds at each.
+ * first chunk and to the end (after 100 of them to warm up). Prints a table of percentiles and what the proxy adds
+ * at each.
  *
  * <p>Args: [REQUESTS (20000)] [STREAMS (300)] [WARMUP (5000)]
  */
@@ -39,9 +40,9 @@ public final class BackendProxyBench {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         int streams = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5_000;
-        System.out.printf("bench backend-proxy: %d requests, %d streams, %d warm-up; %d CPUs, JDK %s; load average %s%n",
-                requests, streams, warmup, Runtime.getRuntime().availableProcessors(), Runtime.version(),
-                loadAverage());
+        System.out.printf("bench backend-proxy: %d requests, %d streams, %d warm-up; %d CPUs, JDK %s; "
+                        + "load average %s%n", requests, streams, warmup, Runtime.getRuntime().availableProcessors(),
+                Runtime.version(), loadAverage());
         int backendPort = freePort();
         int proxyPort = freePort();
         Process backend = GatewayBench.startBackend(backendPort, null);

@@ -81,15 +81,18 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     BackendLaunch withVersion(String version) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays, backendPort);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
     }
 
     BackendLaunch withPrelude(Prelude prelude) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays, backendPort);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
     }
 
     BackendLaunch withOverlays(Map<String, String> overlays) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays, backendPort);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
     }
 
     /** The same launch with its backend on {@code 127.0.0.1:backendPort} behind the agent's proxy on {@link #port}. */
