@@ -30,10 +30,9 @@ public final class BackendProxy {
     private static final Logger LOG = Logger.getLogger(BackendProxy.class);
     /** Where the proxied backend listens. */
     public static final String LOOPBACK = "127.0.0.1";
-    /** Headers of one connection (RFC 9110 7.6.1), never forwarded; Host is the backend's own. */
+    /** Headers of one connection (RFC 9110 7.6.1), never forwarded. Host is: the backend sees the client's. */
     static final Set<String> NOT_FORWARDED = Set.of("connection", "keep-alive", "proxy-authenticate",
-            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "expect",
-            "proxy-connection");
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect", "proxy-connection");
     static final String UNAUTHORIZED = error("This backend needs its instance key: send Authorization: Bearer "
             + "<key>", "invalid_request_error", "invalid_api_key");
     static final String BAD_GATEWAY = error("The backend did not answer", "server_error", "backend_unavailable");

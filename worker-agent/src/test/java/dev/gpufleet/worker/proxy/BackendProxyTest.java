@@ -30,7 +30,8 @@ class BackendProxyTest {
         backend = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         backend.createContext("/echo", exchange -> {
             byte[] body = exchange.getRequestBody().readAllBytes();
-            String answer = exchange.getRequestMethod() + " " + exchange.getRequestURI() + " x-trace="
+            String answer = exchange.getRequestMethod() + " " + exchange.getRequestURI() + " host="
+                    + exchange.getRequestHeaders().getFirst("Host") + " x-trace="
                     + exchange.getRequestHeaders().getFirst("X-Trace") + " body=" + new String(body,
                     StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("X-Backend", "yes");
@@ -54,18 +55,18 @@ class BackendProxyTest {
 
     @Test
     void forwardsMethodPathQueryHeadersAndBodiesBothWays() throws IOException {
-        String answer = exchange("POST /echo?a=1&b=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
+        String answer = exchange("POST /echo?a=1&b=2 HTTP/1.1\r\nHost: 10.0.0.5:40001\r\nAuthorization: Bearer " + KEY
                 + "\r\nX-Trace: t-7\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
         assertTrue(answer.startsWith("HTTP/1.1 201 "), answer);
         assertTrue(answer.toLowerCase(java.util.Locale.ROOT).contains("\r\nx-backend: yes\r\n"), answer);
-        assertTrue(answer.endsWith("POST /echo?a=1&b=2 x-trace=t-7 body=hello"), answer);
+        assertTrue(answer.endsWith("POST /echo?a=1&b=2 host=10.0.0.5:40001 x-trace=t-7 body=hello"), answer);
     }
 
     @Test
     void forwardsAChunkedRequestBody() throws IOException {
         String answer = exchange("PUT /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + KEY
                 + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
-        assertTrue(answer.endsWith("PUT /echo x-trace=null body=abcde"), answer);
+        assertTrue(answer.endsWith("PUT /echo host=x x-trace=null body=abcde"), answer);
     }
 
     @Test
