@@ -211,13 +211,19 @@ second accepted value during a rotation), the Kafka login and the management por
 {{- end }}
 {{- end }}
 
-{{/* The backend-key secret: the gateway and the agents only. */}}
+{{/* The backend-key secret (and its optional key `previous` during a rotation): the gateway and the agents only. */}}
 {{- define "gpufleet.backendKeyEnv" -}}
 - name: GPUFLEET_BACKEND_KEY_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ include "gpufleet.backendKeySecret" . }}
       key: secret
+- name: GPUFLEET_BACKEND_KEY_SECRET_PREVIOUS
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gpufleet.backendKeySecret" . }}
+      key: previous
+      optional: true
 {{- end }}
 
 {{- define "gpufleet.hubTokenEnv" -}}

@@ -235,6 +235,9 @@ class ChartTest {
             boolean gateway = name.equals("gateway");
             boolean agent = name.startsWith("worker-agent-");
             assertEquals(gateway || agent, env.containsKey("GPUFLEET_BACKEND_KEY_SECRET"), name);
+            assertEquals(gateway || agent, env.containsKey("GPUFLEET_BACKEND_KEY_SECRET_PREVIOUS")
+                    && env.get("GPUFLEET_BACKEND_KEY_SECRET_PREVIOUS").path("valueFrom").path("secretKeyRef")
+                    .path("optional").asBoolean(), name + ": the previous backend-key secret, optional");
             assertEquals(gateway, env.containsKey("GPUFLEET_GATEWAY_ADMIN_API_KEY"), name);
             for (String required : List.of("GPUFLEET_CLUSTER_TOKEN", "GPUFLEET_METRICS_TOKEN")) {
                 assertTrue(env.containsKey(required), name + " lacks " + required);

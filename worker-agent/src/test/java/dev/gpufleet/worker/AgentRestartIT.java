@@ -114,6 +114,11 @@ class AgentRestartIT {
             }, o -> o != null && o.state() == InstanceState.RUNNING);
             assertEquals(backendPid, again.pid(), "the same backend process, adopted");
             assertEquals(running.port(), again.port());
+            // llama-box cannot check a key: the restarted agent opened its authenticating proxy again
+            String key = dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(TestClusterToken.BACKEND_KEY_SECRET,
+                    "it-1");
+            assertEquals(401, healthThroughTheProxy(running.port(), null));
+            assertEquals(200, healthThroughTheProxy(running.port(), key));
             List<Envelope<InstanceObserved>> all = instances.observationsOf("it-1"); // read once: more may arrive
             assertTrue(all.subList(observationsBefore, all.size()).stream()
                     .noneMatch(e -> e.payload().state() == InstanceState.ERROR), "no ERROR on the way");
@@ -121,6 +126,16 @@ class AgentRestartIT {
             printLogs();
             throw t;
         }
+    }
+
+    private static int healthThroughTheProxy(int port, String key) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/health")).timeout(Duration.ofSeconds(10));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return java.net.http.HttpClient.newHttpClient().send(request.build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     private void startAgent(Path dataDir, Path binary) throws IOException, InterruptedException {

@@ -274,7 +274,9 @@ public final class Fleet implements AutoCloseable {
     }
 
     public List<BackendProcess> backends() {
-        return Backends.scan(runDir.toString());
+        Map<Path, String> addresses = new java.util.HashMap<>();
+        agents().forEach(agent -> addresses.put(agent.dataDir(), agent.address()));
+        return Backends.scan(runDir.toString(), addresses);
     }
 
     // ---- faults' levers ---------------------------------------------------------------------------------------

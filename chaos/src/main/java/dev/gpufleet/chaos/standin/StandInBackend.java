@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
  * requests at once (the rest wait in arrival order, as in llama.cpp), each taking {@code GPUFLEET_CHAOS_SERVICE_MS}
  * (from the model's {@code env}), and answers {@code GET /health}, {@code GET /v1/models},
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions} (both also as SSE with {@code "stream": true}),
- * with token usage. Every answer's {@code id} names the host and port that served it, so the suite can tell which
- * backend answered. Exit code 2 for a command line it does not take (llama-box's too); stops on TERM.
+ * with token usage. Every answer's {@code id} names the host and port the caller reached (the request's
+ * {@code Host}, else its own), so the suite can tell which backend answered. Exit code 2 for a command line it does not take (llama-box's too); stops on TERM.
  */
 public final class StandInBackend {
     public static final String SERVICE_MS_ENV = "GPUFLEET_CHAOS_SERVICE_MS";
@@ -112,7 +112,11 @@ public final class StandInBackend {
         } finally {
             slots.release();
         }
-        String id = (chat ? "chatcmpl-" : "cmpl-") + "standin-" + servedBy + "-" + served.incrementAndGet();
+        // the address the caller reached: the gateway's Host, which the agent's proxy in front of a backend on
+        // loopback passes on; this backend's own address when there is none
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        String id = (chat ? "chatcmpl-" : "cmpl-") + "standin-" + (host == null || host.isBlank() ? servedBy : host)
+                + "-" + served.incrementAndGet();
         String usage = "\"usage\":{\"prompt_tokens\":8,\"completion_tokens\":4,\"total_tokens\":12}";
         if (!stream) {
             String choice = chat

@@ -54,10 +54,12 @@ public class AuthFilter implements TokenBudget {
     private final ObjectMapper json;
     private final Counter refusedKeys;
     private final Counter limitedAddresses;
+    private final dev.gpufleet.gateway.audit.RefusalAudit refusalAudit;
 
     public AuthFilter(Authenticator authenticator, Clock clock, ObjectMapper json, MeterRegistry meters,
                       @ConfigProperty(name = "gpufleet.gateway.auth.max-failures-per-minute", defaultValue = "30")
-                      int maxFailuresPerMinute) {
+                      int maxFailuresPerMinute, dev.gpufleet.gateway.audit.RefusalAudit refusalAudit) {
+        this.refusalAudit = refusalAudit;
         this.authenticator = authenticator;
         this.clock = clock;
         this.json = json;
@@ -166,6 +168,16 @@ public class AuthFilter implements TokenBudget {
         refuse(ctx, path, 503, message);
     }
 
+    /** The public id of the well-formed API key the request carries (never its secret), or null. */
+    private static String presentedKeyId(RoutingContext ctx) {
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        return ApiKeyFormat.parse(header.substring(BEARER.length()).trim()).map(ApiKeyFormat.Parsed::id)
+                .orElse(null);
+    }
+
     /** The connection's peer (or, behind a proxy that Quarkus is told to trust, the forwarded client). */
     private static String clientAddress(RoutingContext ctx) {
         io.vertx.core.net.SocketAddress address = ctx.request().remoteAddress();
@@ -205,7 +217,7 @@ public class AuthFilter implements TokenBudget {
         }
         Caller caller = ((Authenticator.Allowed) outcome).caller();
         if (!caller.admin() && needsAdmin(path)) {
-            refuse(ctx, path, 403, "This route needs an admin user's key.");
+            refuse(ctx, path, 403, "This route needs an admin user's key.", caller);
             return;
         }
         long retryAfter = limits.admit(caller, clock.millis());
@@ -245,12 +257,27 @@ public class AuthFilter implements TokenBudget {
     }
 
     private static String describeLimits(Caller caller) {
-        String requests = caller.requestsPerMinute() > 0 ? caller.requestsPerMinute() + " requests per minute" : "";
-        String tokens = caller.tokensPerMinute() > 0 ? caller.tokensPerMinute() + " tokens per minute" : "";
+        String key = describe(caller.requestsPerMinute(), caller.tokensPerMinute());
+        String user = describe(caller.userRequestsPerMinute(), caller.userTokensPerMinute());
+        String shared = user.isEmpty() ? "" : "user '" + caller.userName() + "': " + user + ", shared by its keys";
+        return key.isEmpty() ? shared : shared.isEmpty() ? key : key + "; " + shared;
+    }
+
+    private static String describe(int requestsPerMinute, long tokensPerMinute) {
+        String requests = requestsPerMinute > 0 ? requestsPerMinute + " requests per minute" : "";
+        String tokens = tokensPerMinute > 0 ? tokensPerMinute + " tokens per minute" : "";
         return requests.isEmpty() ? tokens : tokens.isEmpty() ? requests : requests + ", " + tokens;
     }
 
     private void refuse(RoutingContext ctx, String path, int status, String message) {
+        refuse(ctx, path, status, message, null);
+    }
+
+    /** @param caller who called, when its key was valid (a 403); else null */
+    private void refuse(RoutingContext ctx, String path, int status, String message, Caller caller) {
+        if (status == 401 || status == 403) {
+            refusalAudit.refused(ctx, path, status, message, caller, presentedKeyId(ctx));
+        }
         Object body;
         if (isOpenAi(path)) {
             body = switch (status) {

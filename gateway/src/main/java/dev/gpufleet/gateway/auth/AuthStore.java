@@ -43,13 +43,14 @@ public class AuthStore {
 
     public Uni<Optional<StoredKey>> findKey(String id) {
         return guard.guard(pool.preparedQuery("SELECT k.id, k.user_id, u.name, u.admin, u.disabled, k.hash, "
-                        + "k.expires_at, k.revoked_at, k.requests_per_minute, k.tokens_per_minute "
+                        + "k.expires_at, k.revoked_at, k.requests_per_minute, k.tokens_per_minute, "
+                        + "u.requests_per_minute, u.tokens_per_minute "
                         + "FROM gateway.api_keys k JOIN gateway.users u ON u.id = k.user_id WHERE k.id = $1")
                 .execute(Tuple.of(id))
                 .map(rows -> first(rows).map(r -> new StoredKey(r.getString(0), r.getUUID(1).toString(),
                         r.getString(2), r.getBoolean(3), r.getBoolean(4), r.getBuffer(5).getBytes(),
                         instant(r.getOffsetDateTime(6)), instant(r.getOffsetDateTime(7)), r.getInteger(8),
-                        r.getLong(9)))));
+                        r.getLong(9), r.getInteger(10), r.getLong(11)))));
     }
 
     /** Best effort and coarse: called when a key is (re)verified against the database, not on every request. */

@@ -9,13 +9,21 @@ import io.vertx.ext.web.RoutingContext;
  * @param keyId    the API key's id (never the key itself)
  * @param userId   the key's owner
  * @param admin    may use the admin API ({@code /api/v1/**})
- * @param requestsPerMinute 0 = unlimited
- * @param tokensPerMinute   0 = unlimited
+ * @param requestsPerMinute the key's own limit; 0 = unlimited
+ * @param tokensPerMinute   the key's own limit; 0 = unlimited
+ * @param userRequestsPerMinute the owner's limit, shared by all its keys; 0 = unlimited
+ * @param userTokensPerMinute   the owner's limit, shared by all its keys; 0 = unlimited
  */
 public record Caller(String keyId, String userId, String userName, boolean admin, int requestsPerMinute,
-                     long tokensPerMinute) {
+                     long tokensPerMinute, int userRequestsPerMinute, long userTokensPerMinute) {
     public static final String CONTEXT_KEY = "gpufleet.caller";
     public static final String CLUSTER = "cluster";
+
+    /** A caller whose owner has no limits of its own. */
+    public Caller(String keyId, String userId, String userName, boolean admin, int requestsPerMinute,
+                  long tokensPerMinute) {
+        this(keyId, userId, userName, admin, requestsPerMinute, tokensPerMinute, 0, 0);
+    }
 
     /**
      * No key: what {@link #of} answers where the auth filter put no caller (tests that stand in for it). The

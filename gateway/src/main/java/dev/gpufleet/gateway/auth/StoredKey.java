@@ -5,7 +5,15 @@ import java.util.function.BiPredicate;
 
 /** An API key's row joined with its owner, as the authenticator needs it. */
 public record StoredKey(String id, String userId, String userName, boolean admin, boolean userDisabled, byte[] hash,
-                        Instant expiresAt, Instant revokedAt, int requestsPerMinute, long tokensPerMinute) {
+                        Instant expiresAt, Instant revokedAt, int requestsPerMinute, long tokensPerMinute,
+                        int userRequestsPerMinute, long userTokensPerMinute) {
+
+    /** A key whose owner has no limits of its own. */
+    public StoredKey(String id, String userId, String userName, boolean admin, boolean userDisabled, byte[] hash,
+                     Instant expiresAt, Instant revokedAt, int requestsPerMinute, long tokensPerMinute) {
+        this(id, userId, userName, admin, userDisabled, hash, expiresAt, revokedAt, requestsPerMinute,
+                tokensPerMinute, 0, 0);
+    }
 
     /** Why a key was refused, or {@link #OK}. */
     public enum Verdict { OK, WRONG_SECRET, EXPIRED, REVOKED, USER_DISABLED }
@@ -39,7 +47,8 @@ public record StoredKey(String id, String userId, String userName, boolean admin
     }
 
     public Caller caller() {
-        return new Caller(id, userId, userName, admin, requestsPerMinute, tokensPerMinute);
+        return new Caller(id, userId, userName, admin, requestsPerMinute, tokensPerMinute, userRequestsPerMinute,
+                userTokensPerMinute);
     }
 
     @Override

@@ -88,6 +88,11 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     private BackendCall call;
     /** The hold on the instance the call went to. */
     private Balancer.Lease lease;
+    /** The instance's target and the header lines sent to it (which of its keys, during a rotation). */
+    private BackendTargets.BackendTarget target;
+    private byte[] sentHeaders;
+    /** The backend refused one key (401) and was sent the other: no third try. */
+    private boolean keyRetried;
     /**
      * The one deadline of this exchange, on its loop's queue rather than a timer of its own: until the answer
      * begins it is the first-byte deadline, then it checks that the answer has not been silent for the idle
@@ -234,12 +239,20 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     }
 
     private void send(Balancer.Lease lease) {
+        InstanceChanged instance = lease.instance();
+        BackendTargets.BackendTarget target = shared.targets.target(instance);
+        keyRetried = false;
+        send(lease, target, target.fixedHeaders());
+    }
+
+    private void send(Balancer.Lease lease, BackendTargets.BackendTarget target, byte[] headers) {
         this.lease = lease;
+        this.target = target;
+        this.sentHeaders = headers;
         InstanceChanged instance = lease.instance();
         if (!tried.contains(instance.instanceId())) {
             tried = plus(tried, instance.instanceId());
         }
-        BackendTargets.BackendTarget target = shared.targets.target(instance);
         String uri = BackendTargets.backendPath(path);
         String traceHeader = traceParent == null ? null : startCallSpan(instance, uri);
         if (target.endpoint().isEmpty()) {
@@ -256,7 +269,7 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
         // from here the deadline covers a wait for a free connection too
         deadlines.schedule(this, now, shared.firstByteTimeoutMillis);
         BackendCall started = shared.backends.call(target.endpoint().get(),
-                query == null ? uri : uri + "?" + query, target.fixedHeaders(),
+                query == null ? uri : uri + "?" + query, headers,
                 clientRequest.getHeader(HttpHeaders.CONTENT_TYPE), clientRequest.getHeader(HttpHeaders.ACCEPT),
                 traceHeader, body, this);
         call = started;
@@ -300,6 +313,20 @@ final class BackendExchange extends DeadlineQueue.Entry implements BackendCall.L
     public void head(HttpResponse answer) {
         answerBegan();
         status = answer.status().code();
+        if (status == 401 && !keyRetried) {
+            // during a rotation of the backend-key secret, a backend started before it holds the other key
+            byte[] other = target.otherThan(sentHeaders);
+            if (other != null) {
+                keyRetried = true;
+                cancelDeadline();
+                call.abandon();
+                send(lease, target, other);
+                return;
+            }
+        }
+        if (status != 401) {
+            target.accepted(sentHeaders);
+        }
         if (status >= 500 && tried.size() < MAX_ATTEMPTS) {
             Optional<Balancer.Lease> next = shared.balancer.acquire(request.model(), tried, request.affinityKey());
             if (next.isPresent()) {

@@ -20,11 +20,14 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Admin actions through the gateway, its own (users, keys) and forwarded ones (a model, a worker's state), land in
- * the audit log with who did them and on which entity; reads and refused calls do not. The log is for admins only,
- * newest first, paged like every list.
+ * the audit log with who did them and on which entity; reads and failed calls do not, and calls that authentication
+ * refused (401, 403) do with the reason and no secret. The log is for admins only, newest first, paged like every
+ * list.
  */
 @QuarkusTest
 @WithTestKafkaAndPostgres
@@ -47,7 +50,7 @@ class AuditApiTest {
         String modelId = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
                 .body(Map.of("name", "m")).post("/api/v1/models").then().statusCode(201).extract().path("id");
         given().auth().oauth2(ADMIN_API_KEY).post("/api/v1/workers/w-audit/cordon").then().statusCode(201);
-        // not recorded: a read, a refused call, a failed one
+        // not recorded: a read, a failed call; a refused one is, apart (refusedCallsAreRecordedWithWhoWhatAndWhy)
         given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/models").then().statusCode(200);
         given().auth().oauth2(userKey).contentType("application/json").body(Map.of("name", "x"))
                 .post("/api/v1/users").then().statusCode(403);
@@ -87,6 +90,48 @@ class AuditApiTest {
                 .body("message", containsString("per_page"));
         given().auth().oauth2(ADMIN_API_KEY).get("/api/v1/audit-events?page=1000000").then().statusCode(200)
                 .body("items.size()", equalTo(0));
+    }
+
+    @Test
+    void refusedCallsAreRecordedWithWhoWhatAndWhy() {
+        String marker = "m-refused-" + UUID.randomUUID().toString().substring(0, 8);
+        String path = "/api/v1/models/" + marker;
+        String userId = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
+                .body(Map.of("name", "refused-" + marker)).post("/api/v1/users").then().statusCode(201)
+                .extract().path("id");
+        String userKey = given().auth().oauth2(ADMIN_API_KEY).contentType("application/json")
+                .body(Map.of("name", "k", "user_id", userId)).post("/api/v1/api-keys").then().statusCode(201)
+                .extract().path("key");
+        ApiKeyFormat.NewKey unknown = ApiKeyFormat.generate();
+
+        given().delete(path).then().statusCode(401);
+        given().auth().oauth2(unknown.key()).delete(path).then().statusCode(401);
+        given().auth().oauth2(userKey).delete(path).then().statusCode(403);
+        given().auth().oauth2(dev.gpufleet.localstack.testing.TestClusterToken.TOKEN).delete(path).then()
+                .statusCode(403);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> events(List.of(marker)).size() == 4);
+        List<Map<String, Object>> events = events(List.of(marker));
+        assertEquals(List.of("403:", "403:" + ApiKeyFormat.parse(userKey).orElseThrow().id(),
+                        "401:" + unknown.id(), "401:"),
+                events.stream().map(e -> e.get("status") + ":" + e.get("key_id")).toList());
+        for (Map<String, Object> e : events) {
+            assertEquals("refused", e.get("action"));
+            assertEquals("model", e.get("kind"));
+            assertEquals("DELETE", e.get("method"));
+            assertEquals(path, e.get("path"));
+            assertEquals(false, e.get("admin"));
+            assertTrue(e.get("reason") instanceof String reason && !reason.isBlank(), e.toString());
+            assertTrue(e.get("client_address") instanceof String, e.toString());
+            String row = e.toString();
+            for (String secret : List.of(unknown.key().substring(unknown.key().lastIndexOf('_') + 1),
+                    userKey.substring(userKey.lastIndexOf('_') + 1),
+                    dev.gpufleet.localstack.testing.TestClusterToken.TOKEN)) {
+                assertFalse(row.contains(secret), "no secret in " + row);
+            }
+        }
+        assertEquals(userId, events.get(1).get("user_id"), "a valid key without the right: its user");
+        assertEquals("This route needs an admin user's key.", events.get(1).get("reason"));
     }
 
     /** This test's events among every test's, newest first: those about the given entities. */

@@ -67,4 +67,33 @@ class RateLimitsTest {
         assertEquals(0, limits.admit(key("y", 1, 0), 0));
         assertEquals(60, limits.admit(key("x", 1, 0), 0));
     }
+
+    @Test
+    void aUsersLimitsAreOneBucketSharedByAllItsKeys() {
+        // user "alice": 3 requests per minute over all her keys; each key may use up to 3 on its own
+        RateLimits limits = new RateLimits();
+        Caller first = new Caller("k1", "u-alice", "alice", false, 3, 0, 3, 0);
+        Caller second = new Caller("k2", "u-alice", "alice", false, 3, 0, 3, 0);
+        Caller bobs = new Caller("k3", "u-bob", "bob", false, 3, 0, 3, 0);
+        assertEquals(0, limits.admit(first, 0));
+        assertEquals(0, limits.admit(second, 1));
+        assertEquals(0, limits.admit(first, 2));
+        assertEquals(20, limits.admit(second, 3), "the user's third request used the shared bucket up");
+        assertEquals(20, limits.admit(first, 4));
+        assertEquals(0, limits.admit(bobs, 5), "another user's bucket is its own");
+        assertEquals(0, limits.admit(second, 20_004), "one request back after 20 s");
+    }
+
+    @Test
+    void aUsersTokensAreChargedOnceAcrossItsKeysAndAKeysOwnLimitStillHolds() {
+        RateLimits limits = new RateLimits();
+        Caller first = new Caller("k1", "u-carol", "carol", false, 0, 0, 0, 600);
+        Caller second = new Caller("k2", "u-carol", "carol", false, 0, 0, 0, 600);
+        assertEquals(0, limits.admit(first, 0));
+        limits.charge(first, 900, 1);
+        assertEquals(30, limits.admit(second, 200), "the other key waits for the user's tokens too");
+        Caller tight = new Caller("k4", "u-dave", "dave", false, 1, 0, 10, 0);
+        assertEquals(0, limits.admit(tight, 0));
+        assertEquals(60, limits.admit(tight, 1), "the key's own limit is below its user's");
+    }
 }

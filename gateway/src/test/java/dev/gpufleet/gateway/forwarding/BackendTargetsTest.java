@@ -13,6 +13,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Where a request to an instance goes, worked out once per instance and endpoint. */
 class BackendTargetsTest {
@@ -56,5 +57,24 @@ class BackendTargetsTest {
         assertEquals("/v1/rerank", BackendTargets.backendPath("/v1/reranking"));
         assertEquals("/v1/rerank", BackendTargets.backendPath("/v1/rerank"));
         assertEquals("/v1/chat/completions", BackendTargets.backendPath("/v1/chat/completions"));
+    }
+
+    @Test
+    void duringARotationTheOtherKeyIsTriedAndTheOneAcceptedIsRemembered() {
+        String previous = "previous-backend-key-secret-0123456789abcdef";
+        BackendTargets.BackendTarget target = new BackendTargets(new BackendKeySecret(TOKEN,
+                Optional.of(previous))).target(instance("i-1", "10.0.0.7:40001"));
+        byte[] current = target.fixedHeaders();
+        assertTrue(new String(current, StandardCharsets.ISO_8859_1).contains(InstanceApiKeys.forInstance(TOKEN, "i-1")));
+        byte[] other = target.otherThan(current);
+        assertEquals("host: 10.0.0.7:40001\r\nauthorization: Bearer " + InstanceApiKeys.forInstance(previous, "i-1")
+                + "\r\n", new String(other, StandardCharsets.ISO_8859_1));
+        target.accepted(other);
+        assertSame(other, target.fixedHeaders(), "the previous key first from now on");
+        assertSame(current, target.otherThan(other));
+        target.accepted(current);
+        assertSame(current, target.fixedHeaders());
+        assertNull(new BackendTargets(new BackendKeySecret(TOKEN)).target(instance("i-1", "10.0.0.7:40001"))
+                .otherThan(current), "outside a rotation there is no other key");
     }
 }

@@ -49,6 +49,8 @@ final class FakeLlamaServer implements AutoCloseable {
     final AtomicInteger streamsInProgress = new AtomicInteger();
     /** When not 0, every request is answered with this status and an error body. */
     volatile int forcedStatus;
+    /** When set, a request without {@code Authorization: Bearer <this>} is answered 401, as llama.cpp does. */
+    volatile String requiredKey;
     private final int chunks;
     private final Duration chunkDelay;
     private final HttpServer server;
@@ -92,6 +94,12 @@ final class FakeLlamaServer implements AutoCloseable {
                 .stream().collect(Collectors.toMap(e -> e.getKey().toLowerCase(), e -> String.join(",", e.getValue()),
                         (a, b) -> a + "," + b));
         received.add(new Received(exchange.getRequestURI().toString(), headers, body, raw));
+        String key = requiredKey;
+        if (key != null && !("Bearer " + key).equals(headers.get("authorization"))) {
+            send(exchange, 401, "{\"error\":{\"code\":401,\"message\":\"Invalid API Key\","
+                    + "\"type\":\"authentication_error\"}}");
+            return;
+        }
         if (forcedStatus != 0) {
             send(exchange, forcedStatus, "{\"error\":{\"message\":\"" + name + " is failing\"}}");
             return;

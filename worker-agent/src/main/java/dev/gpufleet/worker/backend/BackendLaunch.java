@@ -15,10 +15,12 @@ import java.util.Map;
  *                 vLLM instance); null for most backends
  * @param overlays model directories to prepare before the files are written, overlay directory → the model's
  *                 directory (see {@link ModelOverlay}): MindIE's copy of a model whose config files it changes
+ * @param backendPort 0 when the backend itself listens on {@code port}; else the loopback port it listens on while
+ *                    the agent's authenticating proxy serves {@code port} (a backend that cannot check a key)
  */
 public record BackendLaunch(BackendCommand command, Map<String, String> environment, int port,
                             List<String> warnings, String problem, Map<String, String> files, String version,
-                            Prelude prelude, Map<String, String> overlays) {
+                            Prelude prelude, Map<String, String> overlays, int backendPort) {
     public BackendLaunch {
         overlays = overlays == null ? Map.of()
                 : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(overlays));
@@ -48,6 +50,12 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
+                         String problem, Map<String, String> files, String version, Prelude prelude,
+                         Map<String, String> overlays) {
+        this(command, environment, port, warnings, problem, files, version, prelude, overlays, 0);
+    }
+
+    public BackendLaunch(BackendCommand command, Map<String, String> environment, int port, List<String> warnings,
                          String problem, Map<String, String> files, String version, Prelude prelude) {
         this(command, environment, port, warnings, problem, files, version, prelude, Map.of());
     }
@@ -73,15 +81,34 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     }
 
     BackendLaunch withVersion(String version) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
     }
 
     BackendLaunch withPrelude(Prelude prelude) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
     }
 
     BackendLaunch withOverlays(Map<String, String> overlays) {
-        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays);
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
+    }
+
+    /** The same launch with its backend on {@code 127.0.0.1:backendPort} behind the agent's proxy on {@link #port}. */
+    BackendLaunch behindProxy(int backendPort) {
+        return new BackendLaunch(command, environment, port, warnings, problem, files, version, prelude, overlays,
+                backendPort);
+    }
+
+    /** Whether the agent's authenticating proxy serves {@link #port} for the backend. */
+    public boolean proxied() {
+        return backendPort > 0;
+    }
+
+    /** Where the backend itself listens: its health is probed there, not through the proxy. */
+    public int listenPort() {
+        return proxied() ? backendPort : port;
     }
 
     /** Environment names and file paths only: the values may be secrets. */
@@ -89,7 +116,8 @@ public record BackendLaunch(BackendCommand command, Map<String, String> environm
     public String toString() {
         return "BackendLaunch[command=" + (command == null ? null : command.redacted()) + ", environment="
                 + environment.keySet() + ", port=" + port + ", warnings=" + warnings + ", problem=" + problem
-                + ", files=" + files.keySet() + ", version=" + version + ", prelude=" + prelude + "]";
+                + ", files=" + files.keySet() + ", version=" + version + ", prelude=" + prelude
+                + (proxied() ? ", behind the agent's proxy, backend on 127.0.0.1:" + backendPort : "") + "]";
     }
 
     public boolean ready() {

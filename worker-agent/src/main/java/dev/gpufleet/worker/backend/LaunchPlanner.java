@@ -53,6 +53,7 @@ public final class LaunchPlanner {
      * @param arch              {@code amd64}, {@code arm64}
      * @param ray               Ray's ports and this worker's address, for vLLM across workers
      * @param mindie            MindIE's inter-node port, for MindIE across workers
+     * @param loopbackPort      a free port on 127.0.0.1 for a backend behind the agent's authenticating proxy
      */
     public record Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
                        Predicate<Path> readableFile, Predicate<Path> readableDirectory,
@@ -60,10 +61,24 @@ public final class LaunchPlanner {
                        Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
                        PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
                        Function<List<String>, String> version, String os, String arch, RaySettings ray,
-                       MindieSettings mindie) {
+                       MindieSettings mindie, Supplier<OptionalInt> loopbackPort) {
 
         public Host {
             mindie = mindie == null ? MindieSettings.DEFAULT : mindie;
+            loopbackPort = loopbackPort == null ? LocalPorts::freeLoopbackPort : loopbackPort;
+        }
+
+        /** Loopback ports for proxied backends from the operating system. */
+        public Host(Function<String, BinaryChoice> binaries, String backendHost, List<GpuDevice> devices,
+                    Predicate<Path> readableFile, Predicate<Path> readableDirectory,
+                    Function<Path, List<String>> listDirectory, Function<Path, Optional<String>> readText,
+                    Supplier<OptionalInt> freePort, String portRangeProblem, String clusterToken, Path dataDir,
+                    PortRange rpcPortRange, Function<String, Optional<String>> workerAddress,
+                    Function<List<String>, String> version, String os, String arch, RaySettings ray,
+                    MindieSettings mindie) {
+            this(binaries, backendHost, devices, readableFile, readableDirectory, listDirectory, readText, freePort,
+                    portRangeProblem, clusterToken, dataDir, rpcPortRange, workerAddress, version, os, arch, ray,
+                    mindie, null);
         }
 
         /** MindIE's default inter-node port. */
@@ -190,12 +205,25 @@ public final class LaunchPlanner {
             return BackendLaunch.failed("no free port for the backend: every port of gpufleet.worker.port-range is "
                     + "taken; widen the range or run fewer instances on this worker");
         }
+        // a backend that cannot check a key listens on loopback; the agent's proxy checks it on the port
+        boolean proxied = apiKey != null && checksNoKey(backend, binary.command());
+        int listenPort = port.getAsInt();
+        String listenHost = host.backendHost();
+        if (proxied) {
+            OptionalInt loopback = host.loopbackPort().get();
+            if (loopback.isEmpty()) {
+                return BackendLaunch.failed("no free loopback port for the backend behind the agent's "
+                        + "authenticating proxy");
+            }
+            listenPort = loopback.getAsInt();
+            listenHost = PROXIED_BACKEND_HOST;
+        }
         BackendLaunch launch = switch (backend) {
             case LLAMA_BOX -> BackendLaunch.ready(LlamaBoxCommand.build(new LlamaBoxCommand.Inputs(
-                    binary.command(), host.backendHost(), port.getAsInt(), model.path(), instance.modelName(),
+                    binary.command(), listenHost, listenPort, model.path(), instance.modelName(),
                     mmproj(model.path(), plan.backendParameters(), host), !instance.gpuIndexes().isEmpty(),
-                    instance.shape(), rpcServers, readsKeyFromEnvironment(binary.command()) ? null : apiKey,
-                    plan.categories(), projectorResolved(model.path(), plan.backendParameters()))),
+                    instance.shape(), rpcServers, null, plan.categories(),
+                    projectorResolved(model.path(), plan.backendParameters()))),
                     readsKeyFromEnvironment(binary.command()) ? withApiKey(environment, LLAMA_API_KEY, apiKey)
                             : environment, port.getAsInt());
             case VLLM -> BackendLaunch.ready(VllmCommand.build(new VllmCommand.Inputs(binary.command(),
@@ -205,17 +233,24 @@ public final class LaunchPlanner {
                     plan.backendParameters(), instance.shape())), withApiKey(environment, VLLM_API_KEY, apiKey), port.getAsInt())
                     .withPrelude(rayHead);
             case VOX_BOX -> BackendLaunch.ready(VoxBoxCommand.build(new VoxBoxCommand.Inputs(binary.command(),
-                    host.backendHost(), port.getAsInt(), model.path(),
+                    listenHost, listenPort, model.path(),
                     instanceDir(host, instance).resolve("vox-box").toString(), !instance.gpuIndexes().isEmpty(),
                     plan.backendParameters())), environment, port.getAsInt());
-            default -> mindie(instance, host, binary, model.path(), port.getAsInt());
+            default -> mindieNode(instance, host, binary, model.path(), listenHost, listenPort,
+                    instance.gpuIndexes(), instance.workerAddress());
         };
+        if (proxied) {
+            launch = withPort(launch, port.getAsInt()).behindProxy(listenPort);
+        }
         return launch.withVersion(host.version().apply(binary.command()));
     }
 
-    private static BackendLaunch mindie(InstanceChanged instance, Host host, BinaryChoice binary, String modelDir,
-                                        int port) {
-        return mindieNode(instance, host, binary, modelDir, port, instance.gpuIndexes(), instance.workerAddress());
+    /** Where a backend behind the agent's authenticating proxy listens. */
+    public static final String PROXIED_BACKEND_HOST = "127.0.0.1";
+
+    private static BackendLaunch withPort(BackendLaunch launch, int port) {
+        return new BackendLaunch(launch.command(), launch.environment(), port, launch.warnings(), launch.problem(),
+                launch.files(), launch.version(), launch.prelude(), launch.overlays());
     }
 
     /**
@@ -224,7 +259,7 @@ public final class LaunchPlanner {
      * node with the same rank table and {@code multiNodesInferPort}, and its own address in {@code MIES_CONTAINER_IP}.
      */
     private static BackendLaunch mindieNode(InstanceChanged instance, Host host, BinaryChoice binary, String modelDir,
-                                            int port, List<Integer> gpus, String nodeAddress) {
+                                            String listenHost, int port, List<Integer> gpus, String nodeAddress) {
         LaunchPlan plan = instance.launchPlan();
         List<Integer> npus = new ArrayList<>();
         for (int index : gpus) {
@@ -265,7 +300,7 @@ public final class LaunchPlanner {
         Path config = dir.resolve("mindie-config.json");
         Path rankTable = cluster == null ? null : dir.resolve(MINDIE_RANK_TABLE);
         MindieConfig.Result result = MindieConfig.build(new MindieConfig.Inputs(instance.modelName(), weights,
-                host.backendHost(), port, npus, cluster == null ? npus.size() : cluster.worldSize(),
+                listenHost, port, npus, cluster == null ? npus.size() : cluster.worldSize(),
                 modelMaxLength(modelDir, host), cluster == null ? null : host.mindie().multiNodesInferPort(),
                 cluster == null ? null : nodeAddress, config.toString(),
                 rankTable == null ? null : rankTable.toString(), plan.env(), plan.backendParameters()));
@@ -309,7 +344,8 @@ public final class LaunchPlanner {
             return BackendLaunch.failed(binary.problem());
         }
         int port = RpcServers.port(host.rpcPortRange(), me.gpuIndexes().stream().min(Integer::compare).orElseThrow());
-        return mindieNode(instance, host, binary, model.path(), port, me.gpuIndexes(), me.address())
+        return mindieNode(instance, host, binary, model.path(), host.backendHost(), port, me.gpuIndexes(),
+                me.address())
                 .withVersion(host.version().apply(binary.command()));
     }
 
@@ -338,8 +374,23 @@ public final class LaunchPlanner {
     static final String LLAMA_API_KEY = "LLAMA_API_KEY";
 
     /**
-     * Whether the GGUF server is one that reads {@link #LLAMA_API_KEY} (llama.cpp's {@code llama-server}, the
-     * llamacpp-server executable or jar); llama-box and an unknown configured command get {@code --api-key}.
+     * Whether the backend cannot check the instance key itself, so it listens on loopback behind the agent's
+     * authenticating proxy: vox-box, MindIE, and a GGUF server other than llama.cpp's {@code llama-server} and the
+     * llamacpp-server fallback. llama-box has no API-key option (its parser reports {@code --api-key} as an unknown
+     * argument and serves without one), and a configured command the agent cannot identify is treated the same, so
+     * that no key is ever put on a command line.
+     */
+    static boolean checksNoKey(String backend, List<String> command) {
+        return switch (backend) {
+            case VOX_BOX, MINDIE -> true;
+            case LLAMA_BOX -> !readsKeyFromEnvironment(command);
+            default -> false;
+        };
+    }
+
+    /**
+     * Whether the GGUF server is one that reads {@link #LLAMA_API_KEY} (llama.cpp's {@code llama-server}, whose
+     * {@code --api-key} option is declared with that variable, and the llamacpp-server executable or jar).
      */
     static boolean readsKeyFromEnvironment(List<String> command) {
         if (command.isEmpty()) {

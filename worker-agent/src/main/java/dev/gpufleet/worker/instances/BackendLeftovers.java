@@ -57,7 +57,7 @@ final class BackendLeftovers {
         long started = startMillis(run.handle);
         try {
             pidFiles.write(pidFileName(run.instanceId), new Leftover(run.pid, started, run.port, run.restartCount,
-                    run.logOffset, run.instanceId));
+                    run.logOffset, run.instanceId, run.backendPort));
         } catch (IOException e) {
             LOG.warnf("Cannot record pid %d of instance %s (a crash of the agent would leave it running): %s",
                     run.pid, run.name, e.toString());

@@ -25,6 +25,8 @@ final class BackendRun {
     final int restartCount;
     RunState state;
     int port;
+    /** the loopback port the backend listens on behind the agent's authenticating proxy; 0 when it has none */
+    int backendPort;
     long pid;
     ProcessHandle handle;
     Path logFile;

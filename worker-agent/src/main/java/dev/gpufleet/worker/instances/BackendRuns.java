@@ -21,6 +21,9 @@ import dev.gpufleet.worker.processes.Leftover;
 import dev.gpufleet.worker.processes.PortProbe;
 import dev.gpufleet.worker.processes.ProcessRunner;
 import dev.gpufleet.worker.processes.StepThread;
+import dev.gpufleet.worker.proxy.BackendKeyCheck;
+import dev.gpufleet.worker.proxy.BackendProxies;
+import dev.gpufleet.worker.proxy.BackendProxy;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -67,6 +70,7 @@ final class BackendRuns {
     private final ModelFiles modelFiles;
     private final LaunchGuard guard;
     private final BackendLeftovers leftovers;
+    private final BackendProxies proxies;
     /** Asks the supervisor to reconcile soon: a run failed or stopped. */
     private final Runnable reconcileSoon;
 
@@ -77,8 +81,9 @@ final class BackendRuns {
 
     BackendRuns(SupervisorSettings settings, ObservationSink sink, Clock clock, StepThread steps,
                 ProcessRunner processes, ModelFiles modelFiles, BackendLeftovers leftovers, Runnable reconcileSoon,
-                LaunchGuard guard) {
+                LaunchGuard guard, BackendProxies proxies) {
         this.guard = guard;
+        this.proxies = proxies;
         this.settings = settings;
         this.sink = sink;
         this.clock = clock;
@@ -184,6 +189,7 @@ final class BackendRuns {
                 : new BackendRun(leftover.instanceId(), leftover.instanceId(), leftover.restartCount(),
                 lifecycle.initial());
         run.port = leftover.port();
+        run.backendPort = leftover.backendPort();
         run.pid = leftover.pid();
         run.logOffset = leftover.logOffset();
         run.handle = process;
@@ -197,6 +203,9 @@ final class BackendRuns {
         }
         LOG.infof("Adopting backend pid %d of instance %s on port %d: %s; RUNNING once it answers GET /health",
                 run.pid, run.name, run.port, verdict.reason());
+        if (run.backendPort > 0 && !openProxy(run)) {
+            return;
+        }
         processes.whenExits(run.handle, () -> onExit(run,
                 "backend exited (it was adopted from an earlier run of the agent, so its exit code is unknown)"));
         apply(run, lifecycle.on(run.state, new RunSignal.Adopted()));
@@ -276,6 +285,7 @@ final class BackendRuns {
         run.launch = launch;
         run.reason = reason;
         run.port = launch.port();
+        run.backendPort = launch.backendPort();
         run.warnings = launch.warnings().isEmpty() ? null : "warning: " + String.join("; ", launch.warnings());
         run.logFile = BackendSupervisor.logFile(settings.dataDir(), run.name, run.instanceId);
         try {
@@ -338,11 +348,15 @@ final class BackendRuns {
 
     private void startBackend(BackendRun run) {
         BackendLaunch launch = run.launch;
+        if (launch.proxied() && !openProxy(run)) {
+            return;
+        }
         Process process;
         try {
             BackendHosts.prepare(launch);
             process = processes.start(launch.command().args(), launch.environment(), run.logFile);
         } catch (IOException | RuntimeException e) {
+            proxies.close(run.instanceId);
             apply(run, lifecycle.on(run.state, new RunSignal.LaunchFailed("cannot start "
                     + launch.command().args().get(0) + ": " + e.getMessage())));
             return;
@@ -358,6 +372,23 @@ final class BackendRuns {
         observe(run, InstanceState.STARTING, run.warnings);
         processes.whenExits(process, code -> onExit(run, "backend exited with code " + code));
         apply(run, started);
+    }
+
+    /**
+     * Opens the authenticating proxy on the run's port in front of its backend on loopback; on failure the run
+     * fails (false).
+     */
+    private boolean openProxy(BackendRun run) {
+        try {
+            proxies.open(run.instanceId, settings.backendHost(), run.port, run.backendPort,
+                    new BackendKeyCheck(settings.acceptedKeys(run.instanceId)));
+            LOG.infof("Instance %s: the agent's authenticating proxy serves %s:%d for its backend on %s:%d",
+                    run.name, settings.backendHost(), run.port, BackendProxy.LOOPBACK, run.backendPort);
+            return true;
+        } catch (RuntimeException e) {
+            apply(run, lifecycle.on(run.state, new RunSignal.LaunchFailed(e.getMessage())));
+            return false;
+        }
     }
 
     private void onExit(BackendRun run, String exited) {
@@ -386,7 +417,9 @@ final class BackendRuns {
         if (!current(run) || (run.phase() != RunPhase.STARTING && run.phase() != RunPhase.RUNNING)) {
             return;
         }
-        healthProbe.probe(probeHost, run.port).whenComplete((result, failure) -> post(() -> {
+        // straight to the backend: the proxy would want a key, and would answer for a backend that is gone
+        healthProbe.probe(run.backendPort > 0 ? BackendProxy.LOOPBACK : probeHost,
+                run.backendPort > 0 ? run.backendPort : run.port).whenComplete((result, failure) -> post(() -> {
             HealthProbe.Result answer = result != null ? result : new HealthProbe.Result(false,
                     String.valueOf(failure));
             if (current(run)) {
@@ -478,6 +511,7 @@ final class BackendRuns {
     }
 
     private void release(BackendRun run) {
+        proxies.close(run.instanceId);
         if (run.handle != null || run.prelude != null) {
             allocatedPorts.remove(run.port);
             leftovers.forgetBackend(run.instanceId);

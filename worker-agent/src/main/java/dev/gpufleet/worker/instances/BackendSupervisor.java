@@ -11,6 +11,7 @@ import dev.gpufleet.worker.lifecycle.RunLifecycle;
 import dev.gpufleet.worker.processes.PidFiles;
 import dev.gpufleet.worker.processes.ProcessRunner;
 import dev.gpufleet.worker.processes.StepThread;
+import dev.gpufleet.worker.proxy.BackendProxies;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
@@ -47,6 +48,7 @@ public final class BackendSupervisor implements AutoCloseable {
     private final BackendRuns runs;
     /** The RPC servers this worker lends to distributed instances whose main backend runs elsewhere. */
     private final SubordinateServers subordinates;
+    private final BackendProxies proxies;
 
     private final InstanceTable table;
     private boolean reconcileScheduled;
@@ -66,13 +68,20 @@ public final class BackendSupervisor implements AutoCloseable {
     /** @param guard what of a launch plan this worker refuses (env names, model paths outside its roots) */
     public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles,
                              LaunchGuard guard) {
+        this(settings, sink, clock, modelFiles, guard, new BackendProxies(null));
+    }
+
+    /** @param proxies the authenticating proxies of backends that cannot check a key; closed with the supervisor */
+    public BackendSupervisor(SupervisorSettings settings, ObservationSink sink, Clock clock, ModelFiles modelFiles,
+                             LaunchGuard guard, BackendProxies proxies) {
         this.settings = settings;
+        this.proxies = proxies;
         this.table = new InstanceTable(clock);
         this.steps = new StepThread("gpufleet-supervisor", "gpufleet-backend-kill", LOG, "Supervisor step failed");
         ProcessRunner processes = new ProcessRunner(steps, clock, settings.stopTimeout());
         this.leftovers = new BackendLeftovers(settings.dataDir(), processes);
         this.runs = new BackendRuns(settings, sink, clock, steps, processes, modelFiles, leftovers,
-                this::scheduleReconcile, guard);
+                this::scheduleReconcile, guard, proxies);
         this.subordinates = new SubordinateServers(settings, sink, clock);
     }
 
@@ -181,6 +190,7 @@ public final class BackendSupervisor implements AutoCloseable {
         }, settings.stopTimeout().plusSeconds(5));
         notConfirmed.ifPresent(e -> LOG.warnf("Not every backend was confirmed stopped: %s", e.toString()));
         runs.closed();
+        proxies.close();
     }
 
     /**
@@ -191,6 +201,7 @@ public final class BackendSupervisor implements AutoCloseable {
         subordinates.abandon();
         steps.shutdown();
         runs.abandon();
+        proxies.close();
     }
 
     private void post(Runnable task) {

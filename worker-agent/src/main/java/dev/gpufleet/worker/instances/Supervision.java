@@ -25,7 +25,9 @@ import dev.gpufleet.worker.modelfiles.ModelFileSets;
 import dev.gpufleet.worker.download.Hub;
 import dev.gpufleet.worker.host.HostNetwork;
 import dev.gpufleet.worker.identity.AgentIdentity;
+import dev.gpufleet.worker.proxy.BackendProxies;
 import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -55,7 +57,7 @@ public class Supervision {
 
     public Supervision(WorkerConfig config, AgentIdentity identity, Producer<String, String> producer,
                        ReportedDevices reportedDevices, BackendKeySecret backendKeys,
-                       @ConfigProperty(name = LocalRoots.SETTING) Optional<String> modelRoots) {
+                       @ConfigProperty(name = LocalRoots.SETTING) Optional<String> modelRoots, Vertx vertx) {
         Path dataDir = Path.of(config.dataDir());
         Clock clock = Clock.systemUTC();
         ExecutableSearch search = new ExecutableSearch(config.backendPath().orElse(System.getenv("PATH")));
@@ -80,9 +82,10 @@ public class Supervision {
                 }, search::find, file -> Files.isRegularFile(Path.of(file)) && Files.isExecutable(Path.of(file))),
                 config.backendApiKeys() ? backendKeys.value() : null,
                 config.rpcPortRange(), config.adoptionGrace(), raySettings(config),
-                new MindieSettings(config.mindie().multiNodesInferPort())),
+                new MindieSettings(config.mindie().multiNodesInferPort()),
+                config.backendApiKeys() ? backendKeys.previousValue().orElse(null) : null),
                 publisher, clock, downloader, new LaunchGuard(LocalRoots.parse(modelRoots.orElse(""))
-                        .with(dataDir.resolve("models"))));
+                        .with(dataDir.resolve("models"))), new BackendProxies(vertx));
         supervisor.start();
         long minFree = byteSize("gpufleet.worker.model-files.min-free", config.modelFiles().minFree());
         Duration unusedAfter = config.modelFiles().unusedAfter();

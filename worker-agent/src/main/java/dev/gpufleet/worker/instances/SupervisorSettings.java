@@ -23,17 +23,51 @@ import java.util.function.Supplier;
  *                        may wait to be claimed before it is stopped
  * @param ray             Ray's ports and this worker's address, for vLLM across workers
  * @param mindie          MindIE's inter-node port, for MindIE across workers
+ * @param previousBackendKeySecret during a rotation of the backend-key secret, the one before {@code clusterToken}:
+ *                        the authenticating proxy accepts the keys derived from both; null outside a rotation
  */
 public record SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
                                  Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
                                  Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
                                  Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
                                  String clusterToken, String rpcPortRange, Duration adoptionGrace,
-                                 RaySettings ray, MindieSettings mindie) {
+                                 RaySettings ray, MindieSettings mindie, String previousBackendKeySecret) {
     public static final Duration DEFAULT_ADOPTION_GRACE = Duration.ofSeconds(10);
 
     public SupervisorSettings {
         mindie = mindie == null ? MindieSettings.DEFAULT : mindie;
+    }
+
+    /** Outside a rotation of the backend-key secret. */
+    public SupervisorSettings(String workerId, Path dataDir, String backendHost, String portRange,
+                              Supplier<List<GpuDevice>> devices, Supplier<BinaryChoice> binaries,
+                              Duration startTimeout, Duration livenessInterval, Duration probeTimeout,
+                              Duration stopTimeout, Function<String, BinaryChoice> backendBinaries,
+                              String clusterToken, String rpcPortRange, Duration adoptionGrace,
+                              RaySettings ray, MindieSettings mindie) {
+        this(workerId, dataDir, backendHost, portRange, devices, binaries, startTimeout, livenessInterval,
+                probeTimeout, stopTimeout, backendBinaries, clusterToken, rpcPortRange, adoptionGrace, ray, mindie,
+                null);
+    }
+
+    /** Without the secrets. */
+    @Override
+    public String toString() {
+        return "SupervisorSettings[worker " + workerId + ", data dir " + dataDir + ", backend host " + backendHost
+                + ", ports " + portRange + ", rpc ports " + rpcPortRange + ", backend keys "
+                + (clusterToken == null ? "off" : previousBackendKeySecret == null ? "on" : "on, rotating") + "]";
+    }
+
+    /** The keys an instance's backend is called with: from the secret and, during a rotation, the previous one. */
+    public List<String> acceptedKeys(String instanceId) {
+        List<String> keys = new java.util.ArrayList<>();
+        if (clusterToken != null) {
+            keys.add(dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(clusterToken, instanceId));
+        }
+        if (previousBackendKeySecret != null) {
+            keys.add(dev.gpufleet.kit.auth.InstanceApiKeys.forInstance(previousBackendKeySecret, instanceId));
+        }
+        return keys;
     }
 
     /** Live devices, every backend, Ray's settings, MindIE's default inter-node port. */

@@ -67,6 +67,8 @@ class AdoptionTest {
                 Arguments.of("4242 1700000000000 40001 2 512 i-1\n", LEFT),
                 Arguments.of("4242 1700000000000 40001 2 512 id with spaces\n",
                         new Leftover(4242, 1_700_000_000_000L, 40001, 2, 512, "id with spaces")),
+                Arguments.of("4242 1700000000000 40001/51000 2 512 i-1\n",
+                        new Leftover(4242, 1_700_000_000_000L, 40001, 2, 512, "i-1", 51000)),
                 Arguments.of("4242 1700000000000\n", new Leftover(4242, 1_700_000_000_000L, -1, 0, 0, null)),
                 Arguments.of("", null),
                 Arguments.of("garbage", null),

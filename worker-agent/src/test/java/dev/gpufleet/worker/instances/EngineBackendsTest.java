@@ -101,9 +101,12 @@ class EngineBackendsTest {
                 1, Clock.systemUTC()));
 
         InstanceObserved running = awaitState("a1", InstanceState.RUNNING);
+        List<String> argv = Files.readAllLines(record.resolve("argv"));
+        int backendPort = Integer.parseInt(argv.get(argv.size() - 1));
+        assertTrue(backendPort != running.port(), "behind the agent's proxy, on a port of its own: " + argv);
         assertEquals(List.of("start", "--model", model.toString(), "--data-dir",
                 dir.resolve("data/instances/a1/vox-box").toString(), "--debug", "--device", "cuda:0", "--host",
-                "127.0.0.1", "--port", String.valueOf(running.port())), Files.readAllLines(record.resolve("argv")));
+                "127.0.0.1", "--port", String.valueOf(backendPort)), argv);
         assertEquals("1", env(record.resolve("env")).get("CUDA_VISIBLE_DEVICES"));
     }
 
@@ -121,8 +124,13 @@ class EngineBackendsTest {
         Map<String, String> env = env(record.resolve("env"));
         Path config = dir.resolve("data/instances/m1/mindie-config.json");
         assertEquals(config.toString(), env.get("MIES_CONFIG_JSON_PATH"));
+        java.util.regex.Matcher port = java.util.regex.Pattern.compile("\"port\" : (\\d+)")
+                .matcher(Files.readString(record.resolve("config.json")));
+        assertTrue(port.find());
+        int backendPort = Integer.parseInt(port.group(1));
+        assertTrue(backendPort != running.port(), "behind the agent's proxy, on a port of its own");
         String expected = Files.readString(Path.of("src/test/resources/mindie/config-single-npu.json"))
-                .replace("@PORT@", String.valueOf(running.port())).replace("@MODEL@", model.toString());
+                .replace("@PORT@", String.valueOf(backendPort)).replace("@MODEL@", model.toString());
         assertEquals(expected, Files.readString(record.resolve("config.json")));
         assertEquals("0.9", env.get("NPU_MEMORY_FRACTION"));
         assertTrue(!env.containsKey("ASCEND_RT_VISIBLE_DEVICES") || env.get("ASCEND_RT_VISIBLE_DEVICES").isEmpty()

@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * real one would not take (exit 2, like argparse). Records its arguments, environment and config file under
  * {@code $GPUFLEET_TEST_RECORD} ({@code argv}, {@code env}, {@code config.json}) and serves the real health routes:
  * vLLM {@code /health}, {@code /v1/models}; vox-box {@code /health}, {@code /v1/models}; MindIE {@code /health},
- * {@code /v2/health/ready}, {@code /v1/models}. {@code $GPUFLEET_TEST_RECORD/behaviour.properties} can say
+ * {@code /v2/health/ready}, {@code /v1/models}; and, for every mode, {@code /v1/chat/completions} as server-sent
+ * events whose second part is written only once {@code $GPUFLEET_TEST_RECORD/release-stream} exists (so a test
+ * proves the first arrived alone). {@code $GPUFLEET_TEST_RECORD/behaviour.properties} can say
  * {@code hang-after-ms}, {@code exit-code} with {@code exit-after-ms}, or {@code crash=true} (exits 134 at once).
  *
  * <p>vLLM with {@code --distributed-executor-backend ray} joins the cluster at {@code RAY_ADDRESS} (a
@@ -163,6 +165,26 @@ public final class StandInEngine {
                 }
             });
         }
+        Path streamRelease = record.resolve("release-stream");
+        server.createContext("/v1/chat/completions", exchange -> {
+            // server-sent events in two parts: the second only once the test has seen the first and says so
+            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write("data: {\"part\":1}\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                long until = System.currentTimeMillis() + 20_000;
+                while (!Files.exists(streamRelease) && System.currentTimeMillis() < until) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                out.write("data: {\"part\":2}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+            }
+        });
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.start();
         System.out.println(mode + " stand-in: listening on " + host + ":" + port);
