@@ -4,20 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gpufleet.demomodel.DemoModel;
 import dev.gpufleet.demomodel.Preset;
-import dev.gpufleet.events.Envelope;
-import dev.gpufleet.events.EventCodec;
-import dev.gpufleet.events.EventPayload;
-import dev.gpufleet.events.InstanceChanged;
-import dev.gpufleet.events.InstanceState;
-import dev.gpufleet.events.MalformedEventException;
-import dev.gpufleet.events.Topics;
 import dev.gpufleet.localstack.FreePorts;
 import dev.gpufleet.localstack.launcher.LocalStack;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +25,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -218,52 +206,17 @@ public final class BurstBench {
         }
     }
 
-    /** Reads gpufleet.instances: the agents' part for placements, and when each bench instance was SCHEDULED. */
+    /** When each bench instance was SCHEDULED, playing the agents' part meanwhile ({@link FleetBench.PlacementFeed}). */
     static final class Watch implements AutoCloseable {
         private final Map<String, Long> scheduledAt = new ConcurrentHashMap<>();
         private final Set<String> models;
-        private final Thread thread;
-        private volatile boolean running = true;
+        private final FleetBench.PlacementFeed feed;
 
         Watch(String bootstrap, FleetBench.Fleet fleet, Set<String> models) {
             this.models = models;
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.GROUP_ID_CONFIG, "burst-bench-" + UUID.randomUUID(),
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
-                    ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
-            consumer.subscribe(List.of(Topics.INSTANCES));
-            thread = new Thread(() -> {
-                try (consumer) {
-                    while (running) {
-                        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
-                            if (r.value() == null) {
-                                continue;
-                            }
-                            Envelope<EventPayload> e;
-                            try {
-                                e = EventCodec.decode(r.value());
-                            } catch (MalformedEventException bad) {
-                                continue;
-                            }
-                            if (!(e.payload() instanceof InstanceChanged c) || c.workerId() == null
-                                    || c.state() != InstanceState.SCHEDULED) {
-                                continue;
-                            }
-                            // the model's id is known once its POST answered, which may come after its placement
-                            scheduledAt.putIfAbsent(c.instanceId() + " " + c.modelId(), System.nanoTime());
-                            FleetBench.SimulatedWorker worker = fleet.worker(c.workerId());
-                            if (worker != null) {
-                                fleet.placed(worker, c);
-                            }
-                        }
-                    }
-                }
-            }, "burst-instances");
-            thread.setDaemon(true);
-            thread.start();
+            // the model's id is known once its POST answered, which may come after its placement
+            feed = new FleetBench.PlacementFeed(bootstrap, fleet, "burst-bench",
+                    c -> scheduledAt.putIfAbsent(c.instanceId() + " " + c.modelId(), System.nanoTime()));
         }
 
         int scheduled() {
@@ -289,8 +242,7 @@ public final class BurstBench {
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
+            feed.close();
         }
     }
 

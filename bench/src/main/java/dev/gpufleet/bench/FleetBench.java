@@ -340,16 +340,20 @@ public final class FleetBench {
         }
     }
 
-    /** Reads gpufleet.instances: plays the agents' part for placements, notes when each model was first SCHEDULED. */
-    static final class InstanceWatch implements AutoCloseable {
-        private final Map<String, Long> scheduledAt = new ConcurrentHashMap<>();
+    /**
+     * Reads gpufleet.instances and plays the agents' part for placements: each SCHEDULED instance with a worker is
+     * handed to {@code onScheduled} (first, so its time is taken before anything else) and then to its simulated
+     * worker. Shared by the fleet and burst benches.
+     */
+    static final class PlacementFeed implements AutoCloseable {
         private final Thread thread;
         private volatile boolean running = true;
 
-        InstanceWatch(String bootstrap, Fleet fleet) {
+        PlacementFeed(String bootstrap, Fleet fleet, String name,
+                      java.util.function.Consumer<InstanceChanged> onScheduled) {
             KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.GROUP_ID_CONFIG, "fleet-bench-" + UUID.randomUUID(),
+                    ConsumerConfig.GROUP_ID_CONFIG, name + "-" + UUID.randomUUID(),
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                     ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5,
                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
@@ -368,25 +372,42 @@ public final class FleetBench {
                             } catch (MalformedEventException bad) {
                                 continue;
                             }
-                            if (!(e.payload() instanceof InstanceChanged c) || c.workerId() == null) {
+                            if (!(e.payload() instanceof InstanceChanged c) || c.workerId() == null
+                                    || c.state() != InstanceState.SCHEDULED) {
                                 continue;
                             }
+                            onScheduled.accept(c);
                             SimulatedWorker worker = fleet.worker(c.workerId());
-                            if (c.state() == InstanceState.SCHEDULED) {
-                                scheduledAt.putIfAbsent(c.modelId(), System.nanoTime());
-                                if (worker != null) {
-                                    fleet.placed(worker, c);
-                                }
-                                synchronized (this) {
-                                    notifyAll();
-                                }
+                            if (worker != null) {
+                                fleet.placed(worker, c);
                             }
                         }
                     }
                 }
-            }, "fleet-instances");
+            }, name + "-instances");
             thread.setDaemon(true);
             thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(5_000);
+        }
+    }
+
+    /** Notes when each model was first SCHEDULED, playing the agents' part meanwhile ({@link PlacementFeed}). */
+    static final class InstanceWatch implements AutoCloseable {
+        private final Map<String, Long> scheduledAt = new ConcurrentHashMap<>();
+        private final PlacementFeed feed;
+
+        InstanceWatch(String bootstrap, Fleet fleet) {
+            feed = new PlacementFeed(bootstrap, fleet, "fleet-bench", c -> {
+                scheduledAt.putIfAbsent(c.modelId(), System.nanoTime());
+                synchronized (this) {
+                    notifyAll();
+                }
+            });
         }
 
         synchronized Long awaitScheduled(String modelId, Duration timeout) throws InterruptedException {
@@ -403,8 +424,7 @@ public final class FleetBench {
 
         @Override
         public void close() throws InterruptedException {
-            running = false;
-            thread.join(5_000);
+            feed.close();
         }
     }
 
